@@ -1,0 +1,116 @@
+#include "core/tensor.h"
+
+#include <cstdlib>
+
+namespace qd {
+
+namespace {
+constexpr size_t kAlignment = 64;
+}
+
+Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+  int64_t n = shape_numel(shape_);
+  QD_CHECK(n >= 0, "Tensor needs a static shape, got " + shape_str(shape_));
+  size_t bytes = static_cast<size_t>(n) * dtype_size(dtype_);
+  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  if (rounded == 0) rounded = kAlignment;
+  void* p = std::aligned_alloc(kAlignment, rounded);
+  if (!p) throw std::bad_alloc();
+  std::memset(p, 0, rounded);
+  owner_ = std::shared_ptr<void>(p, std::free);
+  data_ = p;
+}
+
+Tensor Tensor::view(DataType dtype, Shape shape, void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.data_ = data;
+  return t;
+}
+
+Tensor Tensor::reshaped(Shape shape) const {
+  QD_CHECK(shape_numel(shape) == numel(),
+           "reshape " + shape_str(shape_) + " -> " + shape_str(shape) + " changes element count");
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  Tensor t(dtype_, shape_);
+  if (nbytes()) std::memcpy(t.data_, data_, nbytes());
+  return t;
+}
+
+Tensor Tensor::to_f32() const {
+  if (dtype_ == DataType::f32) return *this;
+  Tensor t(DataType::f32, shape_);
+  float* dst = t.data<float>();
+  int64_t n = numel();
+  for (int64_t i = 0; i < n; ++i) {
+    switch (dtype_) {
+      case DataType::f16: dst[i] = half_to_float(static_cast<const uint16_t*>(data_)[i]); break;
+      case DataType::i8: dst[i] = static_cast<const int8_t*>(data_)[i]; break;
+      case DataType::u8: dst[i] = static_cast<const uint8_t*>(data_)[i]; break;
+      case DataType::i32: dst[i] = static_cast<float>(static_cast<const int32_t*>(data_)[i]); break;
+      case DataType::i64: dst[i] = static_cast<float>(static_cast<const int64_t*>(data_)[i]); break;
+      case DataType::f32: break;
+    }
+  }
+  return t;
+}
+
+// IEEE 754 binary16 <-> binary32, round to nearest even.
+float half_to_float(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1f;
+  uint32_t mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      exp = 127 - 15 + 1;
+      while ((mant & 0x400u) == 0) {
+        mant <<= 1;
+        --exp;
+      }
+      mant &= 0x3ffu;
+      bits = sign | (exp << 23) | (mant << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
+  uint32_t mant = x & 0x7fffffu;
+  if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
+  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00u);
+  if (exp <= 0) {
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000u;
+    uint32_t shift = static_cast<uint32_t>(14 - exp);
+    uint32_t half_mant = mant >> shift;
+    uint32_t rem = mant & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (half_mant & 1))) ++half_mant;
+    return static_cast<uint16_t>(sign | half_mant);
+  }
+  uint32_t h = sign | (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) ++h;
+  return static_cast<uint16_t>(h);
+}
+
+}  // namespace qd

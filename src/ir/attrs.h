@@ -1,0 +1,80 @@
+// One typed attribute struct per op family. Frontends fill them; nothing downstream reads raw keys.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "ir/op_kind.h"
+
+namespace qd::ir {
+
+// An activation applied to an op's output (fused by a pass or read from ncnn's activation_type).
+struct FusedActivation {
+  OpKind kind = OpKind::Relu;  // Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish
+  float alpha = 0.f;           // Clip: min; LeakyRelu: slope; HardSigmoid: alpha
+  float beta = 0.f;            // Clip: max; HardSigmoid: beta
+};
+
+struct ConvAttrs {
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;  // explicit (auto_pad resolved by the frontend)
+  int dilation_h = 1, dilation_w = 1;
+  int group = 1;
+  std::optional<FusedActivation> activation;
+};
+
+struct BatchNormAttrs {
+  float epsilon = 1e-5f;
+};
+
+// Parameters of standalone activations (see OpKind comments for meaning).
+struct ActAttrs {
+  float alpha = 0.f;
+  float beta = 0.f;
+};
+
+struct PoolAttrs {
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = false;  // AveragePool only
+};
+
+struct ReduceAttrs {
+  std::vector<int64_t> axes;  // normalised to non-negative
+  bool keepdims = true;
+};
+
+struct AxisAttrs {
+  int64_t axis = 1;
+};
+
+struct AxesAttrs {
+  std::vector<int64_t> axes;  // Squeeze/Unsqueeze axes, Transpose perm
+};
+
+struct ReshapeAttrs {
+  std::vector<int64_t> shape;  // ONNX semantics: 0 copies the input dim, -1 is inferred
+};
+
+struct GemmAttrs {
+  float alpha = 1.f, beta = 1.f;
+  bool trans_a = false, trans_b = false;
+  std::optional<FusedActivation> activation;
+};
+
+enum class PadMode { constant, reflect, edge };
+
+struct PadAttrs {
+  std::vector<int64_t> pads;  // ONNX order: begin of each axis, then end of each axis
+  PadMode mode = PadMode::constant;
+  float value = 0.f;
+};
+
+using Attrs = std::variant<std::monostate, ConvAttrs, BatchNormAttrs, ActAttrs, PoolAttrs, ReduceAttrs,
+                           AxisAttrs, AxesAttrs, ReshapeAttrs, GemmAttrs, PadAttrs>;
+
+}  // namespace qd::ir

@@ -1,0 +1,27 @@
+// Quantization parameters, a side table keyed by node name. One convention inside qdeploy:
+// real = scale * q (a step size, as ONNX/oneDNN); ncnn's multipliers (127/absmax) are converted
+// only at the ncnn boundary (frontend/ncnn and exporters/ncnn).
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+namespace qd::ir {
+
+struct LayerQuant {
+  float input_scale = 0.f;               // step of the int8 input activation (symmetric, zero point 0)
+  std::vector<float> weight_scales;      // per output channel step (or one value for all channels)
+  int weight_bits = 8;                   // 6 for ncnn's winograd-eligible 3x3 s1 convs, 4 for W4 experiments
+  float output_scale = 0.f;              // >0: output is requantized to int8 with this step for the next layer
+};
+
+struct QuantParams {
+  std::map<std::string, LayerQuant> layers;  // key: node name of a Conv / Gemm
+  bool empty() const { return layers.empty(); }
+  const LayerQuant* find(const std::string& node) const {
+    auto it = layers.find(node);
+    return it == layers.end() ? nullptr : &it->second;
+  }
+};
+
+}  // namespace qd::ir
