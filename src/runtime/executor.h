@@ -1,0 +1,46 @@
+// The runtime's public face: compile a model once, run it many times.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ir/model.h"
+
+namespace qd::runtime {
+
+enum class Backend {
+  onednn,     // fast path: oneDNN primitives, fused post-ops, real int8 arithmetic
+  reference,  // naive kernels; fp32 oracle, and exact int8 reference with the same rounding as the fast path
+};
+
+enum class Int8Mode {
+  off,        // ignore model.quant, run everything in fp32
+  real,       // int8 x int8 -> int32 arithmetic for layers in model.quant (default)
+  simulate,   // fake-quantize in fp32 (quantize->dequantize); analysis only
+};
+
+struct CompileOptions {
+  Backend backend = Backend::onednn;
+  Int8Mode int8 = Int8Mode::real;
+  int threads = 0;     // 0 = all cores
+  int64_t batch = 1;   // batch size the executor is compiled for (replaces a symbolic or fixed batch dim)
+};
+
+// Observes a materialised value during run(): called with the value's IR name and its data (NCHW f32).
+// The input value of every Conv / Gemm node and every graph output is always observable.
+using Tap = std::function<void(const std::string& value_name, const Tensor& data)>;
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Runs one batch. Inputs in graph-input order, f32 NCHW with the compiled batch size. Returns graph
+  // outputs (f32). Never creates primitives or allocates weights.
+  virtual std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap = {}) = 0;
+};
+
+// Builds an executor (primitives created, weights reordered/quantized once). Throws qd::Error.
+std::unique_ptr<Executor> compile(const ir::Model& model, const CompileOptions& options);
+
+}  // namespace qd::runtime
