@@ -31,10 +31,9 @@ class Error : public std::runtime_error {
   throw Error(ErrorKind::internal, "internal error: " + message);
 }
 
-#define QD_CHECK(cond, msg)                                                       \
-  do {                                                                            \
-    if (!(cond)) ::qd::fail_internal(std::string(__FILE__) + ":" +                \
-                                     std::to_string(__LINE__) + ": " + (msg));    \
+#define QD_CHECK(cond, msg)                                                                                  \
+  do {                                                                                                       \
+    if (!(cond)) ::qd::fail_internal(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + (msg)); \
   } while (0)
 
 }  // namespace qd

@@ -50,12 +50,23 @@ Tensor Tensor::to_f32() const {
   int64_t n = numel();
   for (int64_t i = 0; i < n; ++i) {
     switch (dtype_) {
-      case DataType::f16: dst[i] = half_to_float(static_cast<const uint16_t*>(data_)[i]); break;
-      case DataType::i8: dst[i] = static_cast<const int8_t*>(data_)[i]; break;
-      case DataType::u8: dst[i] = static_cast<const uint8_t*>(data_)[i]; break;
-      case DataType::i32: dst[i] = static_cast<float>(static_cast<const int32_t*>(data_)[i]); break;
-      case DataType::i64: dst[i] = static_cast<float>(static_cast<const int64_t*>(data_)[i]); break;
-      case DataType::f32: break;
+      case DataType::f16:
+        dst[i] = half_to_float(static_cast<const uint16_t*>(data_)[i]);
+        break;
+      case DataType::i8:
+        dst[i] = static_cast<const int8_t*>(data_)[i];
+        break;
+      case DataType::u8:
+        dst[i] = static_cast<const uint8_t*>(data_)[i];
+        break;
+      case DataType::i32:
+        dst[i] = static_cast<float>(static_cast<const int32_t*>(data_)[i]);
+        break;
+      case DataType::i64:
+        dst[i] = static_cast<float>(static_cast<const int64_t*>(data_)[i]);
+        break;
+      case DataType::f32:
+        break;
     }
   }
   return t;

@@ -37,16 +37,22 @@ class Tensor {
 
   void* raw() { return data_; }
   const void* raw() const { return data_; }
-  template <typename T> T* data() {
+  template <typename T>
+  T* data() {
     QD_CHECK(dtype_of<T>() == dtype_, "Tensor::data dtype mismatch");
     return static_cast<T*>(data_);
   }
-  template <typename T> const T* data() const {
+  template <typename T>
+  const T* data() const {
     QD_CHECK(dtype_of<T>() == dtype_, "Tensor::data dtype mismatch");
     return static_cast<const T*>(data_);
   }
-  template <typename T> std::span<T> values() { return {data<T>(), static_cast<size_t>(numel())}; }
-  template <typename T> std::span<const T> values() const {
+  template <typename T>
+  std::span<T> values() {
+    return {data<T>(), static_cast<size_t>(numel())};
+  }
+  template <typename T>
+  std::span<const T> values() const {
     return {data<T>(), static_cast<size_t>(numel())};
   }
 

@@ -19,7 +19,8 @@ struct FusedActivation {
 struct ConvAttrs {
   int kernel_h = 1, kernel_w = 1;
   int stride_h = 1, stride_w = 1;
-  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;  // explicit (auto_pad resolved by the frontend)
+  int pad_top = 0, pad_left = 0, pad_bottom = 0,
+      pad_right = 0;  // explicit (auto_pad resolved by the frontend)
   int dilation_h = 1, dilation_w = 1;
   int group = 1;
   std::optional<FusedActivation> activation;

@@ -18,8 +18,8 @@ constexpr ValueId kNoValue = -1;
 struct Value {
   std::string name;
   DataType dtype = DataType::f32;
-  Shape shape;          // may contain kDynamicDim for a symbolic batch
-  Tensor constant;      // non-empty for initializers / folded constants
+  Shape shape;      // may contain kDynamicDim for a symbolic batch
+  Tensor constant;  // non-empty for initializers / folded constants
   bool is_constant() const { return !constant.empty(); }
 };
 
@@ -30,8 +30,14 @@ struct Node {
   std::vector<ValueId> outputs;
   Attrs attrs;
 
-  template <typename T> T& attr() { return std::get<T>(attrs); }
-  template <typename T> const T& attr() const { return std::get<T>(attrs); }
+  template <typename T>
+  T& attr() {
+    return std::get<T>(attrs);
+  }
+  template <typename T>
+  const T& attr() const {
+    return std::get<T>(attrs);
+  }
 };
 
 class Graph {

@@ -58,8 +58,10 @@ bool is_activation(OpKind op) {
     case OpKind::LeakyRelu:
     case OpKind::Sigmoid:
     case OpKind::HardSigmoid:
-    case OpKind::HardSwish: return true;
-    default: return false;
+    case OpKind::HardSwish:
+      return true;
+    default:
+      return false;
   }
 }
 

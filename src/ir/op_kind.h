@@ -10,32 +10,32 @@ enum class OpKind {
   Conv,                // inputs: X, W [, B]          attrs: ConvAttrs
   BatchNormalization,  // inputs: X, scale, bias, mean, var   attrs: BatchNormAttrs
   Relu,
-  Clip,                // attrs: ActAttrs{alpha=min, beta=max}
-  LeakyRelu,           // attrs: ActAttrs{alpha}
+  Clip,       // attrs: ActAttrs{alpha=min, beta=max}
+  LeakyRelu,  // attrs: ActAttrs{alpha}
   Sigmoid,
-  HardSigmoid,         // attrs: ActAttrs{alpha, beta}: max(0, min(1, alpha*x+beta))
-  HardSwish,           // x * HardSigmoid(x; 1/6, 1/2)
-  Add,                 // numpy broadcasting
+  HardSigmoid,  // attrs: ActAttrs{alpha, beta}: max(0, min(1, alpha*x+beta))
+  HardSwish,    // x * HardSigmoid(x; 1/6, 1/2)
+  Add,          // numpy broadcasting
   Sub,
   Mul,
   Div,
-  MaxPool,             // attrs: PoolAttrs
-  AveragePool,         // attrs: PoolAttrs
+  MaxPool,      // attrs: PoolAttrs
+  AveragePool,  // attrs: PoolAttrs
   GlobalAveragePool,
   GlobalMaxPool,
-  ReduceMean,          // attrs: ReduceAttrs (axes always an attribute in the IR)
-  Flatten,             // attrs: AxisAttrs
-  Reshape,             // attrs: ReshapeAttrs (target shape always an attribute in the IR)
-  Squeeze,             // attrs: AxesAttrs
-  Unsqueeze,           // attrs: AxesAttrs
-  Gemm,                // inputs: A, B [, C]         attrs: GemmAttrs
+  ReduceMean,  // attrs: ReduceAttrs (axes always an attribute in the IR)
+  Flatten,     // attrs: AxisAttrs
+  Reshape,     // attrs: ReshapeAttrs (target shape always an attribute in the IR)
+  Squeeze,     // attrs: AxesAttrs
+  Unsqueeze,   // attrs: AxesAttrs
+  Gemm,        // inputs: A, B [, C]         attrs: GemmAttrs
   MatMul,
-  Softmax,             // attrs: AxisAttrs
-  Concat,              // attrs: AxisAttrs
+  Softmax,  // attrs: AxisAttrs
+  Concat,   // attrs: AxisAttrs
   Identity,
-  Dropout,             // inference: identity
-  Pad,                 // attrs: PadAttrs (pads always an attribute in the IR)
-  Transpose,           // attrs: AxesAttrs (perm)
+  Dropout,    // inference: identity
+  Pad,        // attrs: PadAttrs (pads always an attribute in the IR)
+  Transpose,  // attrs: AxesAttrs (perm)
 };
 
 std::string_view op_name(OpKind op);

@@ -9,10 +9,10 @@
 namespace qd::ir {
 
 struct LayerQuant {
-  float input_scale = 0.f;               // step of the int8 input activation (symmetric, zero point 0)
-  std::vector<float> weight_scales;      // per output channel step (or one value for all channels)
-  int weight_bits = 8;                   // 6 for ncnn's winograd-eligible 3x3 s1 convs, 4 for W4 experiments
-  float output_scale = 0.f;              // >0: output is requantized to int8 with this step for the next layer
+  float input_scale = 0.f;           // step of the int8 input activation (symmetric, zero point 0)
+  std::vector<float> weight_scales;  // per output channel step (or one value for all channels)
+  int weight_bits = 8;               // 6 for ncnn's winograd-eligible 3x3 s1 convs, 4 for W4 experiments
+  float output_scale = 0.f;          // >0: output is requantized to int8 with this step for the next layer
 };
 
 struct QuantParams {

@@ -27,8 +27,7 @@ TEST(Tensor, HalfRoundTripAndKnownValues) {
   EXPECT_EQ(float_to_half(-2.0f), 0xc000);
   EXPECT_EQ(half_to_float(0x3555), 0.333251953125f);
   EXPECT_EQ(half_to_float(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
-  for (float f : {0.f, 1.5f, -3.25f, 65504.f, 6.1035156e-05f})
-    EXPECT_EQ(half_to_float(float_to_half(f)), f);
+  for (float f : {0.f, 1.5f, -3.25f, 65504.f, 6.1035156e-05f}) EXPECT_EQ(half_to_float(float_to_half(f)), f);
   EXPECT_TRUE(std::isinf(half_to_float(float_to_half(1e6f))));
 }
 
