@@ -1,0 +1,49 @@
+#include "data/deploy_config.h"
+
+#include <climits>
+
+#include "core/error.h"
+#include "data/toml_reader.h"
+
+namespace qd {
+namespace {
+
+int int_in_range(TomlReader& r, const std::string& key, int fallback, int64_t lo, int64_t hi) {
+  const auto v = r.get_int(key);
+  if (!v) return fallback;
+  if (*v < lo || *v > hi)
+    r.fail_at(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " +
+                       std::to_string(*v));
+  return static_cast<int>(*v);
+}
+
+}  // namespace
+
+DeployConfig load_deploy_config(const std::string& path, std::vector<std::string>* warnings) {
+  TomlReader r(path);
+  DeployConfig c;
+  c.path = path;
+  c.backend = r.get_string("backend.type").value_or(c.backend);
+  if (c.backend != "ncnn" && c.backend != "qdeploy")
+    r.fail_at("backend.type", "must be \"ncnn\" or \"qdeploy\", not \"" + c.backend + "\"");
+
+  c.quantize.enabled = r.get_bool("quantize.enabled").value_or(c.quantize.enabled);
+  c.quantize.method = r.get_string("quantize.method").value_or(c.quantize.method);
+  if (c.quantize.method.empty()) r.fail_at("quantize.method", "must not be empty");
+  c.quantize.calib_num = int_in_range(r, "quantize.calib_num", c.quantize.calib_num, 1, INT_MAX);
+  c.quantize.percentile = r.get_number("quantize.percentile").value_or(c.quantize.percentile);
+  if (!(c.quantize.percentile > 0 && c.quantize.percentile <= 100))
+    r.fail_at("quantize.percentile", "must be in (0, 100]");
+  c.quantize.passes = r.get_strings("quantize.passes").value_or(c.quantize.passes);
+
+  c.test.batch = int_in_range(r, "test.batch", c.test.batch, 1, 65536);
+  c.test.threads = int_in_range(r, "test.threads", c.test.threads, 0, 4096);
+
+  if (warnings) {
+    auto unknown = r.unknown_keys();
+    warnings->insert(warnings->end(), unknown.begin(), unknown.end());
+  }
+  return c;
+}
+
+}  // namespace qd

@@ -1,0 +1,34 @@
+// Deploy config (TOML): which backend runs the model, whether and how it is quantized, and test settings.
+// Examples: configs/deploy/classification_ncnn_static.toml, configs/deploy/classification_ncnn-int8_static.toml.
+//
+//   [backend]   type = "ncnn" | "qdeploy"
+//   [quantize]  enabled = false, method = "kl", calib_num = 1000, percentile = 99.99, passes = []
+//   [test]      batch = 1, threads = 0 (0 = all cores)
+//
+// Every key is optional; absent keys keep the defaults below.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace qd {
+
+struct DeployConfig {
+  std::string path;              // the config file ("" for defaults)
+  std::string backend = "ncnn";  // "ncnn" (write .param/.bin[/.table]) or "qdeploy" (own runtime)
+  struct Quantize {
+    bool enabled = false;
+    std::string method = "kl";       // range method name; validated by the quant registry, not here
+    int calib_num = 1000;            // calibration images to use
+    double percentile = 99.99;       // for method = "percentile"
+    std::vector<std::string> passes; // extra PTQ passes, in order
+  } quantize;
+  struct Test {
+    int batch = 1;
+    int threads = 0;  // 0 = all cores
+  } test;
+};
+
+// Reads a deploy config; same warning/error behaviour as load_model_config.
+DeployConfig load_deploy_config(const std::string& path, std::vector<std::string>* warnings = nullptr);
+
+}  // namespace qd

@@ -1,0 +1,127 @@
+// Image decoding (stb_image) and PNG output (stb_image_write). The stb implementations are compiled here
+// with static linkage so that no other translation unit (ours or a test's) can collide with them.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "core/error.h"
+#include "data/atomic_file.h"
+#include "data/image.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#include <stb/stb_image.h>
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
+namespace qd {
+namespace {
+
+std::vector<uint8_t> read_whole_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail(path, std::string("cannot open image: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) fail(path, "is a directory, not an image file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, std::string("cannot open image: ") + std::strerror(errno));
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (in.gcount() != static_cast<std::streamsize>(bytes.size())) fail(path, "read error");
+  return bytes;
+}
+
+bool starts_with(const std::vector<uint8_t>& b, std::initializer_list<uint8_t> magic) {
+  return b.size() >= magic.size() && std::equal(magic.begin(), magic.end(), b.begin());
+}
+
+// Position of the last occurrence of the two-byte JPEG marker FF <code>, or npos.
+size_t find_last_marker(const std::vector<uint8_t>& b, uint8_t code) {
+  for (size_t i = b.size(); i-- > 1;)
+    if (b[i - 1] == 0xFF && b[i] == code) return i - 1;
+  return std::string::npos;
+}
+
+// stb_image decodes truncated files without complaint (missing data reads as zeros), so truncation is
+// detected from the container: a JPEG needs an end-of-image marker after its last start-of-scan (entropy-coded
+// data stuffs 0xFF as FF 00, so these byte patterns cannot occur inside it); a PNG ends with an IEND chunk;
+// a BMP is at least as long as the size in its header. Returns the reason, or "" when complete.
+std::string truncation_reason(const std::vector<uint8_t>& b) {
+  if (starts_with(b, {0xFF, 0xD8})) {
+    const size_t sos = find_last_marker(b, 0xDA);
+    const size_t eoi = find_last_marker(b, 0xD9);
+    if (sos == std::string::npos) return "truncated JPEG (no image data)";
+    if (eoi == std::string::npos || eoi < sos) return "truncated JPEG (no end-of-image marker)";
+    return "";
+  }
+  if (starts_with(b, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'})) {
+    static const uint8_t iend[] = {'I', 'E', 'N', 'D'};
+    // IEND chunk = length(4) "IEND" crc(4): the type sits 8 bytes before the end.
+    if (b.size() < 20 || !std::equal(iend, iend + 4, b.end() - 8)) return "truncated PNG (no IEND chunk)";
+    return "";
+  }
+  if (starts_with(b, {'B', 'M'}) && b.size() >= 6) {
+    const uint32_t declared = b[2] | (b[3] << 8) | (b[4] << 16) | (static_cast<uint32_t>(b[5]) << 24);
+    if (declared != 0 && b.size() < declared)
+      return "truncated BMP (" + std::to_string(b.size()) + " of " + std::to_string(declared) + " bytes)";
+  }
+  return "";
+}
+
+}  // namespace
+
+Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& context, int64_t max_pixels) {
+  if (bytes.empty()) fail(context, "empty file (0 bytes), not an image");
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) fail(context, "file too large for the image decoder");
+  const auto* data = bytes.data();
+  const int len = static_cast<int>(bytes.size());
+  int w = 0, h = 0, channels = 0;
+  // Header only: rejects non-images and oversize images before allocating any pixels.
+  if (!stbi_info_from_memory(data, len, &w, &h, &channels)) {
+    fail(context, std::string("not a JPEG, PNG or BMP image, or corrupt (") + stbi_failure_reason() + ")");
+  }
+  const int64_t pixels = static_cast<int64_t>(w) * h;
+  if (pixels > max_pixels) {
+    fail(context, "image is " + std::to_string(w) + "x" + std::to_string(h) + " = " + std::to_string(pixels) +
+                      " pixels, more than the limit of " + std::to_string(max_pixels));
+  }
+  const std::string truncated = truncation_reason(bytes);
+  if (!truncated.empty()) fail(context, truncated);
+  std::unique_ptr<uint8_t, void (*)(void*)> pixels_rgb(stbi_load_from_memory(data, len, &w, &h, &channels, 3),
+                                                       stbi_image_free);
+  if (!pixels_rgb) fail(context, std::string("corrupt image (") + stbi_failure_reason() + ")");
+  Image img;
+  img.width = w;
+  img.height = h;
+  img.rgb.assign(pixels_rgb.get(), pixels_rgb.get() + static_cast<size_t>(w) * h * 3);
+  return img;
+}
+
+Image decode_image(const std::string& path, int64_t max_pixels) {
+  return decode_image_bytes(read_whole_file(path), path, max_pixels);
+}
+
+void save_png(const Image& image, const std::string& path) {
+  if (image.width <= 0 || image.height <= 0 || image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
+    fail(path, "cannot save an empty or inconsistent image");
+  std::string png;
+  auto append = [](void* ctx, void* data, int size) {
+    static_cast<std::string*>(ctx)->append(static_cast<const char*>(data), static_cast<size_t>(size));
+  };
+  if (!stbi_write_png_to_func(append, &png, image.width, image.height, 3, image.rgb.data(), image.width * 3))
+    fail(path, "PNG encoding failed");
+  write_file_atomic(path, png);
+}
+
+}  // namespace qd
