@@ -1,0 +1,151 @@
+#include "quant/calibrate.h"
+
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "quant/ranges/range_methods.h"
+#include "quant/rounding.h"
+#include "quant/weight_quant.h"
+
+namespace qd::quant {
+namespace {
+
+int resolve_threads(int num_threads) {
+  if (num_threads > 0) return num_threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// Feeds tapped values into per-value statistics; a value reported twice within one batch counts once.
+class StatsCollector {
+ public:
+  StatsCollector(std::set<std::string> wanted, int histogram_bins, int threads)
+      : wanted_(std::move(wanted)), threads_(threads) {
+    for (const std::string& name : wanted_) stats_.values.emplace(name, ActivationStats(histogram_bins));
+  }
+
+  void begin_batch(int64_t batch) {
+    batch_ = batch;
+    seen_.clear();
+  }
+
+  void observe(const std::string& name, const Tensor& data) {
+    if (!wanted_.count(name) || !seen_.insert(name).second) return;
+    const Tensor f32 = data.to_f32();
+    stats_.values.at(name).observe(f32.values<float>(), batch_, threads_);
+  }
+
+  void end_batch() {
+    ++stats_.batches;
+    stats_.samples += static_cast<uint64_t>(batch_);
+  }
+
+  CalibrationStats take() { return std::move(stats_); }
+
+ private:
+  std::set<std::string> wanted_, seen_;
+  int threads_;
+  int64_t batch_ = 0;
+  CalibrationStats stats_;
+};
+
+}  // namespace
+
+RangeOptions range_options(const CalibOptions& options) {
+  RangeOptions r;
+  r.percentile = options.percentile;
+  return r;
+}
+
+std::vector<QuantizableNode> quantizable_nodes(const ir::Graph& graph) {
+  std::vector<QuantizableNode> out;
+  for (ir::NodeId id = 0; id < static_cast<ir::NodeId>(graph.nodes().size()); ++id) {
+    const ir::Node& n = graph.node(id);
+    if (n.op != ir::OpKind::Conv && n.op != ir::OpKind::Gemm) continue;
+    if (n.inputs.size() < 2 || n.inputs[0] == ir::kNoValue || n.inputs[1] == ir::kNoValue) continue;
+    if (graph.value(n.inputs[0]).is_constant() || !graph.value(n.inputs[1]).is_constant()) continue;
+    out.push_back({id, n.inputs[0], n.inputs[1]});
+  }
+  return out;
+}
+
+CalibrationStats collect_stats(const ir::Model& model, BatchSource& source, const CalibOptions& options,
+                               const ExecutorFactory& make_executor, const CalibProgress& progress) {
+  const ir::Graph& g = model.graph;
+  if (g.inputs().size() != 1)
+    fail("calibration", "the model must have exactly one input, it has " + std::to_string(g.inputs().size()));
+  std::set<std::string> wanted;
+  for (const QuantizableNode& q : quantizable_nodes(g)) wanted.insert(g.value(q.input).name);
+  const std::string& input_name = g.value(g.inputs()[0]).name;
+
+  StatsCollector collector(wanted, options.histogram_bins, resolve_threads(options.num_threads));
+  std::map<int64_t, std::unique_ptr<runtime::Executor>> executors;  // one per batch size met (last batch)
+  const runtime::Tap tap = [&](const std::string& name, const Tensor& data) {
+    collector.observe(name, data);
+  };
+  const size_t total = source.size();
+  size_t done = 0;
+  Tensor batch;
+  while (source.next(batch)) {
+    if (batch.rank() < 1 || batch.dim(0) < 1)
+      fail("calibration", "batch " + std::to_string(done) + " is empty");
+    const Tensor input = batch.to_f32();
+    const int64_t n = input.dim(0);
+    auto& exec = executors[n];
+    if (!exec) exec = make_executor(model, n);
+    collector.begin_batch(n);
+    collector.observe(input_name, input);  // a graph input feeding a Conv is observed even if not tapped
+    exec->run({input}, tap);
+    collector.end_batch();
+    ++done;
+    if (progress) progress(done, total);
+  }
+  if (done == 0) fail("calibration", "the calibration set is empty");
+
+  CalibrationStats stats = collector.take();
+  for (const auto& [name, s] : stats.values) {
+    if (s.minmax.nonfinite_count())
+      fail("calibration", "value '" + name + "' has " + std::to_string(s.minmax.nonfinite_count()) +
+                              " non-finite elements (NaN/inf) in the calibration run");
+    if (s.samples == 0) fail_internal("calibration: the runtime never reported value '" + name + "'");
+  }
+  return stats;
+}
+
+ir::QuantParams params_from_stats(const CalibrationStats& stats, const ir::Model& model,
+                                  const CalibOptions& options) {
+  check_range_method(options.method);
+  check_quant_target(options.target);
+  if (options.weight_bits != 0 && options.weight_bits != 4 && options.weight_bits != 6 &&
+      options.weight_bits != 8)
+    fail("calibration",
+         "weight bits must be 0 (by target), 4, 6 or 8, got " + std::to_string(options.weight_bits));
+  const RangeOptions ranges = range_options(options);
+  const ir::Graph& g = model.graph;
+
+  ir::QuantParams params;
+  for (const QuantizableNode& q : quantizable_nodes(g)) {
+    const ir::Node& node = g.node(q.node);
+    const std::string& input = g.value(q.input).name;
+    const ActivationStats* s = stats.find(input);
+    if (!s)
+      fail("calibration", "no statistics for value '" + input + "' (input of node '" + node.name + "')");
+
+    ir::LayerQuant lq;
+    const float threshold = compute_threshold(options.method, *s, ranges);
+    lq.input_scale = step_from_threshold(threshold, qmax_for_bits(ranges.bits));
+    lq.weight_bits = options.weight_bits ? options.weight_bits : weight_bits_for_node(node, options.target);
+    const Tensor& w = g.value(q.weight).constant;
+    lq.weight_scales = per_channel_weight_steps(w, weight_channel_axis(node), lq.weight_bits, node.name);
+    if (options.target == "ncnn" && node.op == ir::OpKind::Conv) {
+      // ncnn keeps one weight scale per group for grouped (non-depthwise) convolutions.
+      const int group = node.attr<ir::ConvAttrs>().group;
+      if (group > 1 && group != static_cast<int>(lq.weight_scales.size()))
+        lq.weight_scales = share_steps_within_groups(lq.weight_scales, group);
+    }
+    params.layers[node.name] = std::move(lq);
+  }
+  return params;
+}
+
+}  // namespace qd::quant

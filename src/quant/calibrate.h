@@ -1,0 +1,88 @@
+// Post-training calibration: run the fp32 model over calibration batches, observe the input activation of
+// every quantizable node through runtime taps, and turn the statistics into ir::QuantParams.
+// "Collect once, compute many": collect_stats() runs the model once; params_from_stats() applies any range
+// method / target to the same statistics without re-running the model.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ir/model.h"
+#include "quant/observers/activation_stats.h"
+#include "quant/ranges/range_options.h"
+#include "runtime/executor.h"
+
+namespace qd::quant {
+
+struct CalibOptions {
+  std::string method = "kl";    // activation range method (range_method_names())
+  float percentile = 99.99;     // for method "percentile"
+  std::string target = "ncnn";  // "ncnn" or "qdeploy" (quant_target_names()): weight bit rules
+  int num_threads = 0;          // runtime and histogram threads; 0 = all cores
+  int64_t batch = 1;            // batch size of the source's batches (the executor is compiled for it)
+  int weight_bits = 0;          // 0 = decided per node by the target; 4, 6 or 8 forces it for every node
+  int histogram_bins = AbsHistogram::kDefaultBins;  // streaming |x| histogram resolution
+};
+
+// The range options implied by calibration options (int8 activations).
+RangeOptions range_options(const CalibOptions& options);
+
+// Calibration images, already preprocessed: quant never reads image files.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  // Fills `batch` with the next f32 NCHW batch ([N, C, H, W]; the last one may be smaller); false at the end.
+  virtual bool next(Tensor& batch) = 0;
+  // Number of batches in total, for progress (0 if unknown).
+  virtual size_t size() const = 0;
+};
+
+// Called after each batch with (batches done, BatchSource::size()).
+using CalibProgress = std::function<void(size_t done, size_t total)>;
+
+// Builds an fp32 executor for `model` compiled for `batch` images.
+using ExecutorFactory =
+    std::function<std::unique_ptr<runtime::Executor>(const ir::Model& model, int64_t batch)>;
+
+// A node that gets int8 parameters: Conv / Gemm with a constant weight and a non-constant input.
+struct QuantizableNode {
+  ir::NodeId node = -1;
+  ir::ValueId input = ir::kNoValue;
+  ir::ValueId weight = ir::kNoValue;
+};
+std::vector<QuantizableNode> quantizable_nodes(const ir::Graph& graph);
+
+// Statistics of every observed activation, keyed by IR value name.
+struct CalibrationStats {
+  std::map<std::string, ActivationStats> values;
+  uint64_t batches = 0, samples = 0;
+  const ActivationStats* find(const std::string& value) const {
+    auto it = values.find(value);
+    return it == values.end() ? nullptr : &it->second;
+  }
+};
+
+// Runs `make_executor`'s executors over every batch of `source` and observes the input of every quantizable
+// node. Throws a user error for an empty source, a model without exactly one graph input, or NaN/inf in an
+// observed activation (naming the value).
+CalibrationStats collect_stats(const ir::Model& fp32_model, BatchSource& source, const CalibOptions& options,
+                               const ExecutorFactory& make_executor, const CalibProgress& progress = {});
+// Same, with the fast runtime: runtime::compile(model, {onednn, Int8Mode::off, num_threads, batch}).
+CalibrationStats collect_stats(const ir::Model& fp32_model, BatchSource& source, const CalibOptions& options,
+                               const CalibProgress& progress = {});
+
+// Per quantizable node (keyed by node name): input_scale = step_from_threshold(method threshold, 127) and
+// per-output-channel weight steps with the target's bits. output_scale is left 0 (requantization is decided
+// later). Throws a user error for an unknown method or target, or a node whose input has no statistics.
+ir::QuantParams params_from_stats(const CalibrationStats& stats, const ir::Model& fp32_model,
+                                  const CalibOptions& options);
+
+// collect_stats() with the fast runtime, then params_from_stats().
+ir::QuantParams calibrate(const ir::Model& fp32_model, BatchSource& source, const CalibOptions& options,
+                          const CalibProgress& progress = {});
+
+}  // namespace qd::quant

@@ -1,0 +1,111 @@
+#include "quant/weight_quant.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "quant/rounding.h"
+
+namespace qd::quant {
+namespace {
+
+constexpr std::string_view kTargets[] = {"ncnn", "qdeploy"};
+
+// Splits a shape around `axis`: outer * channels * inner elements.
+struct ChannelLayout {
+  int64_t outer = 1, channels = 1, inner = 1;
+};
+
+ChannelLayout layout_of(const Tensor& t, int axis) {
+  QD_CHECK(axis >= 0 && axis < t.rank(), "weight channel axis out of range");
+  ChannelLayout l;
+  for (int d = 0; d < t.rank(); ++d) {
+    if (d < axis) l.outer *= t.dim(d);
+    if (d == axis) l.channels = t.dim(d);
+    if (d > axis) l.inner *= t.dim(d);
+  }
+  return l;
+}
+
+}  // namespace
+
+std::vector<std::string> quant_target_names() { return {kTargets[0].data(), kTargets[1].data()}; }
+
+void check_quant_target(std::string_view target) {
+  for (std::string_view t : kTargets)
+    if (t == target) return;
+  fail("quantization target", "unknown target '" + std::string(target) + "' (valid: ncnn, qdeploy)");
+}
+
+int conv_weight_bits(const ir::ConvAttrs& c, std::string_view target) {
+  check_quant_target(target);
+  const bool winograd_eligible = c.kernel_h == 3 && c.kernel_w == 3 && c.stride_h == 1 && c.stride_w == 1 &&
+                                 c.dilation_h == 1 && c.dilation_w == 1 && c.group == 1;
+  return target == "ncnn" && winograd_eligible ? 6 : 8;
+}
+
+int weight_bits_for_node(const ir::Node& node, std::string_view target) {
+  if (node.op == ir::OpKind::Conv) return conv_weight_bits(node.attr<ir::ConvAttrs>(), target);
+  check_quant_target(target);
+  return 8;
+}
+
+int weight_channel_axis(const ir::Node& node) {
+  if (node.op == ir::OpKind::Gemm) return node.attr<ir::GemmAttrs>().trans_b ? 0 : 1;
+  return 0;
+}
+
+std::vector<float> per_channel_absmax(const Tensor& weight, int axis, const std::string& context) {
+  const Tensor w = weight.to_f32();
+  const ChannelLayout l = layout_of(w, axis);
+  const float* src = w.data<float>();
+  std::vector<float> absmax(l.channels, 0.f);
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t c = 0; c < l.channels; ++c) {
+      const float* p = src + (o * l.channels + c) * l.inner;
+      for (int64_t i = 0; i < l.inner; ++i) {
+        if (!std::isfinite(p[i]))
+          fail(context, "weight has a non-finite value in channel " + std::to_string(c));
+        absmax[c] = std::max(absmax[c], std::fabs(p[i]));
+      }
+    }
+  return absmax;
+}
+
+std::vector<float> per_channel_weight_steps(const Tensor& weight, int axis, int bits,
+                                            const std::string& context) {
+  std::vector<float> steps = per_channel_absmax(weight, axis, context);
+  const int qmax = qmax_for_bits(bits);
+  for (float& s : steps) s = step_from_threshold(s, qmax);
+  return steps;
+}
+
+std::vector<float> share_steps_within_groups(std::span<const float> steps, int groups) {
+  QD_CHECK(groups > 0 && steps.size() % groups == 0, "channels must split evenly into groups");
+  const size_t per_group = steps.size() / groups;
+  std::vector<float> shared(steps.begin(), steps.end());
+  for (size_t g = 0; g < static_cast<size_t>(groups); ++g) {
+    auto first = shared.begin() + g * per_group, last = first + per_group;
+    std::fill(first, last, *std::max_element(first, last));
+  }
+  return shared;
+}
+
+Tensor quantize_weights(const Tensor& weight, std::span<const float> steps, int axis, int bits) {
+  const Tensor w = weight.to_f32();
+  const ChannelLayout l = layout_of(w, axis);
+  QD_CHECK(static_cast<int64_t>(steps.size()) == l.channels, "one weight step per channel expected");
+  const int qmax = qmax_for_bits(bits);
+  Tensor q(DataType::i8, w.shape());
+  const float* src = w.data<float>();
+  int8_t* dst = q.data<int8_t>();
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t c = 0; c < l.channels; ++c) {
+      const int64_t base = (o * l.channels + c) * l.inner;
+      for (int64_t i = 0; i < l.inner; ++i)
+        dst[base + i] = static_cast<int8_t>(round_clamp_symmetric(src[base + i] / steps[c], qmax));
+    }
+  return q;
+}
+
+}  // namespace qd::quant

@@ -1,0 +1,46 @@
+// Per-output-channel symmetric weight quantization: step_c = absmax_c / qmax, q = clamp(round(w / step_c)).
+// qmax is 127 for 8 bits, 31 for ncnn's 6-bit winograd rule, 7 for 4 bits. All-zero (or tiny) channels get
+// step 1 so every scale stays finite (see step_from_threshold).
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ir/graph.h"
+
+namespace qd::quant {
+
+// Deployment targets that change quantization rules: "ncnn" (6-bit 3x3s1 weights, per-group scales for
+// grouped convs) and "qdeploy" (our runtime: 8-bit everywhere).
+std::vector<std::string> quant_target_names();
+// Throws a user error listing the valid targets unless `target` is one of them.
+void check_quant_target(std::string_view target);
+
+// Weight bits for a Conv: 6 when the target is ncnn and the conv is 3x3, stride 1, dilation 1, group 1
+// (ncnn2table: its int8 winograd F43 needs 6-bit weights), else 8.
+int conv_weight_bits(const ir::ConvAttrs& conv, std::string_view target);
+// Weight bits for a quantizable node (Conv -> conv_weight_bits, Gemm -> 8).
+int weight_bits_for_node(const ir::Node& node, std::string_view target);
+
+// Axis of the output channels in a node's weight: 0 for Conv [O, I/g, kh, kw] and Gemm with trans_b
+// ([N, K]), 1 for Gemm without trans_b ([K, N]).
+int weight_channel_axis(const ir::Node& node);
+
+// max |w| over every slice along `axis` (one value per channel). Throws a user error naming `context` for a
+// non-finite weight.
+std::vector<float> per_channel_absmax(const Tensor& weight, int axis, const std::string& context);
+
+// step_c = absmax_c / qmax_for_bits(bits) per channel (step 1 for all-zero channels).
+std::vector<float> per_channel_weight_steps(const Tensor& weight, int axis, int bits,
+                                            const std::string& context);
+
+// Makes the steps of each of `groups` consecutive channel groups equal to the group's largest step (ncnn's
+// ConvolutionDepthWise stores one weight scale per group). groups must divide steps.size().
+std::vector<float> share_steps_within_groups(std::span<const float> steps, int groups);
+
+// The weight as i8 on the per-channel grid: q = clamp(round(w / step_c), -qmax, qmax), same shape.
+Tensor quantize_weights(const Tensor& weight, std::span<const float> steps, int axis, int bits);
+
+}  // namespace qd::quant
