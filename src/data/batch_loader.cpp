@@ -22,8 +22,8 @@ bool BatchLoader::next(Batch& batch) {
   std::vector<float> rows(static_cast<size_t>(want) * plane);
   batch = Batch{};
   int filled = 0;
-  // Decode in rounds: a round takes as many samples as rows are still free; skipped samples leave gaps that the
-  // next round fills, so only the dataset's end makes a batch short.
+  // Decode in rounds: a round takes as many samples as rows are still free; skipped samples leave gaps that
+  // the next round fills, so only the dataset's end makes a batch short.
   while (filled < want && cursor_ < dataset_.samples.size()) {
     const int take = static_cast<int>(std::min<size_t>(want - filled, dataset_.samples.size() - cursor_));
     std::vector<std::string> errors(take);

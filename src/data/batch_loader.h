@@ -13,10 +13,10 @@
 namespace qd {
 
 struct Batch {
-  Tensor input;                     // f32 [B, 3, H, W]; B <= batch size (smaller for the last batch)
-  std::vector<int> labels;          // per row; -1 = unlabelled
-  std::vector<std::string> paths;   // per row: sample_name() of the source
-  std::vector<int> indices;         // per row: Sample::index
+  Tensor input;                    // f32 [B, 3, H, W]; B <= batch size (smaller for the last batch)
+  std::vector<int> labels;         // per row; -1 = unlabelled
+  std::vector<std::string> paths;  // per row: sample_name() of the source
+  std::vector<int> indices;        // per row: Sample::index
 
   int size() const { return static_cast<int>(labels.size()); }
 };
@@ -25,7 +25,8 @@ struct BatchLoaderOptions {
   int batch_size = 1;
   int threads = 0;  // 0 = OpenMP default
   int64_t max_pixels = kDefaultMaxPixels;
-  // Called (from the calling thread, never concurrently) for each skipped sample with its name and the reason.
+  // Called (from the calling thread, never concurrently) for each skipped sample with its name and the
+  // reason.
   std::function<void(const std::string& path, const std::string& reason)> on_skip;
 };
 
@@ -33,8 +34,8 @@ class BatchLoader {
  public:
   BatchLoader(Dataset dataset, Preprocess preprocess, BatchLoaderOptions options);
 
-  // Fills `batch` with the next up-to-batch_size readable samples; returns false when the dataset is exhausted
-  // (then `batch` is left empty). A batch is short only at the end of the dataset.
+  // Fills `batch` with the next up-to-batch_size readable samples; returns false when the dataset is
+  // exhausted (then `batch` is left empty). A batch is short only at the end of the dataset.
   bool next(Batch& batch);
   // Starts again from the first sample (counters are kept).
   void reset() { cursor_ = 0; }

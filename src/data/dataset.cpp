@@ -119,8 +119,8 @@ Dataset open_cifar_binary(const fs::path& bin) {
     if (!in.read(record.data(), static_cast<std::streamsize>(record.size()))) fail(path, "read error");
     const int label = static_cast<unsigned char>(record[0]);
     if (label >= static_cast<int>(ds.class_names.size()))
-      fail(path, "record " + std::to_string(r) + " has label " + std::to_string(label) + ", but there are only " +
-                     std::to_string(ds.class_names.size()) + " classes");
+      fail(path, "record " + std::to_string(r) + " has label " + std::to_string(label) +
+                     ", but there are only " + std::to_string(ds.class_names.size()) + " classes");
     ds.samples.push_back({path, label, static_cast<int>(r)});
   }
   return ds;
@@ -173,17 +173,21 @@ Dataset open_list_file(const fs::path& list) {
 
 const char* dataset_kind_name(DatasetKind kind) {
   switch (kind) {
-    case DatasetKind::image_folder: return "ImageFolder";
-    case DatasetKind::flat_folder: return "flat folder";
-    case DatasetKind::list_file: return "list file";
-    case DatasetKind::cifar_binary: return "CIFAR binary";
+    case DatasetKind::image_folder:
+      return "ImageFolder";
+    case DatasetKind::flat_folder:
+      return "flat folder";
+    case DatasetKind::list_file:
+      return "list file";
+    case DatasetKind::cifar_binary:
+      return "CIFAR binary";
   }
   return "?";
 }
 
 const std::vector<std::string>& cifar10_class_names() {
   static const std::vector<std::string> names = {"airplane", "automobile", "bird",  "cat",  "deer",
-                                                  "dog",      "frog",       "horse", "ship", "truck"};
+                                                 "dog",      "frog",       "horse", "ship", "truck"};
   return names;
 }
 
@@ -226,7 +230,8 @@ Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixe
     fail(sample_name(dataset, sample), "record beyond the end of the file");
   Image img(kCifarSide, kCifarSide);
   for (size_t i = 0; i < kCifarPixels; ++i)
-    for (size_t c = 0; c < 3; ++c) img.rgb[i * 3 + c] = static_cast<uint8_t>(record[1 + c * kCifarPixels + i]);
+    for (size_t c = 0; c < 3; ++c)
+      img.rgb[i * 3 + c] = static_cast<uint8_t>(record[1 + c * kCifarPixels + i]);
   return img;
 }
 

@@ -1,5 +1,6 @@
 // Deploy config (TOML): which backend runs the model, whether and how it is quantized, and test settings.
-// Examples: configs/deploy/classification_ncnn_static.toml, configs/deploy/classification_ncnn-int8_static.toml.
+// Examples: configs/deploy/classification_ncnn_static.toml,
+// configs/deploy/classification_ncnn-int8_static.toml.
 //
 //   [backend]   type = "ncnn" | "qdeploy"
 //   [quantize]  enabled = false, method = "kl", calib_num = 1000, percentile = 99.99, passes = []
@@ -17,10 +18,10 @@ struct DeployConfig {
   std::string backend = "ncnn";  // "ncnn" (write .param/.bin[/.table]) or "qdeploy" (own runtime)
   struct Quantize {
     bool enabled = false;
-    std::string method = "kl";       // range method name; validated by the quant registry, not here
-    int calib_num = 1000;            // calibration images to use
-    double percentile = 99.99;       // for method = "percentile"
-    std::vector<std::string> passes; // extra PTQ passes, in order
+    std::string method = "kl";        // range method name; validated by the quant registry, not here
+    int calib_num = 1000;             // calibration images to use
+    double percentile = 99.99;        // for method = "percentile"
+    std::vector<std::string> passes;  // extra PTQ passes, in order
   } quantize;
   struct Test {
     int batch = 1;

@@ -75,8 +75,7 @@ void draw_text(Image& image, int x, int y, const std::string& text, float pixel_
     int advance = 0, lsb = 0;
     stbtt_GetCodepointHMetrics(&font.info, cps[i], &advance, &lsb);
     int gw = 0, gh = 0, xoff = 0, yoff = 0;
-    unsigned char* glyph =
-        stbtt_GetCodepointBitmap(&font.info, scale, scale, cps[i], &gw, &gh, &xoff, &yoff);
+    unsigned char* glyph = stbtt_GetCodepointBitmap(&font.info, scale, scale, cps[i], &gw, &gh, &xoff, &yoff);
     const int gx = static_cast<int>(std::lround(pen_x)) + xoff;
     const int gy = baseline + yoff;
     for (int row = 0; row < gh; ++row) {
@@ -88,7 +87,8 @@ void draw_text(Image& image, int x, int y, const std::string& text, float pixel_
         const int coverage = glyph[row * gw + col];
         if (coverage == 0) continue;
         uint8_t* d = image.pixel(px, py);
-        for (int c = 0; c < 3; ++c) d[c] = static_cast<uint8_t>((rgb[c] * coverage + d[c] * (255 - coverage) + 127) / 255);
+        for (int c = 0; c < 3; ++c)
+          d[c] = static_cast<uint8_t>((rgb[c] * coverage + d[c] * (255 - coverage) + 127) / 255);
       }
     }
     stbtt_FreeBitmap(glyph, nullptr);

@@ -42,8 +42,24 @@ std::vector<uint8_t> read_whole_file(const std::string& path) {
   return bytes;
 }
 
+enum class ImageFormat { unknown, jpeg, png, bmp };
+
 bool starts_with(const std::vector<uint8_t>& b, std::initializer_list<uint8_t> magic) {
   return b.size() >= magic.size() && std::equal(magic.begin(), magic.end(), b.begin());
+}
+
+ImageFormat detect_format(const std::vector<uint8_t>& b) {
+  if (starts_with(b, {0xFF, 0xD8, 0xFF})) return ImageFormat::jpeg;
+  if (starts_with(b, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'})) return ImageFormat::png;
+  if (starts_with(b, {'B', 'M'})) return ImageFormat::bmp;
+  return ImageFormat::unknown;
+}
+
+const char* format_name(ImageFormat f) {
+  return f == ImageFormat::jpeg  ? "JPEG"
+         : f == ImageFormat::png ? "PNG"
+         : f == ImageFormat::bmp ? "BMP"
+                                 : "?";
 }
 
 // Position of the last occurrence of the two-byte JPEG marker FF <code>, or npos.
@@ -54,24 +70,26 @@ size_t find_last_marker(const std::vector<uint8_t>& b, uint8_t code) {
 }
 
 // stb_image decodes truncated files without complaint (missing data reads as zeros), so truncation is
-// detected from the container: a JPEG needs an end-of-image marker after its last start-of-scan (entropy-coded
-// data stuffs 0xFF as FF 00, so these byte patterns cannot occur inside it); a PNG ends with an IEND chunk;
-// a BMP is at least as long as the size in its header. Returns the reason, or "" when complete.
+// detected from the container: a JPEG needs an end-of-image marker after its last start-of-scan
+// (entropy-coded data stuffs 0xFF as FF 00, so these byte patterns cannot occur inside it); a PNG ends with
+// an IEND chunk; a BMP is at least as long as the size in its header. Returns the reason, or "" when
+// complete.
 std::string truncation_reason(const std::vector<uint8_t>& b) {
-  if (starts_with(b, {0xFF, 0xD8})) {
+  const ImageFormat format = detect_format(b);
+  if (format == ImageFormat::jpeg) {
     const size_t sos = find_last_marker(b, 0xDA);
     const size_t eoi = find_last_marker(b, 0xD9);
     if (sos == std::string::npos) return "truncated JPEG (no image data)";
     if (eoi == std::string::npos || eoi < sos) return "truncated JPEG (no end-of-image marker)";
     return "";
   }
-  if (starts_with(b, {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'})) {
+  if (format == ImageFormat::png) {
     static const uint8_t iend[] = {'I', 'E', 'N', 'D'};
     // IEND chunk = length(4) "IEND" crc(4): the type sits 8 bytes before the end.
     if (b.size() < 20 || !std::equal(iend, iend + 4, b.end() - 8)) return "truncated PNG (no IEND chunk)";
     return "";
   }
-  if (starts_with(b, {'B', 'M'}) && b.size() >= 6) {
+  if (format == ImageFormat::bmp && b.size() >= 6) {
     const uint32_t declared = b[2] | (b[3] << 8) | (b[4] << 16) | (static_cast<uint32_t>(b[5]) << 24);
     if (declared != 0 && b.size() < declared)
       return "truncated BMP (" + std::to_string(b.size()) + " of " + std::to_string(declared) + " bytes)";
@@ -87,9 +105,21 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
   const auto* data = bytes.data();
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, channels = 0;
-  // Header only: rejects non-images and oversize images before allocating any pixels.
-  if (!stbi_info_from_memory(data, len, &w, &h, &channels)) {
-    fail(context, std::string("not a JPEG, PNG or BMP image, or corrupt (") + stbi_failure_reason() + ")");
+  // Header only: rejects non-images and oversize images before allocating any pixels. The format-specific
+  // readers keep stb's reason (stbi_info tries every format and ends with a generic "unknown image type").
+  const ImageFormat format = detect_format(bytes);
+  if (format == ImageFormat::unknown)
+    fail(context, "not a JPEG, PNG or BMP image (unrecognised file header)");
+  stbi__context header;
+  stbi__start_mem(&header, data, len);
+  const int ok = format == ImageFormat::jpeg  ? stbi__jpeg_info(&header, &w, &h, &channels)
+                 : format == ImageFormat::png ? stbi__png_info(&header, &w, &h, &channels)
+                                              : stbi__bmp_info(&header, &w, &h, &channels);
+  if (!ok) {
+    const std::string reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown";
+    if (reason == "too large")
+      fail(context, "image dimensions too large to decode (more than 1 GiB of pixels)");
+    fail(context, std::string("corrupt ") + format_name(format) + " header (" + reason + ")");
   }
   const int64_t pixels = static_cast<int64_t>(w) * h;
   if (pixels > max_pixels) {
@@ -113,7 +143,8 @@ Image decode_image(const std::string& path, int64_t max_pixels) {
 }
 
 void save_png(const Image& image, const std::string& path) {
-  if (image.width <= 0 || image.height <= 0 || image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
+  if (image.width <= 0 || image.height <= 0 ||
+      image.rgb.size() != static_cast<size_t>(image.width) * image.height * 3)
     fail(path, "cannot save an empty or inconsistent image");
   std::string png;
   auto append = [](void* ctx, void* data, int size) {

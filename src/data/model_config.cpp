@@ -37,12 +37,15 @@ ModelConfig load_model_config(const std::string& path, std::vector<std::string>*
   c.input_shape = r.require(r.get_ints("model.input_shape"), "model.input_shape");
   const Shape& s = c.input_shape;
   if (s.size() != 4 || s[1] != 3 || s[2] <= 0 || s[3] <= 0 || (s[0] <= 0 && s[0] != kDynamicDim))
-    r.fail_at("model.input_shape", "must be [N, 3, H, W] with H, W > 0 and N > 0 or -1, not [" + shape_str(s) + "]");
+    r.fail_at("model.input_shape",
+              "must be [N, 3, H, W] with H, W > 0 and N > 0 or -1, not [" + shape_str(s) + "]");
 
   const std::string color = r.get_string("preprocess.color").value_or("RGB");
   std::string upper = color;
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return std::toupper(ch); });
-  if (upper != "RGB" && upper != "BGR") r.fail_at("preprocess.color", "must be \"RGB\" or \"BGR\", not \"" + color + "\"");
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char ch) { return std::toupper(ch); });
+  if (upper != "RGB" && upper != "BGR")
+    r.fail_at("preprocess.color", "must be \"RGB\" or \"BGR\", not \"" + color + "\"");
   c.preprocess.bgr = upper == "BGR";
   c.preprocess.mean = three_numbers(r, "preprocess.mean");
   c.preprocess.std = three_numbers(r, "preprocess.std");

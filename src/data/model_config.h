@@ -1,15 +1,16 @@
 // Model config (TOML): what the network expects (input/output names and shape), its preprocessing, where its
 // data sets are and the class names. Example: configs/resnet18_cifar10.toml.
 //
-//   [model]       name (required), file = "<model path>", input_name = "input", input_shape = [N,3,H,W] (required; N may be -1),
+//   [model]       name (required), file = "<model path>", input_name = "input", input_shape = [N,3,H,W]
+//   (required; N may be -1),
 //                 output_name = "output", output_is_probability = false
 //   [preprocess]  color = "RGB" | "BGR", mean = [3 numbers] (required), std = [3 numbers] (required),
 //                 in the network's channel order (for "BGR", mean[0] is blue's)
 //   [dataset]     test = "<path>", calib = "<path>", num_classes, classes = ["name", ...]
 //                 (a top-level `classes` array, written before the first table, is accepted too)
 //
-// Paths (model.file, dataset.test, dataset.calib) are relative to the folder of the config file (so a config works from any working
-// directory); absolute paths are kept as they are.
+// Paths (model.file, dataset.test, dataset.calib) are relative to the folder of the config file (so a config
+// works from any working directory); absolute paths are kept as they are.
 #pragma once
 #include <array>
 #include <string>
@@ -39,7 +40,8 @@ struct ModelConfig {
 // warnings is not null); a missing required key, a wrong type or an invalid value throws "<file>...: ...".
 ModelConfig load_model_config(const std::string& path, std::vector<std::string>* warnings = nullptr);
 
-// ncnn's Mat::substract_mean_normalize values for this preprocessing: x = (pixel - mean) * norm, norm = 1/std.
+// ncnn's Mat::substract_mean_normalize values for this preprocessing: x = (pixel - mean) * norm, norm =
+// 1/std.
 struct NcnnMeanNorm {
   std::array<float, 3> mean;
   std::array<float, 3> norm;

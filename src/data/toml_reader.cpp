@@ -10,13 +10,20 @@ namespace {
 
 const char* type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date/time";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date/time";
   }
 }
 
@@ -50,9 +57,8 @@ const toml::node* TomlReader::find(const std::string& key) {
 
 void TomlReader::fail_at(const std::string& key, const std::string& message) const {
   const toml::node* node = root_.at_path(key).node();
-  const std::string where = node && node->source().begin.line > 0
-                                ? path_ + ":" + std::to_string(node->source().begin.line)
-                                : path_;
+  const std::string where =
+      node && node->source().begin.line > 0 ? path_ + ":" + std::to_string(node->source().begin.line) : path_;
   fail(where, "key '" + key + "' " + message);
 }
 

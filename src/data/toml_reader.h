@@ -2,12 +2,12 @@
 // "<file>:<line>: ..." on a mismatch, and remembers the key so that unknown_keys() can list the rest.
 // Internal to src/data (includes toml++, which is heavy: include only from .cpp files).
 #pragma once
+#include <toml++/toml.h>
+
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 namespace qd {
 
@@ -18,7 +18,8 @@ class TomlReader {
 
   const std::string& path() const { return path_; }
 
-  // Each getter returns nullopt when the key is absent (dotted keys: "model.name") and throws on a wrong type.
+  // Each getter returns nullopt when the key is absent (dotted keys: "model.name") and throws on a wrong
+  // type.
   std::optional<std::string> get_string(const std::string& key);
   std::optional<bool> get_bool(const std::string& key);
   std::optional<int64_t> get_int(const std::string& key);
@@ -44,7 +45,8 @@ class TomlReader {
   [[noreturn]] void missing(const std::string& key) const;
   const toml::node* find(const std::string& key);
   [[noreturn]] void wrong_type(const std::string& key, const toml::node& node, const char* expected) const;
-  void collect_unknown(const toml::table& table, const std::string& prefix, std::vector<std::string>& out) const;
+  void collect_unknown(const toml::table& table, const std::string& prefix,
+                       std::vector<std::string>& out) const;
 
   std::string path_;
   toml::table root_;
