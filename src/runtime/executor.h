@@ -16,16 +16,16 @@ enum class Backend {
 };
 
 enum class Int8Mode {
-  off,        // ignore model.quant, run everything in fp32
-  real,       // int8 x int8 -> int32 arithmetic for layers in model.quant (default)
-  simulate,   // fake-quantize in fp32 (quantize->dequantize); analysis only
+  off,       // ignore model.quant, run everything in fp32
+  real,      // int8 x int8 -> int32 arithmetic for layers in model.quant (default)
+  simulate,  // fake-quantize in fp32 (quantize->dequantize); analysis only
 };
 
 struct CompileOptions {
   Backend backend = Backend::onednn;
   Int8Mode int8 = Int8Mode::real;
-  int threads = 0;     // 0 = all cores
-  int64_t batch = 1;   // batch size the executor is compiled for (replaces a symbolic or fixed batch dim)
+  int threads = 0;    // 0 = all cores
+  int64_t batch = 1;  // batch size the executor is compiled for (replaces a symbolic or fixed batch dim)
 };
 
 // Observes a materialised value during run(): called with the value's IR name and its data (NCHW f32).

@@ -1,0 +1,253 @@
+// Builders for the non-conv ops of the oneDNN executor, and the group dispatch.
+#include <algorithm>
+
+#include "runtime/onednn/executor_impl.h"
+
+namespace qd::runtime::onednn {
+
+using dnnl::algorithm;
+using dnnl::memory;
+using dnnl::prop_kind;
+
+void append_activation(dnnl::post_ops& po, const ir::FusedActivation& act) {
+  switch (act.kind) {
+    case ir::OpKind::Relu:
+      po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      return;
+    case ir::OpKind::LeakyRelu:
+      po.append_eltwise(1.f, algorithm::eltwise_relu, act.alpha, 0.f);
+      return;
+    case ir::OpKind::Clip:
+      po.append_eltwise(1.f, algorithm::eltwise_clip, act.alpha, act.beta);
+      return;
+    case ir::OpKind::Sigmoid:
+      po.append_eltwise(1.f, algorithm::eltwise_logistic, 0.f, 0.f);
+      return;
+    case ir::OpKind::HardSigmoid:  // no hardsigmoid in oneDNN 2.6: alpha*x+beta, then clip to [0,1]
+      po.append_eltwise(1.f, algorithm::eltwise_linear, act.alpha, act.beta);
+      po.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 1.f);
+      return;
+    case ir::OpKind::HardSwish:  // oneDNN 2.6: x * relu6(x + 3) / 6, the ONNX definition
+      po.append_eltwise(1.f, algorithm::eltwise_hardswish, 0.f, 0.f);
+      return;
+    default:
+      fail_internal("append_activation: not an activation");
+  }
+}
+
+void OneDnnExecutor::build_group(const FusedGroup& grp) {
+  const ir::Node& n = graph_.node(grp.anchor);
+  bool done = false;
+  try {
+    switch (n.op) {
+      case ir::OpKind::Conv:
+        done = build_conv(grp);
+        break;
+      case ir::OpKind::Gemm:
+        done = build_gemm(grp);
+        break;
+      case ir::OpKind::MaxPool:
+      case ir::OpKind::AveragePool:
+      case ir::OpKind::GlobalAveragePool:
+      case ir::OpKind::GlobalMaxPool:
+        done = build_pool(n);
+        break;
+      case ir::OpKind::Relu:
+      case ir::OpKind::Clip:
+      case ir::OpKind::LeakyRelu:
+      case ir::OpKind::Sigmoid:
+      case ir::OpKind::HardSwish:
+        done = build_eltwise(n);
+        break;
+      case ir::OpKind::Add:
+      case ir::OpKind::Sub:
+      case ir::OpKind::Mul:
+      case ir::OpKind::Div:
+        done = build_binary(n);
+        break;
+      case ir::OpKind::Softmax:
+        done = build_softmax(n);
+        break;
+      case ir::OpKind::Concat:
+        done = build_concat(n);
+        break;
+      case ir::OpKind::Flatten:
+      case ir::OpKind::Reshape:
+      case ir::OpKind::Squeeze:
+      case ir::OpKind::Unsqueeze:
+      case ir::OpKind::Identity:
+      case ir::OpKind::Dropout:
+        done = build_alias(n);
+        break;
+      default:
+        break;
+    }
+  } catch (const dnnl::error&) {
+    // oneDNN has no implementation for this configuration: the builders create the primitive
+    // descriptor before touching the plan, so falling back is safe.
+    if (grp.members.size() > 1) throw;
+    done = false;
+  }
+  if (!done) {
+    QD_CHECK(grp.members.size() == 1, "fused group of '" + n.name + "' could not be built");
+    build_reference(n);
+  }
+}
+
+void OneDnnExecutor::build_reference(const ir::Node& n) {
+  std::vector<ReferenceStep::Input> ins;
+  for (ir::ValueId v : n.inputs) {
+    ReferenceStep::Input in;
+    if (v != ir::kNoValue) {
+      const ir::Value& val = graph_.value(v);
+      if (val.is_constant()) {
+        in.constant = val.constant;
+      } else {
+        in.shape = val.shape;
+        in.buffer = value_as(v, plain_md(val.shape)).buffer;
+      }
+    }
+    ins.push_back(std::move(in));
+  }
+  std::vector<int> outs;
+  for (ir::ValueId o : n.outputs)
+    outs.push_back(o == ir::kNoValue ? -1 : define_value(o, plain_md(graph_.value(o).shape)).buffer);
+  steps_.push_back(std::make_unique<ReferenceStep>(graph_, n, std::move(ins), std::move(outs)));
+}
+
+bool OneDnnExecutor::build_alias(const ir::Node& n) {
+  const ir::ValueId x = n.inputs.at(0);
+  if (graph_.value(x).is_constant()) return false;
+  for (size_t i = 1; i < n.outputs.size(); ++i)
+    if (n.outputs[i] != ir::kNoValue && !graph_.consumers(n.outputs[i]).empty())
+      return false;  // Dropout mask
+  const MemRef in = value_as(x, plain_md(graph_.value(x).shape));
+  const ir::ValueId o = n.outputs.at(0);
+  if (graph_.is_graph_output(o) && graph_.is_graph_output(x)) return false;  // keep two distinct buffers
+  define_value(o, plain_md(graph_.value(o).shape), in.buffer);
+  return true;
+}
+
+bool OneDnnExecutor::build_pool(const ir::Node& n) {
+  const ir::ValueId x = n.inputs.at(0), y = n.outputs.at(0);
+  const Shape& xs = graph_.value(x).shape;
+  const Shape& ys = graph_.value(y).shape;
+  if (xs.size() != 4 || graph_.value(x).is_constant()) return false;
+  ir::PoolAttrs a;
+  algorithm alg;
+  if (n.op == ir::OpKind::GlobalAveragePool || n.op == ir::OpKind::GlobalMaxPool) {
+    a.kernel_h = static_cast<int>(xs[2]);
+    a.kernel_w = static_cast<int>(xs[3]);
+    alg = n.op == ir::OpKind::GlobalMaxPool ? algorithm::pooling_max : algorithm::pooling_avg_exclude_padding;
+  } else {
+    a = n.attr<ir::PoolAttrs>();
+    alg = n.op == ir::OpKind::MaxPool ? algorithm::pooling_max
+          : a.count_include_pad       ? algorithm::pooling_avg_include_padding
+                                      : algorithm::pooling_avg_exclude_padding;
+  }
+  // Right/bottom padding that makes oneDNN's floor formula give the IR's (possibly ceil-mode) size.
+  const int64_t pb = (ys[2] - 1) * a.stride_h + a.kernel_h - xs[2] - a.pad_top;
+  const int64_t pr = (ys[3] - 1) * a.stride_w + a.kernel_w - xs[3] - a.pad_left;
+  if (pb < 0 || pr < 0) return false;
+  // With include-padding, ceil-mode windows past the declared padding must not count: reference only.
+  if (alg == algorithm::pooling_avg_include_padding && (pb > a.pad_bottom || pr > a.pad_right)) return false;
+  memory::dims dst_dims(ys.begin(), ys.end());
+  auto pd = dnnl::pooling_forward::primitive_desc(
+      dnnl::pooling_forward::desc(prop_kind::forward_inference, alg, values_[x].md,
+                                  memory::desc(dst_dims, memory::data_type::f32, memory::format_tag::any),
+                                  {a.stride_h, a.stride_w}, {a.kernel_h, a.kernel_w}, {a.pad_top, a.pad_left},
+                                  {pb, pr}),
+      eng_);
+  const MemRef src = value_as(x, pd.src_desc());
+  const MemRef dst = define_value(y, pd.dst_desc());
+  add_primitive(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  return true;
+}
+
+bool OneDnnExecutor::build_eltwise(const ir::Node& n) {
+  const ir::ValueId x = n.inputs.at(0), y = n.outputs.at(0);
+  if (graph_.value(x).is_constant()) return false;
+  const ir::FusedActivation act = standalone_activation(n);
+  if (act.kind == ir::OpKind::HardSigmoid) return false;  // two oneDNN ops; the reference kernel is fine
+  dnnl::post_ops po;
+  append_activation(po, act);
+  algorithm alg;
+  float scale, alpha, beta;
+  po.get_params_eltwise(0, scale, alg, alpha, beta);
+  auto pd = dnnl::eltwise_forward::primitive_desc(
+      dnnl::eltwise_forward::desc(prop_kind::forward_inference, alg, values_[x].md, alpha, beta), eng_);
+  const MemRef src = value_as(x, pd.src_desc());
+  const MemRef dst = define_value(y, pd.dst_desc());
+  add_primitive(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  return true;
+}
+
+bool OneDnnExecutor::build_binary(const ir::Node& n) {
+  const ir::ValueId y = n.outputs.at(0);
+  const Shape& out = graph_.value(y).shape;
+  ir::ValueId a = n.inputs.at(0), b = n.inputs.at(1);
+  auto full = [&](ir::ValueId v) { return !graph_.value(v).is_constant() && graph_.value(v).shape == out; };
+  if (!full(a)) {
+    const bool commutative = n.op == ir::OpKind::Add || n.op == ir::OpKind::Mul;
+    if (!full(b) || !commutative) return false;
+    std::swap(a, b);
+  }
+  const algorithm alg = n.op == ir::OpKind::Add   ? algorithm::binary_add
+                        : n.op == ir::OpKind::Sub ? algorithm::binary_sub
+                        : n.op == ir::OpKind::Mul ? algorithm::binary_mul
+                                                  : algorithm::binary_div;
+  const memory::desc src0_md = values_[a].md;
+  const Shape& bs = graph_.value(b).shape;
+  const bool b_full = full(b);
+  Shape bx(out.size() - bs.size(), 1);  // b's shape with leading 1s to the output rank
+  bx.insert(bx.end(), bs.begin(), bs.end());
+  const memory::desc src1_md = b_full ? src0_md : plain_md(bx);
+  auto pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
+  const MemRef src0 = value_ref(a);
+  MemRef src1;
+  if (b_full) {
+    src1 = value_as(b, src0_md);
+  } else if (graph_.value(b).is_constant()) {
+    src1 = {src1_md, -1, constant_memory(graph_.value(b).constant.reshaped(bx), src1_md)};
+  } else {
+    src1 = value_as(b, plain_md(bs));
+    src1.md = src1_md;  // same bytes, rank expanded
+  }
+  const MemRef dst = define_value(y, pd.dst_desc());
+  add_primitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+  return true;
+}
+
+bool OneDnnExecutor::build_softmax(const ir::Node& n) {
+  const ir::ValueId x = n.inputs.at(0), y = n.outputs.at(0);
+  const Shape& xs = graph_.value(x).shape;
+  if (graph_.value(x).is_constant()) return false;
+  int64_t axis = n.attr<ir::AxisAttrs>().axis;
+  if (axis < 0) axis += static_cast<int64_t>(xs.size());
+  const memory::desc md = plain_md(xs);
+  auto pd = dnnl::softmax_forward::primitive_desc(
+      dnnl::softmax_forward::desc(prop_kind::forward_inference, md, static_cast<int>(axis)), eng_);
+  const MemRef src = value_as(x, md);
+  const MemRef dst = define_value(y, md);
+  add_primitive(dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  return true;
+}
+
+bool OneDnnExecutor::build_concat(const ir::Node& n) {
+  std::vector<memory::desc> mds;
+  for (ir::ValueId v : n.inputs) {
+    if (v == ir::kNoValue || graph_.value(v).is_constant()) return false;
+    mds.push_back(values_[v].md);
+  }
+  int64_t axis = n.attr<ir::AxisAttrs>().axis;
+  if (axis < 0) axis += static_cast<int64_t>(graph_.value(n.outputs[0]).shape.size());
+  auto pd = dnnl::concat::primitive_desc(static_cast<int>(axis), mds, eng_);
+  std::vector<std::pair<int, MemRef>> refs;
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    refs.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), value_ref(n.inputs[i])});
+  refs.push_back({DNNL_ARG_DST, define_value(n.outputs[0], pd.dst_desc())});
+  add_primitive(dnnl::concat(pd), std::move(refs));
+  return true;
+}
+
+}  // namespace qd::runtime::onednn

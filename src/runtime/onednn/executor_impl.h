@@ -1,0 +1,77 @@
+// The oneDNN executor's compile-time planner and run loop (internal header).
+#pragma once
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
+
+#include "runtime/executor.h"
+#include "runtime/onednn/fusion.h"
+#include "runtime/onednn/steps.h"
+
+namespace qd::runtime::onednn {
+
+class OneDnnExecutor : public Executor {
+ public:
+  OneDnnExecutor(const ir::Model& model, const CompileOptions& options);
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap) override;
+
+ private:
+  // --- memory plan (compile time) ---
+  struct ValueState {
+    dnnl::memory::desc md;  // layout the value is materialised in
+    int buffer = -1;
+    bool live = false;
+  };
+  int alloc_buffer(size_t bytes);
+  void release_value(ir::ValueId v);
+  void release_buffer(int b);
+  // Memory of value v in layout `want`; adds a reorder into a temp buffer (freed after the group) if needed.
+  MemRef value_as(ir::ValueId v, const dnnl::memory::desc& want);
+  MemRef value_ref(ir::ValueId v) const { return {values_[v].md, values_[v].buffer, {}}; }
+  // Materialises node output v in layout md in a fresh buffer (or `buffer` when >= 0).
+  MemRef define_value(ir::ValueId v, const dnnl::memory::desc& md, int buffer = -1);
+  dnnl::memory constant_memory(const Tensor& t, const dnnl::memory::desc& want);
+
+  // --- group builders (return false to fall back to the reference kernel) ---
+  void build_group(const FusedGroup& grp);
+  bool build_conv(const FusedGroup& grp);
+  bool build_gemm(const FusedGroup& grp);
+  bool build_pool(const ir::Node& n);
+  bool build_eltwise(const ir::Node& n);
+  bool build_binary(const ir::Node& n);
+  bool build_softmax(const ir::Node& n);
+  bool build_concat(const ir::Node& n);
+  bool build_alias(const ir::Node& n);
+  void build_reference(const ir::Node& n);
+  void add_primitive(dnnl::primitive p, std::vector<std::pair<int, MemRef>> refs);
+
+  dnnl::engine eng_{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream_{eng_};
+  ir::Graph graph_;
+  int threads_ = 1;
+  std::vector<ValueState> values_;
+  std::vector<bool> tapped_;
+  std::vector<size_t> buffer_bytes_;
+  std::vector<int> buffer_refs_;  // live values using each buffer
+  std::vector<int> free_buffers_;
+  std::vector<int> last_use_;  // per value: index of the last group reading it
+  int current_group_ = 0;
+  std::vector<int> group_temps_;  // temp buffers of the group being built
+  std::vector<std::unique_ptr<Step>> steps_;
+  std::vector<std::shared_ptr<void>> storage_;  // owners of buffers and fixed memories
+  std::vector<void*> buffer_ptrs_;
+  // graph outputs: plain copy-out reorders
+  struct OutputPlan {
+    ir::ValueId value;
+    dnnl::memory src;
+    dnnl::memory::desc plain;
+    dnnl::reorder to_plain;
+    bool needs_reorder = false;
+  };
+  std::vector<OutputPlan> outputs_;
+};
+
+// oneDNN eltwise post-ops for one activation (HardSigmoid needs two).
+void append_activation(dnnl::post_ops& po, const ir::FusedActivation& act);
+
+}  // namespace qd::runtime::onednn

@@ -1,0 +1,84 @@
+#include "runtime/onednn/fusion.h"
+
+#include <algorithm>
+
+#include "runtime/ref/kernels.h"
+
+namespace qd::runtime::onednn {
+
+ir::FusedActivation standalone_activation(const ir::Node& n) {
+  if (n.op == ir::OpKind::Relu || n.op == ir::OpKind::Sigmoid || n.op == ir::OpKind::HardSwish)
+    return ref::to_fused(n.op, {});
+  return ref::to_fused(n.op, n.attr<ir::ActAttrs>());
+}
+
+namespace {
+
+bool all_constant(const ir::Graph& g, const ir::Node& n, size_t from) {
+  for (size_t i = from; i < n.inputs.size(); ++i)
+    if (n.inputs[i] == ir::kNoValue || !g.value(n.inputs[i]).is_constant()) return false;
+  return true;
+}
+
+}  // namespace
+
+std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>& fusable,
+                                    const std::vector<bool>& sum_ok) {
+  const auto& nodes = g.nodes();
+  std::vector<ir::NodeId> producer(g.num_values(), -1);
+  std::vector<std::vector<ir::NodeId>> consumers(g.num_values());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    for (ir::ValueId o : nodes[i].outputs)
+      if (o != ir::kNoValue) producer[o] = static_cast<ir::NodeId>(i);
+    for (ir::ValueId in : nodes[i].inputs)
+      if (in != ir::kNoValue) consumers[in].push_back(static_cast<ir::NodeId>(i));
+  }
+  std::vector<bool> absorbed(nodes.size(), false);
+  std::vector<FusedGroup> groups;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (absorbed[i]) continue;
+    const ir::Node& n = nodes[i];
+    FusedGroup grp;
+    grp.anchor = grp.last = static_cast<ir::NodeId>(i);
+    grp.output = n.outputs.empty() ? ir::kNoValue : n.outputs[0];
+    grp.members.push_back(grp.anchor);
+    const bool is_conv = n.op == ir::OpKind::Conv, is_gemm = n.op == ir::OpKind::Gemm;
+    if ((is_conv || is_gemm) && fusable[i]) {
+      if (is_conv && n.attr<ir::ConvAttrs>().activation)
+        grp.pre_sum.push_back(*n.attr<ir::ConvAttrs>().activation);
+      if (is_gemm && n.attr<ir::GemmAttrs>().activation)
+        grp.pre_sum.push_back(*n.attr<ir::GemmAttrs>().activation);
+      while (true) {
+        const ir::ValueId cur = grp.output;
+        if (consumers[cur].size() != 1 || g.is_graph_output(cur)) break;
+        const ir::NodeId m = consumers[cur][0];
+        const ir::Node& mn = nodes[m];
+        if (absorbed[m]) break;  // e.g. an Add already taken by its other operand's conv
+        const bool no_act_yet = grp.pre_sum.empty() && grp.residual == ir::kNoValue;
+        if (is_conv && mn.op == ir::OpKind::BatchNormalization && no_act_yet && grp.batchnorm < 0 &&
+            mn.inputs[0] == cur && all_constant(g, mn, 1)) {
+          grp.batchnorm = m;
+        } else if (ir::is_activation(mn.op)) {
+          (grp.residual == ir::kNoValue ? grp.pre_sum : grp.post_sum).push_back(standalone_activation(mn));
+        } else if (is_conv && mn.op == ir::OpKind::Add && grp.residual == ir::kNoValue && sum_ok[i] &&
+                   mn.inputs.size() == 2 && mn.inputs[0] != mn.inputs[1]) {
+          const ir::ValueId other = mn.inputs[0] == cur ? mn.inputs[1] : mn.inputs[0];
+          if (g.value(other).shape != g.value(cur).shape || g.value(other).is_constant()) break;
+          grp.residual = other;
+        } else {
+          break;
+        }
+        absorbed[m] = true;
+        grp.members.push_back(m);
+        grp.last = m;
+        grp.output = mn.outputs[0];
+      }
+    }
+    groups.push_back(grp);
+  }
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const FusedGroup& a, const FusedGroup& b) { return a.last < b.last; });
+  return groups;
+}
+
+}  // namespace qd::runtime::onednn

@@ -1,0 +1,31 @@
+// Groups IR nodes into execution units for the oneDNN backend: a Conv absorbs a following
+// BatchNormalization, activations, one residual Add (sum post-op) and activations after it; a Gemm
+// absorbs following activations. Pure IR analysis, no oneDNN.
+#pragma once
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace qd::runtime::onednn {
+
+struct FusedGroup {
+  ir::NodeId anchor = -1;                     // the Conv / Gemm / other node
+  ir::NodeId batchnorm = -1;                  // folded into the conv weights
+  std::vector<ir::FusedActivation> pre_sum;   // activations before the residual add (incl. the conv's own)
+  ir::ValueId residual = ir::kNoValue;        // other operand of the fused Add
+  std::vector<ir::FusedActivation> post_sum;  // activations after the residual add
+  ir::ValueId output = ir::kNoValue;          // value the group materialises (last absorbed node's output)
+  ir::NodeId last = -1;                       // last absorbed node: the group runs at its position
+  std::vector<ir::NodeId> members;            // anchor and every absorbed node
+};
+
+// The activation a standalone activation node computes, as a FusedActivation.
+ir::FusedActivation standalone_activation(const ir::Node& n);
+
+// Groups in execution order (ordered by `last`); every node belongs to exactly one group.
+// `fusable[node]` false keeps a Conv/Gemm from absorbing anything (e.g. layers run in int8).
+// `sum_ok[node]` false keeps a Conv from absorbing a residual Add.
+std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>& fusable,
+                                    const std::vector<bool>& sum_ok);
+
+}  // namespace qd::runtime::onednn

@@ -1,0 +1,59 @@
+#include "runtime/onednn/steps.h"
+
+#include <cstring>
+
+#include "runtime/ref/run_node.h"
+
+namespace qd::runtime::onednn {
+
+dnnl::memory::desc plain_md(const Shape& shape, dnnl::memory::data_type dt) {
+  dnnl::memory::dims dims(shape.begin(), shape.end());
+  dnnl::memory::dims strides(shape.size(), 1);
+  for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
+  if (shape.empty()) return dnnl::memory::desc({1}, dt, dnnl::memory::dims{1});
+  return dnnl::memory::desc(dims, dt, strides);
+}
+
+void PrimitiveStep::finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {
+  for (auto& [arg, ref] : refs_)
+    args_[arg] = ref.buffer >= 0 ? dnnl::memory(ref.md, eng, buffers.at(ref.buffer)) : ref.fixed;
+}
+
+void ReferenceStep::execute(RunContext& ctx) {
+  ctx.stream->wait();
+  std::vector<Tensor> in;
+  for (const Input& i : inputs_)
+    in.push_back(!i.constant.empty() ? i.constant
+                 : i.buffer >= 0     ? Tensor::view(DataType::f32, i.shape, (*ctx.buffers)[i.buffer])
+                                     : Tensor());
+  std::vector<Tensor> out = ref::run_node(graph_, node_, in);
+  for (size_t k = 0; k < outputs_.size() && k < out.size(); ++k)
+    if (outputs_[k] >= 0 && !out[k].empty())
+      std::memcpy((*ctx.buffers)[outputs_[k]], out[k].raw(), out[k].nbytes());
+}
+
+TapStep::TapStep(std::string name, Shape shape, MemRef src, const dnnl::engine& eng)
+    : name_(std::move(name)), shape_(std::move(shape)), src_(std::move(src)), plain_(plain_md(shape_)) {
+  needs_reorder_ = !(src_.md == plain_);
+  if (needs_reorder_) to_plain_ = dnnl::reorder(dnnl::reorder::primitive_desc(eng, src_.md, eng, plain_));
+}
+
+void TapStep::finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {
+  src_mem_ = src_.buffer >= 0 ? dnnl::memory(src_.md, eng, buffers.at(src_.buffer)) : src_.fixed;
+}
+
+void TapStep::execute(RunContext& ctx) {
+  if (!ctx.tap || !*ctx.tap) return;
+  ctx.stream->wait();
+  Tensor t(DataType::f32, shape_);
+  if (needs_reorder_) {
+    dnnl::memory dst(plain_, src_mem_.get_engine(), t.raw());
+    to_plain_.execute(*ctx.stream, src_mem_, dst);
+    ctx.stream->wait();
+  } else {
+    std::memcpy(t.raw(), src_mem_.get_data_handle(), t.nbytes());
+  }
+  (*ctx.tap)(name_, t);
+}
+
+}  // namespace qd::runtime::onednn

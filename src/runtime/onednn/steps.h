@@ -1,0 +1,89 @@
+// Execution steps of the oneDNN executor and the buffer references they are built from. Buffers are
+// planned at compile (ids), allocated once, and bound into dnnl::memory objects by finalize().
+#pragma once
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/graph.h"
+#include "runtime/executor.h"
+
+namespace qd::runtime::onednn {
+
+// Where a primitive argument lives: a planned buffer (id >= 0) or a fixed memory (weights, constants).
+struct MemRef {
+  dnnl::memory::desc md;
+  int buffer = -1;
+  dnnl::memory fixed;
+};
+
+struct RunContext {
+  dnnl::stream* stream = nullptr;
+  const Tap* tap = nullptr;  // null or empty: no taps
+  std::vector<void*>* buffers = nullptr;
+};
+
+class Step {
+ public:
+  virtual ~Step() = default;
+  // Binds buffer ids to memory objects once the buffers exist.
+  virtual void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {}
+  virtual void execute(RunContext& ctx) = 0;
+};
+
+// A oneDNN primitive (including reorders) with its arguments.
+class PrimitiveStep : public Step {
+ public:
+  PrimitiveStep(dnnl::primitive prim, std::vector<std::pair<int, MemRef>> refs)
+      : prim_(std::move(prim)), refs_(std::move(refs)) {}
+  void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) override;
+  void execute(RunContext& ctx) override { prim_.execute(*ctx.stream, args_); }
+
+ private:
+  dnnl::primitive prim_;
+  std::vector<std::pair<int, MemRef>> refs_;
+  std::unordered_map<int, dnnl::memory> args_;
+};
+
+// A node run by the reference kernels on plain NCHW f32 buffers (inputs may be constants).
+class ReferenceStep : public Step {
+ public:
+  struct Input {
+    Tensor constant;  // non-empty: use it
+    int buffer = -1;  // else a plain f32 buffer of `shape`
+    Shape shape;
+  };
+  ReferenceStep(const ir::Graph& g, const ir::Node& node, std::vector<Input> inputs, std::vector<int> outputs)
+      : graph_(g), node_(node), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {}
+  void execute(RunContext& ctx) override;
+
+ private:
+  const ir::Graph& graph_;
+  const ir::Node& node_;
+  std::vector<Input> inputs_;
+  std::vector<int> outputs_;  // buffer per node output (-1: dropped)
+};
+
+// Shows a materialised value to the tap as a plain NCHW f32 tensor (only when a tap is given).
+class TapStep : public Step {
+ public:
+  TapStep(std::string name, Shape shape, MemRef src, const dnnl::engine& eng);
+  void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) override;
+  void execute(RunContext& ctx) override;
+
+ private:
+  std::string name_;
+  Shape shape_;
+  MemRef src_;
+  dnnl::memory src_mem_;
+  dnnl::memory::desc plain_;
+  dnnl::reorder to_plain_;  // null when the value is already plain
+  bool needs_reorder_ = false;
+};
+
+// Plain (row-major) f32 memory descriptor of a shape.
+dnnl::memory::desc plain_md(const Shape& shape, dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
+
+}  // namespace qd::runtime::onednn

@@ -1,0 +1,83 @@
+#include "runtime/ref/run_node.h"
+
+#include "runtime/ref/kernels.h"
+
+namespace qd::runtime::ref {
+
+namespace {
+
+Tensor input_or_empty(const std::vector<Tensor>& in, size_t i) { return i < in.size() ? in[i] : Tensor(); }
+
+// Pure data ops keep the bytes and take the shape the IR inferred for the output.
+Tensor reshape_to_output(const ir::Graph& g, const ir::Node& n, const Tensor& x) {
+  const Shape& s = g.value(n.outputs.at(0)).shape;
+  if (!shape_is_static(s) || shape_numel(s) != x.numel())
+    fail("", "node '" + n.name + "': output shape " + shape_str(s) + " does not fit input " +
+                 shape_str(x.shape()));
+  return x.clone().reshaped(s);
+}
+
+}  // namespace
+
+std::vector<Tensor> run_node(const ir::Graph& g, const ir::Node& n, const std::vector<Tensor>& in) {
+  using ir::OpKind;
+  std::vector<Tensor> f32(in.size());
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!in[i].empty()) f32[i] = in[i].to_f32();
+  switch (n.op) {
+    case OpKind::Conv:
+      return {conv2d(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::ConvAttrs>())};
+    case OpKind::BatchNormalization:
+      return {batchnorm(f32.at(0), f32.at(1), f32.at(2), f32.at(3), f32.at(4),
+                        n.attr<ir::BatchNormAttrs>().epsilon)};
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+    case OpKind::HardSwish:
+      return {activation(f32.at(0), n.op, {})};
+    case OpKind::Clip:
+    case OpKind::LeakyRelu:
+    case OpKind::HardSigmoid:
+      return {activation(f32.at(0), n.op, n.attr<ir::ActAttrs>())};
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div:
+      return {binary(n.op, f32.at(0), f32.at(1))};
+    case OpKind::MaxPool:
+      return {max_pool(f32.at(0), n.attr<ir::PoolAttrs>())};
+    case OpKind::AveragePool:
+      return {avg_pool(f32.at(0), n.attr<ir::PoolAttrs>())};
+    case OpKind::GlobalAveragePool:
+      return {global_avg_pool(f32.at(0))};
+    case OpKind::GlobalMaxPool:
+      return {global_max_pool(f32.at(0))};
+    case OpKind::ReduceMean:
+      return {reduce_mean(f32.at(0), n.attr<ir::ReduceAttrs>())};
+    case OpKind::Gemm:
+      return {gemm(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::GemmAttrs>())};
+    case OpKind::MatMul:
+      return {matmul(f32.at(0), f32.at(1))};
+    case OpKind::Softmax:
+      return {softmax(f32.at(0), n.attr<ir::AxisAttrs>().axis)};
+    case OpKind::Concat:
+      return {concat(f32, n.attr<ir::AxisAttrs>().axis)};
+    case OpKind::Pad:
+      return {pad(f32.at(0), n.attr<ir::PadAttrs>())};
+    case OpKind::Transpose:
+      return {transpose(f32.at(0), n.attr<ir::AxesAttrs>().axes)};
+    case OpKind::Flatten:
+    case OpKind::Reshape:
+    case OpKind::Squeeze:
+    case OpKind::Unsqueeze:
+    case OpKind::Identity:
+    case OpKind::Dropout: {
+      std::vector<Tensor> out{reshape_to_output(g, n, f32.at(0))};
+      for (size_t i = 1; i < n.outputs.size(); ++i) out.push_back(Tensor());  // Dropout mask: unused
+      return out;
+    }
+  }
+  fail_unsupported(
+      "", "node '" + n.name + "': op " + std::string(ir::op_name(n.op)) + " has no reference kernel");
+}
+
+}  // namespace qd::runtime::ref

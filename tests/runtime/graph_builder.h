@@ -1,0 +1,88 @@
+// Small helpers to build IR graphs by hand in runtime tests.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "ir/model.h"
+#include "ir/shape_inference.h"
+
+namespace qd::runtime::testing {
+
+inline Tensor random_tensor(const Shape& s, uint32_t seed, float lo = -1.f, float hi = 1.f) {
+  Tensor t(DataType::f32, s);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (float& v : t.values<float>()) v = d(rng);
+  return t;
+}
+
+inline Tensor make(const Shape& s, std::vector<float> v) { return Tensor::from<float>(s, v); }
+
+class GraphBuilder {
+ public:
+  ir::ValueId input(const std::string& name, const Shape& s) {
+    ir::ValueId v = g().add_value(name, DataType::f32, s);
+    g().inputs().push_back(v);
+    return v;
+  }
+  ir::ValueId constant(Tensor t) { return g().add_constant("c" + std::to_string(counter_++), std::move(t)); }
+  // Adds a node with one output; returns the output value.
+  ir::ValueId node(ir::OpKind op, std::vector<ir::ValueId> inputs, ir::Attrs attrs = {}) {
+    const std::string name = std::string(ir::op_name(op)) + std::to_string(counter_++);
+    ir::ValueId out = g().add_value(name + "_out");
+    ir::Node n;
+    n.name = name;
+    n.op = op;
+    n.inputs = std::move(inputs);
+    n.outputs = {out};
+    n.attrs = std::move(attrs);
+    g().add_node(std::move(n));
+    return out;
+  }
+  ir::ValueId conv(ir::ValueId x, int64_t in_c, int64_t out_c, ir::ConvAttrs a, uint32_t seed,
+                   bool bias = true) {
+    ir::ValueId w = constant(random_tensor({out_c, in_c / a.group, a.kernel_h, a.kernel_w}, seed));
+    std::vector<ir::ValueId> ins{x, w};
+    if (bias) ins.push_back(constant(random_tensor({out_c}, seed + 1)));
+    return node(ir::OpKind::Conv, ins, a);
+  }
+  void output(ir::ValueId v) { g().outputs().push_back(v); }
+  // Finishes the graph: shapes inferred by the IR's shape inference.
+  ir::Model finish() {
+    g().sort_topologically();
+    ir::infer_shapes(g());
+    return model;
+  }
+  ir::Graph& g() { return model.graph; }
+  ir::Model model;
+
+ private:
+  int counter_ = 0;
+};
+
+inline ir::ConvAttrs conv_attrs(int k, int stride = 1, int pad = 0, int group = 1, int dilation = 1) {
+  ir::ConvAttrs a;
+  a.kernel_h = a.kernel_w = k;
+  a.stride_h = a.stride_w = stride;
+  a.pad_top = a.pad_left = a.pad_bottom = a.pad_right = pad;
+  a.group = group;
+  a.dilation_h = a.dilation_w = dilation;
+  return a;
+}
+
+// max |a-b| <= rtol * (|b| + max|b|) elementwise; returns a description of the first violation or "".
+inline std::string compare(const Tensor& a, const Tensor& b, float rtol = 1e-4f) {
+  if (a.shape() != b.shape()) return "shape " + shape_str(a.shape()) + " vs " + shape_str(b.shape());
+  float scale = 0;
+  for (float v : b.values<float>()) scale = std::max(scale, std::fabs(v));
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const float x = a.data<float>()[i], y = b.data<float>()[i];
+    if (!(std::fabs(x - y) <= rtol * (std::fabs(y) + scale) + 1e-6f))
+      return "element " + std::to_string(i) + ": " + std::to_string(x) + " vs " + std::to_string(y);
+  }
+  return "";
+}
+
+}  // namespace qd::runtime::testing
