@@ -1,0 +1,150 @@
+#include "frontend/onnx/onnx_tensor.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace qd::frontend {
+
+namespace {
+
+using onnx::TensorProto;
+
+std::string tensor_what(const TensorProto& t) { return "tensor '" + t.name() + "'"; }
+
+// Reads `nbytes` bytes of external data for `t` into `dst`.
+void read_external(const TensorProto& t, void* dst, size_t nbytes, const std::string& file,
+                   const std::string& base_dir) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : t.external_data()) {
+    try {
+      if (kv.key() == "location") location = kv.value();
+      if (kv.key() == "offset") offset = std::stoll(kv.value());
+      if (kv.key() == "length") length = std::stoll(kv.value());
+    } catch (const std::exception&) {
+      fail(file, tensor_what(t) + ": bad external data entry '" + kv.key() + "'='" + kv.value() + "'");
+    }
+  }
+  if (location.empty()) fail(file, tensor_what(t) + ": external data without a location");
+  std::filesystem::path p = std::filesystem::path(base_dir) / location;
+  std::ifstream in(p, std::ios::binary);
+  if (!in)
+    fail(file, tensor_what(t) + ": external data file '" + location + "' not found (looked for " +
+                   p.string() + ")");
+  if (length >= 0 && static_cast<size_t>(length) != nbytes)
+    fail(file, tensor_what(t) + ": external data length " + std::to_string(length) + " bytes, dims need " +
+                   std::to_string(nbytes));
+  in.seekg(0, std::ios::end);
+  int64_t size = static_cast<int64_t>(in.tellg());
+  if (offset < 0 || offset + static_cast<int64_t>(nbytes) > size)
+    fail(file, tensor_what(t) + ": external data file '" + location + "' is too short (" +
+                   std::to_string(size) + " bytes, need " + std::to_string(offset + nbytes) + ")");
+  in.seekg(offset);
+  in.read(static_cast<char*>(dst), static_cast<std::streamsize>(nbytes));
+  if (!in) fail(file, tensor_what(t) + ": cannot read external data file '" + location + "'");
+}
+
+template <typename Src, typename Dst>
+void copy_typed(const google::protobuf::RepeatedField<Src>& src, Dst* dst) {
+  for (int i = 0; i < src.size(); ++i) dst[i] = static_cast<Dst>(src.Get(i));
+}
+
+}  // namespace
+
+std::optional<DataType> dtype_from_onnx(int32_t type) {
+  switch (type) {
+    case TensorProto::FLOAT:
+      return DataType::f32;
+    case TensorProto::FLOAT16:
+      return DataType::f16;
+    case TensorProto::INT64:
+      return DataType::i64;
+    case TensorProto::INT32:
+      return DataType::i32;
+    case TensorProto::INT8:
+      return DataType::i8;
+    case TensorProto::UINT8:
+      return DataType::u8;
+    case TensorProto::BOOL:
+      return DataType::u8;  // 0/1 bytes, same layout
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string onnx_type_name(int32_t type) {
+  if (TensorProto::DataType_IsValid(type))
+    return TensorProto::DataType_Name(static_cast<TensorProto::DataType>(type));
+  return "type " + std::to_string(type);
+}
+
+Shape checked_dims(const google::protobuf::RepeatedField<int64_t>& dims, bool allow_empty_list,
+                   const std::string& file, const std::string& what) {
+  Shape s(dims.begin(), dims.end());
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) fail(file, what + " has a negative dimension (" + shape_str(s) + ")");
+    if (d == 0 && !(allow_empty_list && s.size() == 1))
+      fail(file, what + " has a zero-size dimension (" + shape_str(s) + ")");
+    if (d > kMaxElements || (n = n * d) > kMaxElements)
+      fail(file, what + " has absurd dimensions " + shape_str(s) + " (more than 2^31 elements)");
+  }
+  return s;
+}
+
+Tensor tensor_from_proto(const TensorProto& t, const std::string& file, const std::string& base_dir) {
+  std::optional<DataType> dt = dtype_from_onnx(t.data_type());
+  if (!dt)
+    fail_unsupported(file, tensor_what(t) + " has element type " + onnx_type_name(t.data_type()) +
+                               " (supported: FLOAT, FLOAT16, INT64, INT32, INT8, UINT8, BOOL)");
+  bool integer = *dt != DataType::f32 && *dt != DataType::f16;
+  Shape shape = checked_dims(t.dims(), integer, file, tensor_what(t));
+  Tensor out(*dt, shape);
+  int64_t n = out.numel();
+  size_t nbytes = out.nbytes();
+  auto typed_count_error = [&](int64_t got) {
+    fail(file, tensor_what(t) + " holds " + std::to_string(got) + " values but its dims " + shape_str(shape) +
+                   " need " + std::to_string(n));
+  };
+  if (t.data_location() == TensorProto::EXTERNAL) {
+    read_external(t, out.raw(), nbytes, file, base_dir);
+  } else if (t.has_raw_data()) {
+    if (t.raw_data().size() != nbytes)
+      fail(file, tensor_what(t) + " has " + std::to_string(t.raw_data().size()) +
+                     " bytes of data but its dims " + shape_str(shape) + " need " + std::to_string(nbytes));
+    std::memcpy(out.raw(), t.raw_data().data(), nbytes);
+  } else {
+    switch (t.data_type()) {
+      case TensorProto::FLOAT:
+        if (t.float_data_size() != n) typed_count_error(t.float_data_size());
+        copy_typed(t.float_data(), out.data<float>());
+        break;
+      case TensorProto::INT64:
+        if (t.int64_data_size() != n) typed_count_error(t.int64_data_size());
+        copy_typed(t.int64_data(), out.data<int64_t>());
+        break;
+      case TensorProto::INT32:
+        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
+        copy_typed(t.int32_data(), out.data<int32_t>());
+        break;
+      case TensorProto::INT8:
+        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
+        copy_typed(t.int32_data(), out.data<int8_t>());
+        break;
+      case TensorProto::UINT8:
+      case TensorProto::BOOL:
+        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
+        copy_typed(t.int32_data(), out.data<uint8_t>());
+        break;
+      case TensorProto::FLOAT16:  // bit patterns stored in int32_data
+        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
+        copy_typed(t.int32_data(), static_cast<uint16_t*>(out.raw()));
+        break;
+    }
+  }
+  if (*dt == DataType::f16) return out.to_f32();
+  return out;
+}
+
+}  // namespace qd::frontend
