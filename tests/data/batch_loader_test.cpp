@@ -1,0 +1,98 @@
+#include "data/batch_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "data/test_files.h"
+
+namespace qd {
+namespace {
+
+using test::TempDir;
+
+Preprocess identity_32() {
+  Preprocess pre;  // mean 0, std 1: tensor values are the raw pixel values
+  pre.width = pre.height = 32;
+  return pre;
+}
+
+TEST(BatchLoader, SkipsCorruptFileWithWarningAndKeepsBatchesFull) {
+  TempDir dir;
+  // Five 32x32 images with distinct flat colours (value = 10 * k), one corrupt file, one 64x64 image.
+  for (int k = 0; k < 5; ++k)
+    test::write_png(dir / ("img" + std::to_string(k) + ".png"), 32, 32, 3,
+                    std::vector<uint8_t>(32 * 32 * 3, static_cast<uint8_t>(10 * k)));
+  test::write_bytes(dir / "img1_bad.jpg", "garbage");  // sorts between img1.png and img2.png
+  test::write_png(dir / "z_big.png", 64, 64, 3, std::vector<uint8_t>(64 * 64 * 3, 200));
+
+  std::vector<std::pair<std::string, std::string>> warnings;
+  BatchLoaderOptions opt;
+  opt.batch_size = 3;
+  opt.threads = 2;
+  opt.on_skip = [&](const std::string& path, const std::string& reason) {
+    warnings.emplace_back(path, reason);
+  };
+  BatchLoader loader(open_dataset(dir.str()), identity_32(), opt);
+
+  Batch b;
+  ASSERT_TRUE(loader.next(b));
+  ASSERT_EQ(b.size(), 3);  // img0, img1, img2: the bad file's slot is refilled
+  EXPECT_EQ(b.input.shape(), (Shape{3, 3, 32, 32}));
+  const float* x = b.input.data<float>();
+  const int64_t plane = 3 * 32 * 32;
+  EXPECT_FLOAT_EQ(x[0], 0.f);
+  EXPECT_FLOAT_EQ(x[plane + 5], 10.f);
+  EXPECT_FLOAT_EQ(x[2 * plane + plane - 1], 20.f);
+  EXPECT_EQ(std::filesystem::path(b.paths[2]).filename(), "img2.png");
+  EXPECT_EQ(b.labels, (std::vector<int>{-1, -1, -1}));
+  EXPECT_EQ(b.indices, (std::vector<int>{0, 1, 3}));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].first, dir / "img1_bad.jpg");
+  EXPECT_NE(warnings[0].second.find("not a JPEG, PNG or BMP image"), std::string::npos) << warnings[0].second;
+  EXPECT_EQ(warnings[0].second.find(dir.str()), std::string::npos) << "reason repeats the path";
+
+  ASSERT_TRUE(loader.next(b));
+  ASSERT_EQ(b.size(), 3);  // img3, img4, z_big (resized)
+  EXPECT_FLOAT_EQ(b.input.data<float>()[2 * plane], 200.f);
+  EXPECT_FALSE(loader.next(b));
+  EXPECT_EQ(loader.skipped(), 1u);
+  EXPECT_EQ(loader.resized(), 1u);
+  EXPECT_EQ(loader.consumed(), 7u);
+
+  loader.reset();
+  ASSERT_TRUE(loader.next(b));
+  EXPECT_EQ(b.size(), 3);
+  EXPECT_EQ(loader.skipped(), 2u);  // counters accumulate across passes
+}
+
+TEST(BatchLoader, SharedCalibSetInBatchesMatchesSingleImages) {
+  Dataset ds = open_dataset(test::kSharedDir + "/cifar10/calib");
+  Preprocess pre = identity_32();
+  pre.mean = {125.307f, 122.961f, 113.8575f};
+  pre.std = {51.5865f, 50.847f, 51.255f};
+  BatchLoaderOptions opt;
+  opt.batch_size = 64;
+  opt.threads = 2;
+  BatchLoader loader(ds, pre, opt);
+  Batch b;
+  size_t total = 0, batches = 0;
+  while (loader.next(b)) {
+    ++batches;
+    total += b.size();
+    if (batches == 2) {
+      // Row 5 of batch 2 is sample 69; compare against decoding it alone.
+      std::vector<float> one(3 * 32 * 32);
+      image_to_nchw(decode_image(ds.samples[69].path), pre, one.data());
+      const float* row = b.input.data<float>() + 5 * one.size();
+      for (size_t i = 0; i < one.size(); ++i) ASSERT_EQ(row[i], one[i]) << i;
+    }
+  }
+  EXPECT_EQ(total, 1000u);
+  EXPECT_EQ(batches, 16u);  // 15 x 64 + 40
+  EXPECT_EQ(loader.skipped(), 0u);
+  EXPECT_EQ(loader.resized(), 0u);
+}
+
+}  // namespace
+}  // namespace qd
