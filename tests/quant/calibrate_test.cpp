@@ -12,7 +12,7 @@
 #include "quant/ranges/range_methods.h"
 
 #ifndef QD_QUANT_TEST_REAL_RUNTIME
-#define QD_QUANT_TEST_REAL_RUNTIME 0  // set to 1 once runtime::compile is implemented (src/runtime)
+#define QD_QUANT_TEST_REAL_RUNTIME 1  // 0 skips the test that needs runtime::compile
 #endif
 
 namespace qd::quant {
@@ -257,39 +257,67 @@ TEST(Calibrate, ErrorsNameTheProblem) {
 }
 
 #if QD_QUANT_TEST_REAL_RUNTIME
-// One 3x3 conv through the real fp32 runtime: minmax input step is absmax(x) / 127, ncnn 6-bit weights.
-TEST(CalibrateRuntime, SingleConvThroughOneDnn) {
+// x [N,1,4,4] -> conv1 (3x3, pad 1, 2 out) -> relu -> r -> conv2 (1x1, 1 out) through the real fp32 runtime:
+// conv2's input statistics come from the runtime's tap of r, checked against a naive conv + relu.
+TEST(CalibrateRuntime, TwoConvsThroughOneDnn) {
   ir::Model m;
-  const ir::ValueId x = m.graph.add_value("x", DataType::f32, {1, 1, 4, 4});
-  m.graph.inputs().push_back(x);
-  std::vector<float> w(2 * 9);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * (static_cast<int>(i) - 8);
-  const ir::ValueId wv = m.graph.add_constant("w", Tensor::from<float>({2, 1, 3, 3}, w));
-  const ir::ValueId y = m.graph.add_value("y", DataType::f32, {1, 2, 4, 4});
+  ir::Graph& g = m.graph;
+  const ir::ValueId x = g.add_value("x", DataType::f32, {-1, 1, 4, 4});
+  g.inputs().push_back(x);
+  std::vector<float> w1(2 * 9);
+  for (size_t i = 0; i < w1.size(); ++i) w1[i] = 0.1f * (static_cast<int>(i) - 8);
+  const std::vector<float> w2 = {0.5f, -0.25f};
+  const ir::ValueId w1v = g.add_constant("w1", Tensor::from<float>({2, 1, 3, 3}, w1));
+  const ir::ValueId w2v = g.add_constant("w2", Tensor::from<float>({1, 2, 1, 1}, w2));
+  const ir::ValueId y = g.add_value("y", DataType::f32, {-1, 2, 4, 4});
+  const ir::ValueId r = g.add_value("r", DataType::f32, {-1, 2, 4, 4});
+  const ir::ValueId z = g.add_value("z", DataType::f32, {-1, 1, 4, 4});
   ir::ConvAttrs a;
   a.kernel_h = a.kernel_w = 3;
   a.pad_top = a.pad_left = a.pad_bottom = a.pad_right = 1;
-  m.graph.add_node({"conv", ir::OpKind::Conv, {x, wv}, {y}, a});
-  m.graph.outputs().push_back(y);
+  g.add_node({"conv1", ir::OpKind::Conv, {x, w1v}, {y}, a});
+  g.add_node({"relu", ir::OpKind::Relu, {y}, {r}, {}});
+  g.add_node({"conv2", ir::OpKind::Conv, {r, w2v}, {z}, ir::ConvAttrs{}});
+  g.outputs().push_back(z);
 
+  // Batches of 2, 2 and 1 images; naive absmax of x and of relu(conv1(x)).
   std::vector<Tensor> batches;
-  float absmax = 0.f;
+  float x_absmax = 0.f, r_absmax = 0.f;
   for (int b = 0; b < 3; ++b) {
-    std::vector<float> v(16);
-    for (int i = 0; i < 16; ++i) v[i] = std::sin(0.7f * i + b) * (b + 1);
-    for (float e : v) absmax = std::max(absmax, std::fabs(e));
-    batches.push_back(Tensor::from<float>({1, 1, 4, 4}, v));
+    const int n = b < 2 ? 2 : 1;
+    std::vector<float> v(n * 16);
+    for (int i = 0; i < n * 16; ++i) v[i] = std::sin(0.7f * i + b) * (b + 1);
+    for (int img = 0; img < n; ++img) {
+      for (int i = 0; i < 16; ++i) x_absmax = std::max(x_absmax, std::fabs(v[img * 16 + i]));
+      for (int o = 0; o < 2; ++o)
+        for (int h = 0; h < 4; ++h)
+          for (int wx = 0; wx < 4; ++wx) {
+            float acc = 0.f;
+            for (int kh = 0; kh < 3; ++kh)
+              for (int kw = 0; kw < 3; ++kw) {
+                const int ih = h + kh - 1, iw = wx + kw - 1;
+                if (ih < 0 || ih > 3 || iw < 0 || iw > 3) continue;
+                acc += w1[o * 9 + kh * 3 + kw] * v[img * 16 + ih * 4 + iw];
+              }
+            r_absmax = std::max(r_absmax, acc);
+          }
+    }
+    batches.push_back(Tensor::from<float>({n, 1, 4, 4}, v));
   }
   VectorSource src(batches);
   CalibOptions opt;
   opt.method = "minmax";
   opt.num_threads = 1;
+  opt.batch = 2;
   const ir::QuantParams p = calibrate(m, src, opt);
-  const ir::LayerQuant& l = p.layers.at("conv");
-  EXPECT_FLOAT_EQ(l.input_scale, absmax / 127);
-  EXPECT_EQ(l.weight_bits, 6);
-  EXPECT_FLOAT_EQ(l.weight_scales[0], 0.8f / 31);
-  EXPECT_FLOAT_EQ(l.weight_scales[1], 0.9f / 31);
+  const ir::LayerQuant& c1 = p.layers.at("conv1");
+  EXPECT_FLOAT_EQ(c1.input_scale, x_absmax / 127);
+  EXPECT_EQ(c1.weight_bits, 6);  // ncnn: 3x3 s1 d1 g1
+  EXPECT_FLOAT_EQ(c1.weight_scales[0], 0.8f / 31);
+  EXPECT_FLOAT_EQ(c1.weight_scales[1], 0.9f / 31);
+  const ir::LayerQuant& c2 = p.layers.at("conv2");
+  EXPECT_NEAR(c2.input_scale, r_absmax / 127, 1e-5 * r_absmax / 127);
+  EXPECT_EQ(c2.weight_bits, 8);
 }
 #endif
 
