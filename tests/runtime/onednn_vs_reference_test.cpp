@@ -7,6 +7,7 @@
 
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
+#include "runtime/onednn/onednn_executor.h"
 
 namespace qd::runtime {
 namespace {
@@ -207,6 +208,22 @@ ir::Model residual_model(bool shortcut_reused_later) {
 TEST(OneDnnResidual, BlockMatchesReference) {
   expect_same(residual_model(false));
   expect_same(residual_model(true));
+}
+
+TEST(OneDnnResidual, PlanFusesResidualAddsWithoutFallbacks) {
+  CompileOptions o;
+  o.threads = 1;
+  const std::string plan = onednn_plan_summary(*compile(residual_model(false), o));
+  // Both adds become sum post-ops accumulating into the shortcut's buffer; all relus are fused.
+  size_t in_place = 0;
+  for (size_t p = plan.find("+sum(in-place) +Relu"); p != std::string::npos;
+       p = plan.find("+sum(in-place) +Relu", p + 1))
+    ++in_place;
+  EXPECT_EQ(in_place, 2u) << plan;
+  EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Relu R"), std::string::npos) << plan;  // no standalone Relu step
+  const std::string reused = onednn_plan_summary(*compile(residual_model(true), o));
+  EXPECT_NE(reused.find("+sum(copy)"), std::string::npos) << reused;
 }
 
 TEST(OneDnnResidual, BatchLargerThanOne) {

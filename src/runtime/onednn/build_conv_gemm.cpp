@@ -84,14 +84,20 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
 
   const memory::desc dst_md = pd.dst_desc();
   MemRef dst;
+  bool in_place_sum = false;
   if (grp.residual != ir::kNoValue) {
     const ir::ValueId r = grp.residual;
     const ValueState& rs = values_[r];
-    // Accumulate in place into the residual's buffer when nothing reads it afterwards.
-    const bool in_place = rs.live && last_use_[r] == current_group_ && !g.is_graph_output(r) &&
-                          buffer_refs_[rs.buffer] == 1 && rs.md == dst_md && r != x;
+    // Accumulate in place into the residual's buffer (or its copy in dst's layout) when nothing reads it
+    // afterwards.
+    int res_buffer = rs.md == dst_md ? rs.buffer : -1;
+    for (const auto& [md, buf] : rs.copies)
+      if (md == dst_md) res_buffer = buf;
+    const bool in_place = rs.live && res_buffer >= 0 && last_use_[r] == current_group_ &&
+                          !g.is_graph_output(r) && buffer_refs_[res_buffer] == 1 && r != x;
+    in_place_sum = in_place;
     if (in_place) {
-      dst = define_value(grp.output, dst_md, rs.buffer);
+      dst = define_value(grp.output, dst_md, res_buffer);
     } else {
       dst = define_value(grp.output, dst_md);
       const MemRef res = value_as(r, dst_md);  // same layout as dst (may add a reorder)
@@ -103,6 +109,11 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   }
   refs.push_back({DNNL_ARG_DST, dst});
   add_primitive(dnnl::convolution_forward(pd), std::move(refs));
+  std::string line = "conv " + n.name + (grp.batchnorm >= 0 ? " +bn" : "");
+  for (const auto& act : grp.pre_sum) line += " +" + std::string(ir::op_name(act.kind));
+  if (grp.residual != ir::kNoValue) line += in_place_sum ? " +sum(in-place)" : " +sum(copy)";
+  for (const auto& act : grp.post_sum) line += " +" + std::string(ir::op_name(act.kind));
+  summary_ += line + "\n";
   return true;
 }
 

@@ -91,6 +91,10 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
   if (!done) {
     QD_CHECK(grp.members.size() == 1, "fused group of '" + n.name + "' could not be built");
     build_reference(n);
+    summary_ += "reference " + n.name + "\n";
+  } else if (n.op != ir::OpKind::Conv) {
+    summary_ +=
+        std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") + "\n";
   }
 }
 

@@ -14,6 +14,7 @@ class OneDnnExecutor : public Executor {
  public:
   OneDnnExecutor(const ir::Model& model, const CompileOptions& options);
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap) override;
+  const std::string& summary() const { return summary_; }
 
  private:
   // --- memory plan (compile time) ---
@@ -21,11 +22,13 @@ class OneDnnExecutor : public Executor {
     dnnl::memory::desc md;  // layout the value is materialised in
     int buffer = -1;
     bool live = false;
+    std::vector<std::pair<dnnl::memory::desc, int>> copies;  // reordered copies, freed with the value
   };
   int alloc_buffer(size_t bytes);
   void release_value(ir::ValueId v);
   void release_buffer(int b);
-  // Memory of value v in layout `want`; adds a reorder into a temp buffer (freed after the group) if needed.
+  // Memory of value v in layout `want`; the first request for a new layout adds a reorder into a copy
+  // that lives as long as v, so later readers share it.
   MemRef value_as(ir::ValueId v, const dnnl::memory::desc& want);
   MemRef value_ref(ir::ValueId v) const { return {values_[v].md, values_[v].buffer, {}}; }
   // Materialises node output v in layout md in a fresh buffer (or `buffer` when >= 0).
@@ -69,6 +72,7 @@ class OneDnnExecutor : public Executor {
     bool needs_reorder = false;
   };
   std::vector<OutputPlan> outputs_;
+  std::string summary_;
 };
 
 // oneDNN eltwise post-ops for one activation (HardSigmoid needs two).

@@ -15,6 +15,11 @@ std::unique_ptr<Executor> make_onednn_executor(const ir::Model& model, const Com
   return std::make_unique<onednn::OneDnnExecutor>(model, options);
 }
 
+std::string onednn_plan_summary(const Executor& executor) {
+  auto* e = dynamic_cast<const onednn::OneDnnExecutor*>(&executor);
+  return e ? e->summary() : std::string();
+}
+
 namespace onednn {
 
 namespace {
@@ -72,9 +77,6 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     for (ir::ValueId o : g.node(grp.last).outputs)
       if (o != ir::kNoValue && values_[o].live && tapped_[o])
         steps_.push_back(std::make_unique<TapStep>(g.value(o).name, g.value(o).shape, value_ref(o), eng_));
-    for (int t : group_temps_)
-      if (buffer_refs_[t] == 0) release_buffer(t);
-    group_temps_.clear();
     for (ir::NodeId m : grp.members) {
       for (ir::ValueId v : g.node(m).inputs)
         if (v != ir::kNoValue && last_use_[v] == current_group_) release_value(v);
@@ -130,11 +132,14 @@ void OneDnnExecutor::release_value(ir::ValueId v) {
   if (!s.live || graph_.is_graph_output(v)) return;
   s.live = false;
   if (--buffer_refs_[s.buffer] == 0) release_buffer(s.buffer);
+  for (const auto& c : s.copies)
+    if (--buffer_refs_[c.second] == 0) release_buffer(c.second);
+  s.copies.clear();
 }
 
 MemRef OneDnnExecutor::define_value(ir::ValueId v, const dnnl::memory::desc& md, int buffer) {
   if (buffer < 0) buffer = alloc_buffer(md.get_size());
-  values_[v] = {md, buffer, true};
+  values_[v] = {md, buffer, true, {}};
   ++buffer_refs_[buffer];
   return {md, buffer, {}};
 }
@@ -159,11 +164,15 @@ MemRef OneDnnExecutor::value_as(ir::ValueId v, const dnnl::memory::desc& want) {
   ValueState& s = values_[v];
   if (!s.live) fail_internal("value '" + val.name + "' read before it is produced or after it is freed");
   if (s.md == want) return value_ref(v);
+  for (const auto& [md, buf] : s.copies)
+    if (md == want) return {want, buf, {}};
   const int temp = alloc_buffer(want.get_size());
-  group_temps_.push_back(temp);
+  ++buffer_refs_[temp];
+  s.copies.push_back({want, temp});
   MemRef dst{want, temp, {}};
   add_primitive(dnnl::reorder(dnnl::reorder::primitive_desc(eng_, s.md, eng_, want)),
                 {{DNNL_ARG_FROM, value_ref(v)}, {DNNL_ARG_TO, dst}});
+  summary_ += "reorder " + val.name + "\n";
   return dst;
 }
 
