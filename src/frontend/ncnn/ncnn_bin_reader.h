@@ -1,0 +1,45 @@
+// Sequential reader of an ncnn .bin file: layers consume their weight blobs in .param order.
+// "Tagged" blobs start with a 4-byte tag (fp32 / fp16 / int8) and are padded to 4 bytes; "raw" blobs
+// are plain fp32 arrays (biases, scales, BatchNorm statistics).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "frontend/ncnn/ncnn_schema.h"
+
+namespace qd::ncnn {
+
+struct TaggedBlob {
+  uint32_t tag = 0;
+  std::vector<float> f32;  // fp32 or fp16 data (fp16 widened)
+  std::vector<int8_t> i8;  // int8 data (tag kTagInt8)
+  bool is_int8() const { return tag == kTagInt8; }
+};
+
+class BinReader {
+ public:
+  // Loads the whole file; throws a user error naming the path when it cannot be read.
+  explicit BinReader(const std::string& path);
+  // Wraps bytes already in memory.
+  BinReader(std::vector<uint8_t> bytes, std::string path)
+      : path_(std::move(path)), bytes_(std::move(bytes)) {}
+
+  // Reads a tagged blob of `count` elements for `what` (e.g. "layer 'conv1' weights").
+  TaggedBlob read_tagged(size_t count, const std::string& what);
+  // Reads `count` raw fp32 values.
+  std::vector<float> read_raw(size_t count, const std::string& what);
+  // Throws when bytes remain after the last layer.
+  void expect_end() const;
+
+  size_t offset() const { return pos_; }
+
+ private:
+  const uint8_t* take(size_t n, const std::string& what);
+
+  std::string path_;
+  std::vector<uint8_t> bytes_;
+  size_t pos_ = 0;
+};
+
+}  // namespace qd::ncnn

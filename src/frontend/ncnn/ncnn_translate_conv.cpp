@@ -1,0 +1,259 @@
+// Convolution, ConvolutionDepthWise and InnerProduct: the weight-carrying (and int8) layers.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "core/error.h"
+#include "frontend/ncnn/ncnn_load_context.h"
+#include "frontend/ncnn/ncnn_scale.h"
+#include "frontend/ncnn/ncnn_schema.h"
+#include "frontend/ncnn/ncnn_weight_bits.h"
+
+namespace qd::ncnn {
+namespace {
+
+// activation_type + activation_params -> fused activation (nullopt for none).
+std::optional<ir::FusedActivation> read_activation(LoadContext& ctx, const LayerDesc& L, int type_id,
+                                                   int params_id) {
+  const int type = L.params.get_int(type_id, activation::none);
+  const std::vector<float> p = L.params.get_floats(params_id);
+  auto need = [&](size_t n) {
+    if (p.size() < n)
+      ctx.bad(L, "activation_type " + std::to_string(type) + " needs " + std::to_string(n) +
+                     " activation_params, got " + std::to_string(p.size()));
+  };
+  ir::FusedActivation a;
+  switch (type) {
+    case activation::none:
+      return std::nullopt;
+    case activation::relu:
+      a.kind = ir::OpKind::Relu;
+      return a;
+    case activation::leaky_relu:
+      need(1);
+      a.kind = ir::OpKind::LeakyRelu;
+      a.alpha = p[0];
+      return a;
+    case activation::clip:
+      need(2);
+      a.kind = ir::OpKind::Clip;
+      a.alpha = p[0];
+      a.beta = p[1];
+      return a;
+    case activation::sigmoid:
+      a.kind = ir::OpKind::Sigmoid;
+      return a;
+    case activation::hard_swish:
+      need(2);
+      if (std::fabs(p[0] - 1.f / 6.f) > 1e-6f || p[1] != 0.5f)
+        ctx.unsupported(L, "fused HardSwish with alpha/beta other than 1/6, 0.5");
+      a.kind = ir::OpKind::HardSwish;
+      return a;
+    default:
+      ctx.unsupported(L, "fused activation_type " + std::to_string(type));
+  }
+}
+
+// int8 layer scales as read from the .bin (ncnn multipliers).
+struct Int8Scales {
+  std::vector<float> weight;  // per output channel, per group, or one value
+  float bottom = 0.f, top = 0.f;
+};
+
+// Dequantizes int8 weights [out][per_out] with per-output multipliers: w = q * step.
+std::vector<float> dequantize(const std::vector<int8_t>& q, int out_channels,
+                              const std::vector<float>& per_out) {
+  std::vector<float> w(q.size());
+  const size_t per = q.size() / out_channels;
+  for (int o = 0; o < out_channels; ++o) {
+    const float step = step_from_multiplier(per_out[o]);
+    for (size_t i = 0; i < per; ++i) w[o * per + i] = static_cast<float>(q[o * per + i]) * step;
+  }
+  return w;
+}
+
+void check_scales(LoadContext& ctx, const LayerDesc& L, const Int8Scales& s) {
+  auto ok = [](float v) { return std::isfinite(v) && v > 0.f; };
+  for (float v : s.weight)
+    if (!ok(v) && v != 0.f)
+      ctx.bad(L, "weight int8 scale " + std::to_string(v) + " is not a positive number");
+  if (!ok(s.bottom)) ctx.bad(L, "bottom blob int8 scale " + std::to_string(s.bottom) + " is not positive");
+}
+
+// Fills model.quant for an int8 layer; `per_out` are the multipliers expanded per output channel (or one).
+void record_quant(LoadContext& ctx, const std::string& node_name, const Int8Scales& s,
+                  const std::vector<float>& per_out, int max_abs_q) {
+  ir::LayerQuant q;
+  q.input_scale = step_from_multiplier(s.bottom);
+  for (float m : per_out) q.weight_scales.push_back(m > 0.f ? step_from_multiplier(m) : 0.f);
+  const ir::Graph& g = ctx.model.graph;
+  q.weight_bits = infer_weight_bits(g.node(static_cast<ir::NodeId>(g.nodes().size() - 1)), max_abs_q);
+  q.output_scale = s.top > 0.f ? step_from_multiplier(s.top) : 0.f;
+  ctx.model.quant.layers[node_name] = std::move(q);
+}
+
+int max_abs(const std::vector<int8_t>& q) {
+  int m = 0;
+  for (int8_t v : q) m = std::max(m, std::abs(static_cast<int>(v)));
+  return m;
+}
+
+// Resolves TF-style SAME padding (pad value -233/-234), which ncnn computes from the input size; without
+// known input sizes only stride-1 layers have fixed pads.
+void resolve_same_pads(LoadContext& ctx, const LayerDesc& L, ir::ConvAttrs& a, int pad_left) {
+  if (a.pad_top != pad_left || a.pad_right != pad_left || a.pad_bottom != pad_left)
+    ctx.unsupported(L, "mixed SAME and explicit padding");
+  if (a.stride_h != 1 || a.stride_w != 1)
+    ctx.unsupported(L, "SAME padding (pad " + std::to_string(pad_left) + ") with stride > 1");
+  const int th = a.dilation_h * (a.kernel_h - 1), tw = a.dilation_w * (a.kernel_w - 1);
+  const bool upper = pad_left == conv::kPadSameUpper;
+  a.pad_top = upper ? th / 2 : th - th / 2;
+  a.pad_bottom = th - a.pad_top;
+  a.pad_left = upper ? tw / 2 : tw - tw / 2;
+  a.pad_right = tw - a.pad_left;
+}
+
+}  // namespace
+
+void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
+  ctx.expect_blob_counts(L, 1, 1);
+  const ParamDict& pd = L.params;
+  const bool depthwise = L.type == layer::ConvolutionDepthWise;
+  const int out_c = pd.get_int(conv::num_output, 0);
+  ir::ConvAttrs a;
+  a.kernel_w = pd.get_int(conv::kernel_w, 0);
+  a.kernel_h = pd.get_int(conv::kernel_h, a.kernel_w);
+  a.dilation_w = pd.get_int(conv::dilation_w, 1);
+  a.dilation_h = pd.get_int(conv::dilation_h, a.dilation_w);
+  a.stride_w = pd.get_int(conv::stride_w, 1);
+  a.stride_h = pd.get_int(conv::stride_h, a.stride_w);
+  const int pad_left = pd.get_int(conv::pad_left, 0);
+  a.pad_left = pad_left;
+  a.pad_right = pd.get_int(conv::pad_right, pad_left);
+  a.pad_top = pd.get_int(conv::pad_top, pad_left);
+  a.pad_bottom = pd.get_int(conv::pad_bottom, a.pad_top);
+  a.group = depthwise ? pd.get_int(conv::group, 1) : 1;
+  const bool bias_term = pd.get_int(conv::bias_term, 0) != 0;
+  const int wsize = pd.get_int(conv::weight_data_size, 0);
+  const int term = pd.get_int(conv::int8_scale_term, 0);
+  a.activation = read_activation(ctx, L, conv::activation_type, conv::activation_params);
+
+  if (out_c <= 0 || a.kernel_w <= 0 || a.kernel_h <= 0 || a.stride_w <= 0 || a.stride_h <= 0 ||
+      a.dilation_w <= 0 || a.dilation_h <= 0 || a.group <= 0)
+    ctx.bad(L, "num_output, kernel, stride, dilation and group must be positive");
+  if (pd.get_int(conv::dynamic_weight, 0) != 0) ctx.unsupported(L, "dynamic weights (param 19)");
+  if (pd.get_float(conv::pad_value, 0.f) != 0.f) ctx.unsupported(L, "non-zero pad_value");
+  if (pad_left == conv::kPadSameUpper || pad_left == conv::kPadSameLower)
+    resolve_same_pads(ctx, L, a, pad_left);
+  if (std::min({a.pad_left, a.pad_right, a.pad_top, a.pad_bottom}) < 0)
+    ctx.unsupported(L, "negative padding");
+  const int64_t per_out = static_cast<int64_t>(a.kernel_h) * a.kernel_w;
+  if (wsize <= 0 || out_c % a.group != 0 || wsize % (static_cast<int64_t>(out_c) * per_out) != 0)
+    ctx.bad(L, "weight_data_size " + std::to_string(wsize) + " does not match num_output " +
+                   std::to_string(out_c) + ", kernel " + std::to_string(a.kernel_h) + "x" +
+                   std::to_string(a.kernel_w) + " and group " + std::to_string(a.group));
+  const int64_t in_per_group = wsize / (out_c * per_out);
+  if (term != 0 && term != 1 && term != 2 && term != 101 && term != 102)
+    ctx.unsupported(L, "int8_scale_term " + std::to_string(term));
+
+  const std::string what = "layer '" + L.name + "'";
+  TaggedBlob w = ctx.bin.read_tagged(wsize, what + " weights");
+  std::vector<float> bias;
+  if (bias_term) bias = ctx.bin.read_raw(out_c, what + " bias");
+  Int8Scales s;
+  if (term) {
+    const int base = term % conv::kRequantizeOffset;
+    size_t n_weight = out_c;
+    if (depthwise) n_weight = base == conv::kInt8PerGroup ? a.group : 1;
+    s.weight = ctx.bin.read_raw(n_weight, what + " weight int8 scales");
+    s.bottom = ctx.bin.read_raw(1, what + " bottom blob int8 scale")[0];
+    if (term > conv::kRequantizeOffset) s.top = ctx.bin.read_raw(1, what + " top blob int8 scale")[0];
+    check_scales(ctx, L, s);
+    if (term > conv::kRequantizeOffset && !(std::isfinite(s.top) && s.top > 0.f))
+      ctx.bad(L, "top blob int8 scale is not positive");
+  } else if (w.is_int8()) {
+    ctx.bad(L, "int8 weights without int8_scale_term");
+  }
+  // Multipliers expanded per output channel (a single per-tensor scale stays single).
+  std::vector<float> per_out_m;
+  if (term) {
+    if (s.weight.size() == static_cast<size_t>(out_c) || s.weight.size() == 1) {
+      per_out_m = s.weight;
+    } else {
+      const int per_group = out_c / a.group;
+      for (int o = 0; o < out_c; ++o) per_out_m.push_back(s.weight[o / per_group]);
+    }
+  }
+  std::vector<float> wf = w.f32;
+  if (w.is_int8()) {
+    std::vector<float> expanded = per_out_m;
+    if (expanded.size() == 1) expanded.assign(out_c, per_out_m[0]);
+    for (size_t o = 0; o < expanded.size(); ++o)
+      if (!(expanded[o] > 0.f)) {
+        bool all_zero = true;
+        for (int64_t i = 0; i < in_per_group * per_out; ++i)
+          all_zero &= w.i8[o * in_per_group * per_out + i] == 0;
+        if (!all_zero) ctx.bad(L, "zero weight scale for a channel with non-zero int8 weights");
+        expanded[o] = 1.f;  // all-zero channel: any scale dequantizes to 0
+      }
+    wf = dequantize(w.i8, out_c, expanded);
+  }
+
+  ir::ValueId x = ctx.bottom(L, 0);
+  Shape wshape{out_c, in_per_group, a.kernel_h, a.kernel_w};
+  std::vector<ir::ValueId> ins{x, ctx.constant(L.name + "_weight", Tensor::from<float>(wshape, wf))};
+  if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_c}, bias)));
+  ctx.emit(L.name, ir::OpKind::Conv, ins, {ctx.top(L, 0)}, a);
+  if (term) {
+    int max_q = w.is_int8() ? max_abs(w.i8) : 127;
+    record_quant(ctx, L.name, s, per_out_m, max_q);
+  }
+}
+
+void translate_innerproduct(LoadContext& ctx, const LayerDesc& L) {
+  ctx.expect_blob_counts(L, 1, 1);
+  const ParamDict& pd = L.params;
+  const int out_n = pd.get_int(innerproduct::num_output, 0);
+  const bool bias_term = pd.get_int(innerproduct::bias_term, 0) != 0;
+  const int wsize = pd.get_int(innerproduct::weight_data_size, 0);
+  const int term = pd.get_int(innerproduct::int8_scale_term, 0);
+  ir::GemmAttrs a;
+  a.trans_b = true;
+  a.activation = read_activation(ctx, L, innerproduct::activation_type, innerproduct::activation_params);
+  if (out_n <= 0 || wsize <= 0 || wsize % out_n != 0)
+    ctx.bad(L, "weight_data_size " + std::to_string(wsize) + " is not a multiple of num_output " +
+                   std::to_string(out_n));
+  if (term != 0 && term != 1 && term != 2) ctx.unsupported(L, "int8_scale_term " + std::to_string(term));
+  const int k = wsize / out_n;
+
+  const std::string what = "layer '" + L.name + "'";
+  TaggedBlob w = ctx.bin.read_tagged(wsize, what + " weights");
+  std::vector<float> bias;
+  if (bias_term) bias = ctx.bin.read_raw(out_n, what + " bias");
+  Int8Scales s;
+  if (term) {
+    s.weight = ctx.bin.read_raw(out_n, what + " weight int8 scales");
+    s.bottom = ctx.bin.read_raw(1, what + " bottom blob int8 scale")[0];
+    check_scales(ctx, L, s);
+  } else if (w.is_int8()) {
+    ctx.bad(L, "int8 weights without int8_scale_term");
+  }
+  std::vector<float> wf = w.f32;
+  if (w.is_int8()) {
+    std::vector<float> m = s.weight;
+    for (float& v : m)
+      if (!(v > 0.f)) v = 1.f;
+    wf = dequantize(w.i8, out_n, m);
+  }
+
+  // ncnn's InnerProduct flattens its input itself; the IR makes that explicit.
+  ir::ValueId x = ctx.bottom(L, 0);
+  ir::ValueId flat = ctx.temp(L.name + "_flatten");
+  ctx.emit(ctx.g().unique_node_name(L.name + "_flatten"), ir::OpKind::Flatten, {x}, {flat}, ir::AxisAttrs{1});
+  std::vector<ir::ValueId> ins{flat, ctx.constant(L.name + "_weight", Tensor::from<float>({out_n, k}, wf))};
+  if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_n}, bias)));
+  ctx.emit(L.name, ir::OpKind::Gemm, ins, {ctx.top(L, 0)}, a);
+  if (term) record_quant(ctx, L.name, s, s.weight, w.is_int8() ? max_abs(w.i8) : 127);
+}
+
+}  // namespace qd::ncnn
