@@ -19,11 +19,11 @@ double mass_below(const std::vector<double>& prefix, const std::vector<double>& 
 
 }  // namespace
 
-int kl_best_bin_count(std::span<const double> hist, int target_bins) {
+std::vector<double> kl_divergence_curve(std::span<const double> hist, int target_bins) {
   const int n = static_cast<int>(hist.size());
   double total = 0;
   for (double h : hist) total += h;
-  if (n <= target_bins || !(total > 0)) return n - 1;
+  if (n <= target_bins || !(total > 0)) return {};
 
   std::vector<double> p(n), prefix(n + 1, 0.0);  // normalised histogram and its prefix sums
   for (int i = 0; i < n; ++i) {
@@ -31,9 +31,8 @@ int kl_best_bin_count(std::span<const double> hist, int target_bins) {
     prefix[i + 1] = prefix[i] + p[i];
   }
 
-  std::vector<double> q(target_bins);
-  int best_t = target_bins;
-  double best_kl = INFINITY;
+  std::vector<double> q(target_bins), curve;
+  curve.reserve(n - target_bins);
   for (int t = target_bins; t < n; ++t) {
     const double width = static_cast<double>(t) / target_bins;  // source bins per quantized bin
     // Q before expansion: average density of each quantized bin over its (fractional) source bins.
@@ -58,12 +57,16 @@ int kl_best_bin_count(std::span<const double> hist, int target_bins) {
       const double qk = expanded + kKlEpsilon;
       kl += pk * std::log(pk / qk);
     }
-    if (kl < best_kl) {
-      best_kl = kl;
-      best_t = t;
-    }
+    curve.push_back(kl);
   }
-  return best_t;
+  return curve;
+}
+
+int kl_best_bin_count(std::span<const double> hist, int target_bins) {
+  const std::vector<double> curve = kl_divergence_curve(hist, target_bins);
+  if (curve.empty()) return static_cast<int>(hist.size()) - 1;
+  // First minimum, as ncnn (strict < while t increases).
+  return target_bins + static_cast<int>(std::min_element(curve.begin(), curve.end()) - curve.begin());
 }
 
 float kl_threshold(const ActivationStats& stats, int num_bins, int target_bins) {

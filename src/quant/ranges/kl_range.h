@@ -7,10 +7,16 @@
 // The t with the smallest KL wins and threshold = (t + 0.5) * absmax / num_bins.
 #pragma once
 #include <span>
+#include <vector>
 
 #include "quant/observers/activation_stats.h"
 
 namespace qd::quant {
+
+// KL(P_t || Q_t) for every clip point t = target_bins .. hist.size()-1 (element t - target_bins); empty when
+// hist.size() <= target_bins or the histogram is empty. For diagnostics: the curve is often flat near its
+// minimum, so small changes in the data can move the chosen t noticeably.
+std::vector<double> kl_divergence_curve(std::span<const double> hist, int target_bins);
 
 // The clip point t (number of bins kept, target_bins <= t < hist.size()) minimising KL(P_t || Q_t) for an
 // un-normalised histogram; hist.size() - 1 when hist.size() <= target_bins or the histogram is empty.
