@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "data/atomic_file.h"
 #include "data/image.h"
+#include "data/jpeg_check.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -62,27 +63,11 @@ const char* format_name(ImageFormat f) {
                                  : "?";
 }
 
-// Position of the last occurrence of the two-byte JPEG marker FF <code>, or npos.
-size_t find_last_marker(const std::vector<uint8_t>& b, uint8_t code) {
-  for (size_t i = b.size(); i-- > 1;)
-    if (b[i - 1] == 0xFF && b[i] == code) return i - 1;
-  return std::string::npos;
-}
-
 // stb_image decodes truncated files without complaint (missing data reads as zeros), so truncation is
-// detected from the container: a JPEG needs an end-of-image marker after its last start-of-scan
-// (entropy-coded data stuffs 0xFF as FF 00, so these byte patterns cannot occur inside it); a PNG ends with
-// an IEND chunk; a BMP is at least as long as the size in its header. Returns the reason, or "" when
-// complete.
-std::string truncation_reason(const std::vector<uint8_t>& b) {
+// detected from the container: a PNG ends with an IEND chunk; a BMP is at least as long as the size in its
+// header (JPEG: see jpeg_check.h). Returns the reason, or "" when the file is whole.
+std::string container_problem(const std::vector<uint8_t>& b) {
   const ImageFormat format = detect_format(b);
-  if (format == ImageFormat::jpeg) {
-    const size_t sos = find_last_marker(b, 0xDA);
-    const size_t eoi = find_last_marker(b, 0xD9);
-    if (sos == std::string::npos) return "truncated JPEG (no image data)";
-    if (eoi == std::string::npos || eoi < sos) return "truncated JPEG (no end-of-image marker)";
-    return "";
-  }
   if (format == ImageFormat::png) {
     static const uint8_t iend[] = {'I', 'E', 'N', 'D'};
     // IEND chunk = length(4) "IEND" crc(4): the type sits 8 bytes before the end.
@@ -105,11 +90,17 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
   const auto* data = bytes.data();
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, channels = 0;
-  // Header only: rejects non-images and oversize images before allocating any pixels. The format-specific
-  // readers keep stb's reason (stbi_info tries every format and ends with a generic "unknown image type").
   const ImageFormat format = detect_format(bytes);
   if (format == ImageFormat::unknown)
     fail(context, "not a JPEG, PNG or BMP image (unrecognised file header)");
+  // JPEG structure is checked first: it also keeps tables that would overrun stb's buffers away from its
+  // header reader. PNG/BMP completeness is checked after the header, which then names real corruption better.
+  if (format == ImageFormat::jpeg) {
+    const std::string problem = jpeg_structure_problem(data, bytes.size());
+    if (!problem.empty()) fail(context, problem);
+  }
+  // Header only: rejects oversize images before allocating any pixels. The format-specific readers keep
+  // stb's reason (stbi_info tries every format and ends with a generic "unknown image type").
   stbi__context header;
   stbi__start_mem(&header, data, len);
   const int ok = format == ImageFormat::jpeg  ? stbi__jpeg_info(&header, &w, &h, &channels)
@@ -126,8 +117,10 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
     fail(context, "image is " + std::to_string(w) + "x" + std::to_string(h) + " = " + std::to_string(pixels) +
                       " pixels, more than the limit of " + std::to_string(max_pixels));
   }
-  const std::string truncated = truncation_reason(bytes);
-  if (!truncated.empty()) fail(context, truncated);
+  if (format != ImageFormat::jpeg) {
+    const std::string problem = container_problem(bytes);
+    if (!problem.empty()) fail(context, problem);
+  }
   std::unique_ptr<uint8_t, void (*)(void*)> pixels_rgb(stbi_load_from_memory(data, len, &w, &h, &channels, 3),
                                                        stbi_image_free);
   if (!pixels_rgb) fail(context, std::string("corrupt image (") + stbi_failure_reason() + ")");

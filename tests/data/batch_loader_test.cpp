@@ -94,5 +94,27 @@ TEST(BatchLoader, SharedCalibSetInBatchesMatchesSingleImages) {
   EXPECT_EQ(loader.resized(), 0u);
 }
 
+TEST(BatchLoader, WholeSharedTestSetDecodesWithoutSkips) {
+  // Guards the truncation checks against false alarms on real JPEGs.
+  std::vector<std::string> skipped;
+  BatchLoaderOptions opt;
+  opt.batch_size = 500;
+  opt.threads = 2;
+  opt.on_skip = [&](const std::string& path, const std::string& reason) {
+    skipped.push_back(path + ": " + reason);
+  };
+  BatchLoader loader(open_dataset(test::kSharedDir + "/cifar10/test"), identity_32(), opt);
+  Batch b;
+  size_t total = 0;
+  std::vector<int> per_class(10, 0);
+  while (loader.next(b)) {
+    total += b.size();
+    for (int label : b.labels) ++per_class[label];
+  }
+  EXPECT_EQ(total, 10000u);
+  EXPECT_TRUE(skipped.empty()) << skipped.front();
+  EXPECT_EQ(per_class, std::vector<int>(10, 1000));
+}
+
 }  // namespace
 }  // namespace qd

@@ -138,6 +138,41 @@ TEST(DecodeImage, PixelLimitIsCheckedBeforeDecoding) {
   EXPECT_NE(giant_msg.find("too large to decode"), std::string::npos) << giant_msg;
 }
 
+TEST(DecodeImage, OversizedHuffmanTableIsRejectedBeforeDecoding) {
+  // stb_image 2.27 writes past its tables when a DHT segment defines more than 256 codes.
+  TempDir dir;
+  std::string jpeg = test::read_bytes(kCifarJpeg);
+  const size_t dht = jpeg.find("\xFF\xC4");
+  ASSERT_NE(dht, std::string::npos);
+  for (int i = 0; i < 16; ++i) jpeg[dht + 5 + i] = static_cast<char>(0x20);  // 16 x 32 = 512 codes
+  test::write_bytes(dir / "bad_dht.jpg", jpeg);
+  const std::string msg = error_of([&] { decode_image(dir / "bad_dht.jpg"); });
+  EXPECT_NE(msg.find("corrupt JPEG (Huffman table with 512 codes"), std::string::npos) << msg;
+}
+
+TEST(DecodeImage, DamagedBytesGiveAnImageOrAUserErrorNeverACrash) {
+  // Deterministic byte damage on a real JPEG and a PNG; run under QDEPLOY_SANITIZE to catch memory errors.
+  TempDir dir;
+  test::write_png(dir / "p.png", 8, 8, 3, std::vector<uint8_t>(192, 77));
+  for (const std::string& original : {test::read_bytes(kCifarJpeg), test::read_bytes(dir / "p.png")}) {
+    uint64_t state = 12345;
+    for (int round = 0; round < 200; ++round) {
+      std::string bytes = original;
+      for (int k = 0; k < 1 + round % 8; ++k) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        bytes[(state >> 33) % bytes.size()] = static_cast<char>(state >> 25);
+      }
+      try {
+        const Image img = decode_image_bytes(std::vector<uint8_t>(bytes.begin(), bytes.end()), "damaged");
+        EXPECT_EQ(img.rgb.size(), static_cast<size_t>(img.width) * img.height * 3);
+      } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::user);
+        EXPECT_EQ(std::string(e.what()).rfind("damaged: ", 0), 0u) << e.what();
+      }
+    }
+  }
+}
+
 TEST(ResizeBilinear, ConstantImageStaysConstant) {
   Image src(7, 5);
   for (size_t i = 0; i < src.rgb.size(); i += 3) {
