@@ -8,14 +8,42 @@
 
 namespace qd::passes {
 
+namespace {
+
+template <typename P>
+std::unique_ptr<Pass> create() {
+  return std::make_unique<P>();
+}
+
+// The one pass registry: name -> factory, in import-pipeline order.
+constexpr std::pair<const char*, std::unique_ptr<Pass> (*)()> kPasses[] = {
+    {"eliminate_identity", create<EliminateIdentity>},
+    {"fold_constants", create<FoldConstants>},
+    {"fold_batchnorm_into_conv", create<FoldBatchNormIntoConv>},
+    {"fuse_conv_activation", create<FuseConvActivation>},
+    {"remove_dead_nodes", create<RemoveDeadNodes>},
+};
+
+}  // namespace
+
 void run_import_pipeline(ir::Graph& g) {
   PassManager pm;
-  pm.add(std::make_unique<EliminateIdentity>())
-      .add(std::make_unique<FoldConstants>())
-      .add(std::make_unique<FoldBatchNormIntoConv>())
-      .add(std::make_unique<FuseConvActivation>())
-      .add(std::make_unique<RemoveDeadNodes>());
+  for (const auto& [name, factory] : kPasses) pm.add(factory());
   pm.run(g);
+}
+
+std::vector<std::string> pass_names() {
+  std::vector<std::string> r;
+  for (const auto& [name, factory] : kPasses) r.push_back(name);
+  return r;
+}
+
+std::unique_ptr<Pass> make_pass(const std::string& name) {
+  for (const auto& [n, factory] : kPasses)
+    if (name == n) return factory();
+  std::string valid;
+  for (const auto& [n, factory] : kPasses) valid += (valid.empty() ? "" : ", ") + std::string(n);
+  fail("", "unknown pass '" + name + "' (valid: " + valid + ")");
 }
 
 }  // namespace qd::passes

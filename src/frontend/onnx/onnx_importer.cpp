@@ -135,6 +135,7 @@ void check_conv_weights(const ir::Graph& g, const std::string& file) {
 }  // namespace
 
 ir::Model import_onnx(const std::string& path) {
+  if (std::filesystem::is_directory(path)) fail(path, "is a directory, not an ONNX file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open file");
   std::ostringstream ss;

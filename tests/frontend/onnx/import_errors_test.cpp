@@ -72,6 +72,8 @@ TEST(OnnxErrors, NotProtobufAndMissingFile) {
   std::ofstream(empty).close();
   EXPECT_TRUE(
       contains(error_of([&] { frontend::import_onnx(empty); }, ErrorKind::user), empty + ": file is empty"));
+  EXPECT_EQ(error_of([&] { frontend::import_onnx(dir); }, ErrorKind::user),
+            dir + ": is a directory, not an ONNX file");
   std::string missing = dir + "/missing.onnx";
   EXPECT_EQ(error_of([&] { frontend::import_onnx(missing); }, ErrorKind::user),
             missing + ": cannot open file");
