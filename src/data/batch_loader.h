@@ -42,7 +42,8 @@ class BatchLoader {
 
   const Dataset& dataset() const { return dataset_; }
   const Preprocess& preprocess() const { return preprocess_; }
-  size_t consumed() const { return cursor_; }  // samples taken so far, skipped ones included
+  size_t size() const { return dataset_.size(); }  // samples in the dataset (a progress bar's total)
+  size_t consumed() const { return cursor_; }      // samples taken so far, skipped ones included
   size_t skipped() const { return skipped_; }
   size_t resized() const { return resized_; }
 

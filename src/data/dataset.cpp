@@ -207,6 +207,8 @@ Dataset open_dataset(const std::string& path) {
       ds = open_cifar_binary(p / kCifarTestBatch);
     } else if (auto classes = subdirectories(p); !classes.empty()) {
       ds = open_image_folder(p, classes);
+      // Subfolders without any image (e.g. "thumbs/" next to the pictures) do not make an ImageFolder.
+      if (ds.samples.empty()) ds = open_flat_folder(p);
     } else {
       ds = open_flat_folder(p);
     }

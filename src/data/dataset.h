@@ -38,7 +38,8 @@ struct Dataset {
 bool has_image_extension(const std::string& path);
 
 // Opens a dataset, choosing the reader from what `path` is:
-//  - a directory with subdirectories -> ImageFolder (files sorted by path; hidden entries skipped);
+//  - a directory with subdirectories holding images -> ImageFolder (files sorted by path, searched
+//    recursively in each class folder; hidden entries and files next to the class folders skipped);
 //  - a directory with image files only -> flat folder (sorted, unlabelled);
 //  - a directory containing test_batch.bin (e.g. cifar-10-batches-bin) -> CIFAR binary of that file;
 //  - a *.bin file -> CIFAR binary (its size must be a multiple of 3073 bytes);

@@ -76,6 +76,7 @@ ModelConfig load_model_config(const std::string& path, std::vector<std::string>*
 
 NcnnMeanNorm ncnn_mean_norm(const Preprocess& pre) {
   NcnnMeanNorm mn{};
+  mn.pixel_type_from_rgb = pre.bgr ? "PIXEL_RGB2BGR" : "PIXEL_RGB";
   for (int c = 0; c < 3; ++c) {
     mn.mean[c] = pre.mean[c];
     mn.norm[c] = 1.0f / pre.std[c];

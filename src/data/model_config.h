@@ -45,6 +45,8 @@ ModelConfig load_model_config(const std::string& path, std::vector<std::string>*
 struct NcnnMeanNorm {
   std::array<float, 3> mean;
   std::array<float, 3> norm;
+  const char*
+      pixel_type_from_rgb;  // ncnn::Mat::from_pixels type for RGB input: "PIXEL_RGB" or "PIXEL_RGB2BGR"
 };
 NcnnMeanNorm ncnn_mean_norm(const Preprocess& pre);
 

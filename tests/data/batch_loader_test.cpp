@@ -59,6 +59,7 @@ TEST(BatchLoader, SkipsCorruptFileWithWarningAndKeepsBatchesFull) {
   EXPECT_EQ(loader.skipped(), 1u);
   EXPECT_EQ(loader.resized(), 1u);
   EXPECT_EQ(loader.consumed(), 7u);
+  EXPECT_EQ(loader.size(), 7u);
 
   loader.reset();
   ASSERT_TRUE(loader.next(b));

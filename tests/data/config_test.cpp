@@ -87,6 +87,7 @@ TEST(ModelConfig, DefaultsRelativePathsAndUnknownKeys) {
   EXPECT_FLOAT_EQ(mn.mean[1], 2.f);
   EXPECT_FLOAT_EQ(mn.norm[0], 0.5f);
   EXPECT_FLOAT_EQ(mn.norm[2], 0.125f);
+  EXPECT_STREQ(mn.pixel_type_from_rgb, "PIXEL_RGB2BGR");
 }
 
 TEST(ModelConfig, Errors) {

@@ -76,6 +76,18 @@ TEST(OpenDataset, ImageFolderSortsClassesAndSkipsOtherFiles) {
   EXPECT_EQ(filename(ds.samples[2].path), "b.png");
 }
 
+TEST(OpenDataset, FolderWhoseSubfoldersHoldNoImagesIsFlat) {
+  TempDir dir;
+  test::write_bytes(dir / "b.png", "x");
+  test::write_bytes(dir / "a.jpg", "x");
+  test::write_bytes(dir / "notes/readme.txt", "x");
+  const Dataset ds = open_dataset(dir.str());
+  EXPECT_EQ(ds.kind, DatasetKind::flat_folder);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(filename(ds.samples[0].path), "a.jpg");
+  EXPECT_TRUE(ds.class_names.empty());
+}
+
 TEST(OpenDataset, ListFileWithLabelsCommentsAndRelativePaths) {
   TempDir dir;
   test::write_bytes(dir / "lists/val.txt",
