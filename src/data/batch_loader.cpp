@@ -10,6 +10,14 @@
 
 namespace qd {
 
+Tensor Batch::row(int i) const {
+  QD_CHECK(i >= 0 && i < size(), "Batch::row: index out of range");
+  const Shape& s = input.shape();
+  const int64_t row_elems = s[1] * s[2] * s[3];
+  auto* base = const_cast<float*>(input.data<float>());
+  return Tensor::view(DataType::f32, {1, s[1], s[2], s[3]}, base + i * row_elems);
+}
+
 BatchLoader::BatchLoader(Dataset dataset, Preprocess preprocess, BatchLoaderOptions options)
     : dataset_(std::move(dataset)), preprocess_(preprocess), options_(std::move(options)) {
   QD_CHECK(options_.batch_size >= 1, "BatchLoader: batch_size must be >= 1");

@@ -19,6 +19,10 @@ struct Batch {
   std::vector<int> indices;        // per row: Sample::index
 
   int size() const { return static_cast<int>(labels.size()); }
+  // Row i as a [1, 3, H, W] view into `input` (no copy; valid while this batch's input is alive). For models
+  // with a static batch of 1: load with a larger batch_size so decoding runs in parallel, then run row by
+  // row.
+  Tensor row(int i) const;
 };
 
 struct BatchLoaderOptions {

@@ -45,6 +45,10 @@ TEST(BatchLoader, SkipsCorruptFileWithWarningAndKeepsBatchesFull) {
   EXPECT_FLOAT_EQ(x[plane + 5], 10.f);
   EXPECT_FLOAT_EQ(x[2 * plane + plane - 1], 20.f);
   EXPECT_EQ(std::filesystem::path(b.paths[2]).filename(), "img2.png");
+  const Tensor row2 = b.row(2);
+  EXPECT_EQ(row2.shape(), (Shape{1, 3, 32, 32}));
+  EXPECT_FLOAT_EQ(row2.data<float>()[0], 20.f);
+  EXPECT_FLOAT_EQ(row2.data<float>()[plane - 1], 20.f);
   EXPECT_EQ(b.labels, (std::vector<int>{-1, -1, -1}));
   EXPECT_EQ(b.indices, (std::vector<int>{0, 1, 3}));
   ASSERT_EQ(warnings.size(), 1u);
