@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "runtime/onednn/executor_impl.h"
+#include "runtime/ref/int8.h"
 
 namespace qd::runtime::onednn {
 
@@ -12,8 +13,8 @@ using dnnl::prop_kind;
 
 namespace {
 
-memory::desc any_md(const Shape& s) {
-  return memory::desc(memory::dims(s.begin(), s.end()), memory::data_type::f32, memory::format_tag::any);
+memory::desc any_md(const Shape& s, memory::data_type dt = memory::data_type::f32) {
+  return memory::desc(memory::dims(s.begin(), s.end()), dt, memory::format_tag::any);
 }
 
 // Folds y = gamma*(conv(x)+b - mean)/sqrt(var+eps) + beta into the conv's weights and bias.
@@ -36,55 +37,11 @@ void fold_batchnorm(const ir::Graph& g, const ir::Node& bn, Tensor& w, Tensor& b
 
 }  // namespace
 
-bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
+MemRef OneDnnExecutor::conv_destination(const FusedGroup& grp, const memory::desc& dst_md, ir::ValueId x,
+                                        bool& in_place_sum) {
   const ir::Graph& g = graph_;
-  const ir::Node& n = g.node(grp.anchor);
-  const auto& a = n.attr<ir::ConvAttrs>();
-  const ir::ValueId x = n.inputs.at(0);
-  if (g.value(x).is_constant() || !g.value(n.inputs.at(1)).is_constant())
-    fail_unsupported("", "node '" + n.name + "': Conv needs a computed input and constant weights");
-  const bool has_bias = n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue;
-  if (has_bias && !g.value(n.inputs[2]).is_constant())
-    fail_unsupported("", "node '" + n.name + "': Conv bias must be constant");
-  Tensor w = g.value(n.inputs[1]).constant.to_f32();
-  const int64_t O = w.dim(0);
-  Tensor b;
-  if (has_bias || grp.batchnorm >= 0) {
-    b = has_bias ? g.value(n.inputs[2]).constant.to_f32().clone() : Tensor(DataType::f32, {O});
-  }
-  if (grp.batchnorm >= 0) {
-    w = w.clone();
-    fold_batchnorm(g, g.node(grp.batchnorm), w, b);
-  }
-
-  const Shape& xs = g.value(x).shape;
-  const Shape& ys = g.value(n.outputs[0]).shape;
-  const int G = a.group;
-  memory::dims wdims = G == 1 ? memory::dims{O, w.dim(1), w.dim(2), w.dim(3)}
-                              : memory::dims{G, O / G, w.dim(1), w.dim(2), w.dim(3)};
-  dnnl::post_ops po;
-  for (const auto& act : grp.pre_sum) append_activation(po, act);
-  if (grp.residual != ir::kNoValue) po.append_sum(1.f);
-  for (const auto& act : grp.post_sum) append_activation(po, act);
-  dnnl::primitive_attr attr;
-  attr.set_post_ops(po);
-  const memory::desc bias_md =
-      b.empty() ? memory::desc() : memory::desc({O}, memory::data_type::f32, memory::format_tag::a);
-  auto desc = dnnl::convolution_forward::desc(
-      prop_kind::forward_inference, algorithm::convolution_direct, any_md(xs),
-      memory::desc(wdims, memory::data_type::f32, memory::format_tag::any), bias_md, any_md(ys),
-      {a.stride_h, a.stride_w}, {a.dilation_h - 1, a.dilation_w - 1}, {a.pad_top, a.pad_left},
-      {a.pad_bottom, a.pad_right});
-  auto pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng_);
-
-  std::vector<std::pair<int, MemRef>> refs;
-  refs.push_back({DNNL_ARG_SRC, value_as(x, pd.src_desc())});
-  refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, constant_memory(w, pd.weights_desc())}});
-  if (!b.empty()) refs.push_back({DNNL_ARG_BIAS, {pd.bias_desc(), -1, constant_memory(b, pd.bias_desc())}});
-
-  const memory::desc dst_md = pd.dst_desc();
   MemRef dst;
-  bool in_place_sum = false;
+  in_place_sum = false;
   if (grp.residual != ir::kNoValue) {
     const ir::ValueId r = grp.residual;
     const ValueState& rs = values_[r];
@@ -107,14 +64,163 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   } else {
     dst = define_value(grp.output, dst_md);
   }
+  return dst;
+}
+
+bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
+  const ir::Graph& g = graph_;
+  const ir::Node& n = g.node(grp.anchor);
+  const auto& a = n.attr<ir::ConvAttrs>();
+  const ir::ValueId x = n.inputs.at(0);
+  if (g.value(x).is_constant() || !g.value(n.inputs.at(1)).is_constant())
+    fail_unsupported("", "node '" + n.name + "': Conv needs a computed input and constant weights");
+  const bool has_bias = n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue;
+  if (has_bias && !g.value(n.inputs[2]).is_constant())
+    fail_unsupported("", "node '" + n.name + "': Conv bias must be constant");
+  Tensor w = g.value(n.inputs[1]).constant.to_f32();
+  const int64_t O = w.dim(0);
+  Tensor b;
+  if (has_bias || grp.batchnorm >= 0) {
+    b = has_bias ? g.value(n.inputs[2]).constant.to_f32().clone() : Tensor(DataType::f32, {O});
+  }
+  if (grp.batchnorm >= 0) {
+    w = w.clone();
+    fold_batchnorm(g, g.node(grp.batchnorm), w, b);
+  }
+  const ir::LayerQuant* q = quant_of(n);
+  const bool int8 = q && int8_mode_ == Int8Mode::real;
+  const float requant = int8 ? requant_step_[grp.anchor] : 0.f;
+  std::vector<float> scales;  // int8: per output channel s_in * s_w[oc]
+  if (q && int8_mode_ == Int8Mode::simulate)
+    w = ref::fake_quantize_weights(w, q->weight_scales, q->weight_bits);
+  if (int8) {
+    for (int64_t o = 0; o < O; ++o) scales.push_back(q->input_scale * ref::channel_step(q->weight_scales, o));
+    // oneDNN computes scale * (acc + bias): pass bias / scale so the result is acc * scale + bias.
+    if (!b.empty()) {
+      b = b.clone();
+      for (int64_t o = 0; o < O; ++o) b.data<float>()[o] /= scales[o];
+    }
+  }
+
+  const Shape& xs = g.value(x).shape;
+  const Shape& ys = g.value(n.outputs[0]).shape;
+  const int G = a.group;
+  memory::dims wdims = G == 1 ? memory::dims{O, w.dim(1), w.dim(2), w.dim(3)}
+                              : memory::dims{G, O / G, w.dim(1), w.dim(2), w.dim(3)};
+  dnnl::post_ops po;
+  for (const auto& act : grp.pre_sum) append_activation(po, act);
+  if (grp.residual != ir::kNoValue) po.append_sum(1.f);
+  for (const auto& act : grp.post_sum) append_activation(po, act);
+  const bool out_u8 = non_negative(grp.output);
+  if (requant > 0.f) {  // emit q = clamp(y / step, -127, 127) as s8/u8 (oneDNN rounds half to even)
+    po.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / requant, 0.f);
+    po.append_eltwise(1.f, algorithm::eltwise_clip, out_u8 ? 0.f : -127.f, 127.f);
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(po);
+  if (int8) attr.set_output_scales(1 << 1, scales);
+  const memory::desc bias_md =
+      b.empty() ? memory::desc() : memory::desc({O}, memory::data_type::f32, memory::format_tag::a);
+  if (int8 && !non_negative(x)) return build_conv_int8_signed(grp, *q, wdims, scales, b), true;
+  const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;
+  const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
+  const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;
+  auto desc = dnnl::convolution_forward::desc(
+      prop_kind::forward_inference, algorithm::convolution_direct, any_md(xs, src_dt),
+      memory::desc(wdims, int8 ? s8 : f32, memory::format_tag::any), bias_md, any_md(ys, dst_dt),
+      {a.stride_h, a.stride_w}, {a.dilation_h - 1, a.dilation_w - 1}, {a.pad_top, a.pad_left},
+      {a.pad_bottom, a.pad_right});
+  auto pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng_);
+
+  std::vector<std::pair<int, MemRef>> refs;
+  refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), q->input_scale)
+                                : q  ? fake_quantized_as(x, pd.src_desc(), q->input_scale)
+                                     : value_as(x, pd.src_desc())});
+  const Tensor wq = int8 ? ref::quantize_weights(w, q->weight_scales, q->weight_bits) : w;
+  refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, constant_memory(wq, pd.weights_desc())}});
+  if (!b.empty()) refs.push_back({DNNL_ARG_BIAS, {pd.bias_desc(), -1, constant_memory(b, pd.bias_desc())}});
+
+  bool in_place_sum = false;
+  const MemRef dst = conv_destination(grp, pd.dst_desc(), x, in_place_sum);
+  if (requant > 0.f) values_[grp.output].int8_step = requant;
   refs.push_back({DNNL_ARG_DST, dst});
   add_primitive(dnnl::convolution_forward(pd), std::move(refs));
-  std::string line = "conv " + n.name + (grp.batchnorm >= 0 ? " +bn" : "");
+  std::string line = "conv " + n.name +
+                     (int8 ? requant > 0.f ? " int8->int8" : " int8"
+                      : q  ? " fake-quant"
+                           : "") +
+                     (grp.batchnorm >= 0 ? " +bn" : "");
   for (const auto& act : grp.pre_sum) line += " +" + std::string(ir::op_name(act.kind));
   if (grp.residual != ir::kNoValue) line += in_place_sum ? " +sum(in-place)" : " +sum(copy)";
   for (const auto& act : grp.post_sum) line += " +" + std::string(ir::op_name(act.kind));
   summary_ += line + "\n";
   return true;
+}
+
+// Signed int8 input: oneDNN on AVX2 without VNNI halves the weights of s8-source convs (inexact), so run
+// two exact u8-source convs: y = s*acc(pos) + (-s)*acc(neg) + bias, the second adding the first via a sum
+// post-op before the activations.
+void OneDnnExecutor::build_conv_int8_signed(const FusedGroup& grp, const ir::LayerQuant& q,
+                                            const memory::dims& wdims, const std::vector<float>& scales,
+                                            const Tensor& bias_over_scale) {
+  const ir::Graph& g = graph_;
+  const ir::Node& n = g.node(grp.anchor);
+  const auto& a = n.attr<ir::ConvAttrs>();
+  const ir::ValueId x = n.inputs[0];
+  QD_CHECK(grp.residual == ir::kNoValue && requant_step_[grp.anchor] == 0.f,
+           "signed int8 conv with sum/requant");
+  const Shape& xs = g.value(x).shape;
+  const Shape& ys = g.value(n.outputs[0]).shape;
+  const auto u8 = memory::data_type::u8, s8 = memory::data_type::s8;
+  auto conv_desc = [&](const memory::desc& src, const memory::desc& w, const memory::desc& bias,
+                       const memory::desc& dst) {
+    return dnnl::convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct, src,
+                                           w, bias, dst, {a.stride_h, a.stride_w},
+                                           {a.dilation_h - 1, a.dilation_w - 1}, {a.pad_top, a.pad_left},
+                                           {a.pad_bottom, a.pad_right});
+  };
+  dnnl::primitive_attr attr_pos;
+  attr_pos.set_output_scales(1 << 1, scales);
+  auto pd_pos = dnnl::convolution_forward::primitive_desc(
+      conv_desc(any_md(xs, u8), memory::desc(wdims, s8, memory::format_tag::any), memory::desc(), any_md(ys)),
+      attr_pos, eng_);
+  std::vector<float> neg_scales;
+  for (float s : scales) neg_scales.push_back(-s);
+  dnnl::post_ops po;
+  po.append_sum(1.f);
+  for (const auto& act : grp.pre_sum) append_activation(po, act);
+  dnnl::primitive_attr attr_neg;
+  attr_neg.set_output_scales(1 << 1, neg_scales);
+  attr_neg.set_post_ops(po);
+  Tensor bias_neg;
+  if (!bias_over_scale.empty()) {  // -s * (acc + bias_neg) must add +bias: bias_neg = -bias / s
+    bias_neg = bias_over_scale.clone();
+    for (float& v : bias_neg.values<float>()) v = -v;
+  }
+  const memory::desc bias_md = bias_neg.empty()
+                                   ? memory::desc()
+                                   : memory::desc({wdims[0] * (wdims.size() == 5 ? wdims[1] : 1)},
+                                                  memory::data_type::f32, memory::format_tag::a);
+  auto pd_neg = dnnl::convolution_forward::primitive_desc(
+      conv_desc(pd_pos.src_desc(), pd_pos.weights_desc(), bias_md, pd_pos.dst_desc()), attr_neg, eng_);
+  const Tensor wq =
+      ref::quantize_weights(g.value(n.inputs[1]).constant.to_f32(), q.weight_scales, q.weight_bits);
+  const dnnl::memory w_pos = constant_memory(wq, pd_pos.weights_desc());
+  const dnnl::memory w_neg =
+      pd_neg.weights_desc() == pd_pos.weights_desc() ? w_pos : constant_memory(wq, pd_neg.weights_desc());
+  const auto [pos, neg] = split_quantized_as(x, pd_pos.src_desc(), q.input_scale);
+  const MemRef dst = define_value(grp.output, pd_pos.dst_desc());
+  add_primitive(
+      dnnl::convolution_forward(pd_pos),
+      {{DNNL_ARG_SRC, pos}, {DNNL_ARG_WEIGHTS, {pd_pos.weights_desc(), -1, w_pos}}, {DNNL_ARG_DST, dst}});
+  std::vector<std::pair<int, MemRef>> refs{
+      {DNNL_ARG_SRC, neg}, {DNNL_ARG_WEIGHTS, {pd_neg.weights_desc(), -1, w_neg}}, {DNNL_ARG_DST, dst}};
+  if (!bias_neg.empty())
+    refs.push_back({DNNL_ARG_BIAS, {pd_neg.bias_desc(), -1, constant_memory(bias_neg, pd_neg.bias_desc())}});
+  add_primitive(dnnl::convolution_forward(pd_neg), std::move(refs));
+  std::string line = "conv " + n.name + " int8(signed: 2 x u8)";
+  for (const auto& act : grp.pre_sum) line += " +" + std::string(ir::op_name(act.kind));
+  summary_ += line + "\n";
 }
 
 bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
@@ -137,29 +243,48 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
     c = cv.constant.to_f32().clone().reshaped({N});
     for (float& v : c.values<float>()) v *= a.beta;
   }
-  // oneDNN inner product weights are [N, K] ("oi") = B^T; alpha folded into them.
+  const ir::LayerQuant* q = quant_of(n);
+  const bool int8 = q && int8_mode_ == Int8Mode::real;
+  // Signed int8 sources are not exact in oneDNN on AVX2: the reference int8 kernel runs those.
+  if (int8 && !non_negative(x)) return false;
+  // oneDNN inner product weights are [N, K] ("oi") = B^T.
   Tensor w(DataType::f32, {N, K});
   for (int64_t o = 0; o < N; ++o)
     for (int64_t k = 0; k < K; ++k)
-      w.data<float>()[o * K + k] =
-          a.alpha * (a.trans_b ? bt.data<float>()[o * K + k] : bt.data<float>()[k * N + o]);
+      w.data<float>()[o * K + k] = a.trans_b ? bt.data<float>()[o * K + k] : bt.data<float>()[k * N + o];
+  std::vector<float> scales;
+  if (int8) {
+    w = ref::quantize_weights(w, q->weight_scales, q->weight_bits);
+    for (int64_t o = 0; o < N; ++o)
+      scales.push_back(a.alpha * q->input_scale * ref::channel_step(q->weight_scales, o));
+    if (!c.empty())
+      for (int64_t o = 0; o < N; ++o) c.data<float>()[o] /= scales[o];  // oneDNN: scale * (acc + bias)
+  } else {
+    if (q) w = ref::fake_quantize_weights(w, q->weight_scales, q->weight_bits);
+    for (float& v : w.values<float>()) v *= a.alpha;  // alpha folded into the weights
+  }
   dnnl::post_ops po;
   for (const auto& act : grp.pre_sum) append_activation(po, act);
   dnnl::primitive_attr attr;
   attr.set_post_ops(po);
-  const memory::desc src_md = plain_md(xs);
+  if (int8) attr.set_output_scales(1 << 1, scales);
+  const auto wdt = int8 ? memory::data_type::s8 : memory::data_type::f32;
+  const memory::desc src_md = plain_md(xs, int8 ? memory::data_type::u8 : memory::data_type::f32);
   const memory::desc bias_md =
       c.empty() ? memory::desc() : memory::desc({N}, memory::data_type::f32, memory::format_tag::a);
   auto pd = dnnl::inner_product_forward::primitive_desc(
-      dnnl::inner_product_forward::desc(prop_kind::forward_inference, src_md, any_md({N, K}), bias_md,
+      dnnl::inner_product_forward::desc(prop_kind::forward_inference, src_md, any_md({N, K}, wdt), bias_md,
                                         plain_md({M, N})),
       attr, eng_);
   std::vector<std::pair<int, MemRef>> refs;
-  refs.push_back({DNNL_ARG_SRC, value_as(x, pd.src_desc())});
+  refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), q->input_scale)
+                                : q  ? fake_quantized_as(x, pd.src_desc(), q->input_scale)
+                                     : value_as(x, pd.src_desc())});
   refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, constant_memory(w, pd.weights_desc())}});
   if (!c.empty()) refs.push_back({DNNL_ARG_BIAS, {pd.bias_desc(), -1, constant_memory(c, pd.bias_desc())}});
   refs.push_back({DNNL_ARG_DST, define_value(grp.output, pd.dst_desc())});
   add_primitive(dnnl::inner_product_forward(pd), std::move(refs));
+  if (q) summary_ += std::string(int8 ? "int8 " : "fake-quant ") + "gemm " + n.name + "\n";
   return true;
 }
 

@@ -116,7 +116,8 @@ void OneDnnExecutor::build_reference(const ir::Node& n) {
   std::vector<int> outs;
   for (ir::ValueId o : n.outputs)
     outs.push_back(o == ir::kNoValue ? -1 : define_value(o, plain_md(graph_.value(o).shape)).buffer);
-  steps_.push_back(std::make_unique<ReferenceStep>(graph_, n, std::move(ins), std::move(outs)));
+  steps_.push_back(
+      std::make_unique<ReferenceStep>(graph_, n, std::move(ins), std::move(outs), quant_of(n), int8_mode_));
 }
 
 bool OneDnnExecutor::build_alias(const ir::Node& n) {

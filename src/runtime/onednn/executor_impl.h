@@ -23,7 +23,27 @@ class OneDnnExecutor : public Executor {
     int buffer = -1;
     bool live = false;
     std::vector<std::pair<dnnl::memory::desc, int>> copies;  // reordered copies, freed with the value
+    float int8_step = 0.f;  // > 0: the value is materialised as s8 with this step
+    struct Quantized {
+      dnnl::memory::desc md;
+      float step;
+      int buffer;
+    };
+    std::vector<Quantized> quantized;  // s8 (or fake-quantized f32) copies, freed with the value
   };
+  // s8 memory of value v in layout `want_s8` quantized with `step` (shared between readers).
+  MemRef quantized_as(ir::ValueId v, const dnnl::memory::desc& want_s8, float step);
+  // Two u8 buffers (layout `want_u8`) with q = pos - neg for a signed value v.
+  std::pair<MemRef, MemRef> split_quantized_as(ir::ValueId v, const dnnl::memory::desc& want_u8, float step);
+  // f32 copy of v in layout `want` with every element fake-quantized (Int8Mode::simulate).
+  MemRef fake_quantized_as(ir::ValueId v, const dnnl::memory::desc& want, float step);
+  const ir::LayerQuant* quant_of(const ir::Node& n) const;
+  float requant_step(const ir::Graph& g, ir::NodeId conv, float output_scale) const;
+  // True when value v is >= 0 by construction (Relu & co., pooling/reshaping of such values). Such
+  // values are quantized to u8: on AVX2 without VNNI oneDNN halves s8-source weights (scale_adjust 0.5,
+  // inexact), while u8 sources in [0,127] accumulate exactly.
+  bool non_negative(ir::ValueId v);
+  std::vector<int8_t> nonneg_memo_;  // -1 unknown
   int alloc_buffer(size_t bytes);
   void release_value(ir::ValueId v);
   void release_buffer(int b);
@@ -38,7 +58,13 @@ class OneDnnExecutor : public Executor {
   // --- group builders (return false to fall back to the reference kernel) ---
   void build_group(const FusedGroup& grp);
   bool build_conv(const FusedGroup& grp);
+  // Destination of a conv group: with a residual, the residual's buffer (in place) or a copy of it.
+  MemRef conv_destination(const FusedGroup& grp, const dnnl::memory::desc& dst_md, ir::ValueId x,
+                          bool& in_place_sum);
+  void build_conv_int8_signed(const FusedGroup& grp, const ir::LayerQuant& q, const dnnl::memory::dims& wdims,
+                              const std::vector<float>& scales, const Tensor& bias_over_scale);
   bool build_gemm(const FusedGroup& grp);
+  bool build_gemm_int8(const FusedGroup& grp, const ir::LayerQuant& q);
   bool build_pool(const ir::Node& n);
   bool build_eltwise(const ir::Node& n);
   bool build_binary(const ir::Node& n);
@@ -54,12 +80,14 @@ class OneDnnExecutor : public Executor {
   int threads_ = 1;
   std::vector<ValueState> values_;
   std::vector<bool> tapped_;
+  ir::QuantParams quant_;
+  Int8Mode int8_mode_ = Int8Mode::off;
+  std::vector<float> requant_step_;  // per node: > 0 when its group emits s8 with this step
   std::vector<size_t> buffer_bytes_;
   std::vector<int> buffer_refs_;  // live values using each buffer
   std::vector<int> free_buffers_;
   std::vector<int> last_use_;  // per value: index of the last group reading it
   int current_group_ = 0;
-  std::vector<int> group_temps_;  // temp buffers of the group being built
   std::vector<std::unique_ptr<Step>> steps_;
   std::vector<std::shared_ptr<void>> storage_;  // owners of buffers and fixed memories
   std::vector<void*> buffer_ptrs_;

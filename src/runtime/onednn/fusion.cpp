@@ -23,7 +23,7 @@ bool all_constant(const ir::Graph& g, const ir::Node& n, size_t from) {
 }  // namespace
 
 std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>& fusable,
-                                    const std::vector<bool>& sum_ok) {
+                                    const std::vector<bool>& sum_ok, const std::vector<bool>& bn_ok) {
   const auto& nodes = g.nodes();
   std::vector<ir::NodeId> producer(g.num_values(), -1);
   std::vector<std::vector<ir::NodeId>> consumers(g.num_values());
@@ -55,8 +55,8 @@ std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>&
         const ir::Node& mn = nodes[m];
         if (absorbed[m]) break;  // e.g. an Add already taken by its other operand's conv
         const bool no_act_yet = grp.pre_sum.empty() && grp.residual == ir::kNoValue;
-        if (is_conv && mn.op == ir::OpKind::BatchNormalization && no_act_yet && grp.batchnorm < 0 &&
-            mn.inputs[0] == cur && all_constant(g, mn, 1)) {
+        if (is_conv && bn_ok[i] && mn.op == ir::OpKind::BatchNormalization && no_act_yet &&
+            grp.batchnorm < 0 && mn.inputs[0] == cur && all_constant(g, mn, 1)) {
           grp.batchnorm = m;
         } else if (ir::is_activation(mn.op)) {
           (grp.residual == ir::kNoValue ? grp.pre_sum : grp.post_sum).push_back(standalone_activation(mn));

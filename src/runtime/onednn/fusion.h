@@ -24,8 +24,8 @@ ir::FusedActivation standalone_activation(const ir::Node& n);
 
 // Groups in execution order (ordered by `last`); every node belongs to exactly one group.
 // `fusable[node]` false keeps a Conv/Gemm from absorbing anything (e.g. layers run in int8).
-// `sum_ok[node]` false keeps a Conv from absorbing a residual Add.
+// `sum_ok[node]` false keeps a Conv from absorbing a residual Add; `bn_ok[node]` a BatchNormalization.
 std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>& fusable,
-                                    const std::vector<bool>& sum_ok);
+                                    const std::vector<bool>& sum_ok, const std::vector<bool>& bn_ok);
 
 }  // namespace qd::runtime::onednn

@@ -8,6 +8,7 @@
 
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/prepare_graph.h"
+#include "runtime/ref/int8.h"
 
 namespace qd::runtime {
 
@@ -46,17 +47,122 @@ bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
 
 }  // namespace
 
+const ir::LayerQuant* OneDnnExecutor::quant_of(const ir::Node& n) const {
+  if (int8_mode_ == Int8Mode::off || (n.op != ir::OpKind::Conv && n.op != ir::OpKind::Gemm)) return nullptr;
+  return quant_.find(n.name);
+}
+
+// The step with which conv `c` may emit s8: its output (after single-consumer activations) is read only
+// by int8 Convs whose input step equals output_scale, so emitting q directly changes no numerics. 0 if not.
+float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float output_scale) const {
+  ir::ValueId cur = g.node(c).outputs[0];
+  while (true) {
+    if (g.is_graph_output(cur)) return 0.f;
+    const auto cons = g.consumers(cur);
+    if (cons.size() == 1 && ir::is_activation(g.node(cons[0]).op)) {
+      cur = g.node(cons[0]).outputs[0];
+      continue;
+    }
+    if (cons.empty()) return 0.f;
+    for (ir::NodeId m : cons) {
+      const ir::Node& mn = g.node(m);
+      const ir::LayerQuant* q = quant_of(mn);
+      if (mn.op != ir::OpKind::Conv || !q || q->input_scale != output_scale || mn.inputs[0] != cur)
+        return 0.f;
+      for (size_t k = 1; k < mn.inputs.size(); ++k)
+        if (mn.inputs[k] == cur) return 0.f;
+    }
+    return output_scale;
+  }
+}
+
+bool OneDnnExecutor::non_negative(ir::ValueId v) {
+  if (nonneg_memo_.empty()) nonneg_memo_.assign(graph_.num_values(), -1);
+  if (nonneg_memo_[v] >= 0) return nonneg_memo_[v] == 1;
+  nonneg_memo_[v] = 0;  // cycles cannot happen; default while computing
+  const ir::NodeId p = graph_.producer(v);
+  bool r = false;
+  if (p >= 0) {
+    const ir::Node& n = graph_.node(p);
+    auto act_nonneg = [](const std::optional<ir::FusedActivation>& a) {
+      return a && (a->kind == ir::OpKind::Relu || a->kind == ir::OpKind::Sigmoid ||
+                   a->kind == ir::OpKind::HardSigmoid || (a->kind == ir::OpKind::Clip && a->alpha >= 0.f));
+    };
+    switch (n.op) {
+      case ir::OpKind::Relu:
+      case ir::OpKind::Sigmoid:
+      case ir::OpKind::HardSigmoid:
+      case ir::OpKind::Softmax:
+        r = true;
+        break;
+      case ir::OpKind::Clip:
+        r = n.attr<ir::ActAttrs>().alpha >= 0.f;
+        break;
+      case ir::OpKind::Conv:
+        r = act_nonneg(n.attr<ir::ConvAttrs>().activation);
+        break;
+      case ir::OpKind::Gemm:
+        r = act_nonneg(n.attr<ir::GemmAttrs>().activation);
+        break;
+      case ir::OpKind::MaxPool:
+      case ir::OpKind::AveragePool:
+      case ir::OpKind::GlobalAveragePool:
+      case ir::OpKind::GlobalMaxPool:
+      case ir::OpKind::ReduceMean:
+      case ir::OpKind::Flatten:
+      case ir::OpKind::Reshape:
+      case ir::OpKind::Squeeze:
+      case ir::OpKind::Unsqueeze:
+      case ir::OpKind::Identity:
+      case ir::OpKind::Dropout:
+      case ir::OpKind::Transpose:
+        r = non_negative(n.inputs[0]);
+        break;
+      case ir::OpKind::Pad:
+        r = non_negative(n.inputs[0]) &&
+            (n.attr<ir::PadAttrs>().mode != ir::PadMode::constant || n.attr<ir::PadAttrs>().value >= 0.f);
+        break;
+      case ir::OpKind::Add:
+      case ir::OpKind::Mul:
+      case ir::OpKind::Concat:
+        r = true;
+        for (ir::ValueId in : n.inputs)
+          r = r && in != ir::kNoValue && !graph_.value(in).is_constant() && non_negative(in);
+        break;
+      default:
+        break;
+    }
+  }
+  nonneg_memo_[v] = r ? 1 : 0;
+  return r;
+}
+
 OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& options)
-    : graph_(prepare_graph(model.graph, options.batch)) {
+    : graph_(prepare_graph(model.graph, options.batch)), quant_(model.quant), int8_mode_(options.int8) {
   threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
   omp_set_num_threads(threads_);
   const ir::Graph& g = graph_;
   tapped_ = tapped_values(g);
   values_.assign(g.num_values(), {});
-  std::vector<bool> fusable(g.nodes().size(), true), sum_ok(g.nodes().size(), true);
-  for (size_t i = 0; i < g.nodes().size(); ++i)
-    if (g.nodes()[i].op == ir::OpKind::Gemm) fusable[i] = gemm_mappable(g, g.nodes()[i]);
-  const std::vector<FusedGroup> groups = fuse_groups(g, fusable, sum_ok);
+  const size_t num_nodes = g.nodes().size();
+  std::vector<bool> fusable(num_nodes, true), sum_ok(num_nodes, true), bn_ok(num_nodes, true);
+  requant_step_.assign(num_nodes, 0.f);
+  for (size_t i = 0; i < num_nodes; ++i) {
+    const ir::Node& n = g.nodes()[i];
+    if (n.op == ir::OpKind::Gemm) fusable[i] = gemm_mappable(g, n);
+    const ir::LayerQuant* q = quant_of(n);
+    if (!q) continue;
+    bn_ok[i] = false;  // the quantization steps refer to the weights as they are
+    if (n.op == ir::OpKind::Gemm && int8_mode_ == Int8Mode::real && !non_negative(n.inputs[0]))
+      fusable[i] = false;  // reference int8 kernel (see build_gemm)
+    if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && !non_negative(n.inputs[0])) {
+      sum_ok[i] = false;  // signed input: two u8 convs (see build_conv), no room for more fusion
+    } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && q->output_scale > 0.f) {
+      requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i), q->output_scale);
+      sum_ok[i] = requant_step_[i] == 0.f;
+    }
+  }
+  const std::vector<FusedGroup> groups = fuse_groups(g, fusable, sum_ok, bn_ok);
 
   last_use_.assign(g.num_values(), -1);
   for (size_t gi = 0; gi < groups.size(); ++gi) {
@@ -76,7 +182,8 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     build_group(grp);
     for (ir::ValueId o : g.node(grp.last).outputs)
       if (o != ir::kNoValue && values_[o].live && tapped_[o])
-        steps_.push_back(std::make_unique<TapStep>(g.value(o).name, g.value(o).shape, value_ref(o), eng_));
+        steps_.push_back(std::make_unique<TapStep>(g.value(o).name, g.value(o).shape, value_ref(o), eng_,
+                                                   values_[o].int8_step));
     for (ir::NodeId m : grp.members) {
       for (ir::ValueId v : g.node(m).inputs)
         if (v != ir::kNoValue && last_use_[v] == current_group_) release_value(v);
@@ -134,21 +241,28 @@ void OneDnnExecutor::release_value(ir::ValueId v) {
   if (--buffer_refs_[s.buffer] == 0) release_buffer(s.buffer);
   for (const auto& c : s.copies)
     if (--buffer_refs_[c.second] == 0) release_buffer(c.second);
+  for (const auto& c : s.quantized)
+    if (--buffer_refs_[c.buffer] == 0) release_buffer(c.buffer);
   s.copies.clear();
+  s.quantized.clear();
 }
 
 MemRef OneDnnExecutor::define_value(ir::ValueId v, const dnnl::memory::desc& md, int buffer) {
   if (buffer < 0) buffer = alloc_buffer(md.get_size());
-  values_[v] = {md, buffer, true, {}};
+  values_[v] = ValueState{};
+  values_[v].md = md;
+  values_[v].buffer = buffer;
+  values_[v].live = true;
   ++buffer_refs_[buffer];
   return {md, buffer, {}};
 }
 
 dnnl::memory OneDnnExecutor::constant_memory(const Tensor& t, const dnnl::memory::desc& want) {
-  Tensor f = t.to_f32();
-  dnnl::memory::desc src_md = plain_md(f.shape());
-  if (want.get_size() == src_md.get_size() && want.data_type() == dnnl::memory::data_type::f32 &&
-      want.dims().size() != src_md.dims().size())
+  const bool s8 = t.dtype() == DataType::i8;  // quantized weights stay s8; anything else goes through f32
+  Tensor f = s8 ? t : t.to_f32();
+  dnnl::memory::desc src_md =
+      plain_md(f.shape(), s8 ? dnnl::memory::data_type::s8 : dnnl::memory::data_type::f32);
+  if (want.dims().size() != src_md.dims().size())
     src_md = src_md.reshape(want.dims());  // e.g. conv weights [O,I,kh,kw] viewed as [G,O/G,I,kh,kw]
   storage_.push_back(aligned_alloc_bytes(want.get_size()));
   dnnl::memory dst(want, eng_, storage_.back().get());
@@ -170,10 +284,71 @@ MemRef OneDnnExecutor::value_as(ir::ValueId v, const dnnl::memory::desc& want) {
   ++buffer_refs_[temp];
   s.copies.push_back({want, temp});
   MemRef dst{want, temp, {}};
-  add_primitive(dnnl::reorder(dnnl::reorder::primitive_desc(eng_, s.md, eng_, want)),
+  dnnl::primitive_attr attr;  // an s8 value read as f32 is dequantized
+  if (s.int8_step > 0.f && want.data_type() == dnnl::memory::data_type::f32)
+    attr.set_output_scales(0, {s.int8_step});
+  QD_CHECK(!(s.int8_step == 0.f && want.data_type() != dnnl::memory::data_type::f32),
+           "f32 value read as int8");
+  add_primitive(dnnl::reorder(dnnl::reorder::primitive_desc(eng_, s.md, eng_, want, attr)),
                 {{DNNL_ARG_FROM, value_ref(v)}, {DNNL_ARG_TO, dst}});
   summary_ += "reorder " + val.name + "\n";
   return dst;
+}
+
+MemRef OneDnnExecutor::quantized_as(ir::ValueId v, const dnnl::memory::desc& want_s8, float step) {
+  ValueState& s = values_[v];
+  if (s.int8_step > 0.f) {
+    QD_CHECK(s.int8_step == step, "s8 value read with another step");
+    return value_as(v, want_s8);
+  }
+  for (const auto& c : s.quantized)
+    if (c.md == want_s8 && c.step == step) return {want_s8, c.buffer, {}};
+  const dnnl::memory::desc f32_md = with_type(want_s8, dnnl::memory::data_type::f32);
+  const MemRef src = value_as(v, f32_md);
+  const int dst = alloc_buffer(want_s8.get_size());
+  ++buffer_refs_[dst];
+  values_[v].quantized.push_back({want_s8, step, dst});
+  steps_.push_back(
+      std::make_unique<QuantizeStep>(src.buffer, dst, f32_md.get_size() / sizeof(float), step, false));
+  summary_ += "quantize " + graph_.value(v).name + "\n";
+  return {want_s8, dst, {}};
+}
+
+std::pair<MemRef, MemRef> OneDnnExecutor::split_quantized_as(ir::ValueId v, const dnnl::memory::desc& want_u8,
+                                                             float step) {
+  QD_CHECK(values_[v].int8_step == 0.f, "split quantization of an int8 value");
+  int pos = -1, neg = -1;  // cached as (md, step) and (md, -step)
+  for (const auto& c : values_[v].quantized) {
+    if (c.md == want_u8 && c.step == step) pos = c.buffer;
+    if (c.md == want_u8 && c.step == -step) neg = c.buffer;
+  }
+  if (pos < 0 || neg < 0) {
+    const dnnl::memory::desc f32_md = with_type(want_u8, dnnl::memory::data_type::f32);
+    const MemRef src = value_as(v, f32_md);
+    pos = alloc_buffer(want_u8.get_size());
+    ++buffer_refs_[pos];
+    neg = alloc_buffer(want_u8.get_size());
+    ++buffer_refs_[neg];
+    values_[v].quantized.push_back({want_u8, step, pos});
+    values_[v].quantized.push_back({want_u8, -step, neg});
+    steps_.push_back(
+        std::make_unique<QuantizeStep>(src.buffer, pos, neg, f32_md.get_size() / sizeof(float), step));
+    summary_ += "quantize(split) " + graph_.value(v).name + "\n";
+  }
+  return {{want_u8, pos, {}}, {want_u8, neg, {}}};
+}
+
+MemRef OneDnnExecutor::fake_quantized_as(ir::ValueId v, const dnnl::memory::desc& want, float step) {
+  QD_CHECK(values_[v].int8_step == 0.f, "fake quantization of an s8 value");
+  for (const auto& c : values_[v].quantized)
+    if (c.md == want && c.step == step) return {want, c.buffer, {}};
+  const MemRef src = value_as(v, want);
+  const int dst = alloc_buffer(want.get_size());
+  ++buffer_refs_[dst];
+  values_[v].quantized.push_back({want, step, dst});
+  steps_.push_back(
+      std::make_unique<QuantizeStep>(src.buffer, dst, want.get_size() / sizeof(float), step, true));
+  return {want, dst, {}};
 }
 
 void OneDnnExecutor::add_primitive(dnnl::primitive p, std::vector<std::pair<int, MemRef>> refs) {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "runtime/ref/int8.h"
 #include "runtime/ref/run_node.h"
 
 namespace qd::runtime::onednn {
@@ -12,6 +13,36 @@ dnnl::memory::desc plain_md(const Shape& shape, dnnl::memory::data_type dt) {
   for (size_t d = shape.size(); d-- > 1;) strides[d - 1] = strides[d] * shape[d];
   if (shape.empty()) return dnnl::memory::desc({1}, dt, dnnl::memory::dims{1});
   return dnnl::memory::desc(dims, dt, strides);
+}
+
+dnnl::memory::desc with_type(const dnnl::memory::desc& md, dnnl::memory::data_type dt) {
+  dnnl::memory::desc r = md;
+  r.data.data_type = static_cast<dnnl_data_type_t>(dt);
+  return r;
+}
+
+void QuantizeStep::execute(RunContext& ctx) {
+  ctx.stream->wait();
+  const float* x = static_cast<const float*>((*ctx.buffers)[src_]);
+  const float step = step_;
+  if (fake_) {
+    float* y = static_cast<float*>((*ctx.buffers)[dst_]);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count_; ++i) y[i] = static_cast<float>(ref::quantize_value(x[i], step)) * step;
+  } else if (dst_neg_ >= 0) {
+    uint8_t* p = static_cast<uint8_t*>((*ctx.buffers)[dst_]);
+    uint8_t* n = static_cast<uint8_t*>((*ctx.buffers)[dst_neg_]);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count_; ++i) {
+      const int q = ref::quantize_value(x[i], step);
+      p[i] = static_cast<uint8_t>(q > 0 ? q : 0);
+      n[i] = static_cast<uint8_t>(q < 0 ? -q : 0);
+    }
+  } else {
+    int8_t* y = static_cast<int8_t*>((*ctx.buffers)[dst_]);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count_; ++i) y[i] = ref::quantize_value(x[i], step);
+  }
 }
 
 void PrimitiveStep::finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {
@@ -26,16 +57,19 @@ void ReferenceStep::execute(RunContext& ctx) {
     in.push_back(!i.constant.empty() ? i.constant
                  : i.buffer >= 0     ? Tensor::view(DataType::f32, i.shape, (*ctx.buffers)[i.buffer])
                                      : Tensor());
-  std::vector<Tensor> out = ref::run_node(graph_, node_, in);
+  std::vector<Tensor> out = ref::run_node(graph_, node_, in, quant_, mode_);
   for (size_t k = 0; k < outputs_.size() && k < out.size(); ++k)
     if (outputs_[k] >= 0 && !out[k].empty())
       std::memcpy((*ctx.buffers)[outputs_[k]], out[k].raw(), out[k].nbytes());
 }
 
-TapStep::TapStep(std::string name, Shape shape, MemRef src, const dnnl::engine& eng)
+TapStep::TapStep(std::string name, Shape shape, MemRef src, const dnnl::engine& eng, float dequant_step)
     : name_(std::move(name)), shape_(std::move(shape)), src_(std::move(src)), plain_(plain_md(shape_)) {
   needs_reorder_ = !(src_.md == plain_);
-  if (needs_reorder_) to_plain_ = dnnl::reorder(dnnl::reorder::primitive_desc(eng, src_.md, eng, plain_));
+  dnnl::primitive_attr attr;
+  if (dequant_step > 0.f) attr.set_output_scales(0, {dequant_step});
+  if (needs_reorder_)
+    to_plain_ = dnnl::reorder(dnnl::reorder::primitive_desc(eng, src_.md, eng, plain_, attr));
 }
 
 void TapStep::finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {

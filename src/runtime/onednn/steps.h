@@ -55,8 +55,14 @@ class ReferenceStep : public Step {
     int buffer = -1;  // else a plain f32 buffer of `shape`
     Shape shape;
   };
-  ReferenceStep(const ir::Graph& g, const ir::Node& node, std::vector<Input> inputs, std::vector<int> outputs)
-      : graph_(g), node_(node), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {}
+  ReferenceStep(const ir::Graph& g, const ir::Node& node, std::vector<Input> inputs, std::vector<int> outputs,
+                const ir::LayerQuant* quant, Int8Mode mode)
+      : graph_(g),
+        node_(node),
+        inputs_(std::move(inputs)),
+        outputs_(std::move(outputs)),
+        quant_(quant),
+        mode_(mode) {}
   void execute(RunContext& ctx) override;
 
  private:
@@ -64,12 +70,33 @@ class ReferenceStep : public Step {
   const ir::Node& node_;
   std::vector<Input> inputs_;
   std::vector<int> outputs_;  // buffer per node output (-1: dropped)
+  const ir::LayerQuant* quant_;
+  Int8Mode mode_;
+};
+
+// Elementwise f32 -> s8 quantization (round half away from zero, clamp to +-127) between two buffers
+// of the same layout; with `fake`, writes clamp(round(x/step))*step as f32 instead (simulation).
+class QuantizeStep : public Step {
+ public:
+  QuantizeStep(int src, int dst, int64_t count, float step, bool fake)
+      : src_(src), dst_(dst), count_(count), step_(step), fake_(fake) {}
+  // Split mode: q = pos - neg with pos = max(q, 0) in `dst` and neg = max(-q, 0) in `dst_neg` (both u8).
+  QuantizeStep(int src, int dst, int dst_neg, int64_t count, float step)
+      : src_(src), dst_(dst), dst_neg_(dst_neg), count_(count), step_(step), fake_(false) {}
+  void execute(RunContext& ctx) override;
+
+ private:
+  int src_, dst_, dst_neg_ = -1;
+  int64_t count_;
+  float step_;
+  bool fake_;
 };
 
 // Shows a materialised value to the tap as a plain NCHW f32 tensor (only when a tap is given).
 class TapStep : public Step {
  public:
-  TapStep(std::string name, Shape shape, MemRef src, const dnnl::engine& eng);
+  // `dequant_step` > 0: the value is s8 and is shown as q * step.
+  TapStep(std::string name, Shape shape, MemRef src, const dnnl::engine& eng, float dequant_step = 0.f);
   void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) override;
   void execute(RunContext& ctx) override;
 
@@ -85,5 +112,7 @@ class TapStep : public Step {
 
 // Plain (row-major) f32 memory descriptor of a shape.
 dnnl::memory::desc plain_md(const Shape& shape, dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
+// The same layout with another element type.
+dnnl::memory::desc with_type(const dnnl::memory::desc& md, dnnl::memory::data_type dt);
 
 }  // namespace qd::runtime::onednn

@@ -10,7 +10,7 @@ namespace {
 class ReferenceExecutor : public Executor {
  public:
   ReferenceExecutor(const ir::Model& model, const CompileOptions& options)
-      : graph_(prepare_graph(model.graph, options.batch)) {}
+      : graph_(prepare_graph(model.graph, options.batch)), quant_(model.quant), mode_(options.int8) {}
 
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap) override {
     const ir::Graph& g = graph_;
@@ -31,7 +31,7 @@ class ReferenceExecutor : public Executor {
     for (const ir::Node& n : g.nodes()) {
       std::vector<Tensor> in;
       for (ir::ValueId v : n.inputs) in.push_back(v == ir::kNoValue ? Tensor() : vals[v]);
-      std::vector<Tensor> out = ref::run_node(g, n, in);
+      std::vector<Tensor> out = ref::run_node(g, n, in, quant_.find(n.name), mode_);
       for (size_t i = 0; i < n.outputs.size() && i < out.size(); ++i) {
         if (n.outputs[i] == ir::kNoValue) continue;
         vals[n.outputs[i]] = out[i];
@@ -45,6 +45,8 @@ class ReferenceExecutor : public Executor {
 
  private:
   ir::Graph graph_;
+  ir::QuantParams quant_;
+  Int8Mode mode_;
 };
 
 }  // namespace

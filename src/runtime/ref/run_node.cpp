@@ -1,5 +1,6 @@
 #include "runtime/ref/run_node.h"
 
+#include "runtime/ref/int8.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime::ref {
@@ -19,11 +20,23 @@ Tensor reshape_to_output(const ir::Graph& g, const ir::Node& n, const Tensor& x)
 
 }  // namespace
 
-std::vector<Tensor> run_node(const ir::Graph& g, const ir::Node& n, const std::vector<Tensor>& in) {
+std::vector<Tensor> run_node(const ir::Graph& g, const ir::Node& n, const std::vector<Tensor>& in,
+                             const ir::LayerQuant* quant, Int8Mode mode) {
   using ir::OpKind;
   std::vector<Tensor> f32(in.size());
   for (size_t i = 0; i < in.size(); ++i)
     if (!in[i].empty()) f32[i] = in[i].to_f32();
+  if (quant && mode != Int8Mode::off && (n.op == OpKind::Conv || n.op == OpKind::Gemm)) {
+    const bool conv = n.op == OpKind::Conv;
+    if (mode == Int8Mode::real)
+      return {conv
+                  ? conv2d_int8(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::ConvAttrs>(), *quant)
+                  : gemm_int8(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::GemmAttrs>(), *quant)};
+    // simulate: fake-quantize the input and the weights, then the fp32 kernel.
+    f32[0] = fake_quantize(f32[0], quant->input_scale);
+    const int w_axis = conv || n.attr<ir::GemmAttrs>().trans_b ? 0 : 1;
+    f32[1] = fake_quantize_weights(f32[1], quant->weight_scales, quant->weight_bits, w_axis);
+  }
   switch (n.op) {
     case OpKind::Conv:
       return {conv2d(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::ConvAttrs>())};

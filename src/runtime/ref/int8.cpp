@@ -1,0 +1,148 @@
+#include "runtime/ref/int8.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/ref/kernels.h"
+
+namespace qd::runtime::ref {
+
+float channel_step(const std::vector<float>& steps, int64_t oc) {
+  QD_CHECK(!steps.empty(), "quantization: no weight steps");
+  return steps.size() == 1 ? steps[0] : steps.at(oc);
+}
+
+namespace {
+
+int weight_qmax(int bits) {
+  if (bits < 2 || bits > 8) fail("", "unsupported weight bit width " + std::to_string(bits));
+  return (1 << (bits - 1)) - 1;
+}
+
+void check_step(float s, const char* what) {
+  if (!(s > 0.f) || !std::isfinite(s))
+    fail("", std::string("invalid ") + what + " step " + std::to_string(s));
+}
+
+}  // namespace
+
+Tensor quantize(const Tensor& x, float step, int qmax) {
+  check_step(step, "activation");
+  Tensor q(DataType::i8, x.shape());
+  const float* xd = x.data<float>();
+  int8_t* qd = q.data<int8_t>();
+  for (int64_t i = 0; i < x.numel(); ++i) qd[i] = quantize_value(xd[i], step, qmax);
+  return q;
+}
+
+Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits) {
+  const int qmax = weight_qmax(bits);
+  const int64_t O = w.dim(0), per = w.numel() / O;
+  if (steps.size() != 1 && static_cast<int64_t>(steps.size()) != O)
+    fail("", "expected " + std::to_string(O) + " weight steps, got " + std::to_string(steps.size()));
+  Tensor q(DataType::i8, w.shape());
+  for (int64_t o = 0; o < O; ++o) {
+    const float s = channel_step(steps, o);
+    check_step(s, "weight");
+    for (int64_t i = 0; i < per; ++i)
+      q.data<int8_t>()[o * per + i] = quantize_value(w.data<float>()[o * per + i], s, qmax);
+  }
+  return q;
+}
+
+Tensor conv2d_int32(const Tensor& qx, const Tensor& qw, const ir::ConvAttrs& a) {
+  const int64_t N = qx.dim(0), C = qx.dim(1), H = qx.dim(2), W = qx.dim(3);
+  const int64_t O = qw.dim(0), Cg = qw.dim(1), KH = qw.dim(2), KW = qw.dim(3), G = a.group, Og = O / G;
+  QD_CHECK(Cg * G == C, "conv2d_int32: channels do not match groups");
+  const int64_t OH = (H + a.pad_top + a.pad_bottom - (a.dilation_h * (KH - 1) + 1)) / a.stride_h + 1;
+  const int64_t OW = (W + a.pad_left + a.pad_right - (a.dilation_w * (KW - 1) + 1)) / a.stride_w + 1;
+  Tensor acc(DataType::i32, {N, O, OH, OW});
+  const int8_t* xd = qx.data<int8_t>();
+  const int8_t* wd = qw.data<int8_t>();
+  int32_t* ad = acc.data<int32_t>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          int32_t s = 0;
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t kh = 0; kh < KH; ++kh) {
+              const int64_t ih = oh * a.stride_h - a.pad_top + kh * a.dilation_h;
+              if (ih < 0 || ih >= H) continue;
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t iw = ow * a.stride_w - a.pad_left + kw * a.dilation_w;
+                if (iw < 0 || iw >= W) continue;
+                s += static_cast<int32_t>(xd[((n * C + (o / Og) * Cg + c) * H + ih) * W + iw]) *
+                     wd[((o * Cg + c) * KH + kh) * KW + kw];
+              }
+            }
+          ad[((n * O + o) * OH + oh) * OW + ow] = s;
+        }
+  return acc;
+}
+
+Tensor conv2d_int8(const Tensor& x, const Tensor& w, const Tensor& bias, const ir::ConvAttrs& a,
+                   const ir::LayerQuant& q) {
+  const Tensor acc =
+      conv2d_int32(quantize(x, q.input_scale), quantize_weights(w, q.weight_scales, q.weight_bits), a);
+  const int64_t N = acc.dim(0), O = acc.dim(1), HW = acc.dim(2) * acc.dim(3);
+  Tensor y(DataType::f32, acc.shape());
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t o = 0; o < O; ++o) {
+      const float scale = q.input_scale * channel_step(q.weight_scales, o);
+      const float b = bias.empty() ? 0.f : bias.data<float>()[o];
+      for (int64_t i = 0; i < HW; ++i) {
+        const int64_t k = (n * O + o) * HW + i;
+        float v = static_cast<float>(acc.data<int32_t>()[k]) * scale + b;
+        if (a.activation) v = activate(v, *a.activation);
+        y.data<float>()[k] = v;
+      }
+    }
+  return y;
+}
+
+Tensor gemm_int8(const Tensor& a, const Tensor& b, const Tensor& c, const ir::GemmAttrs& attrs,
+                 const ir::LayerQuant& q) {
+  // Quantize B per output column n: view it as [N, K] rows.
+  const Tensor bt = attrs.trans_b ? b : transpose(b, {1, 0});
+  const Tensor qb = quantize_weights(bt, q.weight_scales, q.weight_bits);               // [N, K]
+  const Tensor qa = quantize(attrs.trans_a ? transpose(a, {1, 0}) : a, q.input_scale);  // [M, K]
+  const int64_t M = qa.dim(0), K = qa.dim(1), N = qb.dim(0);
+  QD_CHECK(qb.dim(1) == K, "gemm_int8: inner dimensions differ");
+  Tensor cb;
+  if (!c.empty()) cb = binary(ir::OpKind::Add, Tensor(DataType::f32, {M, N}), c);
+  Tensor y(DataType::f32, {M, N});
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      int32_t s = 0;
+      for (int64_t k = 0; k < K; ++k)
+        s += static_cast<int32_t>(qa.data<int8_t>()[m * K + k]) * qb.data<int8_t>()[n * K + k];
+      float v = static_cast<float>(s) * (attrs.alpha * q.input_scale * channel_step(q.weight_scales, n));
+      if (!cb.empty()) v += attrs.beta * cb.data<float>()[m * N + n];
+      if (attrs.activation) v = activate(v, *attrs.activation);
+      y.data<float>()[m * N + n] = v;
+    }
+  return y;
+}
+
+Tensor fake_quantize(const Tensor& x, float step, int qmax) {
+  check_step(step, "activation");
+  Tensor y(DataType::f32, x.shape());
+  for (int64_t i = 0; i < x.numel(); ++i)
+    y.data<float>()[i] = static_cast<float>(quantize_value(x.data<float>()[i], step, qmax)) * step;
+  return y;
+}
+
+Tensor fake_quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits, int axis) {
+  if (axis == 1) return transpose(fake_quantize_weights(transpose(w, {1, 0}), steps, bits, 0), {1, 0});
+  const Tensor q = quantize_weights(w, steps, bits);
+  const int64_t O = w.dim(0), per = w.numel() / O;
+  Tensor y(DataType::f32, w.shape());
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t i = 0; i < per; ++i)
+      y.data<float>()[o * per + i] =
+          static_cast<float>(q.data<int8_t>()[o * per + i]) * channel_step(steps, o);
+  return y;
+}
+
+}  // namespace qd::runtime::ref

@@ -1,0 +1,45 @@
+// Exact int8 reference (the oracle for oneDNN int8) and fake quantization (Int8Mode::simulate).
+// Semantics (ncnn): q = clamp(round_half_away_from_zero(x / step), -qmax, qmax), qmax = 127 for
+// activations and 2^(bits-1)-1 for weights; int32 accumulation; y = acc * (s_in * s_w[oc]) + bias in
+// fp32, then the fused activation. An output_scale > 0 does not change y here: the consumer quantizes
+// y with its own input_scale (the oneDNN backend emits s8 directly when that is numerically the same).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ir/attrs.h"
+#include "ir/quant_params.h"
+
+namespace qd::runtime::ref {
+
+inline int8_t quantize_value(float x, float step, int qmax = 127) {
+  float r = std::round(x / step);  // std::round: half away from zero
+  const float m = static_cast<float>(qmax);
+  r = r < -m ? -m : (r > m ? m : r);
+  return static_cast<int8_t>(r);
+}
+// f32 -> i8 tensor with one step.
+Tensor quantize(const Tensor& x, float step, int qmax = 127);
+// Per-output-channel (dim 0) weight quantization; `steps` has one value per channel or one for all.
+Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits);
+// The step of output channel `oc` (a single step applies to every channel).
+float channel_step(const std::vector<float>& steps, int64_t oc);
+
+// i8 x i8 -> i32 convolution (no bias, no activation): the exact accumulator.
+Tensor conv2d_int32(const Tensor& qx, const Tensor& qw, const ir::ConvAttrs& attrs);
+// Full int8 conv: quantize x and w, accumulate in int32, scale, bias, activation. Output f32.
+Tensor conv2d_int8(const Tensor& x, const Tensor& w, const Tensor& bias, const ir::ConvAttrs& attrs,
+                   const ir::LayerQuant& q);
+// Int8 Gemm with constant B: A quantized with input_scale, B per output column n (B^T row when trans_b).
+// trans_a is supported. Y = alpha * acc * s_in * s_w[n] + beta * C, then the activation.
+Tensor gemm_int8(const Tensor& a, const Tensor& b, const Tensor& c, const ir::GemmAttrs& attrs,
+                 const ir::LayerQuant& q);
+
+// Fake quantization in fp32: clamp(round(x / step)) * step.
+Tensor fake_quantize(const Tensor& x, float step, int qmax = 127);
+// Weights fake-quantized per output channel of a conv ([O,...]) or of a Gemm B (axis = output axis).
+Tensor fake_quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits, int axis = 0);
+
+}  // namespace qd::runtime::ref
