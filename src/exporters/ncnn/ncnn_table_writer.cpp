@@ -1,0 +1,67 @@
+#include "exporters/ncnn/ncnn_table_writer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ostream>
+#include <set>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "frontend/ncnn/ncnn_scale.h"
+#include "frontend/ncnn/ncnn_table_reader.h"
+
+namespace qd::ncnn {
+namespace {
+
+std::string fmt(float m) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%f ", static_cast<double>(m));
+  return buf;
+}
+
+void check_step(const std::string& node, float s) {
+  if (!(s > 0.f) || !std::isfinite(s))
+    fail_unsupported("node '" + node + "'", "int8 scale must be positive and finite");
+}
+
+}  // namespace
+
+std::string ncnn_table_text(const ir::QuantParams& q, const ir::Graph& g) {
+  std::set<std::string> seen;
+  std::string weights, acts;
+  for (const ir::Node& n : g.nodes()) {
+    const ir::LayerQuant* lq = q.find(n.name);
+    if (!lq) continue;
+    seen.insert(n.name);
+    const int count = ncnn_weight_scale_count(g, n);  // throws for non Conv/Gemm
+    const int64_t out = n.op == ir::OpKind::Conv ? g.value(n.inputs[1]).constant.dim(0) : count;
+    auto step_of = [&](int64_t o) {
+      return lq->weight_scales.size() == 1 ? lq->weight_scales[0] : lq->weight_scales.at(o);
+    };
+    if (lq->weight_scales.size() != 1 && lq->weight_scales.size() != static_cast<size_t>(out))
+      fail_unsupported("node '" + n.name + "'", "has " + std::to_string(lq->weight_scales.size()) +
+                                                    " weight scales for " + std::to_string(out) + " outputs");
+    weights += n.name + "_param_0 ";
+    const int64_t per = out / count;
+    for (int c = 0; c < count; ++c) {
+      float step = 0.f;
+      for (int64_t o = c * per; o < (c + 1) * per; ++o) step = std::max(step, step_of(o));
+      check_step(n.name, step);
+      weights += fmt(multiplier_from_step(step));
+    }
+    weights += "\n";
+    check_step(n.name, lq->input_scale);
+    acts += n.name + " " + fmt(multiplier_from_step(lq->input_scale)) + "\n";
+  }
+  for (const auto& [name, lq] : q.layers)
+    if (!seen.count(name))
+      fail_unsupported("node '" + name + "'", "quantization entry for a node not in the graph");
+  return weights + acts;
+}
+
+void save_ncnn_table(const ir::QuantParams& q, const ir::Graph& g, const std::string& path) {
+  const std::string text = ncnn_table_text(q, g);
+  write_file_atomic(path, [&](std::ostream& os) { os << text; });
+}
+
+}  // namespace qd::ncnn
