@@ -1,5 +1,6 @@
 #include "quant/calibrate.h"
 
+#include <exception>
 #include <set>
 #include <thread>
 
@@ -48,6 +49,25 @@ class StatsCollector {
   int64_t batch_ = 0;
   CalibrationStats stats_;
 };
+
+// Quantization parameters of one node from its input statistics.
+ir::LayerQuant layer_params(const ir::Graph& g, const QuantizableNode& q, const ActivationStats& input_stats,
+                            const CalibOptions& options, const RangeOptions& ranges) {
+  const ir::Node& node = g.node(q.node);
+  ir::LayerQuant lq;
+  const float threshold = compute_threshold(options.method, input_stats, ranges);
+  lq.input_scale = step_from_threshold(threshold, qmax_for_bits(ranges.bits));
+  lq.weight_bits = options.weight_bits ? options.weight_bits : weight_bits_for_node(node, options.target);
+  const Tensor& w = g.value(q.weight).constant;
+  lq.weight_scales = per_channel_weight_steps(w, weight_channel_axis(node), lq.weight_bits, node.name);
+  if (options.target == "ncnn" && node.op == ir::OpKind::Conv) {
+    // ncnn keeps one weight scale per group for grouped (non-depthwise) convolutions.
+    const int group = node.attr<ir::ConvAttrs>().group;
+    if (group > 1 && group != static_cast<int>(lq.weight_scales.size()))
+      lq.weight_scales = share_steps_within_groups(lq.weight_scales, group);
+  }
+  return lq;
+}
 
 }  // namespace
 
@@ -123,28 +143,32 @@ ir::QuantParams params_from_stats(const CalibrationStats& stats, const ir::Model
   const RangeOptions ranges = range_options(options);
   const ir::Graph& g = model.graph;
 
-  ir::QuantParams params;
-  for (const QuantizableNode& q : quantizable_nodes(g)) {
-    const ir::Node& node = g.node(q.node);
+  const std::vector<QuantizableNode> nodes = quantizable_nodes(g);
+  for (const QuantizableNode& q : nodes) {
     const std::string& input = g.value(q.input).name;
-    const ActivationStats* s = stats.find(input);
-    if (!s)
-      fail("calibration", "no statistics for value '" + input + "' (input of node '" + node.name + "')");
-
-    ir::LayerQuant lq;
-    const float threshold = compute_threshold(options.method, *s, ranges);
-    lq.input_scale = step_from_threshold(threshold, qmax_for_bits(ranges.bits));
-    lq.weight_bits = options.weight_bits ? options.weight_bits : weight_bits_for_node(node, options.target);
-    const Tensor& w = g.value(q.weight).constant;
-    lq.weight_scales = per_channel_weight_steps(w, weight_channel_axis(node), lq.weight_bits, node.name);
-    if (options.target == "ncnn" && node.op == ir::OpKind::Conv) {
-      // ncnn keeps one weight scale per group for grouped (non-depthwise) convolutions.
-      const int group = node.attr<ir::ConvAttrs>().group;
-      if (group > 1 && group != static_cast<int>(lq.weight_scales.size()))
-        lq.weight_scales = share_steps_within_groups(lq.weight_scales, group);
-    }
-    params.layers[node.name] = std::move(lq);
+    if (!stats.find(input))
+      fail("calibration",
+           "no statistics for value '" + input + "' (input of node '" + g.node(q.node).name + "')");
   }
+
+  // Range methods are pure and some (kl, mse) cost O(bins^2): nodes run in parallel. Exceptions cannot
+  // leave an OpenMP region, so each node's is kept and the first one rethrown.
+  std::vector<ir::LayerQuant> layers(nodes.size());
+  std::vector<std::exception_ptr> errors(nodes.size());
+  const int64_t count = static_cast<int64_t>(nodes.size());
+#pragma omp parallel for schedule(dynamic) num_threads(resolve_threads(options.num_threads))
+  for (int64_t i = 0; i < count; ++i) {
+    try {
+      layers[i] = layer_params(g, nodes[i], *stats.find(g.value(nodes[i].input).name), options, ranges);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+
+  ir::QuantParams params;
+  for (size_t i = 0; i < nodes.size(); ++i) params.layers[g.node(nodes[i].node).name] = std::move(layers[i]);
   return params;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "quant/range_report.h"
 #include "quant/ranges/range_methods.h"
 
 #ifndef QD_QUANT_TEST_REAL_RUNTIME
@@ -184,6 +185,30 @@ TEST(Calibrate, CollectOnceComputeManyMethods) {
     EXPECT_TRUE(std::isfinite(1.f / p.layers.at("conv1").input_scale)) << m;
   }
   EXPECT_EQ(factory.compiled.size(), 2u);  // the model ran once per batch size, not once per method
+}
+
+TEST(Calibrate, RangeReportComparesMethodsOnOneCollection) {
+  TinyNet net;
+  VectorSource src(tiny_batches());
+  FakeFactory factory;
+  const CalibrationStats stats = collect_stats(net.model, src, CalibOptions{}, factory.get());
+  const RangeReport r = range_report(stats, net.model, RangeOptions{});
+  EXPECT_EQ(r.methods, range_method_names());
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0].node, "conv1");
+  EXPECT_EQ(r.rows[1].value, "f");
+  EXPECT_EQ(r.rows[1].absmax, 6.f);
+  // f = relu of 2 channels: zeros where w * x <= 0 (x = 0 gives zeros in both channels).
+  size_t zeros = 0, total = 0;
+  for (const Tensor& b : tiny_batches())
+    for (float v : tiny_features(b)) zeros += (v == 0.f), ++total;
+  EXPECT_DOUBLE_EQ(r.rows[1].zero_fraction, static_cast<double>(zeros) / total);
+  for (size_t m = 0; m < r.methods.size(); ++m)
+    EXPECT_EQ(r.rows[1].thresholds[m], compute_threshold(r.methods[m], *stats.find("f"), RangeOptions{}));
+  const std::string text = format_range_report(r);
+  EXPECT_NE(text.find("conv1"), std::string::npos);
+  EXPECT_NE(text.find("percentile"), std::string::npos);
+  EXPECT_THROW(range_report(stats, net.model, RangeOptions{}, {"kl", "bogus"}), Error);
 }
 
 TEST(Calibrate, ForcedWeightBitsAndNcnnGroupedConvScales) {

@@ -25,24 +25,28 @@ float finite_absmax(std::span<const float> data) {
   return m;
 }
 
-// Adds |x| of the finite non-zero elements to counts (bins of width 2^exponent / counts.size()); returns the
-// number of zeros seen. The caller guarantees every finite |x| <= 2^exponent.
-uint64_t bin_values(std::span<const float> data, int exponent, std::vector<uint64_t>& counts) {
+// Adds |x| of the finite non-zero elements to counts (bins of width 2^exponent / counts.size()) and tallies
+// zeros and finite non-zero values. The caller guarantees every finite |x| <= 2^exponent.
+struct BinTally {
+  uint64_t zeros = 0, nonzero = 0;
+};
+BinTally bin_values(std::span<const float> data, int exponent, std::vector<uint64_t>& counts) {
   const int last = static_cast<int>(counts.size()) - 1;
   // Scaling by a power of two is exact, so bin indices at different exponents nest exactly.
   const double scale = std::ldexp(static_cast<double>(counts.size()), -exponent);
-  uint64_t zeros = 0;
+  BinTally tally;
   for (float x : data) {
     const float a = std::fabs(x);
     if (a == 0.f) {
-      ++zeros;
+      ++tally.zeros;
       continue;
     }
     if (!(a < INFINITY)) continue;  // NaN or inf
+    ++tally.nonzero;
     const int idx = static_cast<int>(a * scale);
     ++counts[std::min(idx, last)];
   }
-  return zeros;
+  return tally;
 }
 
 }  // namespace
@@ -74,27 +78,28 @@ void AbsHistogram::observe(std::span<const float> data, int num_threads) {
     grow_to_cover(batch_absmax);
     absmax_ = std::max(absmax_, batch_absmax);
   }
-  // nonzero_count_ must become > 0 only after grow_to_cover has set exponent_ for an empty histogram.
   constexpr size_t kParallelMin = size_t{1} << 16;
-  uint64_t zeros = 0;
+  uint64_t zeros = 0, nonzero = 0;
   if (num_threads > 1 && data.size() >= kParallelMin) {
     const int64_t n = static_cast<int64_t>(data.size());
     const int64_t chunks = num_threads;
-#pragma omp parallel for num_threads(num_threads) reduction(+ : zeros)
+#pragma omp parallel for num_threads(num_threads) reduction(+ : zeros, nonzero)
     for (int64_t c = 0; c < chunks; ++c) {
       const int64_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
       std::vector<uint64_t> local(num_bins_, 0);
-      zeros += bin_values(data.subspan(lo, hi - lo), exponent_, local);
+      const BinTally t = bin_values(data.subspan(lo, hi - lo), exponent_, local);
+      zeros += t.zeros;
+      nonzero += t.nonzero;
 #pragma omp critical(qd_abs_histogram_merge)
       for (int i = 0; i < num_bins_; ++i) counts_[i] += local[i];
     }
   } else {
-    zeros = bin_values(data, exponent_, counts_);
+    const BinTally t = bin_values(data, exponent_, counts_);
+    zeros = t.zeros;
+    nonzero = t.nonzero;
   }
-  uint64_t finite = 0;
-  for (float x : data) finite += (std::fabs(x) < INFINITY);
   zero_count_ += zeros;
-  nonzero_count_ += finite - zeros;
+  nonzero_count_ += nonzero;
 }
 
 void AbsHistogram::merge(const AbsHistogram& other) {

@@ -17,6 +17,7 @@
 #include "data/dataset.h"
 #include "frontend/onnx/onnx_importer.h"
 #include "quant/calibrate.h"
+#include "quant/range_report.h"
 
 namespace qd::quant {
 namespace {
@@ -109,6 +110,7 @@ TEST(NcnnParity, ResNet20KlTableMatchesNcnn2table) {
   RecordProperty("worst_activation_relative_difference", std::to_string(worst_act));
   std::printf("KL activation multipliers vs ncnn2table: %d/%d within one bin, worst difference %.2f%%\n",
               act_same_bin, act_layers, 100 * worst_act);
+  std::printf("%s", format_range_report(range_report(stats, model, range_options(opt))).c_str());
 }
 
 }  // namespace
