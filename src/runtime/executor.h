@@ -29,14 +29,17 @@ struct CompileOptions {
 };
 
 // Observes a materialised value during run(): called with the value's IR name and its data (NCHW f32).
-// The input value of every Conv / Gemm node and every graph output is always observable.
+// The input value of every Conv / Gemm node and every graph output is always observable (the reference
+// backend shows every value). A value the oneDNN backend keeps in int8 (between two int8 convs) is shown
+// dequantized (q * step). Without a tap nothing is reordered or copied.
 using Tap = std::function<void(const std::string& value_name, const Tensor& data)>;
 
 class Executor {
  public:
   virtual ~Executor() = default;
   // Runs one batch. Inputs in graph-input order, f32 NCHW with the compiled batch size. Returns graph
-  // outputs (f32). Never creates primitives or allocates weights.
+  // outputs (f32). Never creates primitives or allocates weights. Not thread-safe: an executor owns its
+  // activation buffers; use one executor per thread.
   virtual std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap = {}) = 0;
 };
 

@@ -33,6 +33,13 @@ TEST(RefInt8, QuantizeRoundsHalfAwayFromZeroAndClamps) {
   EXPECT_EQ(w6.data<int8_t>()[3], 30);
 }
 
+TEST(RefInt8, ZeroWeightStepGivesZeroChannel) {
+  Tensor q = ref::quantize_weights(make({2, 1}, {0.f, 0.5f}), {0.f, 0.5f}, 8);
+  EXPECT_EQ(q.data<int8_t>()[0], 0);
+  EXPECT_EQ(q.data<int8_t>()[1], 1);
+  EXPECT_THROW(ref::quantize_weights(make({1, 1}, {1.f}), {-1.f}, 8), Error);
+}
+
 TEST(RefInt8, ConvAccumulatesInInt32AndScalesPerChannel) {
   // x = [1, 2, 3, 4] * 0.5 (step 0.5 -> q = 1..4); 1x1 conv, two output channels.
   Tensor x = make({1, 1, 2, 2}, {0.5f, 1.f, 1.5f, 2.f});

@@ -186,6 +186,11 @@ TEST(OneDnnMisc, ConcatPadMatMulSoftmaxReduce) {
   ir::ReduceAttrs r;
   r.axes = {2, 3};
   b.output(b.node(ir::OpKind::ReduceMean, {c2}, r));
+  // A BatchNormalization that does not follow a conv runs the reference kernel.
+  b.output(b.node(ir::OpKind::BatchNormalization,
+                  {x, b.constant(random_tensor({3}, 35)), b.constant(random_tensor({3}, 36)),
+                   b.constant(random_tensor({3}, 37)), b.constant(random_tensor({3}, 38, 0.5f, 1.f))},
+                  ir::BatchNormAttrs{1e-5f}));
   expect_same(b.finish());
 }
 

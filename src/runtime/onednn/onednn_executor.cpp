@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -152,6 +153,9 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     if (n.op == ir::OpKind::Gemm) fusable[i] = gemm_mappable(g, n);
     const ir::LayerQuant* q = quant_of(n);
     if (!q) continue;
+    if (!(q->input_scale > 0.f) || !std::isfinite(q->input_scale))
+      fail("", "node '" + n.name + "': int8 input step must be positive (got " +
+                   std::to_string(q->input_scale) + ")");
     bn_ok[i] = false;  // the quantization steps refer to the weights as they are
     if (n.op == ir::OpKind::Gemm && int8_mode_ == Int8Mode::real && !non_negative(n.inputs[0]))
       fusable[i] = false;  // reference int8 kernel (see build_gemm)

@@ -43,6 +43,7 @@ Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bi
   Tensor q(DataType::i8, w.shape());
   for (int64_t o = 0; o < O; ++o) {
     const float s = channel_step(steps, o);
+    if (s == 0.f) continue;  // an all-zero channel (calibrators give step 0): q = 0
     check_step(s, "weight");
     for (int64_t i = 0; i < per; ++i)
       q.data<int8_t>()[o * per + i] = quantize_value(w.data<float>()[o * per + i], s, qmax);

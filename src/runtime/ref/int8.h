@@ -2,7 +2,9 @@
 // Semantics (ncnn): q = clamp(round_half_away_from_zero(x / step), -qmax, qmax), qmax = 127 for
 // activations and 2^(bits-1)-1 for weights; int32 accumulation; y = acc * (s_in * s_w[oc]) + bias in
 // fp32, then the fused activation. An output_scale > 0 does not change y here: the consumer quantizes
-// y with its own input_scale (the oneDNN backend emits s8 directly when that is numerically the same).
+// y with its own input_scale (the oneDNN backend emits int8 directly when that is numerically the same,
+// up to rounding ties: oneDNN multiplies by 1/step and rounds half to even, so at an exact .5 tie the
+// two backends may differ by one step; activation quantization itself is exact in both).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -23,6 +25,7 @@ inline int8_t quantize_value(float x, float step, int qmax = 127) {
 // f32 -> i8 tensor with one step.
 Tensor quantize(const Tensor& x, float step, int qmax = 127);
 // Per-output-channel (dim 0) weight quantization; `steps` has one value per channel or one for all.
+// A step of 0 (an all-zero channel) gives q = 0; negative or non-finite steps are user errors.
 Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits);
 // The step of output channel `oc` (a single step applies to every channel).
 float channel_step(const std::vector<float>& steps, int64_t oc);
