@@ -77,6 +77,30 @@ TEST(ProgressBar, NonTerminalGetsOnlyTheSummaryLine) {
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
 }
 
+TEST(ProgressBar, ConcurrentRedrawsKeepCountAndEndWithSummary) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  ProgressOptions opt;
+  opt.stream = f;
+  opt.redraw = ProgressOptions::Redraw::always;
+  opt.min_interval_s = 0;
+  ProgressBar bar("run", 1000, opt);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t)
+    workers.emplace_back([&] {
+      for (int i = 0; i < 250; ++i) bar.advance();
+    });
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(bar.done(), 1000);
+  bar.finish();
+  const std::string out = read_stream(f);
+  std::fclose(f);
+  const size_t last = out.rfind('\r');
+  ASSERT_NE(last, std::string::npos);
+  EXPECT_EQ(out.substr(last, 14), "\rrun 1000/1000") << out.substr(last);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
+}
+
 TEST(ResultsJson, WritesSummaryAndPredictions) {
   test::TempDir dir;
   const std::vector<std::string> names = {"cat", "dog", "fish"};
