@@ -118,6 +118,27 @@ void AbsHistogram::merge(const AbsHistogram& other) {
   absmax_ = std::max(absmax_, other.absmax_);
 }
 
+AbsHistogram AbsHistogram::restore(std::vector<uint64_t> counts, int exponent, uint64_t zero_count,
+                                   float absmax, const std::string& context) {
+  if (counts.empty()) fail(context, "histogram has no bins");
+  AbsHistogram h(static_cast<int>(counts.size()));
+  uint64_t nonzero = 0;
+  for (uint64_t c : counts) nonzero += c;
+  if (nonzero > 0) {
+    if (!(absmax > 0.f) || !std::isfinite(absmax) || ceil_log2(absmax) != exponent)
+      fail(context, "histogram range 2^" + std::to_string(exponent) + " does not match its absmax " +
+                        std::to_string(absmax));
+  } else if (absmax != 0.f) {
+    fail(context, "empty histogram with a non-zero absmax");
+  }
+  h.counts_ = std::move(counts);
+  h.exponent_ = nonzero ? exponent : 0;
+  h.nonzero_count_ = nonzero;
+  h.zero_count_ = zero_count;
+  h.absmax_ = absmax;
+  return h;
+}
+
 std::vector<double> AbsHistogram::rebinned(int bins, double range_max) const {
   QD_CHECK(bins > 0 && range_max > 0, "AbsHistogram::rebinned needs bins > 0 and range_max > 0");
   std::vector<double> out(bins, 0.0);

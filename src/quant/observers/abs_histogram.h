@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace qd::quant {
@@ -37,6 +38,13 @@ class AbsHistogram {
   uint64_t nonzero_count() const { return nonzero_count_; }
   uint64_t zero_count() const { return zero_count_; }
   float absmax() const { return absmax_; }
+  // log2(range()); meaningful only when !empty().
+  int exponent() const { return exponent_; }
+
+  // Rebuilds a histogram from saved state (see quant/stats_io.h). Throws a user error naming `context` when
+  // the state is inconsistent (counts not summing to nonzero_count, absmax outside the range, ...).
+  static AbsHistogram restore(std::vector<uint64_t> counts, int exponent, uint64_t zero_count, float absmax,
+                              const std::string& context);
 
   // Counts resampled to `bins` equal bins over [0, range_max], spreading each source bin uniformly over
   // [its lower edge, min(its upper edge, absmax)]; mass beyond range_max lands in the last bin. Zeros

@@ -21,6 +21,14 @@ class MinMaxObserver {
   uint64_t zero_count() const { return zero_count_; }
   uint64_t nonfinite_count() const { return nonfinite_count_; }
 
+  // Rebuilds an observer from saved state (see quant/stats_io.h).
+  static MinMaxObserver restore(float min, float max, uint64_t count, uint64_t zero_count,
+                                uint64_t nonfinite) {
+    MinMaxObserver o;
+    o.min_ = min, o.max_ = max, o.count_ = count, o.zero_count_ = zero_count, o.nonfinite_count_ = nonfinite;
+    return o;
+  }
+
  private:
   float min_ = 0.f, max_ = 0.f;
   uint64_t count_ = 0, zero_count_ = 0, nonfinite_count_ = 0;

@@ -28,6 +28,15 @@ class MomentsObserver {
   double rms() const { return count_ ? std::sqrt(sum_sq_ / double(count_)) : 0.0; }
   // E[|x|]: the Laplace scale b of a zero-centred distribution.
   double mean_abs() const { return count_ ? sum_abs_ / double(count_) : 0.0; }
+  double sum_sq() const { return sum_sq_; }
+  double sum_abs() const { return sum_abs_; }
+
+  // Rebuilds an observer from saved state (see quant/stats_io.h).
+  static MomentsObserver restore(uint64_t count, double sum_sq, double sum_abs) {
+    MomentsObserver o;
+    o.count_ = count, o.sum_sq_ = sum_sq, o.sum_abs_ = sum_abs;
+    return o;
+  }
 
  private:
   double sum_sq_ = 0, sum_abs_ = 0;
