@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <random>
 
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
@@ -31,6 +32,22 @@ TEST(RefInt8, QuantizeRoundsHalfAwayFromZeroAndClamps) {
   EXPECT_EQ(w6.data<int8_t>()[1], -31);  // 6-bit clamp
   EXPECT_EQ(w6.data<int8_t>()[2], 25);
   EXPECT_EQ(w6.data<int8_t>()[3], 30);
+}
+
+TEST(RefInt8, FastQuantizeEqualsRoundHalfAway) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> d(-200.f, 200.f);
+  std::vector<float> xs{0.5f,   -0.5f,   1.5f, -2.5f, 0.49999997f, -0.49999997f,
+                        126.5f, -127.5f, 0.f,  -0.f,  1e-30f};
+  for (int i = 0; i < 200000; ++i) xs.push_back(d(rng));
+  for (float step : {1.f, 0.37f, 1.f / 64}) {
+    for (float x : xs)
+      ASSERT_EQ(ref::quantize_value_fast(x, step), ref::quantize_value(x, step)) << x << " " << step;
+    for (int k = -300; k <= 300; ++k) {  // exact ties k/2 * step
+      const float x = 0.5f * k * step;
+      ASSERT_EQ(ref::quantize_value_fast(x, step), ref::quantize_value(x, step)) << x;
+    }
+  }
 }
 
 TEST(RefInt8, ZeroWeightStepGivesZeroChannel) {

@@ -27,21 +27,22 @@ void QuantizeStep::execute(RunContext& ctx) {
   const float step = step_;
   if (fake_) {
     float* y = static_cast<float*>((*ctx.buffers)[dst_]);
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count_; ++i) y[i] = static_cast<float>(ref::quantize_value(x[i], step)) * step;
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < count_; ++i)
+      y[i] = static_cast<float>(ref::quantize_value_fast(x[i], step)) * step;
   } else if (dst_neg_ >= 0) {
     uint8_t* p = static_cast<uint8_t*>((*ctx.buffers)[dst_]);
     uint8_t* n = static_cast<uint8_t*>((*ctx.buffers)[dst_neg_]);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (int64_t i = 0; i < count_; ++i) {
-      const int q = ref::quantize_value(x[i], step);
+      const int q = ref::quantize_value_fast(x[i], step);
       p[i] = static_cast<uint8_t>(q > 0 ? q : 0);
       n[i] = static_cast<uint8_t>(q < 0 ? -q : 0);
     }
   } else {
     int8_t* y = static_cast<int8_t*>((*ctx.buffers)[dst_]);
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count_; ++i) y[i] = ref::quantize_value(x[i], step);
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < count_; ++i) y[i] = ref::quantize_value_fast(x[i], step);
   }
 }
 

@@ -22,6 +22,18 @@ inline int8_t quantize_value(float x, float step, int qmax = 127) {
   r = r < -m ? -m : (r > m ? m : r);
   return static_cast<int8_t>(r);
 }
+// quantize_value without a libm call, so loops vectorize: trunc, then step away from zero when the
+// (exact) remainder is >= 0.5. Identical results for every finite input.
+inline int8_t quantize_value_fast(float x, float step, float qmax = 127.f) {
+  const float v = x / step;
+  float t = std::trunc(v);
+  const float d = v - t;  // exact: t and v share sign and |v - t| < 1
+  t += d >= 0.5f ? 1.f : 0.f;
+  t -= d <= -0.5f ? 1.f : 0.f;
+  t = t < -qmax ? -qmax : (t > qmax ? qmax : t);
+  return static_cast<int8_t>(t);
+}
+
 // f32 -> i8 tensor with one step.
 Tensor quantize(const Tensor& x, float step, int qmax = 127);
 // Per-output-channel (dim 0) weight quantization; `steps` has one value per channel or one for all.
