@@ -26,6 +26,12 @@ void check_step(const std::string& node, float s) {
 
 }  // namespace
 
+}  // namespace qd::ncnn
+
+namespace qd::exporters {
+
+using namespace qd::ncnn;
+
 std::string ncnn_table_text(const ir::QuantParams& q, const ir::Graph& g) {
   std::set<std::string> seen;
   std::string weights, acts;
@@ -64,4 +70,4 @@ void save_ncnn_table(const ir::QuantParams& q, const ir::Graph& g, const std::st
   write_file_atomic(path, [&](std::ostream& os) { os << text; });
 }
 
-}  // namespace qd::ncnn
+}  // namespace qd::exporters

@@ -5,7 +5,7 @@
 #include "ir/graph.h"
 #include "ir/quant_params.h"
 
-namespace qd::ncnn {
+namespace qd::exporters {
 
 // Writes all weight lines "<layer>_param_0 m0 m1 ... " first, then all activation lines "<layer> m ",
 // in graph node order, each multiplier m = 1/step printed "%f " as ncnn2table does. Grouped Convs
@@ -16,4 +16,4 @@ void save_ncnn_table(const ir::QuantParams& q, const ir::Graph& g, const std::st
 // The table text itself.
 std::string ncnn_table_text(const ir::QuantParams& q, const ir::Graph& g);
 
-}  // namespace qd::ncnn
+}  // namespace qd::exporters

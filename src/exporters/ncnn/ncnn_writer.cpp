@@ -121,20 +121,21 @@ void WriteContext::unsupported(const ir::Node& n, const std::string& what) const
 
 }  // namespace qd::ncnn
 
-namespace qd::ir {
+namespace qd::exporters {
 
-void save_ncnn(const Model& m, const std::string& param_path, const std::string& bin_path) {
+void save_ncnn(const ir::Model& m, const std::string& param_path, const std::string& bin_path) {
   using namespace qd::ncnn;
-  const Graph& g = m.graph;
+  const ir::Graph& g = m.graph;
   for (const auto& [name, q] : m.quant.layers) {
-    auto it = std::find_if(g.nodes().begin(), g.nodes().end(), [&](const Node& n) { return n.name == name; });
-    if (it == g.nodes().end() || (it->op != OpKind::Conv && it->op != OpKind::Gemm))
+    auto it =
+        std::find_if(g.nodes().begin(), g.nodes().end(), [&](const ir::Node& n) { return n.name == name; });
+    if (it == g.nodes().end() || (it->op != ir::OpKind::Conv && it->op != ir::OpKind::Gemm))
       fail_unsupported("node '" + name + "'",
                        "int8 parameters for a node that is not a Conv or Gemm of the graph");
   }
   WriteContext ctx(m);
-  for (ValueId in : g.inputs()) {
-    const Value& v = g.value(in);
+  for (ir::ValueId in : g.inputs()) {
+    const ir::Value& v = g.value(in);
     check_name("graph input", v.name);
     LayerOut L;
     L.type = layer::Input;
@@ -149,13 +150,13 @@ void save_ncnn(const Model& m, const std::string& param_path, const std::string&
     ctx.add(std::move(L));
     ctx.produced(in);
   }
-  std::set<ValueId> memory_done;
+  std::set<ir::ValueId> memory_done;
   for (size_t i = 0; i < g.nodes().size(); ++i) {
-    const NodeId id = static_cast<NodeId>(i);
+    const ir::NodeId id = static_cast<ir::NodeId>(i);
     if (ctx.is_fused_flatten(id)) continue;
-    const Node& n = g.node(id);
+    const ir::Node& n = g.node(id);
     check_name("node", n.name);
-    for (ValueId v : ctx.blob_inputs(n))
+    for (ir::ValueId v : ctx.blob_inputs(n))
       if (g.value(v).is_constant() && memory_done.insert(v).second) {
         emit_memory_data(ctx, v);
         ctx.produced(v);
@@ -182,4 +183,4 @@ void save_ncnn(const Model& m, const std::string& param_path, const std::string&
   });
 }
 
-}  // namespace qd::ir
+}  // namespace qd::exporters

@@ -4,7 +4,7 @@
 
 #include "ir/model.h"
 
-namespace qd::ir {
+namespace qd::exporters {
 // Writes `m` with standard ncnn layer types and param ids. Split layers are inserted for blobs read
 // more than once ("splitncnn_<k>", outputs "<blob>_splitncnn_<i>"); Flatten + Gemm(constant B) becomes
 // InnerProduct. When m.quant is non-empty its Conv/Gemm nodes are written int8 as ncnn2int8 does
@@ -12,9 +12,5 @@ namespace qd::ir {
 // +100 and a top scale when the output feeds only int8 convolutions) and the other layers' weights as
 // fp16. Both files are written atomically. Throws unsupported naming the node for constructs ncnn
 // cannot express.
-void save_ncnn(const Model& m, const std::string& param_path, const std::string& bin_path);
-}  // namespace qd::ir
-
-namespace qd::ncnn {
-using qd::ir::save_ncnn;
-}
+void save_ncnn(const ir::Model& m, const std::string& param_path, const std::string& bin_path);
+}  // namespace qd::exporters

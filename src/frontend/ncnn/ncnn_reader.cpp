@@ -83,13 +83,13 @@ void infer_input_channels(ir::Graph& g) {
 }  // namespace
 }  // namespace qd::ncnn
 
-namespace qd::ir {
+namespace qd::frontend {
 
-Model load_ncnn(const std::string& param_path, const std::string& bin_path) {
+ir::Model load_ncnn(const std::string& param_path, const std::string& bin_path) {
   using namespace qd::ncnn;
   ParamFile pf = parse_param_file(param_path);
   BinReader bin(bin_path);
-  Model model;
+  ir::Model model;
   LoadContext ctx{model, bin, {}, {}, {}, param_path};
   for (const LayerDesc& L : pf.layers) {
     for (const auto& b : L.bottoms) ++ctx.reads[b];
@@ -98,7 +98,7 @@ Model load_ncnn(const std::string& param_path, const std::string& bin_path) {
   for (const LayerDesc& L : pf.layers) {
     if (L.type == layer::Input) {
       ctx.expect_blob_counts(L, 0, 1);
-      ValueId v = ctx.top(L, 0);
+      ir::ValueId v = ctx.top(L, 0);
       model.graph.value(v).shape = input_shape(L);
       model.graph.inputs().push_back(v);
     } else if (L.type == layer::Split) {
@@ -120,7 +120,7 @@ Model load_ncnn(const std::string& param_path, const std::string& bin_path) {
   for (const LayerDesc& L : pf.layers)
     for (const auto& t : L.tops) {
       if (ctx.reads[t] != 0) continue;
-      ValueId v = ctx.blobs.at(t);
+      ir::ValueId v = ctx.blobs.at(t);
       if (std::find(outs.begin(), outs.end(), v) == outs.end()) outs.push_back(v);
     }
   infer_input_channels(model.graph);
@@ -129,4 +129,4 @@ Model load_ncnn(const std::string& param_path, const std::string& bin_path) {
   return model;
 }
 
-}  // namespace qd::ir
+}  // namespace qd::frontend

@@ -50,6 +50,12 @@ int ncnn_weight_scale_count(const ir::Graph& g, const ir::Node& n) {
                    "only Conv and Gemm (ncnn Convolution/ConvolutionDepthWise/InnerProduct) are int8");
 }
 
+}  // namespace qd::ncnn
+
+namespace qd::frontend {
+
+using namespace qd::ncnn;
+
 ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g) {
   std::ifstream f(path);
   if (!f) fail(path, "cannot open ncnn table file");
@@ -130,4 +136,4 @@ ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g) {
   return qp;
 }
 
-}  // namespace qd::ncnn
+}  // namespace qd::frontend

@@ -5,7 +5,7 @@
 #include "ir/graph.h"
 #include "ir/quant_params.h"
 
-namespace qd::ncnn {
+namespace qd::frontend {
 
 // Lines "<layer>_param_0 m0 m1 ..." give weight multipliers (per output channel, per group for grouped
 // convolutions), lines "<layer> m" the input activation multiplier; each multiplier m becomes a step 1/m.
@@ -14,6 +14,10 @@ namespace qd::ncnn {
 // non-positive / non-finite / non-numeric values, wrong scale counts, duplicate lines, and a layer that
 // has only one of its two lines.
 ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g);
+
+}  // namespace qd::frontend
+
+namespace qd::ncnn {
 
 // Number of weight scales ncnn expects for a quantizable node (Conv: out channels, or groups when
 // group > 1; Gemm: output features). Throws unsupported for other nodes.

@@ -44,7 +44,8 @@ std::vector<std::pair<std::string, std::vector<double>>> parse_table(const std::
 }
 
 const qd::ir::Model& opt_model() {
-  static const qd::ir::Model m = qd::ir::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
+  static const qd::ir::Model m =
+      qd::frontend::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
   return m;
 }
 
@@ -56,7 +57,7 @@ const qd::ir::Node& node(const qd::ir::Graph& g, const std::string& name) {
 
 TEST(NcnnTable, ReadsNcnn2tableOutput) {
   const auto& g = opt_model().graph;
-  auto q = qd::ncnn::load_ncnn_table(kRef + "resnet20-kl.table", g);
+  auto q = qd::frontend::load_ncnn_table(kRef + "resnet20-kl.table", g);
   EXPECT_EQ(q.layers.size(), 22u);  // 21 Convolution + 1 InnerProduct, 44 lines
   const auto& first = q.layers.at("/conv1/Conv");
   EXPECT_NEAR(first.input_scale, 1.0 / 46.130482, 1e-7 / 46.13);  // float precision
@@ -90,9 +91,9 @@ TEST(NcnnTable, ReadsNcnn2tableOutput) {
 
 TEST(NcnnTable, WriteReproducesNcnn2tableText) {
   const auto& g = opt_model().graph;
-  auto q = qd::ncnn::load_ncnn_table(kRef + "resnet20-kl.table", g);
+  auto q = qd::frontend::load_ncnn_table(kRef + "resnet20-kl.table", g);
   const std::string want = read_text(kRef + "resnet20-kl.table");
-  const std::string got = qd::ncnn::ncnn_table_text(q, g);
+  const std::string got = qd::exporters::ncnn_table_text(q, g);
   auto a = parse_table(got), b = parse_table(want);
   ASSERT_EQ(a.size(), b.size());
   int lines_differing = 0;
@@ -117,12 +118,12 @@ TEST(NcnnTable, WriteReproducesNcnn2tableText) {
 
 TEST(NcnnTable, WriteReadRoundTrip) {
   const auto& g = opt_model().graph;
-  auto q = qd::ncnn::load_ncnn_table(kRef + "resnet20-kl.table", g);
+  auto q = qd::frontend::load_ncnn_table(kRef + "resnet20-kl.table", g);
   auto dir = fs::temp_directory_path() / ("qd_ncnn_table_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string p = (dir / "t.table").string();
-  qd::ncnn::save_ncnn_table(q, g, p);
-  auto back = qd::ncnn::load_ncnn_table(p, g);
+  qd::exporters::save_ncnn_table(q, g, p);
+  auto back = qd::frontend::load_ncnn_table(p, g);
   fs::remove_all(dir);
   ASSERT_EQ(back.layers.size(), q.layers.size());
   for (const auto& [name, lq] : q.layers) {
@@ -148,7 +149,7 @@ class NcnnTableErrors : public ::testing::Test {
     const std::string p = (dir_ / "bad.table").string();
     std::ofstream(p) << text;
     try {
-      qd::ncnn::load_ncnn_table(p, opt_model().graph);
+      qd::frontend::load_ncnn_table(p, opt_model().graph);
       FAIL() << "no error for:\n" << text;
     } catch (const qd::Error& e) {
       EXPECT_EQ(e.kind(), kind) << e.what();
@@ -182,14 +183,14 @@ TEST_F(NcnnTableErrors, BadTables) {
   // Layers absent from the table stay fp32.
   const std::string p = (dir_ / "ok.table").string();
   std::ofstream(p) << fc_weights() << act;
-  auto q = qd::ncnn::load_ncnn_table(p, opt_model().graph);
+  auto q = qd::frontend::load_ncnn_table(p, opt_model().graph);
   EXPECT_EQ(q.layers.size(), 1u);
   EXPECT_EQ(q.layers.count("/conv1/Conv"), 0u);
 }
 
 TEST(NcnnTable, MissingFileIsAUserError) {
   try {
-    qd::ncnn::load_ncnn_table("/nonexistent/x.table", opt_model().graph);
+    qd::frontend::load_ncnn_table("/nonexistent/x.table", opt_model().graph);
     FAIL();
   } catch (const qd::Error& e) {
     EXPECT_EQ(e.kind(), qd::ErrorKind::user);

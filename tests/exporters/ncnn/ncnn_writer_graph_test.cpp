@@ -157,8 +157,8 @@ qd::ir::Model all_ops_model() {
 
 TEST_F(NcnnWriterGraph, EveryOpReadsBackToTheSameGraph) {
   auto m = all_ops_model();
-  qd::ir::save_ncnn(m, path("a.param"), path("a.bin"));
-  auto back = qd::ir::load_ncnn(path("a.param"), path("a.bin"));
+  qd::exporters::save_ncnn(m, path("a.param"), path("a.bin"));
+  auto back = qd::frontend::load_ncnn(path("a.param"), path("a.bin"));
   qd::test::expect_same_graph(m.graph, back.graph);
   const std::string text = read_text(path("a.param"));
   // conv1_out: read by dw and add, and a graph output -> Split with 3 outputs; first reader gets _2.
@@ -198,7 +198,7 @@ TEST_F(NcnnWriterGraph, Int8GroupedLayersAndRequantize) {
   m.quant.layers["b"] = lq(0.25f, {0.001f, 0.002f, 0.004f, 0.003f});  // per group max: 0.002, 0.004
   m.quant.layers["c"] = lq(0.125f, {0.001f});                         // one step for all channels
   m.quant.layers["d"] = lq(0.0625f, {0.001f, 0.001f, 0.001f, 0.002f});
-  qd::ir::save_ncnn(m, path("q.param"), path("q.bin"));
+  qd::exporters::save_ncnn(m, path("q.param"), path("q.bin"));
   const std::string text = read_text(path("q.param"));
   EXPECT_TRUE(has_token(line_of(text, "a"), "8=101"));
   EXPECT_TRUE(has_token(line_of(text, "b"), "8=1"));
@@ -206,7 +206,7 @@ TEST_F(NcnnWriterGraph, Int8GroupedLayersAndRequantize) {
   EXPECT_TRUE(has_token(line_of(text, "d"), "8=2"));
   EXPECT_FALSE(has_token(line_of(text, "e"), "8=2"));
 
-  auto back = qd::ir::load_ncnn(path("q.param"), path("q.bin"));
+  auto back = qd::frontend::load_ncnn(path("q.param"), path("q.bin"));
   ASSERT_EQ(back.quant.layers.size(), 4u);
   const auto& qa = back.quant.layers.at("a");
   // The top scale of a comes from the reader of split output 0: the last reader, c (0.125).
@@ -254,7 +254,7 @@ TEST_F(NcnnWriterGraph, UnsupportedNodesAreNamed) {
   ValueId t = node(g, "my_transpose", OpKind::Transpose, {x}, qd::ir::AxesAttrs{{0, 2, 3, 1}});
   g.outputs() = {t};
   try {
-    qd::ir::save_ncnn(m, path("u.param"), path("u.bin"));
+    qd::exporters::save_ncnn(m, path("u.param"), path("u.bin"));
     FAIL() << "no error";
   } catch (const qd::Error& e) {
     EXPECT_EQ(e.kind(), qd::ErrorKind::unsupported);

@@ -58,9 +58,9 @@ class NcnnWriter : public ::testing::Test {
 };
 
 TEST_F(NcnnWriter, Fp32RoundTripOfOnnx2ncnnOutput) {
-  auto a = qd::ir::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
-  qd::ir::save_ncnn(a, path("r.param"), path("r.bin"));
-  auto b = qd::ir::load_ncnn(path("r.param"), path("r.bin"));
+  auto a = qd::frontend::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
+  qd::exporters::save_ncnn(a, path("r.param"), path("r.bin"));
+  auto b = qd::frontend::load_ncnn(path("r.param"), path("r.bin"));
   qd::test::expect_same_graph(a.graph, b.graph);
   EXPECT_TRUE(b.quant.empty());
   // Same weights => same .bin size as the fp32 file ncnn wrote (tags, weights, biases).
@@ -74,8 +74,8 @@ TEST_F(NcnnWriter, Fp32RoundTripOfOnnx2ncnnOutput) {
 TEST_F(NcnnWriter, Fp32OptimizedModelIsReproducedByteForByte) {
   // ncnnoptimize wrote resnet20-opt with the same layout ncnn's model writer uses; reading and writing
   // it again must give the identical files.
-  auto m = qd::ir::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
-  qd::ir::save_ncnn(m, path("o.param"), path("o.bin"));
+  auto m = qd::frontend::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
+  qd::exporters::save_ncnn(m, path("o.param"), path("o.bin"));
   auto want = lines(read_text(kRef + "resnet20-opt.param"));
   auto got = lines(read_text(path("o.param")));
   ASSERT_EQ(got.size(), want.size());
@@ -142,10 +142,10 @@ Int8BinDiff diff_int8_bins(const std::vector<uint8_t>& got, const std::vector<ui
 TEST_F(NcnnWriter, Int8MatchesNcnn2int8) {
   // The strongest interoperability check: qdeploy's int8 writer fed with ncnn's own fp32 model and
   // ncnn2table's table must reproduce what ncnn2int8 wrote.
-  auto m = qd::ir::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
-  m.quant = qd::ncnn::load_ncnn_table(kRef + "resnet20-kl.table", m.graph);
+  auto m = qd::frontend::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
+  m.quant = qd::frontend::load_ncnn_table(kRef + "resnet20-kl.table", m.graph);
   ASSERT_EQ(m.quant.layers.size(), 22u);
-  qd::ir::save_ncnn(m, path("q.param"), path("q.bin"));
+  qd::exporters::save_ncnn(m, path("q.param"), path("q.bin"));
 
   auto want = lines(read_text(kRef + "resnet20-kl-int8.param"));
   auto got = lines(read_text(path("q.param")));
@@ -166,8 +166,8 @@ TEST_F(NcnnWriter, Int8MatchesNcnn2int8) {
               d.total_scales);
 
   // Reading both int8 models gives the same graph and the same quantization parameters.
-  auto a = qd::ir::load_ncnn(path("q.param"), path("q.bin"));
-  auto b = qd::ir::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
+  auto a = qd::frontend::load_ncnn(path("q.param"), path("q.bin"));
+  auto b = qd::frontend::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
   qd::test::expect_same_graph(a.graph, b.graph);
   ASSERT_EQ(a.quant.layers.size(), b.quant.layers.size());
   for (const auto& [name, qa] : a.quant.layers) {
@@ -180,8 +180,8 @@ TEST_F(NcnnWriter, Int8MatchesNcnn2int8) {
 }
 
 TEST_F(NcnnWriter, Int8RoundTripKeepsQuantizedWeightsAndScales) {
-  auto a = qd::ir::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
-  qd::ir::save_ncnn(a, path("i.param"), path("i.bin"));
+  auto a = qd::frontend::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
+  qd::exporters::save_ncnn(a, path("i.param"), path("i.bin"));
   EXPECT_EQ(read_text(path("i.param")), read_text(kRef + "resnet20-kl-int8.param"));
   const auto want_bin = read_bytes(kRef + "resnet20-kl-int8.bin");
   const auto got_bin = read_bytes(path("i.bin"));

@@ -28,7 +28,7 @@ const qd::ir::Node* find_node(const qd::ir::Graph& g, const std::string& name) {
 }
 
 TEST(NcnnReader, Resnet20OnnxToNcnnOutput) {
-  auto m = qd::ir::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
+  auto m = qd::frontend::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
   const auto& g = m.graph;
   // 62 layers: 1 Input, 9 Split dropped; InnerProduct becomes Flatten + Gemm.
   EXPECT_EQ(g.nodes().size(), 62u - 1 - 9 + 1);
@@ -68,7 +68,7 @@ TEST(NcnnReader, Resnet20OnnxToNcnnOutput) {
 }
 
 TEST(NcnnReader, Resnet20OptimizedHasFusedRelu) {
-  auto m = qd::ir::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
+  auto m = qd::frontend::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
   const auto& g = m.graph;
   EXPECT_EQ(count_op(g, OpKind::Conv), 21);
   EXPECT_EQ(count_op(g, OpKind::Relu), 9);  // only the ones after the residual Adds stay separate
@@ -80,7 +80,7 @@ TEST(NcnnReader, Resnet20OptimizedHasFusedRelu) {
     }
   EXPECT_EQ(fused, 10);  // "9=1" appears on 10 Convolution lines
   // The fp32 weights are the same as in the unoptimized file (ncnnoptimize only fused ReLU).
-  auto raw = qd::ir::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
+  auto raw = qd::frontend::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
   const auto* a = find_node(g, "/layers.2/layers.2.2/conv2/Conv");
   const auto* b = find_node(raw.graph, "/layers.2/layers.2.2/conv2/Conv");
   ASSERT_TRUE(a && b);
@@ -91,7 +91,7 @@ TEST(NcnnReader, Resnet20OptimizedHasFusedRelu) {
 }
 
 TEST(NcnnReader, Resnet20Int8HasQuantEntries) {
-  auto m = qd::ir::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
+  auto m = qd::frontend::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
   const auto& g = m.graph;
   // Every Convolution (21) and the InnerProduct carry 8=...
   EXPECT_EQ(m.quant.layers.size(), 22u);
@@ -181,7 +181,7 @@ TEST_F(NcnnReaderFiles, Fp16WeightsAreDecoded) {
   for (uint16_t h : {uint16_t{0x3E00}, uint16_t{0xB400}}) bin.push_back(h & 0xFF), bin.push_back(h >> 8);
   put_f32(bin, 0.5f);
   put_f32(bin, -1.f);
-  auto m = qd::ir::load_ncnn(write("a.param", kConvParam), write_bin("a.bin", bin));
+  auto m = qd::frontend::load_ncnn(write("a.param", kConvParam), write_bin("a.bin", bin));
   const auto& g = m.graph;
   ASSERT_EQ(g.nodes().size(), 1u);
   const auto& w = g.value(g.nodes()[0].inputs[1]).constant;
@@ -202,7 +202,7 @@ TEST_F(NcnnReaderFiles, Fp16PaddingToFourBytes) {
   put_f32(bin, 7.f);
   put_f32(bin, 8.f);
   put_f32(bin, 9.f);
-  auto m = qd::ir::load_ncnn(
+  auto m = qd::frontend::load_ncnn(
       write("p.param", "7767517\n2 2\nInput in 0 1 data\nConvolution conv 1 1 data out 0=3 1=1 5=1 6=3\n"),
       write_bin("p.bin", bin));
   const auto& g = m.graph;
@@ -221,62 +221,62 @@ std::vector<uint8_t> conv_fp32_bin() {
 TEST_F(NcnnReaderFiles, BadParamFiles) {
   auto bin = write_bin("ok.bin", conv_fp32_bin());
   auto u = qd::ErrorKind::user;
-  expect_error([&] { qd::ir::load_ncnn(write("m.param", "7767518\n2 2\n"), bin); }, u,
+  expect_error([&] { qd::frontend::load_ncnn(write("m.param", "7767518\n2 2\n"), bin); }, u,
                {"m.param:1", "magic"});
   expect_error(
       [&] {
-        qd::ir::load_ncnn(write("c.param",
-                                "7767517\n3 2\nInput in 0 1 data\n"
-                                "Convolution conv 1 1 data out 0=2 1=1 5=1 6=2\n"),
-                          bin);
+        qd::frontend::load_ncnn(write("c.param",
+                                      "7767517\n3 2\nInput in 0 1 data\n"
+                                      "Convolution conv 1 1 data out 0=2 1=1 5=1 6=2\n"),
+                                bin);
       },
       u, {"c.param:2", "3 layers", "has 2"});
   expect_error(
       [&] {
-        qd::ir::load_ncnn(write("b.param",
-                                "7767517\n2 3\nInput in 0 1 data\n"
-                                "Convolution conv 1 1 data out 0=2 1=1 5=1 6=2\n"),
-                          bin);
+        qd::frontend::load_ncnn(write("b.param",
+                                      "7767517\n2 3\nInput in 0 1 data\n"
+                                      "Convolution conv 1 1 data out 0=2 1=1 5=1 6=2\n"),
+                                bin);
       },
       u, {"b.param:2", "3 blobs"});
   expect_error(
       [&] {
-        qd::ir::load_ncnn(write("u.param",
-                                "7767517\n2 2\nConvolution conv 1 1 data out 0=2 1=1 5=1 6=2\n"
-                                "Input in 0 1 data\n"),
-                          bin);
+        qd::frontend::load_ncnn(write("u.param",
+                                      "7767517\n2 2\nConvolution conv 1 1 data out 0=2 1=1 5=1 6=2\n"
+                                      "Input in 0 1 data\n"),
+                                bin);
       },
       u, {"u.param:3", "'conv'", "blob 'data' before"});
   expect_error(
       [&] {
-        qd::ir::load_ncnn(write("k.param",
-                                "7767517\n2 2\nInput in 0 1 data\n"
-                                "Convolution conv 1 1 data out 0=2 1=x 5=1 6=2\n"),
-                          bin);
+        qd::frontend::load_ncnn(write("k.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "Convolution conv 1 1 data out 0=2 1=x 5=1 6=2\n"),
+                                bin);
       },
       u, {"k.param:4", "non-numeric"});
   expect_error(
       [&] {
-        qd::ir::load_ncnn(write("s.param",
-                                "7767517\n2 2\nInput in 0 1 data\n"
-                                "Convolution conv 1 1 data out 0=2 1=1 5=1 6=3\n"),
-                          bin);
+        qd::frontend::load_ncnn(write("s.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "Convolution conv 1 1 data out 0=2 1=1 5=1 6=3\n"),
+                                bin);
       },
       u, {"s.param:4", "weight_data_size 3"});
   expect_error(
       [&] {
-        qd::ir::load_ncnn(write("t.param",
-                                "7767517\n2 2\nInput in 0 1 data\n"
-                                "Fancy fancy0 1 1 data out\n"),
-                          bin);
+        qd::frontend::load_ncnn(write("t.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "Fancy fancy0 1 1 data out\n"),
+                                bin);
       },
       qd::ErrorKind::unsupported, {"t.param:4", "Fancy", "fancy0"});
   expect_error(
       [&] {
-        qd::ir::load_ncnn(write("a.param",
-                                "7767517\n2 2\nInput in 0 1 data\n"
-                                "Softmax sm 1 1 data out -23300=3,1,2\n"),
-                          bin);
+        qd::frontend::load_ncnn(write("a.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "Softmax sm 1 1 data out -23300=3,1,2\n"),
+                                bin);
       },
       u, {"a.param:4", "array param 0"});
 }
@@ -286,15 +286,15 @@ TEST_F(NcnnReaderFiles, BinSizeMismatch) {
   auto bin = conv_fp32_bin();
   auto short_bin = bin;
   short_bin.resize(bin.size() - 1);
-  expect_error([&] { qd::ir::load_ncnn(param, write_bin("short.bin", short_bin)); }, qd::ErrorKind::user,
-               {"short.bin", "too short", "'conv' bias"});
+  expect_error([&] { qd::frontend::load_ncnn(param, write_bin("short.bin", short_bin)); },
+               qd::ErrorKind::user, {"short.bin", "too short", "'conv' bias"});
   auto long_bin = bin;
   long_bin.push_back(0);
-  expect_error([&] { qd::ir::load_ncnn(param, write_bin("long.bin", long_bin)); }, qd::ErrorKind::user,
+  expect_error([&] { qd::frontend::load_ncnn(param, write_bin("long.bin", long_bin)); }, qd::ErrorKind::user,
                {"long.bin", "1 bytes left"});
   auto bad_tag = bin;
   bad_tag[0] = 0x12;
-  expect_error([&] { qd::ir::load_ncnn(param, write_bin("tag.bin", bad_tag)); }, qd::ErrorKind::user,
+  expect_error([&] { qd::frontend::load_ncnn(param, write_bin("tag.bin", bad_tag)); }, qd::ErrorKind::user,
                {"tag.bin", "weight tag 0x00000012"});
 }
 
@@ -313,7 +313,7 @@ TEST_F(NcnnReaderFiles, ArrayParamsAndSimpleLayers) {
       "Softmax prob 1 1 f out 0=0 1=1\n";
   auto bin = conv_fp32_bin();
   bin.resize(4 + 2 * 4);
-  auto m = qd::ir::load_ncnn(write("s.param", param), write_bin("s.bin", bin));
+  auto m = qd::frontend::load_ncnn(write("s.param", param), write_bin("s.bin", bin));
   const auto& g = m.graph;
   const auto* conv = find_node(g, "conv");
   ASSERT_TRUE(conv && conv->attr<qd::ir::ConvAttrs>().activation);
