@@ -82,10 +82,12 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
       default:
         break;
     }
-  } catch (const dnnl::error&) {
+  } catch (const dnnl::error& e) {
     // oneDNN has no implementation for this configuration: the builders create the primitive
-    // descriptor before touching the plan, so falling back is safe.
-    if (grp.members.size() > 1) throw;
+    // descriptor before touching the plan, so a single node can fall back to the reference kernel.
+    if (grp.members.size() > 1)
+      fail_unsupported(
+          "", "node '" + n.name + "': oneDNN cannot run this fused configuration (" + e.what() + ")");
     done = false;
   }
   if (!done) {
