@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "frontend/ncnn/ncnn_load_context.h"
 #include "frontend/ncnn/ncnn_schema.h"
+#include "ir/shape_inference.h"
 
 namespace qd::ncnn {
 
@@ -126,6 +127,19 @@ ir::Model load_ncnn(const std::string& param_path, const std::string& bin_path) 
   infer_input_channels(model.graph);
   model.graph.metadata["source_format"] = "ncnn";
   model.graph.sort_topologically();
+  // Shapes follow when the file gives the input size (ncnn files often leave it to the caller).
+  bool sized = true;
+  for (ir::ValueId in : model.graph.inputs()) {
+    const Shape& s = model.graph.value(in).shape;
+    sized &= shape_is_static(Shape(s.begin() + 1, s.end()));
+  }
+  if (sized) {
+    try {
+      ir::infer_shapes(model.graph);
+    } catch (const Error& e) {
+      throw Error(e.kind(), param_path + ": " + e.what());
+    }
+  }
   return model;
 }
 

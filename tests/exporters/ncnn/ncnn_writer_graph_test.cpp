@@ -160,6 +160,9 @@ TEST_F(NcnnWriterGraph, EveryOpReadsBackToTheSameGraph) {
   qd::exporters::save_ncnn(m, path("a.param"), path("a.bin"));
   auto back = qd::frontend::load_ncnn(path("a.param"), path("a.bin"));
   qd::test::expect_same_graph(m.graph, back.graph);
+  // The Input layer carries 8x8x4, so the reader inferred every shape.
+  EXPECT_EQ(back.graph.value(back.graph.outputs()[1]).shape, (Shape{qd::kDynamicDim, 10}));
+  EXPECT_EQ(back.graph.value(back.graph.outputs()[0]).shape, (Shape{qd::kDynamicDim, 8, 8, 8}));
   const std::string text = read_text(path("a.param"));
   // conv1_out: read by dw and add, and a graph output -> Split with 3 outputs; first reader gets _2.
   EXPECT_TRUE(has_token(line_of(text, "splitncnn_0"), "conv1_out_splitncnn_2"));

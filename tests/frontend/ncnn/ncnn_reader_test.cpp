@@ -190,6 +190,7 @@ TEST_F(NcnnReaderFiles, Fp16WeightsAreDecoded) {
   const auto& b = g.value(g.nodes()[0].inputs[2]).constant;
   EXPECT_EQ(b.data<float>()[1], -1.f);
   EXPECT_EQ(g.value(g.inputs()[0]).shape, (qd::Shape{qd::kDynamicDim, 1, 4, 4}));
+  EXPECT_EQ(g.value(g.outputs()[0]).shape, (qd::Shape{qd::kDynamicDim, 2, 4, 4}));  // inferred
 }
 
 TEST_F(NcnnReaderFiles, Fp16PaddingToFourBytes) {
