@@ -342,3 +342,76 @@ TEST_F(NcnnReaderFiles, ArrayParamsAndSimpleLayers) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(NcnnReaderFiles, SamePaddingScaleHardSwishAndUnsupportedParams) {
+  // 3x3 conv, dilation 2, SAME_UPPER (-233): total pad 4 -> 2/2; 2x2 SAME_UPPER pooling: 0 before, 1 after.
+  // Scale with bias -> Mul + Add with [C,1,1] constants; HardSwish with ncnn's default alpha 0.2 ->
+  // x * HardSigmoid(x; 0.2, 0.5); Input without a shape takes C from the conv.
+  const std::string param =
+      "7767517\n5 5\n"
+      "Input in 0 1 data\n"
+      "Convolution conv 1 1 data c 0=1 1=3 2=2 4=-233 6=9\n"
+      "Pooling pool 1 1 c p 0=0 1=2 2=1 5=2\n"
+      "Scale sc 1 1 p s 0=1 1=1\n"
+      "HardSwish hs 1 1 s out\n";
+  std::vector<uint8_t> bin;
+  put_u32(bin, 0);
+  for (int i = 0; i < 9; ++i) put_f32(bin, 0.5f);
+  put_f32(bin, 3.f);   // scale
+  put_f32(bin, -1.f);  // bias
+  auto m = qd::frontend::load_ncnn(write("same.param", param), write_bin("same.bin", bin));
+  const auto& g = m.graph;
+  EXPECT_EQ(g.value(g.inputs()[0]).shape, (qd::Shape{qd::kDynamicDim, 1, qd::kDynamicDim, qd::kDynamicDim}));
+  const auto* conv = find_node(g, "conv");
+  ASSERT_TRUE(conv);
+  const auto& ca = conv->attr<qd::ir::ConvAttrs>();
+  EXPECT_EQ(ca.dilation_h, 2);
+  EXPECT_EQ(ca.pad_top, 2);
+  EXPECT_EQ(ca.pad_bottom, 2);
+  const auto* pool = find_node(g, "pool");
+  ASSERT_TRUE(pool);
+  EXPECT_EQ(pool->op, OpKind::MaxPool);
+  EXPECT_EQ(pool->attr<qd::ir::PoolAttrs>().pad_left, 0);
+  EXPECT_EQ(pool->attr<qd::ir::PoolAttrs>().pad_right, 1);
+  const auto* sc = find_node(g, "sc");
+  ASSERT_TRUE(sc);
+  EXPECT_EQ(sc->op, OpKind::Mul);
+  EXPECT_EQ(g.value(sc->inputs[1]).constant.shape(), (qd::Shape{1, 1, 1}));
+  EXPECT_EQ(g.value(sc->inputs[1]).constant.data<float>()[0], 3.f);
+  EXPECT_EQ(count_op(g, OpKind::Add), 1);
+  const auto* hs = find_node(g, "hs");
+  ASSERT_TRUE(hs);
+  EXPECT_EQ(hs->op, OpKind::Mul);
+  EXPECT_EQ(count_op(g, OpKind::HardSigmoid), 1);
+
+  auto unsupported = qd::ErrorKind::unsupported;
+  auto w9 = write_bin("w9.bin", std::vector<uint8_t>(bin.begin(), bin.begin() + 40));
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(write("s2.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "Convolution conv 1 1 data c 0=1 1=3 3=2 4=-233 6=9\n"),
+                                w9);
+      },
+      unsupported, {"s2.param:4", "'conv'", "SAME padding", "stride > 1"});
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(write("e.param",
+                                      "7767517\n3 4\nInput in 0 1 data\nSplit sp 1 2 data a b\n"
+                                      "Eltwise mx 2 1 a b out 0=2\n"),
+                                w9);
+      },
+      unsupported, {"e.param:5", "Eltwise max"});
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(write("m.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "Convolution conv 1 1 data c 0=1 1=3 6=9 9=5\n"),
+                                w9);
+      },
+      unsupported, {"m.param:4", "activation_type 5"});
+}
+
+}  // namespace
