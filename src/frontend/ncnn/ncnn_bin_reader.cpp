@@ -43,8 +43,9 @@ TaggedBlob BinReader::read_tagged(size_t count, const std::string& what) {
   const size_t tag_at = pos_;
   std::memcpy(&b.tag, take(4, what + " (tag)"), 4);
   if (b.tag == kTagFp32) {
+    const uint8_t* p = take(count * 4, what);  // checked before allocating
     b.f32.resize(count);
-    if (count) std::memcpy(b.f32.data(), take(count * 4, what), count * 4);
+    if (count) std::memcpy(b.f32.data(), p, count * 4);
   } else if (b.tag == kTagFp16) {
     const uint8_t* p = take(align4(count * 2), what + " (fp16)");
     b.f32.resize(count);
@@ -66,8 +67,9 @@ TaggedBlob BinReader::read_tagged(size_t count, const std::string& what) {
 }
 
 std::vector<float> BinReader::read_raw(size_t count, const std::string& what) {
+  const uint8_t* p = take(count * 4, what);  // checked before allocating
   std::vector<float> v(count);
-  if (count) std::memcpy(v.data(), take(count * 4, what), count * 4);
+  if (count) std::memcpy(v.data(), p, count * 4);
   return v;
 }
 

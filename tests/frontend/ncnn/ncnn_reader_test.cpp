@@ -293,6 +293,15 @@ TEST_F(NcnnReaderFiles, BinSizeMismatch) {
   long_bin.push_back(0);
   expect_error([&] { qd::frontend::load_ncnn(param, write_bin("long.bin", long_bin)); }, qd::ErrorKind::user,
                {"long.bin", "1 bytes left"});
+  // A huge declared size fails on the file length instead of allocating gigabytes first.
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(
+            write("huge.param",
+                  "7767517\n2 2\nInput in 0 1 data\nConvolution conv 1 1 data out 0=1 1=1 6=2000000000\n"),
+            write_bin("huge.bin", bin));
+      },
+      qd::ErrorKind::user, {"huge.bin", "too short", "8000000000 bytes"});
   auto bad_tag = bin;
   bad_tag[0] = 0x12;
   expect_error([&] { qd::frontend::load_ncnn(param, write_bin("tag.bin", bad_tag)); }, qd::ErrorKind::user,
