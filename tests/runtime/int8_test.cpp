@@ -10,6 +10,7 @@
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
+#include "runtime/ref/kernels.h"
 
 namespace qd::runtime {
 namespace {
@@ -267,6 +268,52 @@ TEST(OneDnnInt8, TapsShowDequantizedS8Values) {
     ++checked;
   }
   EXPECT_EQ(checked, 5);
+}
+
+TEST(OneDnnInt8, GemmSignedAndNonNegativeInputs) {
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", {4, 20});
+  ir::GemmAttrs ga;  // signed input: the exact reference int8 kernel runs it
+  ga.alpha = 0.5f;
+  ga.beta = 2.f;
+  ga.trans_b = true;
+  ir::ValueId y1 =
+      b.node(ir::OpKind::Gemm,
+             {x, b.constant(random_tensor({12, 20}, 71)), b.constant(random_tensor({12}, 72))}, ga);
+  ir::GemmAttrs gb;  // non-negative input, B not transposed: oneDNN int8 inner product
+  gb.alpha = 1.5f;
+  gb.activation = ir::FusedActivation{ir::OpKind::Relu};
+  ir::ValueId r = b.node(ir::OpKind::Relu, {y1});
+  ir::ValueId y2 =
+      b.node(ir::OpKind::Gemm,
+             {r, b.constant(random_tensor({12, 7}, 73)), b.constant(random_tensor({1, 7}, 74))}, gb);
+  b.output(y2);
+  ir::Model m = b.finish();
+  Tensor in = random_tensor({4, 20}, 75);
+  std::map<std::string, float> steps;
+  run(m, Backend::reference, Int8Mode::off, {in}, 4,
+      [&](const std::string& n, const Tensor& t) { steps[n] = absmax_step(t); });
+  for (const ir::Node& n : m.graph.nodes()) {
+    if (n.op != ir::OpKind::Gemm) continue;
+    ir::LayerQuant q;
+    q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
+    const Tensor& w = m.graph.value(n.inputs[1]).constant;
+    q.weight_scales = channel_steps(n.attr<ir::GemmAttrs>().trans_b ? w : ref::transpose(w, {1, 0}));
+    m.quant.layers[n.name] = q;
+  }
+  auto ref = run(m, Backend::reference, Int8Mode::real, {in}, 4);
+  auto fast = run(m, Backend::onednn, Int8Mode::real, {in}, 4);
+  EXPECT_EQ(compare(fast[0], ref[0], 1e-5f), "");
+  auto fp = run(m, Backend::reference, Int8Mode::off, {in}, 4);
+  EXPECT_NE(compare(fp[0], ref[0], 1e-6f), "");
+  CompileOptions o;
+  o.batch = 4;
+  const std::string plan = onednn_plan_summary(*compile(m, o));
+  EXPECT_NE(plan.find("reference"), std::string::npos) << plan;  // the signed one
+  EXPECT_NE(plan.find("int8 gemm"), std::string::npos) << plan;
+  auto sim_ref = run(m, Backend::reference, Int8Mode::simulate, {in}, 4);
+  auto sim_fast = run(m, Backend::onednn, Int8Mode::simulate, {in}, 4);
+  EXPECT_EQ(compare(sim_fast[0], sim_ref[0], 1e-4f), "");
 }
 
 TEST(OneDnnInt8, SimulateAndOffModes) {
