@@ -31,7 +31,10 @@ void LayerOut::set_float(int id, float v) { params.push_back(std::to_string(id) 
 
 void LayerOut::set_floats(int id, std::span<const float> v) {
   std::string s = std::to_string(kArrayKeyBase - id) + "=" + std::to_string(v.size());
-  for (float f : v) s += "," + fmt_float(f);
+  for (float f : v) {
+    s += ',';
+    s += fmt_float(f);
+  }
   params.push_back(s);
 }
 
