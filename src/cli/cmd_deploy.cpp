@@ -1,0 +1,148 @@
+// qdeploy deploy: convert -> calibrate -> quantize in one command, then fp32 vs int8 on a test image.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli/calibration_source.h"
+#include "cli/commands.h"
+#include "cli/model_files.h"
+#include "core/atomic_file.h"
+#include "data/deploy_config.h"
+#include "data/image.h"
+#include "data/preprocess.h"
+#include "eval/progress.h"
+#include "eval/topk.h"
+#include "exporters/ncnn/ncnn_table_writer.h"
+#include "exporters/ncnn/ncnn_writer.h"
+#include "frontend/onnx/onnx_importer.h"
+#include "runtime/executor.h"
+
+namespace qd::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+struct DeployArgs {
+  std::string deploy_config, model_config, model, image, work_dir = "work_dirs/deploy", quant_dir, method;
+  bool quant = false;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+nlohmann::json file_info(const std::string& p) {
+  return {{"path", p}, {"bytes", fs::exists(p) ? fs::file_size(p) : 0}};
+}
+
+std::vector<float> scores_for(const ir::Model& m, const Tensor& input) {
+  auto exec = runtime::compile(m, {});
+  Tensor out = exec->run({input}).at(0);
+  return {out.data<float>(), out.data<float>() + out.numel()};
+}
+
+void write_result_png(const Image& img, const std::string& text, const std::string& path) {
+  Image big = enlarge_nearest(img, 8);
+  draw_text(big, 4, 4, text, 18.f, Rgb{255, 255, 0});
+  save_png(big, path);
+}
+
+int run_deploy(const DeployArgs& a) {
+  std::vector<std::string> warnings;
+  DeployConfig dc = load_deploy_config(a.deploy_config, &warnings);
+  ModelConfig mc = load_model_config(a.model_config, &warnings);
+  for (auto& w : warnings) std::fprintf(stderr, "qdeploy: warning: %s\n", w.c_str());
+  bool quant = a.quant || dc.quantize.enabled;
+  std::string method = a.method.empty() ? dc.quantize.method : a.method;
+  ensure_writable_dir(a.work_dir);
+  std::string base = (fs::path(a.work_dir) / "end2end").string();
+  nlohmann::json report;
+  report["stages"] = nlohmann::json::array();
+
+  auto t = std::chrono::steady_clock::now();
+  ir::Model fp32 = frontend::import_onnx(a.model);
+  copy_file_atomic(a.model, base + ".onnx");
+  exporters::save_ncnn(fp32, base + ".param", base + ".bin");
+  report["stages"].push_back({{"stage", "convert"},
+                              {"inputs", {file_info(a.model)}},
+                              {"outputs", {file_info(base + ".onnx"), file_info(base + ".param"),
+                                           file_info(base + ".bin")}},
+                              {"seconds", seconds_since(t)}});
+  std::printf("[1/3] convert   %.2f s -> %s.param/.bin\n", seconds_since(t), base.c_str());
+
+  ir::Model int8;
+  if (quant) {
+    t = std::chrono::steady_clock::now();
+    std::string images = a.quant_dir.empty() ? mc.calib_data : a.quant_dir;
+    CalibrationSource src(images, mc, static_cast<size_t>(dc.quantize.calib_num), 16);
+    quant::CalibOptions co;
+    co.method = method;
+    co.percentile = static_cast<float>(dc.quantize.percentile);
+    co.target = dc.backend;
+    co.batch = 16;
+    ProgressBar bar("calibrate", static_cast<int64_t>(src.size()));
+    ir::QuantParams q = quant::calibrate(fp32, src, co, [&](size_t, size_t) { bar.advance(1); });
+    bar.finish();
+    exporters::save_ncnn_table(q, fp32.graph, base + ".table");
+    report["stages"].push_back({{"stage", "calibrate"},
+                                {"inputs", {{{"path", images}, {"images", src.images()}}}},
+                                {"method", method},
+                                {"outputs", {file_info(base + ".table")}},
+                                {"seconds", seconds_since(t)}});
+    std::printf("[2/3] calibrate %.2f s, %zu images, method %s -> %s.table\n", seconds_since(t), src.images(),
+                method.c_str(), base.c_str());
+
+    t = std::chrono::steady_clock::now();
+    int8 = fp32;
+    int8.quant = q;
+    exporters::save_ncnn(int8, base + "_int8.param", base + "_int8.bin");
+    report["stages"].push_back({{"stage", "quantize"},
+                                {"inputs", {file_info(base + ".param"), file_info(base + ".table")}},
+                                {"outputs", {file_info(base + "_int8.param"), file_info(base + "_int8.bin")}},
+                                {"seconds", seconds_since(t)}});
+    std::printf("[3/3] quantize  %.2f s -> %s_int8.param/.bin\n", seconds_since(t), base.c_str());
+  }
+
+  Image img = decode_image(a.image);
+  Tensor input(DataType::f32, {1, 3, mc.preprocess.height, mc.preprocess.width});
+  image_to_nchw(img, mc.preprocess, input.data<float>());
+  std::vector<float> s32 = scores_for(fp32, input);
+  std::vector<int> top32 = top_k(s32, 5);
+  auto cls = [&](int i) { return i < static_cast<int>(mc.classes.size()) ? mc.classes[i] : std::to_string(i); };
+  std::vector<float> s8;
+  std::vector<int> top8;
+  if (quant) {
+    s8 = scores_for(int8, input);
+    top8 = top_k(s8, 5);
+  }
+  std::printf("\n%s\n%-4s %-24s %s\n", a.image.c_str(), "rank", "fp32", quant ? "int8" : "");
+  for (size_t r = 0; r < top32.size(); ++r) {
+    std::printf("%-4zu %-12s %10.4f", r + 1, cls(top32[r]).c_str(), s32[top32[r]]);
+    if (quant) std::printf("   %-12s %10.4f", cls(top8[r]).c_str(), s8[top8[r]]);
+    std::printf("\n");
+  }
+  write_result_png(img, "fp32: " + cls(top32[0]), (fs::path(a.work_dir) / "output_fp32.png").string());
+  if (quant) write_result_png(img, "int8: " + cls(top8[0]), (fs::path(a.work_dir) / "output_int8.png").string());
+  report["test_image"] = {{"path", a.image}, {"fp32_top5", top32}, {"int8_top5", top8}};
+  std::string text = report.dump(1);
+  write_file_atomic((fs::path(a.work_dir) / "deploy.json").string(), [&](std::ostream& os) { os << text; });
+  return 0;
+}
+}  // namespace
+
+void register_deploy(CLI::App& app) {
+  auto a = std::make_shared<DeployArgs>();
+  auto* sub = app.add_subcommand("deploy", "convert -> calibrate -> quantize in one command (like MMDeploy deploy.py)");
+  sub->add_option("deploy_config", a->deploy_config, "configs/deploy/*.toml")->required();
+  sub->add_option("model_config", a->model_config, "configs/*.toml")->required();
+  sub->add_option("model", a->model, "model.onnx")->required();
+  sub->add_option("image", a->image, "test image for the fp32 vs int8 comparison")->required();
+  sub->add_option("--work-dir", a->work_dir, "output folder")->capture_default_str();
+  sub->add_flag("--quant", a->quant, "quantize to int8 (also when the deploy config says so)");
+  sub->add_option("--quant-image-dir", a->quant_dir, "calibration images (default: dataset.calib of the config)");
+  sub->add_option("--calib-method", a->method, "kl | minmax | percentile | mse | aciq (default: deploy config)");
+  add_command(sub, [a] { return run_deploy(*a); });
+}
+
+}  // namespace qd::cli

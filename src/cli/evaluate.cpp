@@ -1,0 +1,75 @@
+#include "cli/evaluate.h"
+
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "data/batch_loader.h"
+#include "data/dataset.h"
+#include "eval/progress.h"
+#include "eval/topk.h"
+#include "runtime/executor.h"
+
+namespace qd::cli {
+
+EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std::string& dataset_path,
+                    const EvalOptions& options, nlohmann::json* predictions) {
+  Dataset ds = open_dataset(dataset_path);
+  if (options.limit) ds = limit(ds, options.limit);
+  int num_classes = config.num_classes > 0 ? config.num_classes : static_cast<int>(ds.class_names.size());
+  if (num_classes <= 0) num_classes = 10;
+  EvalResult r;
+  r.accuracy = TopKAccumulator(num_classes, 5);
+
+  runtime::CompileOptions co;
+  co.batch = options.batch;
+  co.threads = options.threads;
+  auto exec = runtime::compile(model, co);
+
+  BatchLoaderOptions lo;
+  lo.batch_size = options.batch;
+  lo.threads = options.threads;
+  lo.on_skip = [](const std::string& path, const std::string& reason) {
+    std::fprintf(stderr, "qdeploy: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
+  };
+  BatchLoader loader(ds, config.preprocess, lo);
+  ProgressBar bar(options.label, static_cast<int64_t>(ds.size()));
+  Batch b;
+  Tensor padded(DataType::f32, {options.batch, 3, config.preprocess.height, config.preprocess.width});
+  int runs = 0;
+  while (loader.next(b)) {
+    const Tensor* in = &b.input;
+    if (b.size() != options.batch) {  // short last batch: pad to the compiled batch size
+      std::memset(padded.raw(), 0, padded.nbytes());
+      std::memcpy(padded.raw(), b.input.raw(), b.input.nbytes());
+      in = &padded;
+    }
+    Stopwatch sw;
+    std::vector<Tensor> out = exec->run({*in});
+    double ms = sw.elapsed_ms();
+    if (runs++ >= options.warmup) r.batch_ms.add(ms);
+    const Tensor& scores = out.at(0);
+    int64_t row = scores.numel() / options.batch;
+    for (int i = 0; i < b.size(); ++i) {
+      std::span<const float> s(scores.data<float>() + i * row, static_cast<size_t>(row));
+      int pred = r.accuracy.add(s, b.labels[i]);
+      if (predictions) {
+        nlohmann::json p;
+        p["path"] = b.paths[i];
+        p["label"] = b.labels[i];
+        p["pred"] = pred;
+        p["top5"] = top_k(s, 5);
+        p["scores"] = std::vector<float>(s.begin(), s.end());
+        predictions->push_back(std::move(p));
+      }
+    }
+    r.images += b.size();
+    bar.advance(b.size());
+  }
+  bar.finish();
+  r.skipped = loader.skipped();
+  r.resized = loader.resized();
+  return r;
+}
+
+}  // namespace qd::cli
