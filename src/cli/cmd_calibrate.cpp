@@ -5,8 +5,8 @@
 #include "cli/commands.h"
 #include "cli/model_files.h"
 #include "eval/progress.h"
-#include "exporters/ncnn/ncnn_writer.h"
 #include "exporters/ncnn/ncnn_table_writer.h"
+#include "exporters/ncnn/ncnn_writer.h"
 
 namespace qd::cli {
 
@@ -21,7 +21,7 @@ struct CalibArgs {
 int run_calibrate(const CalibArgs& a) {
   ModelConfig cfg = load_model_config(a.config);
   std::string images = a.images.empty() ? cfg.calib_data : a.images;
-  ir::Model model = load_model_files({a.param, a.bin});
+  ir::Model model = load_model_files({a.param, a.bin}, cfg.input_shape);
   CalibrationSource src(images, cfg, a.calib_num, a.batch);
   quant::CalibOptions co;
   co.method = a.method;
@@ -32,15 +32,16 @@ int run_calibrate(const CalibArgs& a) {
   ir::QuantParams q = quant::calibrate(model, src, co, [&](size_t done, size_t) { bar.advance(1); });
   bar.finish();
   exporters::save_ncnn_table(q, model.graph, a.out);
-  std::printf("calibrate: %zu images (%zu skipped), method %s, %zu layers -> %s\n", src.images(), src.skipped(),
-              a.method.c_str(), q.layers.size(), a.out.c_str());
+  std::printf("calibrate: %zu images (%zu skipped), method %s, %zu layers -> %s\n", src.images(),
+              src.skipped(), a.method.c_str(), q.layers.size(), a.out.c_str());
   return 0;
 }
 }  // namespace
 
 void register_calibrate(CLI::App& app) {
   auto a = std::make_shared<CalibArgs>();
-  auto* sub = app.add_subcommand("calibrate", "Calibrate an fp32 ncnn model on images -> ncnn .table (like ncnn2table)");
+  auto* sub = app.add_subcommand("calibrate",
+                                 "Calibrate an fp32 ncnn model on images -> ncnn .table (like ncnn2table)");
   sub->add_option("config", a->config, "model config")->required();
   sub->add_option("param", a->param, "end2end.param")->required();
   sub->add_option("bin", a->bin, "end2end.bin")->required();
@@ -48,7 +49,8 @@ void register_calibrate(CLI::App& app) {
   sub->add_option("--method", a->method, "kl | minmax | percentile | mse | aciq")->capture_default_str();
   sub->add_option("--percentile", a->percentile, "for --method percentile")->capture_default_str();
   sub->add_option("--calib-num", a->calib_num, "at most N images")->capture_default_str();
-  sub->add_option("--target", a->target, "ncnn (6-bit 3x3s1 weights, as ncnn2table) | qdeploy")->capture_default_str();
+  sub->add_option("--target", a->target, "ncnn (6-bit 3x3s1 weights, as ncnn2table) | qdeploy")
+      ->capture_default_str();
   sub->add_option("--batch", a->batch, "calibration batch size")->capture_default_str();
   sub->add_option("--out", a->out, "output .table")->capture_default_str();
   add_command(sub, [a] { return run_calibrate(*a); });

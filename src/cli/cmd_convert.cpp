@@ -25,15 +25,16 @@ int run_convert(const ConvertArgs& a) {
   copy_file_atomic(a.model, base + ".onnx");
   exporters::save_ncnn(m, base + ".param", base + ".bin");
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("convert: %s -> %s.onnx, %s.param, %s.bin (%zu layers, %.2f s)\n", a.model.c_str(), base.c_str(),
-              base.c_str(), base.c_str(), m.graph.nodes().size(), s);
+  std::printf("convert: %s -> %s.onnx, %s.param, %s.bin (%zu layers, %.2f s)\n", a.model.c_str(),
+              base.c_str(), base.c_str(), base.c_str(), m.graph.nodes().size(), s);
   return 0;
 }
 }  // namespace
 
 void register_convert(CLI::App& app) {
   auto a = std::make_shared<ConvertArgs>();
-  auto* sub = app.add_subcommand("convert", "Convert an ONNX model to ncnn .param/.bin (like onnx2ncnn + ncnnoptimize)");
+  auto* sub = app.add_subcommand("convert",
+                                 "Convert an ONNX model to ncnn .param/.bin (like onnx2ncnn + ncnnoptimize)");
   sub->add_option("model", a->model, "input model.onnx")->required();
   sub->add_option("--work-dir", a->work_dir, "output folder (end2end.onnx, end2end.param, end2end.bin)")
       ->capture_default_str();

@@ -64,11 +64,11 @@ int run_deploy(const DeployArgs& a) {
   ir::Model fp32 = frontend::import_onnx(a.model);
   copy_file_atomic(a.model, base + ".onnx");
   exporters::save_ncnn(fp32, base + ".param", base + ".bin");
-  report["stages"].push_back({{"stage", "convert"},
-                              {"inputs", {file_info(a.model)}},
-                              {"outputs", {file_info(base + ".onnx"), file_info(base + ".param"),
-                                           file_info(base + ".bin")}},
-                              {"seconds", seconds_since(t)}});
+  report["stages"].push_back(
+      {{"stage", "convert"},
+       {"inputs", {file_info(a.model)}},
+       {"outputs", {file_info(base + ".onnx"), file_info(base + ".param"), file_info(base + ".bin")}},
+       {"seconds", seconds_since(t)}});
   std::printf("[1/3] convert   %.2f s -> %s.param/.bin\n", seconds_since(t), base.c_str());
 
   ir::Model int8;
@@ -109,7 +109,9 @@ int run_deploy(const DeployArgs& a) {
   image_to_nchw(img, mc.preprocess, input.data<float>());
   std::vector<float> s32 = scores_for(fp32, input);
   std::vector<int> top32 = top_k(s32, 5);
-  auto cls = [&](int i) { return i < static_cast<int>(mc.classes.size()) ? mc.classes[i] : std::to_string(i); };
+  auto cls = [&](int i) {
+    return i < static_cast<int>(mc.classes.size()) ? mc.classes[i] : std::to_string(i);
+  };
   std::vector<float> s8;
   std::vector<int> top8;
   if (quant) {
@@ -123,7 +125,8 @@ int run_deploy(const DeployArgs& a) {
     std::printf("\n");
   }
   write_result_png(img, "fp32: " + cls(top32[0]), (fs::path(a.work_dir) / "output_fp32.png").string());
-  if (quant) write_result_png(img, "int8: " + cls(top8[0]), (fs::path(a.work_dir) / "output_int8.png").string());
+  if (quant)
+    write_result_png(img, "int8: " + cls(top8[0]), (fs::path(a.work_dir) / "output_int8.png").string());
   report["test_image"] = {{"path", a.image}, {"fp32_top5", top32}, {"int8_top5", top8}};
   std::string text = report.dump(1);
   write_file_atomic((fs::path(a.work_dir) / "deploy.json").string(), [&](std::ostream& os) { os << text; });
@@ -133,15 +136,18 @@ int run_deploy(const DeployArgs& a) {
 
 void register_deploy(CLI::App& app) {
   auto a = std::make_shared<DeployArgs>();
-  auto* sub = app.add_subcommand("deploy", "convert -> calibrate -> quantize in one command (like MMDeploy deploy.py)");
+  auto* sub = app.add_subcommand("deploy",
+                                 "convert -> calibrate -> quantize in one command (like MMDeploy deploy.py)");
   sub->add_option("deploy_config", a->deploy_config, "configs/deploy/*.toml")->required();
   sub->add_option("model_config", a->model_config, "configs/*.toml")->required();
   sub->add_option("model", a->model, "model.onnx")->required();
   sub->add_option("image", a->image, "test image for the fp32 vs int8 comparison")->required();
   sub->add_option("--work-dir", a->work_dir, "output folder")->capture_default_str();
   sub->add_flag("--quant", a->quant, "quantize to int8 (also when the deploy config says so)");
-  sub->add_option("--quant-image-dir", a->quant_dir, "calibration images (default: dataset.calib of the config)");
-  sub->add_option("--calib-method", a->method, "kl | minmax | percentile | mse | aciq (default: deploy config)");
+  sub->add_option("--quant-image-dir", a->quant_dir,
+                  "calibration images (default: dataset.calib of the config)");
+  sub->add_option("--calib-method", a->method,
+                  "kl | minmax | percentile | mse | aciq (default: deploy config)");
   add_command(sub, [a] { return run_deploy(*a); });
 }
 

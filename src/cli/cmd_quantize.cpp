@@ -17,8 +17,8 @@ int run_quantize(const QuantizeArgs& a) {
   ir::Model model = load_model_files({a.param, a.bin});
   model.quant = frontend::load_ncnn_table(a.table, model.graph);
   exporters::save_ncnn(model, a.out_prefix + ".param", a.out_prefix + ".bin");
-  std::printf("quantize: %zu int8 layers -> %s.param, %s.bin\n", model.quant.layers.size(), a.out_prefix.c_str(),
-              a.out_prefix.c_str());
+  std::printf("quantize: %zu int8 layers -> %s.param, %s.bin\n", model.quant.layers.size(),
+              a.out_prefix.c_str(), a.out_prefix.c_str());
   return 0;
 }
 }  // namespace
@@ -29,7 +29,8 @@ void register_quantize(CLI::App& app) {
   sub->add_option("param", a->param, "end2end.param")->required();
   sub->add_option("bin", a->bin, "end2end.bin")->required();
   sub->add_option("table", a->table, "end2end.table")->required();
-  sub->add_option("--out-prefix", a->out_prefix, "writes <prefix>.param and <prefix>.bin")->capture_default_str();
+  sub->add_option("--out-prefix", a->out_prefix, "writes <prefix>.param and <prefix>.bin")
+      ->capture_default_str();
   add_command(sub, [a] { return run_quantize(*a); });
 }
 

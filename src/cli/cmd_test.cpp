@@ -29,7 +29,7 @@ int run_test(const TestArgs& a) {
   std::string data = a.dataset.empty() ? cfg.test_data : a.dataset;
   if (data.empty()) fail(a.config, "no dataset: give --dataset or set dataset.test in the config");
   if (a.batch < 1) fail("--batch", "must be at least 1");
-  ir::Model model = load_model_files(a.model);
+  ir::Model model = load_model_files(a.model, cfg.input_shape);
   EvalOptions eo;
   eo.batch = a.batch;
   eo.threads = a.threads;
@@ -47,10 +47,11 @@ int run_test(const TestArgs& a) {
               static_cast<long long>(r.accuracy.topk_correct()), static_cast<long long>(r.accuracy.total()));
   if (a.speed_test && r.batch_ms.count() > 0) {
     double med = r.batch_ms.median();
-    std::printf("speed    : %.3f ms/image median, p90 %.3f ms/batch, %.1f images/s (batch %d, threads %d, %zu "
-                "timed runs)\n",
-                med / a.batch, r.batch_ms.percentile(90), 1000.0 * a.batch / med, a.batch, a.threads,
-                r.batch_ms.count());
+    std::printf(
+        "speed    : %.3f ms/image median, p90 %.3f ms/batch, %.1f images/s (batch %d, threads %d, %zu "
+        "timed runs)\n",
+        med / a.batch, r.batch_ms.percentile(90), 1000.0 * a.batch / med, a.batch, a.threads,
+        r.batch_ms.count());
   }
   if (!a.out.empty()) {
     nlohmann::json j;
@@ -74,7 +75,8 @@ void register_test(CLI::App& app) {
   auto* sub = app.add_subcommand("test", "Top-1/top-5 accuracy (and --speed-test) of a model on a dataset");
   sub->add_option("config", a->config, "model config (configs/*.toml)")->required();
   sub->add_option("--model", a->model, "model.onnx, or model.param [model.bin] (fp32 or int8)")->required();
-  sub->add_option("--dataset", a->dataset, "ImageFolder dir, flat dir, list file or CIFAR .bin (default: config)");
+  sub->add_option("--dataset", a->dataset,
+                  "ImageFolder dir, flat dir, list file or CIFAR .bin (default: config)");
   sub->add_option("--metrics", a->metrics, "metrics to report (accuracy)")->capture_default_str();
   sub->add_flag("--speed-test", a->speed_test, "report ms/image and images/s (median, decode excluded)");
   sub->add_option("--warmup", a->warmup, "untimed runs before timing")->capture_default_str();

@@ -14,7 +14,7 @@ struct EvalOptions {
   int batch = 1;
   int threads = 0;
   int warmup = 3;
-  size_t limit = 0;           // 0 = every image
+  size_t limit = 0;  // 0 = every image
   bool keep_predictions = false;
   std::string label = "test";
 };

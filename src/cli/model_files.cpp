@@ -12,7 +12,7 @@ namespace qd::cli {
 
 namespace fs = std::filesystem;
 
-ir::Model load_model_files(const std::vector<std::string>& files) {
+ir::Model load_model_files(const std::vector<std::string>& files, const Shape& input_shape) {
   if (files.empty() || files.size() > 2) fail("", "--model takes model.onnx, or model.param [model.bin]");
   fs::path first(files[0]);
   if (!fs::exists(first)) fail(files[0], "no such file");
@@ -21,6 +21,16 @@ ir::Model load_model_files(const std::vector<std::string>& files) {
     std::string bin = files.size() > 1 ? files[1] : fs::path(first).replace_extension(".bin").string();
     if (!fs::exists(bin)) fail(bin, "no such file (the .bin that goes with " + files[0] + ")");
     ir::Model m = frontend::load_ncnn(files[0], bin);
+    if (!input_shape.empty() && m.graph.inputs().size() == 1) {
+      Shape& s = m.graph.value(m.graph.inputs()[0]).shape;
+      bool unknown = s.size() != input_shape.size();
+      for (size_t i = 1; !unknown && i < s.size(); ++i) unknown = s[i] < 0;
+      if (unknown) {
+        s = input_shape;
+        s[0] = kDynamicDim;
+        ir::infer_shapes(m.graph);
+      }
+    }
     passes::run_import_pipeline(m.graph);
     return m;
   }

@@ -8,6 +8,8 @@
 namespace qd::cli {
 
 // files: {"x.onnx"} or {"x.param"} or {"x.param", "x.bin"} (the .bin defaults to the .param's name).
-ir::Model load_model_files(const std::vector<std::string>& files);
+// input_shape (from the model config) fills in an input size the file does not record (ncnn Input
+// layers written without w/h/c).
+ir::Model load_model_files(const std::vector<std::string>& files, const Shape& input_shape = {});
 
 }  // namespace qd::cli

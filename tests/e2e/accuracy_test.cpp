@@ -1,0 +1,112 @@
+// End to end: the qdeploy binary on the shared models and the full CIFAR-10 test set. Expected accuracies
+// are the reference figures in ../shared/README.md (PyTorch and ONNX Runtime agree on them).
+// Known gap (issue 2 stays open): our JPEG decoder (stb) differs from the reference pipeline's libjpeg in
+// IDCT/chroma upsampling, which flips ~2 of 10,000 predictions (resnet20 fp32 gives 8653, not 8651). Until
+// decoding matches, the fp32 checks allow 5 images; the int8 checks are relative to that.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+#include <string>
+
+namespace {
+
+const std::string kShared = QDEPLOY_SHARED_DIR;
+const std::string kSrc = QDEPLOY_SOURCE_DIR;
+const std::string kBin = QDEPLOY_BINARY;
+
+struct CmdResult {
+  int code;
+  std::string out;
+};
+
+CmdResult run(const std::string& args) {
+  std::string cmd = kBin + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+// Parses "top-1    : 0.8651 (8651/10000)" -> 8651.
+long top1_count(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(R"(top-1\s*: [0-9.]+ \((\d+)/10000\))"))) return -1;
+  return std::stol(m[1]);
+}
+
+std::string work_dir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() / ("qd_e2e_" + name);
+  std::filesystem::remove_all(d);
+  return d.string();
+}
+
+TEST(E2E, Resnet20OnnxAndConvertedNcnnMatchReferenceTop1) {
+  std::string cfg = kSrc + "/configs/resnet20_cifar10.toml";
+  CmdResult onnx = run("test " + cfg + " --model " + kShared + "/models/resnet20_cifar10.onnx --batch 32");
+  ASSERT_EQ(onnx.code, 0) << onnx.out;
+  EXPECT_NEAR(top1_count(onnx.out), 8651, 5) << onnx.out;
+
+  std::string wd = work_dir("r20_convert");
+  CmdResult conv = run("convert " + kShared + "/models/resnet20_cifar10.onnx --work-dir " + wd);
+  ASSERT_EQ(conv.code, 0) << conv.out;
+  CmdResult ncnn = run("test " + cfg + " --model " + wd + "/end2end.param " + wd + "/end2end.bin --batch 32");
+  ASSERT_EQ(ncnn.code, 0) << ncnn.out;
+  EXPECT_NEAR(top1_count(ncnn.out), 8651, 5) << ncnn.out;
+}
+
+TEST(E2E, Resnet20NcnnReferenceFilesReachNcnnAccuracy) {
+  std::string cfg = kSrc + "/configs/resnet20_cifar10.toml";
+  CmdResult fp32 =
+      run("test " + cfg + " --model " + kShared + "/ncnn-reference/resnet20-opt.param --batch 32");
+  ASSERT_EQ(fp32.code, 0) << fp32.out;
+  EXPECT_NEAR(top1_count(fp32.out), 8651, 5) << fp32.out;
+  // ncnn itself gets 8641 on these int8 files; we must be within 0.1 point (10 images).
+  CmdResult int8 =
+      run("test " + cfg + " --model " + kShared + "/ncnn-reference/resnet20-kl-int8.param --batch 32");
+  ASSERT_EQ(int8.code, 0) << int8.out;
+  EXPECT_NEAR(top1_count(int8.out), 8641, 10) << int8.out;
+}
+
+TEST(E2E, Resnet20DeployInt8KlWithinHalfPointOfFp32) {
+  std::string wd = work_dir("r20_deploy");
+  CmdResult dep = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + kSrc +
+                      "/configs/resnet20_cifar10.toml " + kShared + "/models/resnet20_cifar10.onnx " +
+                      kShared + "/cifar10/test/airplane/0000.jpg --quant --work-dir " + wd);
+  ASSERT_EQ(dep.code, 0) << dep.out;
+  for (const char* f : {"end2end.onnx", "end2end.param", "end2end.bin", "end2end.table", "end2end_int8.param",
+                        "end2end_int8.bin", "deploy.json", "output_fp32.png", "output_int8.png"})
+    EXPECT_TRUE(std::filesystem::exists(wd + "/" + f)) << f;
+  CmdResult int8 =
+      run("test " + kSrc + "/configs/resnet20_cifar10.toml --model " + wd + "/end2end_int8.param --batch 32");
+  ASSERT_EQ(int8.code, 0) << int8.out;
+  EXPECT_GE(top1_count(int8.out), 8651 - 50) << int8.out;
+}
+
+TEST(E2E, Resnet18OnnxMatchesReferenceTop1) {
+  CmdResult r = run("test " + kSrc + "/configs/resnet18_cifar10.toml --model " + kShared +
+                    "/models/resnet18_cifar10.onnx --batch 32");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NEAR(top1_count(r.out), 9190, 5) << r.out;
+}
+
+TEST(E2E, UnsupportedAndMissingInputsGiveOneLineErrorsAndExitCodes) {
+  CmdResult missing = run("test " + kSrc + "/configs/resnet20_cifar10.toml --model /nonexistent/model.onnx");
+  EXPECT_EQ(missing.code, 1) << missing.out;
+  EXPECT_NE(missing.out.find("qdeploy: error: /nonexistent/model.onnx"), std::string::npos) << missing.out;
+  std::string wd = work_dir("empty_calib");
+  std::filesystem::create_directories(wd + "/calib");
+  CmdResult empty = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + kSrc +
+                        "/configs/resnet20_cifar10.toml " + kShared + "/models/resnet20_cifar10.onnx " +
+                        kShared + "/cifar10/test/airplane/0000.jpg --quant --quant-image-dir " + wd +
+                        "/calib --work-dir " + wd + "/out");
+  EXPECT_EQ(empty.code, 1) << empty.out;
+  EXPECT_NE(empty.out.find("qdeploy: error:"), std::string::npos) << empty.out;
+  EXPECT_FALSE(std::filesystem::exists(wd + "/out/end2end.table"));
+}
+
+}  // namespace
