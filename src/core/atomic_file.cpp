@@ -19,7 +19,7 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   try {
     {
       std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
-      if (!os) fail(path, std::string("cannot open for writing: ") + std::strerror(errno));
+      if (!os) fail(path, std::string("cannot create file: ") + std::strerror(errno));
       write(os);
       os.flush();
       if (!os) fail(path, "write failed (disk full?)");
@@ -38,6 +38,11 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
     fs::remove(tmp, ec);
     throw;
   }
+}
+
+void write_file_atomic(const std::string& path, std::string_view bytes) {
+  write_file_atomic(
+      path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
 }
 
 void copy_file_atomic(const std::string& src, const std::string& dst) {

@@ -4,12 +4,15 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 namespace qd {
 
 // Calls write(stream) on a temporary file next to `path`, checks the stream, fsyncs and renames.
 // On any failure removes the temporary and throws a user error naming `path`.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
+// Writes `bytes` to `path` atomically.
+void write_file_atomic(const std::string& path, std::string_view bytes);
 // Copies src to dst atomically.
 void copy_file_atomic(const std::string& src, const std::string& dst);
 // Creates a directory (and parents); user error naming it when that fails or it is not writable.

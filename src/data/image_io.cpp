@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "core/error.h"
-#include "data/atomic_file.h"
+#include "core/atomic_file.h"
 #include "data/image.h"
 #include "data/jpeg_check.h"
 

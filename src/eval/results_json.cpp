@@ -1,7 +1,7 @@
 #include "eval/results_json.h"
 
 #include "core/error.h"
-#include "data/atomic_file.h"
+#include "core/atomic_file.h"
 
 namespace qd {
 namespace {
