@@ -27,6 +27,20 @@ if [[ "${1:-}" != "--no-install" ]]; then
   fi
 fi
 
+# ONNX Runtime from npm (tools/ort): only for side-by-side accuracy/speed comparisons in tests and
+# bench/compare.sh; qdeploy itself never uses it. --ignore-scripts: the package ships its CPU library.
+if [[ "${1:-}" != "--no-install" ]]; then
+  if ! command -v npm >/dev/null; then
+    sudo_cmd=""
+    [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  if [[ ! -d tools/ort/node_modules/onnxruntime-node ]]; then
+    (cd tools/ort && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
 echo "setup: built build/qdeploy"
