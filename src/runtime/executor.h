@@ -26,6 +26,14 @@ struct CompileOptions {
   Int8Mode int8 = Int8Mode::real;
   int threads = 0;    // 0 = all cores
   int64_t batch = 1;  // batch size the executor is compiled for (replaces a symbolic or fixed batch dim)
+  bool profile = false;  // record each step's wall time during run() (see Executor::last_profile)
+};
+
+// One executed step of the last run(): a fused layer (e.g. conv+bias+relu+add) or a single op.
+struct StepProfile {
+  std::string name;  // IR node name of the step's main node
+  std::string op;    // what ran, e.g. "conv int8 3x3" or "pool max"
+  double ms = 0;     // wall time of this step in the last run()
 };
 
 // Observes a materialised value during run(): called with the value's IR name and its data (NCHW f32).
@@ -41,6 +49,8 @@ class Executor {
   // outputs (f32). Never creates primitives or allocates weights. Not thread-safe: an executor owns its
   // activation buffers; use one executor per thread.
   virtual std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap = {}) = 0;
+  // Per-step times of the last run() when compiled with CompileOptions::profile; empty otherwise.
+  virtual std::vector<StepProfile> last_profile() const { return {}; }
 };
 
 // Builds an executor (primitives created, weights reordered/quantized once). Throws qd::Error.
