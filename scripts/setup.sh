@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Installs qdeploy's build dependencies from Debian and builds it (Release) into build/.
-# Usage: scripts/setup.sh [--no-install]
+# Usage: scripts/setup.sh [--no-install] [--with-torch]
+#   --no-install  build only, install nothing
+#   --with-torch  also install Debian's python3-torch and python3-numpy (large, ~1 GB), needed only by
+#                 tools/export_pytorch.py (PyTorch/mmcls checkpoint -> end2end.onnx) and its test
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+no_install=0
+with_torch=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) no_install=1 ;;
+    --with-torch) with_torch=1 ;;
+    *) echo "setup: unknown option $arg (use --no-install, --with-torch)" >&2; exit 1 ;;
+  esac
+done
 
 packages=(
   build-essential cmake pkg-config clang-format
@@ -13,7 +26,11 @@ packages=(
   libgtest-dev libbenchmark-dev libomp-dev
 )
 
-if [[ "${1:-}" != "--no-install" ]]; then
+if ((with_torch)); then
+  packages+=(python3-torch python3-numpy)
+fi
+
+if ((!no_install)); then
   missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,7 +46,7 @@ fi
 
 # ONNX Runtime from npm (tools/ort): only for side-by-side accuracy/speed comparisons in tests and
 # bench/compare.sh; qdeploy itself never uses it. --ignore-scripts: the package ships its CPU library.
-if [[ "${1:-}" != "--no-install" ]]; then
+if ((!no_install)); then
   if ! command -v npm >/dev/null; then
     sudo_cmd=""
     [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"

@@ -1,0 +1,170 @@
+// tools/export_pytorch.py: random mmcls-layout checkpoints -> end2end.onnx -> our importer and runtime give
+// PyTorch's own output (written by the script for a fixed input) within 1e-4. Skipped when python3 cannot
+// import torch (install: scripts/setup.sh --with-torch).
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "frontend/onnx/onnx_importer.h"
+#include "runtime/executor.h"
+
+namespace qd {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kScript = std::string(QDEPLOY_SOURCE_DIR) + "/tools/export_pytorch.py";
+
+struct Run {
+  int rc;
+  std::string output;  // stdout + stderr
+};
+
+Run run(const std::string& cmd) {
+  std::FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return {-1, "popen failed"};
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+bool torch_available() { return run("python3 -c 'import torch'").rc == 0; }
+
+// One tensor of the --dump-io file: int32 rank, int64 dims, float32 data.
+Tensor read_tensor(std::ifstream& f) {
+  int32_t rank = 0;
+  f.read(reinterpret_cast<char*>(&rank), sizeof rank);
+  Shape shape(static_cast<size_t>(rank));
+  f.read(reinterpret_cast<char*>(shape.data()), static_cast<std::streamsize>(rank * sizeof(int64_t)));
+  Tensor t(DataType::f32, shape);
+  f.read(reinterpret_cast<char*>(t.data<float>()), static_cast<std::streamsize>(t.numel() * sizeof(float)));
+  if (!f) throw std::runtime_error("truncated io file");
+  return t;
+}
+
+class ExportPytorch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!torch_available())
+      GTEST_SKIP() << "python3 cannot import torch; install it with scripts/setup.sh --with-torch";
+    dir_ = fs::temp_directory_path() / ("qd_export_pytorch_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // Random weights saved as {'state_dict': ...} with mmcls keys.
+  void make_checkpoint(const std::string& arch, const std::string& extra, const std::string& pth) {
+    Run r = run("python3 " + kScript + " --arch " + arch + " --random-init " + pth + " --seed 7 " + extra);
+    ASSERT_EQ(r.rc, 0) << r.output;
+  }
+
+  // Loads the checkpoint (a separate run: the weights come from the file, not from memory), exports and
+  // dumps PyTorch's output, then runs the ONNX file with our runtime and compares.
+  void export_and_compare(const std::string& arch, const std::string& pth, const std::string& extra,
+                          int64_t classes) {
+    std::string onnx_path = path("end2end.onnx"), io = path("io.bin");
+    Run r = run("python3 " + kScript + " --arch " + arch + " --checkpoint " + pth + " --out " + onnx_path +
+                " --dump-io " + io + " " + extra);
+    ASSERT_EQ(r.rc, 0) << r.output;
+
+    // MMDeploy's interface: opset 11, one input `input`, one output `output` made by a Softmax.
+    onnx::ModelProto proto;
+    {
+      std::ifstream f(onnx_path, std::ios::binary);
+      ASSERT_TRUE(proto.ParseFromIstream(&f));
+    }
+    int64_t opset = -1;
+    for (auto& o : proto.opset_import())
+      if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
+    EXPECT_EQ(opset, 11);
+    ASSERT_EQ(proto.graph().input_size(), 1);
+    EXPECT_EQ(proto.graph().input(0).name(), "input");
+    ASSERT_EQ(proto.graph().output_size(), 1);
+    EXPECT_EQ(proto.graph().output(0).name(), "output");
+    const auto& last = proto.graph().node(proto.graph().node_size() - 1);
+    EXPECT_EQ(last.op_type(), "Softmax");
+    EXPECT_EQ(last.output(0), "output");
+
+    std::ifstream f(io, std::ios::binary);
+    Tensor x = read_tensor(f), expected = read_tensor(f);
+    ASSERT_EQ(expected.shape(), (Shape{1, classes}));
+
+    ir::Model m = frontend::import_onnx(onnx_path);
+    auto exec = runtime::compile(m, {});
+    Tensor y = exec->run({x}).at(0);
+    ASSERT_EQ(y.numel(), expected.numel());
+    float max_diff = 0, sum = 0, max_p = 0;
+    for (int64_t i = 0; i < y.numel(); ++i) {
+      max_diff = std::max(max_diff, std::fabs(y.data<float>()[i] - expected.data<float>()[i]));
+      sum += expected.data<float>()[i];
+      max_p = std::max(max_p, expected.data<float>()[i]);
+    }
+    EXPECT_LE(max_diff, 1e-4f);
+    // PyTorch's output really is a probability vector, and not a uniform one (which any broken net gives).
+    EXPECT_NEAR(sum, 1.f, 1e-4f);
+    EXPECT_GT(max_p, 1.5f / static_cast<float>(classes));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ExportPytorch, ResNet18CifarCheckpointMatchesPyTorch) {
+  std::string pth = path("resnet18_cifar.pth");
+  make_checkpoint("resnet18_cifar", "--num-classes 10", pth);
+  export_and_compare("resnet18_cifar", pth, "", 10);  // class count read from head.fc.weight
+}
+
+TEST_F(ExportPytorch, BareStateDictLoads) {
+  std::string pth = path("wrapped.pth"), bare = path("bare.pth");
+  make_checkpoint("resnet18_cifar", "--num-classes 10", pth);
+  Run r =
+      run("python3 -c \"import torch; torch.save(torch.load('" + pth + "')['state_dict'], '" + bare + "')\"");
+  ASSERT_EQ(r.rc, 0) << r.output;
+  export_and_compare("resnet18_cifar", bare, "", 10);
+}
+
+TEST_F(ExportPytorch, ResNet18ImageNetStemWithMaxPool) {
+  std::string pth = path("resnet18.pth");
+  make_checkpoint("resnet18", "--num-classes 7 --input-size 64", pth);
+  export_and_compare("resnet18", pth, "--input-size 64", 7);
+}
+
+TEST_F(ExportPytorch, ResNet50CifarBottleneck) {
+  std::string pth = path("resnet50_cifar.pth");
+  make_checkpoint("resnet50_cifar", "--num-classes 10", pth);
+  export_and_compare("resnet50_cifar", pth, "", 10);
+}
+
+TEST_F(ExportPytorch, CheckpointOfAnotherDepthIsRejected) {
+  std::string pth = path("resnet18_cifar.pth");
+  make_checkpoint("resnet18_cifar", "--num-classes 10", pth);
+  Run r =
+      run("python3 " + kScript + " --arch resnet34_cifar --checkpoint " + pth + " --out " + path("x.onnx"));
+  EXPECT_EQ(r.rc, 1) << r.output;
+  EXPECT_NE(r.output.find("does not match the architecture"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(path("x.onnx")));
+}
+
+TEST_F(ExportPytorch, UnknownArchitectureIsRejected) {
+  Run r = run("python3 " + kScript + " --arch vgg16 --random-init " + path("x.pth"));
+  EXPECT_EQ(r.rc, 1) << r.output;
+  EXPECT_NE(r.output.find("unknown architecture 'vgg16'"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace qd
