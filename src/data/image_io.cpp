@@ -1,5 +1,6 @@
-// Image decoding (stb_image) and PNG output (stb_image_write). The stb implementations are compiled here
-// with static linkage so that no other translation unit (ours or a test's) can collide with them.
+// Image decoding (JPEG: libjpeg, see jpeg_decode.h; PNG/BMP: stb_image) and PNG output (stb_image_write).
+// The stb implementations are compiled here with static linkage so that no other translation unit (ours or
+// a test's) can collide with them.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -8,10 +9,10 @@
 #include <fstream>
 #include <memory>
 
-#include "core/error.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "data/image.h"
-#include "data/jpeg_check.h"
+#include "data/jpeg_decode.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -19,7 +20,6 @@
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STBI_ONLY_BMP
 #include <stb/stb_image.h>
@@ -65,7 +65,7 @@ const char* format_name(ImageFormat f) {
 
 // stb_image decodes truncated files without complaint (missing data reads as zeros), so truncation is
 // detected from the container: a PNG ends with an IEND chunk; a BMP is at least as long as the size in its
-// header (JPEG: see jpeg_check.h). Returns the reason, or "" when the file is whole.
+// header. Returns the reason, or "" when the file is whole.
 std::string container_problem(const std::vector<uint8_t>& b) {
   const ImageFormat format = detect_format(b);
   if (format == ImageFormat::png) {
@@ -93,19 +93,15 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
   const ImageFormat format = detect_format(bytes);
   if (format == ImageFormat::unknown)
     fail(context, "not a JPEG, PNG or BMP image (unrecognised file header)");
-  // JPEG structure is checked first: it also keeps tables that would overrun stb's buffers away from its
-  // header reader. PNG/BMP completeness is checked after the header, which then names real corruption better.
-  if (format == ImageFormat::jpeg) {
-    const std::string problem = jpeg_structure_problem(data, bytes.size());
-    if (!problem.empty()) fail(context, problem);
-  }
+  // JPEG goes to libjpeg, decoded exactly as the reference pipeline (PIL) decodes it; stb's JPEG decoder
+  // differs in IDCT and chroma upsampling and is not compiled in.
+  if (format == ImageFormat::jpeg) return decode_jpeg(data, bytes.size(), context, max_pixels);
   // Header only: rejects oversize images before allocating any pixels. The format-specific readers keep
   // stb's reason (stbi_info tries every format and ends with a generic "unknown image type").
   stbi__context header;
   stbi__start_mem(&header, data, len);
-  const int ok = format == ImageFormat::jpeg  ? stbi__jpeg_info(&header, &w, &h, &channels)
-                 : format == ImageFormat::png ? stbi__png_info(&header, &w, &h, &channels)
-                                              : stbi__bmp_info(&header, &w, &h, &channels);
+  const int ok = format == ImageFormat::png ? stbi__png_info(&header, &w, &h, &channels)
+                                            : stbi__bmp_info(&header, &w, &h, &channels);
   if (!ok) {
     const std::string reason = stbi_failure_reason() ? stbi_failure_reason() : "unknown";
     if (reason == "too large")
@@ -117,10 +113,9 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
     fail(context, "image is " + std::to_string(w) + "x" + std::to_string(h) + " = " + std::to_string(pixels) +
                       " pixels, more than the limit of " + std::to_string(max_pixels));
   }
-  if (format != ImageFormat::jpeg) {
-    const std::string problem = container_problem(bytes);
-    if (!problem.empty()) fail(context, problem);
-  }
+  // PNG/BMP completeness is checked after the header, which then names real corruption better.
+  const std::string problem = container_problem(bytes);
+  if (!problem.empty()) fail(context, problem);
   std::unique_ptr<uint8_t, void (*)(void*)> pixels_rgb(stbi_load_from_memory(data, len, &w, &h, &channels, 3),
                                                        stbi_image_free);
   if (!pixels_rgb) fail(context, std::string("corrupt image (") + stbi_failure_reason() + ")");
