@@ -21,7 +21,8 @@ packages=(
   build-essential cmake pkg-config clang-format
   libdnnl-dev            # oneDNN: conv / inner product / pooling kernels, fp32 and int8
   libonnx-dev libprotobuf-dev protobuf-compiler  # ONNX schema and parsing
-  libstb-dev fonts-dejavu-core                   # image decode/encode, text drawing (+ its font)
+  libstb-dev fonts-dejavu-core                   # PNG/BMP decode, PNG encode, text drawing (+ its font)
+  libjpeg62-turbo-dev    # JPEG decode: libjpeg-turbo as PIL uses it, pixel-exact with the reference pipeline
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libgtest-dev libbenchmark-dev libomp-dev
 )
