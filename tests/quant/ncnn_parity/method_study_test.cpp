@@ -1,7 +1,8 @@
-// Accuracy study (disabled by default; run with --gtest_also_run_disabled_tests): calibrate ResNet-20 once on
-// the 1,000 calibration images, derive QuantParams with every range method from the same statistics, and
-// measure int8 top-1 on the 10,000 CIFAR-10 test images with the oneDNN runtime. References (README):
-// fp32 0.8651, ncnn int8 kl 0.8641, aciq 0.8655.
+// Accuracy study (disabled by default; run with --gtest_also_run_disabled_tests): calibrate a shared model once
+// on the 1,000 calibration images, derive QuantParams with every range method and both weight targets from
+// the same statistics, and measure int8 top-1 on the 10,000 CIFAR-10 test images with the oneDNN runtime.
+// References (../shared/README.md): ResNet-20 fp32 0.8651, ncnn int8 kl 0.8641, aciq 0.8655; ResNet-18 fp32
+// 0.9190, ncnn int8 kl 0.9194, ONNX Runtime 0.9195.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -76,8 +77,8 @@ double top1(const ir::Model& model, runtime::Int8Mode int8, const Dataset& test)
   return total ? static_cast<double>(correct) / total : 0.0;
 }
 
-TEST(NcnnParity, DISABLED_ResNet20Int8AccuracyPerMethod) {
-  const std::string model_path = kShared + "/models/resnet20_cifar10.onnx";
+void study_methods(const std::string& model_name, double fp32_reference) {
+  const std::string model_path = kShared + "/models/" + model_name + "_cifar10.onnx";
   if (!std::filesystem::exists(model_path)) GTEST_SKIP() << "no " << model_path;
   ir::Model model = frontend::import_onnx(model_path);
   BatchLoaderOptions lo;
@@ -93,7 +94,7 @@ TEST(NcnnParity, DISABLED_ResNet20Int8AccuracyPerMethod) {
 
   const double fp32 = top1(model, runtime::Int8Mode::off, test);
   std::printf("collect %.1fs; fp32 top-1 %.4f\n", collect_s, fp32);
-  EXPECT_NEAR(fp32, 0.8651, 0.002);
+  EXPECT_NEAR(fp32, fp32_reference, 0.0002);
   for (const std::string& method : range_method_names()) {
     for (const std::string target : {"ncnn", "qdeploy"}) {
       opt.method = method;
@@ -104,10 +105,14 @@ TEST(NcnnParity, DISABLED_ResNet20Int8AccuracyPerMethod) {
       const double acc = top1(model, runtime::Int8Mode::real, test);
       std::printf("%-10s target %-7s int8 top-1 %.4f (fp32 %+.2f pt), params %.2fs\n", method.c_str(),
                   target.c_str(), acc, 100 * (acc - fp32), params_s);
-      EXPECT_GT(acc, fp32 - 0.01) << method << " " << target;
+      // The int8 issue's bound: no method may lose more than 0.3 point.
+      EXPECT_GE(acc, fp32 - 0.003) << method << " " << target;
     }
   }
 }
+
+TEST(NcnnParity, DISABLED_ResNet20Int8AccuracyPerMethod) { study_methods("resnet20", 0.8651); }
+TEST(NcnnParity, DISABLED_ResNet18Int8AccuracyPerMethod) { study_methods("resnet18", 0.9190); }
 
 }  // namespace
 }  // namespace qd::quant
