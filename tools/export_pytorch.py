@@ -16,14 +16,24 @@ Usage:
 Exit codes: 0 ok, 1 bad arguments or checkpoint, 3 PyTorch is not installed (scripts/setup.sh --with-torch).
 """
 import argparse
+import os
 import struct
 import sys
+
+DEBIAN_PYTHON = "/usr/bin/python3"  # where Debian's python3-torch is importable
 
 try:
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
-except ImportError:  # keep the message the C++ side shows to the user short and actionable
+except ImportError:
+    # `python3` on PATH may be another interpreter (pyenv, venv) than the one apt installed torch for: retry
+    # once with Debian's before giving up.
+    if (os.path.exists(DEBIAN_PYTHON) and os.path.realpath(sys.executable) != os.path.realpath(DEBIAN_PYTHON)
+            and not os.environ.get("QD_EXPORT_PYTORCH_REEXEC")):
+        os.environ["QD_EXPORT_PYTORCH_REEXEC"] = "1"
+        os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+    # keep the message the C++ side shows to the user short and actionable
     sys.stderr.write("export_pytorch.py: python3 cannot import torch; install it with "
                      "`scripts/setup.sh --with-torch` (Debian python3-torch)\n")
     sys.exit(3)
@@ -191,7 +201,7 @@ def load_checkpoint(model, path):
         raise ValueError(msg)
 
 
-def random_init(model, seed):
+def random_init(model, seed, h, w):
     """Random weights with non-trivial BN statistics, so a wrong BN fold in an exporter would show."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -207,6 +217,14 @@ def random_init(model, seed):
             elif isinstance(m, nn.Linear):
                 m.weight.copy_(torch.randn(m.weight.shape, generator=g) / m.weight.shape[1] ** 0.5)
                 m.bias.copy_(0.1 * torch.randn(m.bias.shape, generator=g))
+        # Un-normalised random ResNets grow activations stage by stage, so the softmax would saturate to a
+        # one-hot vector that hides any error in the logits. Scale the head so the logits for the fixed test
+        # input have a standard deviation of 1.5: a spread-out probability vector.
+        model.eval()
+        logits = model.head.fc(model.neck(model.backbone(fixed_input(h, w))))
+        scale = 1.5 / max(float(logits.std()), 1e-12)
+        model.head.fc.weight.mul_(scale)
+        model.head.fc.bias.mul_(scale)
 
 
 def fixed_input(h, w):
@@ -265,7 +283,7 @@ def main(argv):
         torch.manual_seed(a.seed)
         model = ImageClassifier(depth, cifar, num_classes)
         if a.random_init:
-            random_init(model, a.seed)
+            random_init(model, a.seed, h, w)
             torch.save({"meta": {"arch": a.arch}, "state_dict": model.state_dict()}, a.random_init)
         elif a.checkpoint:
             load_checkpoint(model, a.checkpoint)
