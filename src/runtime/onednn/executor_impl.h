@@ -14,6 +14,7 @@ class OneDnnExecutor : public Executor {
  public:
   OneDnnExecutor(const ir::Model& model, const CompileOptions& options);
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap) override;
+  std::vector<StepProfile> last_profile() const override { return profile_; }
   const std::string& summary() const { return summary_; }
 
  private:
@@ -101,6 +102,10 @@ class OneDnnExecutor : public Executor {
   };
   std::vector<OutputPlan> outputs_;
   std::string summary_;
+  bool profiling_ = false;
+  std::vector<StepProfile> profile_;
+  // Labels the steps a group added (from index `first`) for the profile.
+  void label_steps(size_t first, const FusedGroup& grp);
 };
 
 // oneDNN eltwise post-ops for one activation (HardSigmoid needs two).

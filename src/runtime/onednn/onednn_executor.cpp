@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -139,7 +140,10 @@ bool OneDnnExecutor::non_negative(ir::ValueId v) {
 }
 
 OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& options)
-    : graph_(prepare_graph(model.graph, options.batch)), quant_(model.quant), int8_mode_(options.int8) {
+    : graph_(prepare_graph(model.graph, options.batch)),
+      quant_(model.quant),
+      int8_mode_(options.int8),
+      profiling_(options.profile) {
   threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
   omp_set_num_threads(threads_);
   const ir::Graph& g = graph_;
@@ -183,7 +187,9 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     current_group_ = static_cast<int>(gi);
     const FusedGroup& grp = groups[gi];
+    const size_t first_step = steps_.size();
     build_group(grp);
+    label_steps(first_step, grp);
     for (ir::ValueId o : g.node(grp.last).outputs)
       if (o != ir::kNoValue && values_[o].live && tapped_[o])
         steps_.push_back(std::make_unique<TapStep>(g.value(o).name, g.value(o).shape, value_ref(o), eng_,
@@ -355,6 +361,45 @@ MemRef OneDnnExecutor::fake_quantized_as(ir::ValueId v, const dnnl::memory::desc
   return {want, dst, {}};
 }
 
+void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
+  const ir::Node& n = graph_.node(grp.anchor);
+  std::string op;
+  if (n.op == ir::OpKind::Conv) {
+    const auto& a = n.attr<ir::ConvAttrs>();
+    const ir::LayerQuant* q = quant_of(n);
+    const bool int8 = q && int8_mode_ == Int8Mode::real;
+    op = "conv ";
+    op += !q                                ? "fp32"
+          : !int8                           ? "fake-quant"
+          : !non_negative(n.inputs[0])      ? "int8(signed)"
+          : requant_step_[grp.anchor] > 0.f ? "int8->int8"
+                                            : "int8";
+    const Shape& ws = graph_.value(n.inputs[1]).shape;
+    op += " " + std::to_string(ws[2]) + "x" + std::to_string(ws[3]);
+    if (a.stride_h > 1 || a.stride_w > 1) op += "/s" + std::to_string(a.stride_h);
+    if (a.group > 1) op += " g" + std::to_string(a.group);
+    if (grp.residual != ir::kNoValue) op += " +add";
+  } else if (n.op == ir::OpKind::Gemm) {
+    const ir::LayerQuant* q = quant_of(n);
+    op = std::string("gemm ") + (!q ? "fp32" : int8_mode_ == Int8Mode::real ? "int8" : "fake-quant");
+  } else {
+    op = ir::op_name(n.op);
+  }
+  for (size_t i = first; i < steps_.size(); ++i) {
+    Step& s = *steps_[i];
+    if (dynamic_cast<TapStep*>(&s)) continue;
+    s.prof_name = n.name;
+    if (auto* p = dynamic_cast<PrimitiveStep*>(&s); p && p->kind() == dnnl::primitive::kind::reorder)
+      s.prof_op = "reorder";
+    else if (dynamic_cast<QuantizeStep*>(&s))
+      s.prof_op = "quantize";
+    else if (dynamic_cast<ReferenceStep*>(&s))
+      s.prof_op = "reference " + std::string(ir::op_name(n.op));
+    else
+      s.prof_op = op;
+  }
+}
+
 void OneDnnExecutor::add_primitive(dnnl::primitive p, std::vector<std::pair<int, MemRef>> refs) {
   steps_.push_back(std::make_unique<PrimitiveStep>(std::move(p), std::move(refs)));
 }
@@ -365,6 +410,7 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
     fail("",
          "expected " + std::to_string(g.inputs().size()) + " inputs, got " + std::to_string(inputs.size()));
   omp_set_num_threads(threads_);
+  const auto in_t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ir::Value& v = g.value(g.inputs()[i]);
     if (inputs[i].shape() != v.shape)
@@ -374,7 +420,31 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
     std::memcpy(buffer_ptrs_[values_[g.inputs()[i]].buffer], f.raw(), f.nbytes());
   }
   RunContext ctx{&stream_, tap ? &tap : nullptr, &buffer_ptrs_};
-  for (auto& s : steps_) s->execute(ctx);
+  if (!profiling_) {
+    for (auto& s : steps_) s->execute(ctx);
+  } else {
+    // Each timed step waits for its work; consecutive steps with the same label (e.g. the two convs of
+    // a signed int8 layer) are one entry.
+    using clock = std::chrono::steady_clock;
+    profile_.clear();
+    profile_.push_back(
+        {"(inputs)", "copy in", std::chrono::duration<double, std::milli>(clock::now() - in_t0).count()});
+    for (auto& s : steps_) {
+      if (s->prof_op.empty()) {
+        s->execute(ctx);
+        continue;
+      }
+      const auto t0 = clock::now();
+      s->execute(ctx);
+      stream_.wait();
+      const double ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+      if (!profile_.empty() && profile_.back().name == s->prof_name && profile_.back().op == s->prof_op)
+        profile_.back().ms += ms;
+      else
+        profile_.push_back({s->prof_name, s->prof_op, ms});
+    }
+  }
+  const auto out_t0 = std::chrono::steady_clock::now();
   std::vector<Tensor> result;
   for (OutputPlan& p : outputs_) {
     Tensor t(DataType::f32, g.value(p.value).shape);
@@ -388,6 +458,10 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
     result.push_back(t);
   }
   stream_.wait();
+  if (profiling_)
+    profile_.push_back(
+        {"(outputs)", "copy out",
+         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - out_t0).count()});
   return result;
 }
 

@@ -28,6 +28,8 @@ struct RunContext {
 class Step {
  public:
   virtual ~Step() = default;
+  // What the profile calls this step (set by the planner); steps without a label (taps) are not timed.
+  std::string prof_name, prof_op;
   // Binds buffer ids to memory objects once the buffers exist.
   virtual void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {}
   virtual void execute(RunContext& ctx) = 0;
@@ -40,6 +42,7 @@ class PrimitiveStep : public Step {
       : prim_(std::move(prim)), refs_(std::move(refs)) {}
   void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) override;
   void execute(RunContext& ctx) override { prim_.execute(*ctx.stream, args_); }
+  dnnl::primitive::kind kind() const { return prim_.get_kind(); }
 
  private:
   dnnl::primitive prim_;

@@ -1,5 +1,7 @@
 #include "runtime/ref/ref_executor.h"
 
+#include <chrono>
+
 #include "runtime/prepare_graph.h"
 #include "runtime/ref/run_node.h"
 
@@ -10,7 +12,12 @@ namespace {
 class ReferenceExecutor : public Executor {
  public:
   ReferenceExecutor(const ir::Model& model, const CompileOptions& options)
-      : graph_(prepare_graph(model.graph, options.batch)), quant_(model.quant), mode_(options.int8) {}
+      : graph_(prepare_graph(model.graph, options.batch)),
+        quant_(model.quant),
+        mode_(options.int8),
+        profiling_(options.profile) {}
+
+  std::vector<StepProfile> last_profile() const override { return profile_; }
 
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap) override {
     const ir::Graph& g = graph_;
@@ -28,10 +35,17 @@ class ReferenceExecutor : public Executor {
       vals[g.inputs()[i]] = inputs[i].to_f32();
       if (tap) tap(v.name, vals[g.inputs()[i]]);
     }
+    profile_.clear();
     for (const ir::Node& n : g.nodes()) {
       std::vector<Tensor> in;
       for (ir::ValueId v : n.inputs) in.push_back(v == ir::kNoValue ? Tensor() : vals[v]);
+      const auto t0 = std::chrono::steady_clock::now();
       std::vector<Tensor> out = ref::run_node(g, n, in, quant_.find(n.name), mode_);
+      if (profiling_)
+        profile_.push_back(
+            {n.name,
+             std::string(ir::op_name(n.op)) + (mode_ != Int8Mode::off && quant_.find(n.name) ? " int8" : ""),
+             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()});
       for (size_t i = 0; i < n.outputs.size() && i < out.size(); ++i) {
         if (n.outputs[i] == ir::kNoValue) continue;
         vals[n.outputs[i]] = out[i];
@@ -47,6 +61,8 @@ class ReferenceExecutor : public Executor {
   ir::Graph graph_;
   ir::QuantParams quant_;
   Int8Mode mode_;
+  bool profiling_ = false;
+  std::vector<StepProfile> profile_;
 };
 
 }  // namespace
