@@ -15,7 +15,9 @@ struct QuantizeArgs {
 
 int run_quantize(const QuantizeArgs& a) {
   ir::Model model = load_model_files({a.param, a.bin});
-  model.quant = frontend::load_ncnn_table(a.table, model.graph);
+  std::vector<std::string> warnings;
+  model.quant = frontend::load_ncnn_table(a.table, model.graph, &warnings);
+  for (const auto& w : warnings) std::fprintf(stderr, "qdeploy: warning: %s\n", w.c_str());
   exporters::save_ncnn(model, a.out_prefix + ".param", a.out_prefix + ".bin");
   std::printf("quantize: %zu int8 layers -> %s.param, %s.bin\n", model.quant.layers.size(),
               a.out_prefix.c_str(), a.out_prefix.c_str());

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "eval/progress.h"
@@ -29,6 +30,7 @@ EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std
   BatchLoaderOptions lo;
   lo.batch_size = options.batch;
   lo.threads = options.threads;
+  lo.max_pixels = config.max_pixels;
   lo.on_skip = [](const std::string& path, const std::string& reason) {
     std::fprintf(stderr, "qdeploy: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
   };
@@ -67,6 +69,9 @@ EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std
     bar.advance(b.size());
   }
   bar.finish();
+  if (r.images == 0 && loader.skipped() > 0)
+    fail(dataset_path,
+         "no readable images (" + std::to_string(loader.skipped()) + " skipped, see the warnings)");
   r.skipped = loader.skipped();
   r.resized = loader.resized();
   return r;

@@ -1,6 +1,7 @@
 // qdeploy command-line entry point: builds the subcommand tree and maps errors to exit codes
 // (0 success, 1 user error, 2 unsupported model feature).
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -8,6 +9,9 @@
 #include "core/error.h"
 
 int main(int argc, char** argv) {
+  // A file growing past RLIMIT_FSIZE (a quota, a full disk emulated by ulimit -f) must fail the write with
+  // EFBIG and give our error message, not kill the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "qdeploy " QDEPLOY_VERSION
       " - convert, quantize (int8 PTQ), test and benchmark CNN image classifiers.\n"

@@ -10,12 +10,22 @@ using Shape = std::vector<int64_t>;
 
 constexpr int64_t kDynamicDim = -1;
 
-// Number of elements; -1 when any dimension is symbolic.
+// Number of elements; -1 when any dimension is symbolic; INT64_MAX when the product overflows (a shape
+// read from a bad file), so that no caller meets signed overflow.
 inline int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
+  bool overflow = false;
   for (int64_t d : s) {
     if (d < 0) return -1;
-    n *= d;
+    if (d != 0 && n > INT64_MAX / d)
+      overflow = true;
+    else
+      n *= d;
+  }
+  if (overflow) {
+    for (int64_t d : s)
+      if (d == 0) return 0;
+    return INT64_MAX;
   }
   return n;
 }

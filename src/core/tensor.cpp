@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "core/memory_limit.h"
+
 namespace qd {
 
 namespace {
@@ -11,6 +13,11 @@ constexpr size_t kAlignment = 64;
 Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   int64_t n = shape_numel(shape_);
   QD_CHECK(n >= 0, "Tensor needs a static shape, got " + shape_str(shape_));
+  // Checked in doubles: a shape read from a file may describe more bytes than size_t can count.
+  double wanted = 1.0;
+  for (int64_t d : shape_) wanted *= static_cast<double>(d);
+  check_memory_budget(wanted * static_cast<double>(dtype_size(dtype_)),
+                      "a tensor of shape " + shape_str(shape_));
   size_t bytes = static_cast<size_t>(n) * dtype_size(dtype_);
   size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   if (rounded == 0) rounded = kAlignment;

@@ -51,6 +51,8 @@ ModelConfig load_model_config(const std::string& path, std::vector<std::string>*
   c.preprocess.std = three_numbers(r, "preprocess.std");
   for (float v : c.preprocess.std)
     if (!(v > 0)) r.fail_at("preprocess.std", "values must be positive");
+  c.max_pixels = r.get_int("preprocess.max_pixels").value_or(c.max_pixels);
+  if (c.max_pixels <= 0) r.fail_at("preprocess.max_pixels", "must be positive");
   c.preprocess.height = static_cast<int>(s[2]);
   c.preprocess.width = static_cast<int>(s[3]);
 

@@ -5,7 +5,8 @@
 //   (required; N may be -1),
 //                 output_name = "output", output_is_probability = false
 //   [preprocess]  color = "RGB" | "BGR", mean = [3 numbers] (required), std = [3 numbers] (required),
-//                 in the network's channel order (for "BGR", mean[0] is blue's)
+//                 in the network's channel order (for "BGR", mean[0] is blue's),
+//                 max_pixels = <int> (images with more pixels are refused before decoding; default 64 Mi)
 //   [dataset]     test = "<path>", calib = "<path>", num_classes, classes = ["name", ...]
 //                 (a top-level `classes` array, written before the first table, is accepted too)
 //
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "core/shape.h"
+#include "data/image.h"
 #include "data/preprocess.h"
 
 namespace qd {
@@ -28,12 +30,13 @@ struct ModelConfig {
   std::string input_name = "input";
   Shape input_shape;  // [N, 3, H, W]
   std::string output_name = "output";
-  bool output_is_probability = false;  // true when the network ends in Softmax
-  Preprocess preprocess;               // width/height taken from input_shape
-  std::string test_data;               // resolved against the config's folder; "" when not given
-  std::string calib_data;              // same
-  int num_classes = 0;                 // 0 = not given
-  std::vector<std::string> classes;    // empty = not given
+  bool output_is_probability = false;      // true when the network ends in Softmax
+  Preprocess preprocess;                   // width/height taken from input_shape
+  int64_t max_pixels = kDefaultMaxPixels;  // decode limit for input images (preprocess.max_pixels)
+  std::string test_data;                   // resolved against the config's folder; "" when not given
+  std::string calib_data;                  // same
+  int num_classes = 0;                     // 0 = not given
+  std::vector<std::string> classes;        // empty = not given
 };
 
 // Reads a model config. Unknown keys are appended to `warnings` as "<file>: unknown key 'x.y'" (when

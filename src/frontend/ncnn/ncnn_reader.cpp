@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "frontend/memory_check.h"
 #include "frontend/ncnn/ncnn_load_context.h"
 #include "frontend/ncnn/ncnn_schema.h"
 #include "ir/shape_inference.h"
@@ -139,6 +140,7 @@ ir::Model load_ncnn(const std::string& param_path, const std::string& bin_path) 
     } catch (const Error& e) {
       throw Error(e.kind(), param_path + ": " + e.what());
     }
+    frontend::check_model_memory(model.graph, param_path);
   }
   return model;
 }

@@ -56,7 +56,8 @@ namespace qd::frontend {
 
 using namespace qd::ncnn;
 
-ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g) {
+ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g,
+                                std::vector<std::string>* warnings) {
   std::ifstream f(path);
   if (!f) fail(path, "cannot open ncnn table file");
   std::map<std::string, ir::NodeId> node_of;
@@ -106,6 +107,8 @@ ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g) {
                       std::to_string(expected));
     table[layer] = std::move(tl);
   }
+  if (weights.empty() && activations.empty())
+    fail(path, "no layer scales in this table (expected '<layer>_param_0 ...' and '<layer> ...' lines)");
   for (const auto& [layer, tl] : weights)
     if (!activations.count(layer))
       fail(path + ":" + std::to_string(tl.line),
@@ -114,6 +117,11 @@ ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g) {
     if (!weights.count(layer))
       fail(path + ":" + std::to_string(tl.line),
            "layer '" + layer + "' has an activation line but no weight line");
+
+  if (warnings)
+    for (const ir::Node& n : g.nodes())
+      if ((n.op == ir::OpKind::Conv || n.op == ir::OpKind::Gemm) && !weights.count(n.name))
+        warnings->push_back(path + ": layer '" + n.name + "' has no scales in the table: it stays fp32");
 
   ir::QuantParams qp;
   for (const auto& [layer, wl] : weights) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "frontend/memory_check.h"
 #include "frontend/onnx/onnx_tensor.h"
 #include "frontend/onnx/onnx_translators.h"
 #include "ir/shape_inference.h"
@@ -242,6 +243,7 @@ ir::Model import_onnx_proto(const onnx::ModelProto& m, const std::string& file) 
   try {
     g.sort_topologically();
     ir::infer_shapes(g);
+    check_model_memory(g, file);
     passes::run_import_pipeline(g);
   } catch (const Error& e) {
     rethrow_with_file(e, file, "");

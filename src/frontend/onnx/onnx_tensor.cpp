@@ -12,7 +12,8 @@ using onnx::TensorProto;
 
 std::string tensor_what(const TensorProto& t) { return "tensor '" + t.name() + "'"; }
 
-// Reads `nbytes` bytes of external data for `t` into `dst`.
+// Reads `nbytes` bytes of external data for `t` into `dst`; with dst == nullptr only checks that the file
+// exists and holds them.
 void read_external(const TensorProto& t, void* dst, size_t nbytes, const std::string& file,
                    const std::string& base_dir) {
   std::string location;
@@ -27,7 +28,18 @@ void read_external(const TensorProto& t, void* dst, size_t nbytes, const std::st
     }
   }
   if (location.empty()) fail(file, tensor_what(t) + ": external data without a location");
+  // The ONNX spec makes the location relative to the model's folder; refusing absolute paths and ".."
+  // keeps a model file from reading arbitrary files (devices, other users' data) as weights.
+  const std::filesystem::path rel(location);
+  bool escapes = rel.is_absolute();
+  for (const auto& part : rel) escapes = escapes || part == "..";
+  if (escapes)
+    fail(file, tensor_what(t) + ": external data location '" + location +
+                   "' must be a path inside the model's folder");
   std::filesystem::path p = std::filesystem::path(base_dir) / location;
+  std::error_code ec;
+  if (std::filesystem::exists(p, ec) && !std::filesystem::is_regular_file(p, ec))  // a FIFO would block
+    fail(file, tensor_what(t) + ": external data '" + location + "' is not a regular file");
   std::ifstream in(p, std::ios::binary);
   if (!in)
     fail(file, tensor_what(t) + ": external data file '" + location + "' not found (looked for " +
@@ -36,10 +48,13 @@ void read_external(const TensorProto& t, void* dst, size_t nbytes, const std::st
     fail(file, tensor_what(t) + ": external data length " + std::to_string(length) + " bytes, dims need " +
                    std::to_string(nbytes));
   in.seekg(0, std::ios::end);
-  int64_t size = static_cast<int64_t>(in.tellg());
-  if (offset < 0 || offset + static_cast<int64_t>(nbytes) > size)
+  const int64_t size = static_cast<int64_t>(in.tellg());
+  if (size < 0) fail(file, tensor_what(t) + ": cannot read external data file '" + location + "'");
+  if (offset < 0 || offset > size || static_cast<int64_t>(nbytes) > size - offset)
     fail(file, tensor_what(t) + ": external data file '" + location + "' is too short (" +
-                   std::to_string(size) + " bytes, need " + std::to_string(offset + nbytes) + ")");
+                   std::to_string(size) + " bytes, need " + std::to_string(nbytes) + " at offset " +
+                   std::to_string(offset) + ")");
+  if (!dst) return;
   in.seekg(offset);
   in.read(static_cast<char*>(dst), static_cast<std::streamsize>(nbytes));
   if (!in) fail(file, tensor_what(t) + ": cannot read external data file '" + location + "'");
@@ -100,45 +115,50 @@ Tensor tensor_from_proto(const TensorProto& t, const std::string& file, const st
                                " (supported: FLOAT, FLOAT16, INT64, INT32, INT8, UINT8, BOOL)");
   bool integer = *dt != DataType::f32 && *dt != DataType::f16;
   Shape shape = checked_dims(t.dims(), integer, file, tensor_what(t));
-  Tensor out(*dt, shape);
-  int64_t n = out.numel();
-  size_t nbytes = out.nbytes();
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  const size_t nbytes = static_cast<size_t>(n) * dtype_size(*dt);
   auto typed_count_error = [&](int64_t got) {
     fail(file, tensor_what(t) + " holds " + std::to_string(got) + " values but its dims " + shape_str(shape) +
                    " need " + std::to_string(n));
   };
-  if (t.data_location() == TensorProto::EXTERNAL) {
+  // The data's size is checked against the dims BEFORE allocating: a few bytes of file must not make us
+  // allocate (and zero) gigabytes.
+  const bool external = t.data_location() == TensorProto::EXTERNAL;
+  if (!external && t.has_raw_data() && t.raw_data().size() != nbytes)
+    fail(file, tensor_what(t) + " has " + std::to_string(t.raw_data().size()) +
+                   " bytes of data but its dims " + shape_str(shape) + " need " + std::to_string(nbytes));
+  if (!external && !t.has_raw_data()) {
+    const int64_t got = t.data_type() == TensorProto::FLOAT   ? t.float_data_size()
+                        : t.data_type() == TensorProto::INT64 ? t.int64_data_size()
+                                                              : t.int32_data_size();
+    if (got != n) typed_count_error(got);
+  }
+  if (external) read_external(t, nullptr, nbytes, file, base_dir);
+  Tensor out(*dt, shape);
+  if (external) {
     read_external(t, out.raw(), nbytes, file, base_dir);
   } else if (t.has_raw_data()) {
-    if (t.raw_data().size() != nbytes)
-      fail(file, tensor_what(t) + " has " + std::to_string(t.raw_data().size()) +
-                     " bytes of data but its dims " + shape_str(shape) + " need " + std::to_string(nbytes));
     std::memcpy(out.raw(), t.raw_data().data(), nbytes);
   } else {
     switch (t.data_type()) {
       case TensorProto::FLOAT:
-        if (t.float_data_size() != n) typed_count_error(t.float_data_size());
         copy_typed(t.float_data(), out.data<float>());
         break;
       case TensorProto::INT64:
-        if (t.int64_data_size() != n) typed_count_error(t.int64_data_size());
         copy_typed(t.int64_data(), out.data<int64_t>());
         break;
       case TensorProto::INT32:
-        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
         copy_typed(t.int32_data(), out.data<int32_t>());
         break;
       case TensorProto::INT8:
-        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
         copy_typed(t.int32_data(), out.data<int8_t>());
         break;
       case TensorProto::UINT8:
       case TensorProto::BOOL:
-        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
         copy_typed(t.int32_data(), out.data<uint8_t>());
         break;
       case TensorProto::FLOAT16:  // bit patterns stored in int32_data
-        if (t.int32_data_size() != n) typed_count_error(t.int32_data_size());
         copy_typed(t.int32_data(), static_cast<uint16_t*>(out.raw()));
         break;
     }
