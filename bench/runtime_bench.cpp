@@ -2,7 +2,10 @@
 // Int8 steps come from a quick absmax pass over random data (speed does not depend on their values).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <random>
 
@@ -91,6 +94,44 @@ BENCHMARK_CAPTURE(BM_Model, resnet20_int8, "resnet20_cifar10.onnx", true)
     ->Arg(8)
     ->Unit(benchmark::kMillisecond);
 
+// `--profile <model.onnx> <int8 0|1> <batch> <threads>`: median per-step times over 50 runs.
+int profile_main(int argc, char** argv) {
+  if (argc < 6)
+    return std::fprintf(stderr, "usage: --profile <file in shared/models> <int8> <batch> <threads>\n"), 1;
+  ir::Model m = frontend::import_onnx(std::string(QDEPLOY_SHARED_DIR) + "/models/" + argv[2]);
+  runtime::CompileOptions o;
+  o.int8 = std::atoi(argv[3]) ? runtime::Int8Mode::real : runtime::Int8Mode::off;
+  o.batch = std::atoi(argv[4]);
+  o.threads = std::atoi(argv[5]);
+  o.profile = true;
+  if (o.int8 == runtime::Int8Mode::real) add_absmax_quant(m);
+  auto ex = runtime::compile(m, o);
+  const Tensor in = random_input(m, o.batch);
+  std::vector<std::vector<double>> ms;
+  std::vector<runtime::StepProfile> names;
+  for (int r = 0; r < 60; ++r) {
+    ex->run({in});
+    if (r < 10) continue;
+    names = ex->last_profile();
+    ms.resize(names.size());
+    for (size_t i = 0; i < names.size(); ++i) ms[i].push_back(names[i].ms);
+  }
+  double total = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::sort(ms[i].begin(), ms[i].end());
+    const double med = ms[i][ms[i].size() / 2];
+    total += med;
+    std::printf("%-28s %-26s %8.3f\n", names[i].name.c_str(), names[i].op.c_str(), med);
+  }
+  std::printf("%-55s %8.3f ms\n", "total (sum of medians)", total);
+  return 0;
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--profile") == 0) return profile_main(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}
