@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Side-by-side speed in ONE run: ours fp32 (ONNX file), ours int8 (qdeploy-made ncnn int8 files) and ONNX
+# Runtime fp32 (npm onnxruntime-node, CPU) on the shared resnet18/resnet20 at 1 and 2 threads, batch 1 and 32.
+# Rounds alternate between `qdeploy bench` and tools/ort/bench_ort.js (the order flips every round); within
+# each program the models take turns run by run. Medians are over all timed runs of all rounds.
+#
+#   bench/compare.sh [--build DIR] [--rounds 3] [--repeat 10] [--warmup 3] [--threads 1,2] [--batch 1,32]
+#                    [--nets "resnet20 resnet18"] [--fresh]
+#
+# Needs a built qdeploy (default build/qdeploy) and node. Int8 models are made once with
+# `qdeploy deploy ... --quant` into <build>/bench_compare/<net>/ (--fresh remakes them); per-round JSON and
+# the final table (compare.md, compare.json) land in <build>/bench_compare/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$ROOT/build
+ROUNDS=3
+REPEAT=10
+WARMUP=3
+THREADS=1,2
+BATCH=1,32
+NETS="resnet20 resnet18"
+FRESH=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) BUILD=$(cd "$2" && pwd); shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --repeat) REPEAT=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --batch) BATCH=$2; shift 2 ;;
+    --nets) NETS=$2; shift 2 ;;
+    --fresh) FRESH=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "compare.sh: unknown argument '$1'" >&2; exit 1 ;;
+  esac
+done
+
+QD=$BUILD/qdeploy
+SHARED=$ROOT/../shared
+WORK=$BUILD/bench_compare
+[ -x "$QD" ] || { echo "compare.sh: $QD not found: build qdeploy first (or pass --build DIR)" >&2; exit 1; }
+command -v node >/dev/null || { echo "compare.sh: node not found (Node.js runs ONNX Runtime)" >&2; exit 1; }
+mkdir -p "$WORK"
+
+# ONNX Runtime from npm (its package ships the CPU library; no install scripts needed).
+if [ ! -d "$ROOT/tools/ort/node_modules/onnxruntime-node" ]; then
+  echo "compare.sh: installing onnxruntime-node into tools/ort" >&2
+  (cd "$ROOT/tools/ort" && npm ci --ignore-scripts)
+fi
+
+# Int8 models made by our own deploy flow (kl calibration on the shared calib set).
+for net in $NETS; do
+  d=$WORK/$net
+  if [ "$FRESH" = 1 ] || [ ! -f "$d/end2end_int8.param" ]; then
+    echo "compare.sh: deploying $net to int8 in $d" >&2
+    rm -rf "$d"
+    "$QD" deploy "$ROOT/configs/deploy/classification_ncnn-int8_static.toml" "$ROOT/configs/${net}_cifar10.toml" \
+      "$SHARED/models/${net}_cifar10.onnx" "$SHARED/cifar10/test/airplane/0000.jpg" --work-dir "$d" --quant \
+      >"$WORK/deploy_$net.log" 2>&1 || { cat "$WORK/deploy_$net.log" >&2; exit 1; }
+  fi
+done
+
+rm -f "$WORK"/round*_*.json
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in $(seq 1 "$ROUNDS"); do
+  for net in $NETS; do
+    ours() {
+      "$QD" bench "$ROOT/configs/${net}_cifar10.toml" --model "$SHARED/models/${net}_cifar10.onnx" \
+        --model "$WORK/$net/end2end_int8.param" --label ours-fp32 --label ours-int8 --threads "$THREADS" \
+        --batch "$BATCH" --repeat "$REPEAT" --warmup "$WARMUP" --json "$WORK/round${r}_${net}_ours.json" >/dev/null
+    }
+    ort() {
+      node "$ROOT/tools/ort/bench_ort.js" --model "$SHARED/models/${net}_cifar10.onnx" --label ort-fp32 \
+        --threads "$THREADS" --batch "$BATCH" --repeat "$REPEAT" --warmup "$WARMUP" \
+        --json "$WORK/round${r}_${net}_ort.json" >/dev/null
+    }
+    echo "compare.sh: round $r/$ROUNDS, $net" >&2
+    if [ $((r % 2)) = 1 ]; then ours; ort; else ort; ours; fi
+  done
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+node "$ROOT/bench/compare_report.js" --load-before "$LOAD_BEFORE" --load-after "$LOAD_AFTER" \
+  --json "$WORK/compare.json" "$WORK"/round*_*.json | tee "$WORK/compare.md"
