@@ -68,10 +68,10 @@ EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std
     r.images += b.size();
     bar.advance(b.size());
   }
-  bar.finish();
   if (r.images == 0 && loader.skipped() > 0)
     fail(dataset_path,
          "no readable images (" + std::to_string(loader.skipped()) + " skipped, see the warnings)");
+  bar.finish();
   r.skipped = loader.skipped();
   r.resized = loader.resized();
   return r;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 
 namespace qd {
 namespace {
@@ -47,7 +48,11 @@ std::string format_progress(const std::string& label, int64_t done, int64_t tota
 }
 
 ProgressBar::ProgressBar(std::string label, int64_t total, ProgressOptions options)
-    : label_(std::move(label)), total_(total), options_(options), start_(std::chrono::steady_clock::now()) {
+    : label_(std::move(label)),
+      total_(total),
+      options_(options),
+      start_(std::chrono::steady_clock::now()),
+      uncaught_at_start_(std::uncaught_exceptions()) {
   switch (options_.redraw) {
     case ProgressOptions::Redraw::always:
       redraw_ = true;
@@ -61,7 +66,10 @@ ProgressBar::ProgressBar(std::string label, int64_t total, ProgressOptions optio
   }
 }
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  if (std::uncaught_exceptions() > uncaught_at_start_) return;  // failing: no summary line before the error
+  finish();
+}
 
 double ProgressBar::elapsed_s() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

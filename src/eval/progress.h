@@ -34,7 +34,8 @@ struct ProgressOptions {
 class ProgressBar {
  public:
   ProgressBar(std::string label, int64_t total, ProgressOptions options = {});
-  ~ProgressBar();  // calls finish() if not called yet
+  ~ProgressBar();  // calls finish() if not called yet, except while an exception unwinds (the error line
+                   // must stay the last thing on stderr)
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 
@@ -57,6 +58,7 @@ class ProgressBar {
   double last_draw_s_ = -1;
   size_t last_len_ = 0;
   bool finished_ = false;
+  int uncaught_at_start_ = 0;  // std::uncaught_exceptions() when constructed
 };
 
 }  // namespace qd
