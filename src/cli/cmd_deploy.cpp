@@ -7,14 +7,17 @@
 #include "cli/calibration_source.h"
 #include "cli/commands.h"
 #include "cli/model_files.h"
+#include "cli/pytorch_export.h"
 #include "core/atomic_file.h"
 #include "data/deploy_config.h"
 #include "data/image.h"
 #include "data/preprocess.h"
 #include "eval/progress.h"
+#include "eval/report_html.h"
 #include "eval/topk.h"
 #include "exporters/ncnn/ncnn_table_writer.h"
 #include "exporters/ncnn/ncnn_writer.h"
+#include "exporters/onnx/onnx_writer.h"
 #include "frontend/onnx/onnx_importer.h"
 #include "runtime/executor.h"
 
@@ -24,7 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 struct DeployArgs {
-  std::string deploy_config, model_config, model, image, work_dir = "work_dirs/deploy", quant_dir, method;
+  std::string deploy_config, model_config, model, image, work_dir = "work_dirs/deploy", quant_dir, method,
+                                                         arch;
   bool quant = false;
 };
 
@@ -48,7 +52,7 @@ void write_result_png(const Image& img, const std::string& text, const std::stri
   save_png(big, path);
 }
 
-int run_deploy(const DeployArgs& a) {
+int run_deploy(DeployArgs a) {
   std::vector<std::string> warnings;
   DeployConfig dc = load_deploy_config(a.deploy_config, &warnings);
   ModelConfig mc = load_model_config(a.model_config, &warnings);
@@ -59,6 +63,9 @@ int run_deploy(const DeployArgs& a) {
   std::string base = (fs::path(a.work_dir) / "end2end").string();
   nlohmann::json report;
   report["stages"] = nlohmann::json::array();
+  // A PyTorch checkpoint is exported to ONNX first; a.model then names that file.
+  if (auto st = deploy_pytorch_stage(a.model, a.arch, mc, a.work_dir); !st.is_null())
+    report["stages"].push_back(st);
 
   auto t = std::chrono::steady_clock::now();
   ir::Model fp32 = frontend::import_onnx(a.model);
@@ -102,6 +109,15 @@ int run_deploy(const DeployArgs& a) {
                                 {"outputs", {file_info(base + "_int8.param"), file_info(base + "_int8.bin")}},
                                 {"seconds", seconds_since(t)}});
     std::printf("[3/3] quantize  %.2f s -> %s_int8.param/.bin\n", seconds_since(t), base.c_str());
+
+    // The same int8 model as ONNX QDQ, for ONNX Runtime (issue 7.3).
+    t = std::chrono::steady_clock::now();
+    exporters::save_onnx_qdq(int8, base + "_quant.onnx");
+    report["stages"].push_back({{"stage", "export_qdq"},
+                                {"inputs", {file_info(base + ".onnx"), file_info(base + ".table")}},
+                                {"outputs", {file_info(base + "_quant.onnx")}},
+                                {"seconds", seconds_since(t)}});
+    std::printf("      qdq onnx  %.2f s -> %s_quant.onnx\n", seconds_since(t), base.c_str());
   }
 
   Image img = decode_image(a.image);
@@ -130,6 +146,10 @@ int run_deploy(const DeployArgs& a) {
   report["test_image"] = {{"path", a.image}, {"fp32_top5", top32}, {"int8_top5", top8}};
   std::string text = report.dump(1);
   write_file_atomic((fs::path(a.work_dir) / "deploy.json").string(), [&](std::ostream& os) { os << text; });
+  fs::path wd(a.work_dir);
+  write_deploy_report({report, mc.name, mc.classes, s32, s8, (wd / "output_fp32.png").string(),
+                       quant ? (wd / "output_int8.png").string() : ""},
+                      (wd / "report.html").string());
   return 0;
 }
 }  // namespace
@@ -140,7 +160,8 @@ void register_deploy(CLI::App& app) {
                                  "convert -> calibrate -> quantize in one command (like MMDeploy deploy.py)");
   sub->add_option("deploy_config", a->deploy_config, "configs/deploy/*.toml")->required();
   sub->add_option("model_config", a->model_config, "configs/*.toml")->required();
-  sub->add_option("model", a->model, "model.onnx")->required();
+  sub->add_option("model", a->model, "model.onnx, or an mmcls/PyTorch checkpoint .pth (with --arch)")
+      ->required();
   sub->add_option("image", a->image, "test image for the fp32 vs int8 comparison")->required();
   sub->add_option("--work-dir", a->work_dir, "output folder")->capture_default_str();
   sub->add_flag("--quant", a->quant, "quantize to int8 (also when the deploy config says so)");
@@ -148,6 +169,8 @@ void register_deploy(CLI::App& app) {
                   "calibration images (default: dataset.calib of the config)");
   sub->add_option("--calib-method", a->method,
                   "kl | minmax | percentile | mse | aciq (default: deploy config)");
+  sub->add_option("--arch", a->arch,
+                  "architecture of a .pth model: resnet18_cifar..resnet152_cifar, resnet18..resnet152");
   add_command(sub, [a] { return run_deploy(*a); });
 }
 

@@ -80,12 +80,16 @@ int weight_channel_axis(const ir::Node& n) {
 
 // Inputs of a Conv / Gemm: activation and weight through Q/DQ when the layer is quantized.
 std::vector<std::string> layer_inputs(ExportContext& ctx, const ir::Node& n, const ir::LayerQuant* q) {
+  if (q && n.inputs.size() < 2) fail_unsupported(n.name, "a quantized layer needs a weight input");
   std::vector<std::string> in;
-  for (ir::ValueId v : n.inputs) in.push_back(ctx.input(v));
-  if (q) {
-    if (n.inputs.size() < 2) fail_unsupported(n.name, "a quantized layer needs a weight input");
-    in[0] = ctx.qdq_activation(n.inputs[0], q->input_scale, n.name);
-    in[1] = ctx.dq_weight(n.inputs[1], q->weight_scales, weight_channel_axis(n), q->weight_bits, n.name);
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    if (q && i == 0)
+      in.push_back(ctx.qdq_activation(n.inputs[0], q->input_scale, n.name));
+    else if (q && i == 1)  // the fp32 weight is not written (unless another node reads it)
+      in.push_back(
+          ctx.dq_weight(n.inputs[1], q->weight_scales, weight_channel_axis(n), q->weight_bits, n.name));
+    else
+      in.push_back(ctx.input(n.inputs[i]));
   }
   while (!in.empty() && in.back().empty()) in.pop_back();
   return in;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "core/error.h"
@@ -29,6 +30,13 @@ std::string temp_path(const std::string& name) {
   fs::path d = fs::temp_directory_path() / ("qd_onnx_writer_" + std::to_string(::getpid()));
   fs::create_directories(d);
   return (d / name).string();
+}
+
+// Removes a test file and its folder once empty.
+void cleanup(const std::string& path) {
+  std::error_code ec;
+  fs::remove(path, ec);
+  fs::remove(fs::path(path).parent_path(), ec);  // fails harmlessly while other files remain
 }
 
 onnx::ModelProto read_proto(const std::string& path) {
@@ -226,6 +234,13 @@ TEST(OnnxWriter, QdqFileHasInt8PerChannelWeightsAndQdqInputsOnlyForQuantizedLaye
   EXPECT_EQ(g.input_size(), 1);
   EXPECT_EQ(g.output_size(), 1);
   EXPECT_EQ(g.output(0).name(), s.model.graph.value(s.model.graph.outputs()[0]).name);
+
+  // Every initializer is read by some node (the fp32 weights of quantized layers are not written).
+  std::set<std::string> read;
+  for (const auto& n : g.node())
+    for (const auto& i : n.input()) read.insert(i);
+  for (const auto& t : g.initializer()) EXPECT_TRUE(read.count(t.name())) << t.name() << " is unused";
+  cleanup(path);
 }
 
 TEST(OnnxWriter, SixBitWeightsClampToPlusMinus31) {
@@ -251,6 +266,7 @@ TEST(OnnxWriter, Fp32ExportReimportsAndComputesTheSame) {
   Tensor want = runtime::compile(s.model, ref)->run({x}).at(0);
   Tensor got = runtime::compile(back, ref)->run({x}).at(0);
   EXPECT_EQ(compare(got, want, 1e-5f), "");
+  cleanup(path);
 }
 
 // Ops outside the small model: BatchNorm, Pad, AveragePool, LeakyRelu, Sigmoid, binary ops with a
@@ -297,6 +313,7 @@ TEST(OnnxWriter, Fp32ExportOfManyOpsReimportsAndComputesTheSame) {
   Tensor want = runtime::compile(model, ref)->run({in}).at(0);
   Tensor got = runtime::compile(back, ref)->run({in}).at(0);
   EXPECT_EQ(compare(got, want, 1e-5f), "");
+  cleanup(path);
 }
 
 TEST(OnnxWriter, RefusesWhatItCannotExpress) {
@@ -336,6 +353,7 @@ TEST(OnnxWriter, RefusesWhatItCannotExpress) {
   EXPECT_THROW(exporters::save_onnx_qdq(fp32, temp_path("never.onnx")), Error);
   EXPECT_FALSE(fs::exists(temp_path("never.onnx")));
   EXPECT_THROW(exporters::save_onnx(fp32, "/nonexistent_dir_qd/x.onnx"), Error);
+  cleanup(temp_path("never.onnx"));
 }
 
 }  // namespace
