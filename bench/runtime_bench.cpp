@@ -1,15 +1,20 @@
 // Runtime speed on the shared CIFAR models: fp32 and int8, batch 1 and 8, one thread.
 // Int8 steps come from a quick absmax pass over random data (speed does not depend on their values).
 #include <benchmark/benchmark.h>
+#include <immintrin.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <random>
 
+#include "frontend/ncnn/ncnn_reader.h"
 #include "frontend/onnx/onnx_importer.h"
+#include "ir/shape_inference.h"
 #include "runtime/executor.h"
 
 namespace {
@@ -94,6 +99,44 @@ BENCHMARK_CAPTURE(BM_Model, resnet20_int8, "resnet20_cifar10.onnx", true)
     ->Arg(8)
     ->Unit(benchmark::kMillisecond);
 
+// Machine ceilings, to judge the model times against: the best u8 x s8 multiply-accumulate rate AVX2
+// allows (vpmaddubsw + vpmaddwd + vpaddd, what oneDNN's jit_uni_int8:avx2 convolutions use without VNNI)
+// and the best fp32 FMA rate, one thread, with enough independent chains to hide latency. "MAC/s" counts
+// multiply-accumulates per CPU second.
+__attribute__((target("avx2"))) void BM_PeakInt8Avx2(benchmark::State& state) {
+  __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-2), ones = _mm256_set1_epi16(1);
+  __m256i acc[8];
+  for (auto& x : acc) x = _mm256_setzero_si256();
+  constexpr int64_t kIters = 1 << 16;
+  for (auto _ : state) {
+    for (int64_t i = 0; i < kIters; ++i) {
+      asm volatile("" : "+x"(a));  // keep the loop from being folded
+      for (auto& x : acc) x = _mm256_add_epi32(x, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones));
+    }
+  }
+  for (auto& x : acc) benchmark::DoNotOptimize(x);
+  state.counters["MAC/s"] =
+      benchmark::Counter(static_cast<double>(kIters * 8 * 32), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_PeakInt8Avx2);
+
+__attribute__((target("avx2,fma"))) void BM_PeakFp32Fma(benchmark::State& state) {
+  __m256 a = _mm256_set1_ps(1.0001f), b = _mm256_set1_ps(0.9999f);
+  __m256 acc[10];
+  for (auto& x : acc) x = _mm256_setzero_ps();
+  constexpr int64_t kIters = 1 << 16;
+  for (auto _ : state) {
+    for (int64_t i = 0; i < kIters; ++i) {
+      asm volatile("" : "+x"(a));
+      for (auto& x : acc) x = _mm256_fmadd_ps(a, b, x);
+    }
+  }
+  for (auto& x : acc) benchmark::DoNotOptimize(x);
+  state.counters["MAC/s"] =
+      benchmark::Counter(static_cast<double>(kIters * 10 * 8), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_PeakFp32Fma);
+
 // `--profile <model.onnx> <int8 0|1> <batch> <threads>`: median per-step times over 50 runs.
 int profile_main(int argc, char** argv) {
   if (argc < 6)
@@ -116,14 +159,72 @@ int profile_main(int argc, char** argv) {
     ms.resize(names.size());
     for (size_t i = 0; i < names.size(); ++i) ms[i].push_back(names[i].ms);
   }
-  double total = 0;
+  // Multiply-accumulates of each Conv / Gemm node, for the GMAC/s column.
+  std::map<std::string, double> macs;
+  const ir::Graph g = ir::with_batch(m.graph, o.batch);
+  for (const ir::Node& n : g.nodes()) {
+    if (n.op != ir::OpKind::Conv && n.op != ir::OpKind::Gemm) continue;
+    const Shape& w = g.value(n.inputs[1]).shape;
+    const Shape& y = g.value(n.outputs[0]).shape;
+    double per = 1;
+    for (size_t d = 1; d < w.size(); ++d) per *= static_cast<double>(w[d]);
+    double outs = 1;
+    for (int64_t d : y) outs *= static_cast<double>(d);
+    macs[n.name] =
+        n.op == ir::OpKind::Conv ? outs * per : outs * static_cast<double>(w[0] == y[1] ? w[1] : w[0]);
+  }
+  double total = 0, conv_ms = 0, total_macs = 0;
   for (size_t i = 0; i < names.size(); ++i) {
     std::sort(ms[i].begin(), ms[i].end());
     const double med = ms[i][ms[i].size() / 2];
     total += med;
-    std::printf("%-28s %-26s %8.3f\n", names[i].name.c_str(), names[i].op.c_str(), med);
+    const bool compute = names[i].op.rfind("conv", 0) == 0 || names[i].op.rfind("gemm", 0) == 0;
+    const double mac = compute && macs.count(names[i].name) ? macs[names[i].name] : 0;
+    if (compute) conv_ms += med, total_macs += mac;
+    std::printf("%-50s %-24s %8.3f", names[i].name.c_str(), names[i].op.c_str(), med);
+    if (mac > 0) std::printf("  %6.1f GMAC/s", mac / med / 1e6);
+    std::printf("\n");
   }
-  std::printf("%-55s %8.3f ms\n", "total (sum of medians)", total);
+  std::printf("total (sum of medians) %.3f ms; conv/gemm %.3f ms for %.1f MMAC (%.1f GMAC/s)\n", total,
+              conv_ms, total_macs / 1e6, total_macs / conv_ms / 1e6);
+  return 0;
+}
+
+// `--load <x.param> <x.bin> <threads>`: CPU and wall time of reading an ncnn model, compiling it and the
+// first inference (issue: open resnet18 int8 and run once in under 100 ms), and the peak RSS after.
+int load_main(int argc, char** argv) {
+  if (argc < 5) return std::fprintf(stderr, "usage: --load <x.param> <x.bin> <threads>\n"), 1;
+  auto cpu_ms = [] {
+    timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+  };
+  auto wall_ms = [] {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+  };
+  const double c0 = cpu_ms(), w0 = wall_ms();
+  ir::Model m = frontend::load_ncnn(argv[2], argv[3]);
+  Shape s = m.graph.value(m.graph.inputs()[0]).shape;
+  if (s.size() == 4 && s[1] < 0) m.graph.value(m.graph.inputs()[0]).shape = s = {kDynamicDim, 3, 32, 32};
+  const double c1 = cpu_ms(), w1 = wall_ms();
+  runtime::CompileOptions o;
+  o.threads = std::atoi(argv[4]);
+  auto ex = runtime::compile(m, o);
+  const double c2 = cpu_ms(), w2 = wall_ms();
+  s[0] = 1;
+  ex->run({Tensor(DataType::f32, s)});
+  const double c3 = cpu_ms(), w3 = wall_ms();
+  ex->run({Tensor(DataType::f32, s)});
+  const double c4 = cpu_ms(), w4 = wall_ms();
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf(
+      "read %.1f ms cpu (%.1f wall), compile %.1f (%.1f), first run %.1f (%.1f), total %.1f (%.1f); "
+      "second run %.1f (%.1f); peak RSS %.1f MB\n",
+      c1 - c0, w1 - w0, c2 - c1, w2 - w1, c3 - c2, w3 - w2, c3 - c0, w3 - w0, c4 - c3, w4 - w3,
+      ru.ru_maxrss / 1024.0);
   return 0;
 }
 
@@ -131,6 +232,7 @@ int profile_main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--profile") == 0) return profile_main(argc, argv);
+  if (argc > 1 && std::strcmp(argv[1], "--load") == 0) return load_main(argc, argv);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   return 0;

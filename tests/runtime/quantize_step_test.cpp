@@ -6,6 +6,7 @@
 
 #include "runtime/onednn/steps.h"
 #include "runtime/ref/int8.h"
+#include "runtime/ref/quantize_simd.h"
 
 namespace qd::runtime::onednn {
 namespace {
@@ -55,6 +56,17 @@ TEST(QuantizeStep, MatchesReferenceRoundingAndClamp) {
         ASSERT_EQ(fake[i], q * step) << x[i];
       }
     }
+  }
+}
+
+TEST(QuantizeSpan, WeightBitWidthsMatchReference) {
+  for (int qmax : {127, 31, 7}) {
+    const float step = 0.5f;
+    std::vector<float> x = tricky_values(1000, step);
+    std::vector<int8_t> y(x.size());
+    ref::quantize_span(x.data(), y.data(), static_cast<int64_t>(x.size()), step, qmax);
+    for (size_t i = 0; i < x.size(); ++i)
+      ASSERT_EQ(y[i], ref::quantize_value(x[i], step, qmax)) << x[i] << " qmax " << qmax;
   }
 }
 

@@ -27,10 +27,11 @@ namespace onednn {
 
 namespace {
 
-std::shared_ptr<void> aligned_alloc_bytes(size_t bytes) {
+// `zero`: activation buffers start zeroed; constants are fully written by their reorder (padding too).
+std::shared_ptr<void> aligned_alloc_bytes(size_t bytes, bool zero = true) {
   void* p = std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
   if (!p) throw std::bad_alloc();
-  std::memset(p, 0, std::max<size_t>(64, (bytes + 63) / 64 * 64));
+  if (zero) std::memset(p, 0, std::max<size_t>(64, (bytes + 63) / 64 * 64));
   return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }
 
@@ -274,7 +275,7 @@ dnnl::memory OneDnnExecutor::constant_memory(const Tensor& t, const dnnl::memory
       plain_md(f.shape(), s8 ? dnnl::memory::data_type::s8 : dnnl::memory::data_type::f32);
   if (want.dims().size() != src_md.dims().size())
     src_md = src_md.reshape(want.dims());  // e.g. conv weights [O,I,kh,kw] viewed as [G,O/G,I,kh,kw]
-  storage_.push_back(aligned_alloc_bytes(want.get_size()));
+  storage_.push_back(aligned_alloc_bytes(want.get_size(), false));
   dnnl::memory dst(want, eng_, storage_.back().get());
   dnnl::memory src(src_md, eng_, const_cast<void*>(f.raw()));
   dnnl::reorder(src, dst).execute(stream_, src, dst);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "runtime/ref/kernels.h"
+#include "runtime/ref/quantize_simd.h"
 
 namespace qd::runtime::ref {
 
@@ -30,8 +31,7 @@ Tensor quantize(const Tensor& x, float step, int qmax) {
   check_step(step, "activation");
   Tensor q(DataType::i8, x.shape());
   const float* xd = x.data<float>();
-  int8_t* qd = q.data<int8_t>();
-  for (int64_t i = 0; i < x.numel(); ++i) qd[i] = quantize_value(xd[i], step, qmax);
+  quantize_span(xd, q.data<int8_t>(), x.numel(), step, qmax);
   return q;
 }
 
@@ -41,12 +41,13 @@ Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bi
   if (steps.size() != 1 && static_cast<int64_t>(steps.size()) != O)
     fail("", "expected " + std::to_string(O) + " weight steps, got " + std::to_string(steps.size()));
   Tensor q(DataType::i8, w.shape());
+  const float* wd = w.data<float>();
+  int8_t* qd = q.data<int8_t>();
   for (int64_t o = 0; o < O; ++o) {
     const float s = channel_step(steps, o);
     if (s == 0.f) continue;  // an all-zero channel (calibrators give step 0): q = 0
     check_step(s, "weight");
-    for (int64_t i = 0; i < per; ++i)
-      q.data<int8_t>()[o * per + i] = quantize_value(w.data<float>()[o * per + i], s, qmax);
+    quantize_span(wd + o * per, qd + o * per, per, s, qmax);
   }
   return q;
 }
