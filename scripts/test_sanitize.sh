@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${BUILD_DIR:-build-asan}"
 # -O1 -g1: fast enough to run the tests, line tables for reports, and quicker to compile than -O2.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DQDEPLOY_SANITIZE=ON \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DQDEPLOY_SANITIZE=ON -DQDEPLOY_CLI_TESTS=ON \
   -DQDEPLOY_BUILD_BENCH=OFF >/dev/null
 # Only the unit-test programs (and qdeploy for tests/cli), not the e2e program.
 targets=$(cmake --build "$build" --target help | sed -n 's/^\.\.\. \(test_[a-z0-9_]*\).*/\1/p')

@@ -1,0 +1,120 @@
+// `qdeploy bench` through the built binary ($QDEPLOY_BINARY from the environment or the build, else next to
+// this test program): a short run on ResNet-20 (ONNX fp32 + ncnn's own int8 files) emits valid JSON with the
+// documented keys, and bad lists are user errors. No timing is asserted.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kShared = QDEPLOY_SHARED_DIR;
+const std::string kSrc = QDEPLOY_SOURCE_DIR;
+
+std::string binary() {
+  if (const char* b = std::getenv("QDEPLOY_BINARY")) return b;
+#ifdef QDEPLOY_BINARY
+  return QDEPLOY_BINARY;
+#endif
+  return (fs::read_symlink("/proc/self/exe").parent_path() / "qdeploy").string();
+}
+
+struct CmdResult {
+  int code;
+  std::string out;
+};
+
+CmdResult run(const std::string& args) {
+  const std::string cmd = binary() + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+class BenchCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(binary())) << "build the qdeploy target first (looked for " << binary() << ")";
+    dir_ = fs::temp_directory_path() / ("qd_bench_cli_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  const std::string cfg_ = kSrc + "/configs/resnet20_cifar10.toml";
+  const std::string onnx_ = kShared + "/models/resnet20_cifar10.onnx";
+  const std::string int8_ = kShared + "/ncnn-reference/resnet20-kl-int8.param";
+};
+
+TEST_F(BenchCli, Resnet20TwoModelsWritesJsonWithExpectedKeys) {
+  const std::string json = (dir_ / "bench.json").string();
+  const CmdResult r = run(
+      "bench " + cfg_ + " --model " + onnx_ + " --model " + int8_ +
+      " --label fp32 --label int8 --threads 1 --batch 1,2 --repeat 2 --warmup 1 --profile --json " + json);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("speed-up vs fp32"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak RSS"), std::string::npos) << r.out;
+
+  std::ifstream f(json);
+  ASSERT_TRUE(f) << json;
+  const nlohmann::json j = nlohmann::json::parse(f);  // throws (fails the test) on invalid JSON
+  for (const char* k : {"config", "images", "images_decoded", "repeat", "warmup", "date", "machine",
+                        "peak_rss_mb", "models", "results"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["repeat"], 2);
+  EXPECT_EQ(j["images_decoded"], 2);  // the largest batch
+  EXPECT_GT(j["peak_rss_mb"].get<double>(), 1.0);
+  ASSERT_EQ(j["models"].size(), 2u);
+  EXPECT_EQ(j["models"][0]["precision"], "fp32");
+  EXPECT_EQ(j["models"][1]["precision"], "int8");
+  for (const auto& m : j["models"]) {
+    EXPECT_GT(m["load_ms"].get<double>(), 0);
+    EXPECT_NEAR(m["load_ms"].get<double>(),
+                m["open_ms"].get<double>() + m["compile_ms"].get<double>() + m["first_run_ms"].get<double>(),
+                1e-6);
+  }
+  // 2 models x 1 thread count x 2 batch sizes, models adjacent within a (threads, batch) group.
+  ASSERT_EQ(j["results"].size(), 4u);
+  const char* models[] = {"fp32", "int8", "fp32", "int8"};
+  const int batches[] = {1, 1, 2, 2};
+  for (size_t i = 0; i < 4; ++i) {
+    const auto& e = j["results"][i];
+    EXPECT_EQ(e["model"], models[i]);
+    EXPECT_EQ(e["threads"], 1);
+    EXPECT_EQ(e["batch"], batches[i]);
+    EXPECT_EQ(e["runs"], 2);
+    ASSERT_EQ(e["samples_ms"].size(), 2u);
+    EXPECT_GT(e["median_ms"].get<double>(), 0);
+    EXPECT_GE(e["p90_ms"].get<double>(), e["median_ms"].get<double>());
+    EXPECT_NEAR(e["ms_per_image"].get<double>() * batches[i], e["median_ms"].get<double>(), 1e-9);
+    ASSERT_TRUE(e.contains("profile"));
+    EXPECT_TRUE(e["profile"].contains("steps"));
+  }
+  EXPECT_DOUBLE_EQ(j["results"][0]["speedup_vs_first"].get<double>(), 1.0);
+}
+
+TEST_F(BenchCli, BadListsAndMissingModelAreUserErrors) {
+  CmdResult r = run("bench " + cfg_ + " --model " + onnx_ + " --threads 1,x --repeat 1");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("qdeploy: error: --threads: 'x' is not a whole number"), std::string::npos) << r.out;
+  r = run("bench " + cfg_ + " --model " + onnx_ + " --batch 0 --repeat 1");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("--batch: '0' is out of range"), std::string::npos) << r.out;
+  r = run("bench " + cfg_ + " --model " + onnx_ + " --label a --label b --repeat 1");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("--label: give one label per --model"), std::string::npos) << r.out;
+  r = run("bench " + cfg_ + " --model " + (dir_ / "missing.onnx").string() + " --repeat 1");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("missing.onnx"), std::string::npos) << r.out;
+}
+
+}  // namespace
