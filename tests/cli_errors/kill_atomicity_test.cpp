@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "cli/cli_harness.h"
-#include "cli/tiny_model.h"
+#include "cli_errors/cli_harness.h"
+#include "cli_errors/tiny_model.h"
 #include "data/image.h"
 #include "frontend/ncnn/ncnn_reader.h"
 #include "frontend/ncnn/ncnn_table_reader.h"

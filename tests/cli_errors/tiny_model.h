@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/cli_harness.h"
+#include "cli_errors/cli_harness.h"
 #include "data/test_files.h"
 #include "frontend/onnx/onnx_builder.h"
 

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "cli/cli_harness.h"
-#include "cli/tiny_model.h"
+#include "cli_errors/cli_harness.h"
+#include "cli_errors/tiny_model.h"
 
 namespace qd::test {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 
-#include "cli/cli_harness.h"
-#include "cli/tiny_model.h"
+#include "cli_errors/cli_harness.h"
+#include "cli_errors/tiny_model.h"
 
 namespace qd::test {
 namespace {

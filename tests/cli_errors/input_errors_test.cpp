@@ -3,8 +3,8 @@
 
 #include <cstring>
 
-#include "cli/cli_harness.h"
-#include "cli/tiny_model.h"
+#include "cli_errors/cli_harness.h"
+#include "cli_errors/tiny_model.h"
 
 namespace qd::test {
 namespace {
