@@ -7,12 +7,15 @@
 #include "eval/progress.h"
 #include "exporters/ncnn/ncnn_table_writer.h"
 #include "exporters/ncnn/ncnn_writer.h"
+#include "quant/ptq_passes.h"
+#include "quant/ranges/range_methods.h"
+#include "quant/weight_quant.h"
 
 namespace qd::cli {
 
 namespace {
 struct CalibArgs {
-  std::string config, param, bin, images, method = "kl", out = "end2end.table", target = "ncnn";
+  std::string config, param, bin, images, method = "kl", out = "end2end.table", target = "ncnn", passes;
   size_t calib_num = 1000;
   float percentile = 99.99f;
   int batch = 16;
@@ -28,9 +31,21 @@ int run_calibrate(const CalibArgs& a) {
   co.percentile = a.percentile;
   co.target = a.target;
   co.batch = a.batch;
+  quant::check_range_method(co.method);  // fail before the (long) calibration run
+  quant::check_quant_target(co.target);
+  const std::vector<std::string> passes = quant::parse_ptq_passes(a.passes);
+  for (const std::string& p : passes)
+    if (quant::ptq_pass_changes_weights(p))
+      fail("", "pass '" + p + "' changes the weights, which a .table cannot hold (use it from the library)");
   ProgressBar bar("calibrate", static_cast<int64_t>(src.size()));
-  ir::QuantParams q = quant::calibrate(model, src, co, [&](size_t done, size_t) { bar.advance(1); });
+  const quant::CalibrationStats stats =
+      quant::collect_stats(model, src, co, [&](size_t done, size_t) { bar.advance(1); });
   bar.finish();
+  model.quant = quant::params_from_stats(stats, model, co);
+  quant::PtqPassInputs in{
+      &stats, [&] { return std::make_unique<CalibrationSource>(images, cfg, a.calib_num, a.batch); }, co};
+  for (const std::string& line : quant::run_ptq_passes(passes, model, in)) std::printf("%s\n", line.c_str());
+  const ir::QuantParams& q = model.quant;
   exporters::save_ncnn_table(q, model.graph, a.out);
   std::printf("calibrate: %zu images (%zu skipped), method %s, %zu layers -> %s\n", src.images(),
               src.skipped(), a.method.c_str(), q.layers.size(), a.out.c_str());
@@ -52,6 +67,7 @@ void register_calibrate(CLI::App& app) {
   sub->add_option("--target", a->target, "ncnn (6-bit 3x3s1 weights, as ncnn2table) | qdeploy")
       ->capture_default_str();
   sub->add_option("--batch", a->batch, "calibration batch size")->capture_default_str();
+  sub->add_option("--passes", a->passes, "post-calibration passes, comma-separated: method_selection");
   sub->add_option("--out", a->out, "output .table")->capture_default_str();
   add_command(sub, [a] { return run_calibrate(*a); });
 }

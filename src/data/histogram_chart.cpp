@@ -62,7 +62,7 @@ Image draw_histogram_chart(const HistogramSpec& spec) {
   hline(img, y1, x0, x1, kAxis);
   vline(img, x0, y0, y1, kAxis);
 
-  int legend_x = 10;
+  int legend_x = 90;  // right of the y axis label
   for (const HistogramMarker& m : spec.markers) {
     vline(img, std::clamp(xpos(m.x), x0, x1), y0, y1, m.color, 2, 5);
     vline(img, legend_x + 6, 32, 44, m.color, 2);
