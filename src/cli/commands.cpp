@@ -20,6 +20,7 @@ void register_all(CLI::App& app) {
   register_test(app);
   register_deploy(app);
   register_info(app);
+  register_analyze(app);
   register_bench(app);
 }
 

@@ -17,6 +17,7 @@ void register_info(CLI::App& app);
 void register_calibrate(CLI::App& app);
 void register_quantize(CLI::App& app);
 void register_deploy(CLI::App& app);
+void register_analyze(CLI::App& app);
 void register_bench(CLI::App& app);
 
 }  // namespace qd::cli
