@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,35 @@ TEST_F(ExportPytorch, UnknownArchitectureIsRejected) {
   EXPECT_EQ(r.rc, 1) << r.output;
   EXPECT_NE(r.output.find("unknown architecture 'vgg16'"), std::string::npos) << r.output;
 }
+
+#ifdef QDEPLOY_BINARY
+// `qdeploy deploy` with a .pth and --arch: stage 0 runs the script, the rest of the pipeline uses its ONNX.
+TEST_F(ExportPytorch, DeployAcceptsCheckpointWithArch) {
+  std::string pth = path("resnet18_cifar.pth"), wd = path("work");
+  make_checkpoint("resnet18_cifar", "--num-classes 10", pth);
+  const std::string src = QDEPLOY_SOURCE_DIR;
+  std::string args = " " + src + "/configs/deploy/classification_ncnn_static.toml " + src +
+                     "/configs/resnet18_cifar10.toml " + pth + " " + QDEPLOY_SHARED_DIR +
+                     "/cifar10/test/airplane/0000.jpg --work-dir " + wd;
+
+  ProcessResult no_arch = run(std::string(QDEPLOY_BINARY) + " deploy" + args);
+  EXPECT_EQ(no_arch.rc, 1) << no_arch.output;
+  EXPECT_NE(no_arch.output.find("needs --arch"), std::string::npos) << no_arch.output;
+
+  ProcessResult r = run(std::string(QDEPLOY_BINARY) + " deploy" + args + " --arch resnet18_cifar");
+  ASSERT_EQ(r.rc, 0) << r.output;
+  EXPECT_TRUE(fs::is_regular_file(wd + "/pytorch/end2end.onnx"));
+  EXPECT_TRUE(fs::is_regular_file(wd + "/end2end.param"));
+  EXPECT_TRUE(fs::is_regular_file(wd + "/end2end.bin"));
+  EXPECT_TRUE(fs::is_regular_file(wd + "/report.html"));
+  std::ifstream f(wd + "/deploy.json");
+  nlohmann::json d = nlohmann::json::parse(f);
+  ASSERT_GE(d["stages"].size(), 2u);
+  EXPECT_EQ(d["stages"][0]["stage"], "pytorch_export");
+  EXPECT_EQ(d["stages"][0]["arch"], "resnet18_cifar");
+  EXPECT_EQ(d["stages"][1]["stage"], "convert");
+}
+#endif
 
 }  // namespace
 }  // namespace qd
