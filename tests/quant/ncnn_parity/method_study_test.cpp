@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -95,8 +96,14 @@ void study_methods(const std::string& model_name, double fp32_reference) {
   const double fp32 = top1(model, runtime::Int8Mode::off, test);
   std::printf("collect %.1fs; fp32 top-1 %.4f\n", collect_s, fp32);
   EXPECT_NEAR(fp32, fp32_reference, 0.0002);
+  // QD_STUDY_METHODS / QD_STUDY_TARGETS (comma lists) narrow the study; default: every method, both targets.
+  const auto selected = [](const char* env, const std::string& name) {
+    const char* v = std::getenv(env);
+    return !v || ("," + std::string(v) + ",").find("," + name + ",") != std::string::npos;
+  };
   for (const std::string& method : range_method_names()) {
     for (const std::string target : {"ncnn", "qdeploy"}) {
+      if (!selected("QD_STUDY_METHODS", method) || !selected("QD_STUDY_TARGETS", target)) continue;
       opt.method = method;
       opt.target = target;
       const auto t1 = std::chrono::steady_clock::now();
