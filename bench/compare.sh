@@ -10,6 +10,9 @@
 # Needs a built qdeploy (default build/qdeploy) and node. Int8 models are made once with
 # `qdeploy deploy ... --quant` into <build>/bench_compare/<net>/ (--fresh remakes them); per-round JSON and
 # the final table (compare.md, compare.json) land in <build>/bench_compare/.
+# On a machine busy with other work, OpenMP's default spin-waiting makes our 2-thread runs collapse (a
+# barrier waits for a descheduled thread); OMP_WAIT_POLICY=passive bench/compare.sh measures without it
+# (the report prints the policy used; ONNX Runtime has its own thread pool and ignores it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

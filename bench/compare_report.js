@@ -66,12 +66,16 @@ const med = (net, label, t, b, field = 'samples') => {
   return c && c[field].length ? percentile(c[field], 50) : NaN;
 };
 const ms = (v) => (Number.isNaN(v) ? '-' : v < 100 ? v.toFixed(3) : v.toFixed(1));
-const ratio = (slow, fast) => (Number.isNaN(slow) || Number.isNaN(fast) ? '-' : (slow / fast).toFixed(2) + 'x');
+const ratio = (slow, fast) => {
+  if (Number.isNaN(slow) || Number.isNaN(fast)) return '-';
+  const r = slow / fast;
+  return (r < 0.1 ? r.toPrecision(2) : r.toFixed(2)) + 'x';
+};
 
 const out = [];
 const rows = [];
 out.push(`Date ${date}; ${machine ? `${machine.cpu}, ${machine.cores} cores` : ''}; load average before ` +
-         `${opt.loadBefore}, after ${opt.loadAfter}; ${rounds.size} rounds x ${repeat} timed runs per case ` +
+         `${opt.loadBefore}, after ${opt.loadAfter}; OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY || '(unset)'}; ${rounds.size} rounds x ${repeat} timed runs per case ` +
          '(models interleaved); medians of wall time per batch.');
 out.push('');
 out.push('| model | threads | batch | ours fp32 ms | ours int8 ms | ORT fp32 ms | int8 vs ORT fp32 | fp32 vs ORT fp32 | ' +
