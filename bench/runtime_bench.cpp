@@ -69,7 +69,7 @@ void add_absmax_quant(ir::Model& m) {
 
 void BM_Model(benchmark::State& state, const char* file, bool int8) {
   const int64_t batch = state.range(0);
-  const int threads = state.range(1) > 0 ? static_cast<int>(state.range(1)) : 1;
+  const int threads = static_cast<int>(state.range(1));
   ir::Model m = frontend::import_onnx(std::string(QDEPLOY_SHARED_DIR) + "/models/" + file);
   runtime::CompileOptions o;
   o.threads = threads;
@@ -84,12 +84,12 @@ void BM_Model(benchmark::State& state, const char* file, bool int8) {
 }
 
 BENCHMARK_CAPTURE(BM_Model, resnet18_fp32, "resnet18_cifar10.onnx", false)
-    ->Arg(1)
-    ->Arg(8)
+    ->Args({1, 1})
+    ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Model, resnet18_int8, "resnet18_cifar10.onnx", true)
-    ->Arg(1)
-    ->Arg(8)
+    ->Args({1, 1})
+    ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 // Batch 32 on 1 and 2 threads; CPU time of the whole process (all threads), so on a busy machine
 // "CPU ms per batch" shows the work, and real time shows what the machine gave.
@@ -99,12 +99,12 @@ BENCHMARK_CAPTURE(BM_Model, resnet18_int8_b32, "resnet18_cifar10.onnx", true)
     ->MeasureProcessCPUTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Model, resnet20_fp32, "resnet20_cifar10.onnx", false)
-    ->Arg(1)
-    ->Arg(8)
+    ->Args({1, 1})
+    ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Model, resnet20_int8, "resnet20_cifar10.onnx", true)
-    ->Arg(1)
-    ->Arg(8)
+    ->Args({1, 1})
+    ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 
 // Machine ceilings, to judge the model times against: the best u8 x s8 multiply-accumulate rate AVX2
