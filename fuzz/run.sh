@@ -48,9 +48,10 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$artifacts"
   log="$build/$t.log"
   echo "fuzz: $t for ${seconds}s (corpus $corpus, log $log)"
-  if QDEPLOY_SHARED_DIR="$shared" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  # A 1 GiB memory budget: qdeploy refuses bigger tensors itself, before libFuzzer's 3 GiB RSS limit trips.
+  if QDEPLOY_SHARED_DIR="$shared" QDEPLOY_MEMORY_LIMIT=1G UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     nice -n "$nice_level" "$build/${t}_fuzz" "$corpus" "$seeds/$t" -max_total_time="$seconds" \
-    -max_len="${max_len[$t]}" -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
+    -max_len="${max_len[$t]}" -timeout=60 -rss_limit_mb=3072 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" >"$log" 2>&1; then
     execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
     echo "fuzz: $t ok, ${execs:-?} execs"
