@@ -27,7 +27,7 @@ namespace onednn {
 
 namespace {
 
-// `zero`: activation buffers start zeroed; constants are fully written by their reorder (padding too).
+// Zeroed: padded blocked layouts (e.g. 3 input channels in blocks of 4) must not read garbage.
 std::shared_ptr<void> aligned_alloc_bytes(size_t bytes, bool zero = true) {
   void* p = std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
   if (!p) throw std::bad_alloc();
@@ -275,7 +275,7 @@ dnnl::memory OneDnnExecutor::constant_memory(const Tensor& t, const dnnl::memory
       plain_md(f.shape(), s8 ? dnnl::memory::data_type::s8 : dnnl::memory::data_type::f32);
   if (want.dims().size() != src_md.dims().size())
     src_md = src_md.reshape(want.dims());  // e.g. conv weights [O,I,kh,kw] viewed as [G,O/G,I,kh,kw]
-  storage_.push_back(aligned_alloc_bytes(want.get_size(), false));
+  storage_.push_back(aligned_alloc_bytes(want.get_size()));
   dnnl::memory dst(want, eng_, storage_.back().get());
   dnnl::memory src(src_md, eng_, const_cast<void*>(f.raw()));
   dnnl::reorder(src, dst).execute(stream_, src, dst);
