@@ -2,8 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "core/error.h"
 #include "core/tensor.h"
@@ -23,9 +23,18 @@ std::string hex32(uint32_t v) {
 }  // namespace
 
 BinReader::BinReader(const std::string& path) : path_(path) {
-  std::ifstream f(path, std::ios::binary);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    fail(path, "ncnn .bin is not a regular file");
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) fail(path, "cannot open ncnn .bin file");
-  bytes_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  // One read of the whole file: a byte-by-byte istreambuf_iterator copy was ~30 ms of ResNet-18's load time.
+  const std::streamoff size = f.tellg();
+  if (size < 0) fail(path, "cannot read ncnn .bin file (size unknown)");
+  bytes_.resize(static_cast<size_t>(size));
+  f.seekg(0);
+  if (size > 0 && !f.read(reinterpret_cast<char*>(bytes_.data()), size))
+    fail(path, "cannot read ncnn .bin file (read failed after " + std::to_string(f.gcount()) + " bytes)");
 }
 
 const uint8_t* BinReader::take(size_t n, const std::string& what) {
