@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -101,6 +102,26 @@ TEST(E2E, Resnet18OnnxAndConvertedNcnnMatchReferenceTop1) {
   CmdResult ncnn = run("test " + cfg + " --model " + wd + "/end2end.param " + wd + "/end2end.bin --batch 32");
   ASSERT_EQ(ncnn.code, 0) << ncnn.out;
   EXPECT_EQ(top1_count(ncnn.out), 9190) << ncnn.out;
+}
+
+// The main job of the README: ResNet-18 deployed to int8 with the default pipeline (kl, ncnn weight rule).
+// The int8 issue's target: top-1 >= fp32 (9190/10000); int8 files <= 30% of the fp32 .bin.
+TEST(E2E, Resnet18DeployInt8DefaultReachesFp32Top1) {
+  std::string wd = work_dir("r18_deploy");
+  CmdResult dep = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + kSrc +
+                      "/configs/resnet18_cifar10.toml " + kShared + "/models/resnet18_cifar10.onnx " +
+                      kShared + "/cifar10/test/airplane/0000.jpg --quant --work-dir " + wd);
+  ASSERT_EQ(dep.code, 0) << dep.out;
+  const auto fp32_size = std::filesystem::file_size(wd + "/end2end.bin");
+  const auto int8_size = std::filesystem::file_size(wd + "/end2end_int8.bin");
+  std::printf("resnet18 .bin fp32 %ju bytes, int8 %ju bytes (%.1f%%)\n", static_cast<uintmax_t>(fp32_size),
+              static_cast<uintmax_t>(int8_size), 100.0 * int8_size / fp32_size);
+  EXPECT_LE(int8_size * 10, fp32_size * 3);
+  CmdResult int8 =
+      run("test " + kSrc + "/configs/resnet18_cifar10.toml --model " + wd + "/end2end_int8.param --batch 32");
+  ASSERT_EQ(int8.code, 0) << int8.out;
+  std::printf("resnet18 int8 (qdeploy deploy --quant, kl) top-1: %ld/10000\n", top1_count(int8.out));
+  EXPECT_GE(top1_count(int8.out), 9190) << int8.out;
 }
 
 TEST(E2E, UnsupportedAndMissingInputsGiveOneLineErrorsAndExitCodes) {
