@@ -19,6 +19,7 @@
 #include "exporters/ncnn/ncnn_writer.h"
 #include "exporters/onnx/onnx_writer.h"
 #include "frontend/onnx/onnx_importer.h"
+#include "quant/ptq_passes.h"
 #include "runtime/executor.h"
 
 namespace qd::cli {
@@ -28,7 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 struct DeployArgs {
   std::string deploy_config, model_config, model, image, work_dir = "work_dirs/deploy", quant_dir, method,
-                                                         arch;
+                                                         arch, passes;
   bool quant = false;
 };
 
@@ -59,6 +60,10 @@ int run_deploy(DeployArgs a) {
   for (auto& w : warnings) std::fprintf(stderr, "qdeploy: warning: %s\n", w.c_str());
   bool quant = a.quant || dc.quantize.enabled;
   std::string method = a.method.empty() ? dc.quantize.method : a.method;
+  std::string pass_list = a.passes;  // --passes overrides the deploy config's quantize.passes
+  if (pass_list.empty())
+    for (const std::string& p : dc.quantize.passes) pass_list += (pass_list.empty() ? "" : ",") + p;
+  const std::vector<std::string> passes = quant::parse_ptq_passes(pass_list);  // fail before any work
   ensure_writable_dir(a.work_dir);
   std::string base = (fs::path(a.work_dir) / "end2end").string();
   nlohmann::json report;
@@ -89,20 +94,32 @@ int run_deploy(DeployArgs a) {
     co.target = dc.backend;
     co.batch = 16;
     ProgressBar bar("calibrate", static_cast<int64_t>(src.size()));
-    ir::QuantParams q = quant::calibrate(fp32, src, co, [&](size_t, size_t) { bar.advance(1); });
+    const quant::CalibrationStats stats =
+        quant::collect_stats(fp32, src, co, [&](size_t, size_t) { bar.advance(1); });
     bar.finish();
+    int8 = fp32;
+    int8.quant = quant::params_from_stats(stats, fp32, co);
+    // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
+    quant::PtqPassInputs pass_in{&stats,
+                                 [&] {
+                                   return std::make_unique<CalibrationSource>(
+                                       images, mc, static_cast<size_t>(dc.quantize.calib_num), 16);
+                                 },
+                                 co};
+    for (const std::string& line : quant::run_ptq_passes(passes, int8, pass_in))
+      std::printf("      %s\n", line.c_str());
+    const ir::QuantParams& q = int8.quant;
     exporters::save_ncnn_table(q, fp32.graph, base + ".table");
     report["stages"].push_back({{"stage", "calibrate"},
                                 {"inputs", {{{"path", images}, {"images", src.images()}}}},
                                 {"method", method},
+                                {"passes", passes},
                                 {"outputs", {file_info(base + ".table")}},
                                 {"seconds", seconds_since(t)}});
     std::printf("[2/3] calibrate %.2f s, %zu images, method %s -> %s.table\n", seconds_since(t), src.images(),
                 method.c_str(), base.c_str());
 
     t = std::chrono::steady_clock::now();
-    int8 = fp32;
-    int8.quant = q;
     exporters::save_ncnn(int8, base + "_int8.param", base + "_int8.bin");
     report["stages"].push_back({{"stage", "quantize"},
                                 {"inputs", {file_info(base + ".param"), file_info(base + ".table")}},
@@ -169,6 +186,9 @@ void register_deploy(CLI::App& app) {
                   "calibration images (default: dataset.calib of the config)");
   sub->add_option("--calib-method", a->method,
                   "kl | minmax | percentile | mse | aciq (default: deploy config)");
+  sub->add_option("--passes", a->passes,
+                  "PTQ passes after calibration, comma-separated: method_selection, bias_correction "
+                  "(default: quantize.passes of the deploy config)");
   sub->add_option("--arch", a->arch,
                   "architecture of a .pth model: resnet18_cifar..resnet152_cifar, resnet18..resnet152");
   add_command(sub, [a] { return run_deploy(*a); });
