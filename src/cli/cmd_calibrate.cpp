@@ -4,6 +4,7 @@
 #include "cli/calibration_source.h"
 #include "cli/commands.h"
 #include "cli/model_files.h"
+#include "core/atomic_file.h"
 #include "eval/progress.h"
 #include "exporters/ncnn/ncnn_table_writer.h"
 #include "exporters/ncnn/ncnn_writer.h"
@@ -32,6 +33,7 @@ int run_calibrate(const CalibArgs& a) {
   co.target = a.target;
   co.batch = a.batch;
   quant::check_range_method(co.method);  // fail before the (long) calibration run
+  check_output_file(a.out);
   quant::check_quant_target(co.target);
   const std::vector<std::string> passes = quant::parse_ptq_passes(a.passes);
   for (const std::string& p : passes)

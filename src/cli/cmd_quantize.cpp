@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_files.h"
+#include "core/atomic_file.h"
 #include "exporters/ncnn/ncnn_writer.h"
 #include "frontend/ncnn/ncnn_table_reader.h"
 
@@ -18,6 +19,7 @@ int run_quantize(const QuantizeArgs& a) {
   std::vector<std::string> warnings;
   model.quant = frontend::load_ncnn_table(a.table, model.graph, &warnings);
   for (const auto& w : warnings) std::fprintf(stderr, "qdeploy: warning: %s\n", w.c_str());
+  check_output_file(a.out_prefix + ".param");
   exporters::save_ncnn(model, a.out_prefix + ".param", a.out_prefix + ".bin");
   std::printf("quantize: %zu int8 layers -> %s.param, %s.bin\n", model.quant.layers.size(),
               a.out_prefix.c_str(), a.out_prefix.c_str());

@@ -48,8 +48,13 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
 void copy_file_atomic(const std::string& src, const std::string& dst) {
   std::ifstream in(src, std::ios::binary);
   if (!in) fail(src, std::string("cannot open: ") + std::strerror(errno));
+  // An explicit loop: `os << in.rdbuf()` stops silently when the output fails part-way (e.g. a full disk)
+  // without setting failbit, which would rename a truncated copy into place.
   write_file_atomic(dst, [&](std::ostream& os) {
-    os << in.rdbuf();
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      if (!os.write(buf, in.gcount())) return;  // write_file_atomic reports the failed stream
+    }
     if (in.bad()) fail(src, "read failed");
   });
 }
@@ -59,6 +64,16 @@ void ensure_writable_dir(const std::string& dir) {
   fs::create_directories(dir, ec);
   if (ec) fail(dir, "cannot create directory: " + ec.message());
   if (::access(dir.c_str(), W_OK) != 0) fail(dir, "directory is not writable");
+}
+
+void check_output_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path parent = fs::absolute(fs::path(path)).parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec))
+    fail(path, "cannot create file: " + parent.string() + " is not an existing folder");
+  if (::access(parent.c_str(), W_OK) != 0)
+    fail(path, "cannot create file: folder " + parent.string() + " is not writable");
 }
 
 }  // namespace qd

@@ -17,5 +17,8 @@ void write_file_atomic(const std::string& path, std::string_view bytes);
 void copy_file_atomic(const std::string& src, const std::string& dst);
 // Creates a directory (and parents); user error naming it when that fails or it is not writable.
 void ensure_writable_dir(const std::string& dir);
+// Checks, before long work, that `path` could be created: its folder exists and is writable. User error
+// naming `path` ("cannot create file: ...") otherwise. Creates nothing.
+void check_output_file(const std::string& path);
 
 }  // namespace qd

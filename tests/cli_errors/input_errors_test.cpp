@@ -200,6 +200,7 @@ TEST_F(InputErrors, DiskFullMidWriteLeavesNoPartialFile) {
   const std::string out = dir / "full_out";
   std::filesystem::create_directories(out);
   RunResult r = run_qdeploy({"convert", files->onnx, "--work-dir", out}, 1024);
+  // The first output, the end2end.onnx copy, is larger than the limit: it fails and nothing is left.
   EXPECT_TRUE(is_error(r, 1, out + "/end2end.onnx", "write failed"));
   EXPECT_EQ(files_under(out), std::vector<std::string>{});
 }
