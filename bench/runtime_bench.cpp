@@ -85,10 +85,12 @@ void BM_Model(benchmark::State& state, const char* file, bool int8) {
 
 BENCHMARK_CAPTURE(BM_Model, resnet18_fp32, "resnet18_cifar10.onnx", false)
     ->Args({1, 1})
+    ->Args({1, 2})
     ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Model, resnet18_int8, "resnet18_cifar10.onnx", true)
     ->Args({1, 1})
+    ->Args({1, 2})
     ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 // Batch 32 on 1 and 2 threads; CPU time of the whole process (all threads), so on a busy machine
@@ -100,10 +102,12 @@ BENCHMARK_CAPTURE(BM_Model, resnet18_int8_b32, "resnet18_cifar10.onnx", true)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Model, resnet20_fp32, "resnet20_cifar10.onnx", false)
     ->Args({1, 1})
+    ->Args({1, 2})
     ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Model, resnet20_int8, "resnet20_cifar10.onnx", true)
     ->Args({1, 1})
+    ->Args({1, 2})
     ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
 
