@@ -82,6 +82,25 @@ std::string container_problem(const std::vector<uint8_t>& b) {
   return "";
 }
 
+// A zero-length IDAT chunk is legal PNG but makes stb_image call memcpy(NULL, ..., 0) (undefined behaviour,
+// found by fuzz/image_decode_fuzz). It carries no data, so such chunks are dropped before stb sees the file.
+// The chunk walk stops at the first chunk that does not fit; stb reports that corruption itself.
+std::vector<uint8_t> without_empty_idat_chunks(const std::vector<uint8_t>& b) {
+  std::vector<uint8_t> out(b.begin(), b.begin() + std::min<size_t>(b.size(), 8));
+  size_t pos = 8;
+  while (pos + 12 <= b.size()) {
+    const uint32_t length =
+        (static_cast<uint32_t>(b[pos]) << 24) | (b[pos + 1] << 16) | (b[pos + 2] << 8) | b[pos + 3];
+    const bool empty_idat = length == 0 && std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IDAT");
+    const size_t chunk_end = pos + 12 + static_cast<size_t>(length);
+    if (chunk_end > b.size()) break;
+    if (!empty_idat) out.insert(out.end(), b.begin() + pos, b.begin() + chunk_end);
+    pos = chunk_end;
+  }
+  out.insert(out.end(), b.begin() + std::min(pos, b.size()), b.end());
+  return out;
+}
+
 }  // namespace
 
 Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& context, int64_t max_pixels) {
@@ -116,8 +135,12 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
   // PNG/BMP completeness is checked after the header, which then names real corruption better.
   const std::string problem = container_problem(bytes);
   if (!problem.empty()) fail(context, problem);
-  std::unique_ptr<uint8_t, void (*)(void*)> pixels_rgb(stbi_load_from_memory(data, len, &w, &h, &channels, 3),
-                                                       stbi_image_free);
+  const std::vector<uint8_t> png_clean =
+      format == ImageFormat::png ? without_empty_idat_chunks(bytes) : std::vector<uint8_t>();
+  const uint8_t* stb_data = format == ImageFormat::png ? png_clean.data() : data;
+  const int stb_len = format == ImageFormat::png ? static_cast<int>(png_clean.size()) : len;
+  std::unique_ptr<uint8_t, void (*)(void*)> pixels_rgb(
+      stbi_load_from_memory(stb_data, stb_len, &w, &h, &channels, 3), stbi_image_free);
   if (!pixels_rgb) fail(context, std::string("corrupt image (") + stbi_failure_reason() + ")");
   Image img;
   img.width = w;

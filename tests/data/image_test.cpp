@@ -155,6 +155,25 @@ TEST(DecodeImage, OversizedHuffmanTableIsACorruptJpeg) {
   EXPECT_EQ(msg.rfind(dir / "bad_dht.jpg: corrupt JPEG (", 0), 0u) << msg;
 }
 
+TEST(DecodeImage, EmptyIdatChunkDecodesLikeTheOriginal) {
+  // Legal PNG that made stb_image call memcpy(NULL, ..., 0) (fuzz finding; UBSan flags it under
+  // QDEPLOY_SANITIZE): a zero-length IDAT chunk placed before the real one.
+  TempDir dir;
+  std::vector<uint8_t> px(4 * 3 * 3);
+  for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<uint8_t>(i * 11);
+  test::write_png(dir / "plain.png", 4, 3, 3, px);
+  std::string png = test::read_bytes(dir / "plain.png");
+  const size_t idat = png.find("IDAT");
+  ASSERT_NE(idat, std::string::npos);
+  // length 0, type IDAT, CRC-32 of "IDAT" (0x35AF061E), inserted before the real chunk's length field.
+  png.insert(idat - 4, std::string("\0\0\0\0IDAT\x35\xAF\x06\x1E", 12));
+  test::write_bytes(dir / "empty_idat.png", png);
+  const Image img = decode_image(dir / "empty_idat.png");
+  EXPECT_EQ(img.width, 4);
+  EXPECT_EQ(img.height, 3);
+  EXPECT_EQ(img.rgb, px);
+}
+
 TEST(DecodeImage, DamagedBytesGiveAnImageOrAUserErrorNeverACrash) {
   // Deterministic byte damage on a real JPEG and a PNG; run under QDEPLOY_SANITIZE to catch memory errors.
   TempDir dir;
