@@ -126,7 +126,8 @@ namespace qd::exporters {
 void save_ncnn(const ir::Model& m, const std::string& param_path, const std::string& bin_path) {
   using namespace qd::ncnn;
   const ir::Graph& g = m.graph;
-  for (const auto& [name, q] : m.quant.layers) {
+  for (const auto& entry : m.quant.layers) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
     auto it =
         std::find_if(g.nodes().begin(), g.nodes().end(), [&](const ir::Node& n) { return n.name == name; });
     if (it == g.nodes().end() || (it->op != ir::OpKind::Conv && it->op != ir::OpKind::Gemm))
