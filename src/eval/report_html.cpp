@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -208,81 +209,246 @@ std::string test_image_section(const DeployReportInputs& in) {
   return h + "</div>\n";
 }
 
-std::string metric_section(const json& d, const char* key, const char* title, const char* field,
-                           const char* format) {
-  std::string h = std::string("<h2>") + title + "</h2>\n";
-  if (!d.contains(key) || !d[key].is_object()) return h + not_measured(title);
-  h += "<table><tr><th>model</th><th>" + std::string(field) + "</th><th>all values</th></tr>\n";
-  for (auto& [name, v] : d[key].items()) {
-    std::string main =
-        v.contains(field) && v[field].is_number() ? fmt(format, v[field].get<double>()) : "&ndash;";
-    h += "<tr><td>" + html_escape(name) + "</td><td class=\"num\">" + main + "</td><td><code>" +
-         html_escape(v.dump()) + "</code></td></tr>\n";
+// A number at d[key], or `fallback` when absent or not a number (null = e.g. an infinite SNR).
+double num(const json& d, const char* key, double fallback = 0.0) {
+  return d.is_object() && d.contains(key) && d[key].is_number() ? d[key].get<double>() : fallback;
+}
+
+// A string at d[key], or `fallback` when absent or not a string.
+std::string str(const json& d, const char* key, const std::string& fallback = "") {
+  return d.is_object() && d.contains(key) && d[key].is_string() ? d[key].get<std::string>() : fallback;
+}
+
+bool has_object(const json& d, const char* key) { return d.contains(key) && d[key].is_object(); }
+
+// "<p>what: not measured in this run. hint</p>"
+std::string not_measured_hint(const std::string& what, const std::string& hint_html) {
+  return "<p class=\"absent\">" + html_escape(what) + ": not measured in this run. " + hint_html + "</p>\n";
+}
+
+std::string accuracy_section(const json& d) {
+  std::string h = "<h2>Accuracy (fp32 vs int8)</h2>\n";
+  if (!has_object(d, "accuracy"))
+    return h +
+           not_measured_hint("Accuracy",
+                             "Give deploy a labelled test set: <code>--test-dataset DIR</code> (ImageFolder, "
+                             "list file or CIFAR-10 binary batch) and optionally <code>--test-num N</code>, "
+                             "or set <code>test.dataset</code> in the deploy config.");
+  const json& acc = d["accuracy"];
+  if (has_object(d, "test_dataset")) {
+    const json& t = d["test_dataset"];
+    h += "<p>Test set <code>" + html_escape(str(t, "path")) + "</code>: " + fmt("%.0f", num(t, "images")) +
+         " images";
+    if (num(t, "skipped") > 0) h += fmt(" (%.0f unreadable, skipped)", num(t, "skipped"));
+    if (num(t, "requested") > 0) h += fmt(", a deterministic subset of %.0f", num(t, "requested"));
+    h += ", batch " + fmt("%.0f", num(t, "batch", 1)) + ".</p>\n";
+  }
+  h += "<table id=\"accuracy\"><tr><th>model</th><th>top-1</th><th>top-5</th><th>top-1 correct</th>"
+       "<th>images</th></tr>\n";
+  for (const char* name : {"fp32", "int8"}) {
+    if (!has_object(acc, name)) continue;
+    const json& a = acc[name];
+    h += std::string("<tr><td>") + name + "</td><td class=\"num\">" + fmt("%.4f", num(a, "top1")) +
+         "</td><td class=\"num\">" + (a.contains("topk") ? fmt("%.4f", num(a, "topk")) : "&ndash;") +
+         "</td><td class=\"num\">" + fmt("%.0f", num(a, "top1_correct")) + "</td><td class=\"num\">" +
+         fmt("%.0f", num(a, "images")) + "</td></tr>\n";
+  }
+  if (has_object(acc, "fp32") && has_object(acc, "int8"))
+    h += "<tr><td>int8 &minus; fp32</td><td class=\"num\">" +
+         fmt("%+.2f points", 100 * (num(acc["int8"], "top1") - num(acc["fp32"], "top1"))) +
+         "</td><td class=\"num\">" +
+         fmt("%+.2f points", 100 * (num(acc["int8"], "topk") - num(acc["fp32"], "topk"))) +
+         "</td><td></td><td></td></tr>\n";
+  h += "</table>\n";
+  if (has_object(d, "agreement")) {
+    const json& g = d["agreement"];
+    h += "<p>int8 predicts the same top-1 class as fp32 on " + fmt("%.0f", num(g, "top1_same")) + " of " +
+         fmt("%.0f", num(g, "images")) + " images (" + fmt("%.2f%%", 100 * num(g, "fraction")) +
+         "); largest score difference " + fmt("%.4g", num(g, "max_abs_score_diff")) + ".</p>\n";
+  }
+  return h;
+}
+
+std::string speed_section(const json& d) {
+  std::string h = "<h2>Speed (fp32 vs int8)</h2>\n";
+  if (!has_object(d, "speed")) return h + not_measured("Speed");
+  const json& sp = d["speed"];
+  if (sp.contains("threads"))
+    h += "<p>Batch " + fmt("%.0f", num(sp, "batch", 1)) + ", " + fmt("%.0f", num(sp, "threads")) +
+         " thread(s), " + fmt("%.0f", num(sp, "runs")) + " timed runs per model after " +
+         fmt("%.0f", num(sp, "warmup")) +
+         " warm-up runs (fp32 and int8 alternate), input: " + html_escape(str(sp, "input", "?")) +
+         ". Median wall time per run.</p>\n";
+  h +=
+      "<table id=\"speed\"><tr><th>model</th><th>median</th><th>p90</th><th>min</th><th>images/s</th></tr>\n";
+  for (const char* name : {"fp32", "int8"}) {
+    if (!has_object(sp, name)) continue;
+    const json& m = sp[name];
+    const double med = num(m, "median_ms");
+    auto cell = [&](const char* key) {
+      return m.contains(key) ? fmt("%.3f ms", num(m, key)) : std::string("&ndash;");
+    };
+    h += std::string("<tr><td>") + name + "</td><td class=\"num\">" + fmt("%.3f ms", med) +
+         "</td><td class=\"num\">" + cell("p90_ms") + "</td><td class=\"num\">" + cell("min_ms") +
+         "</td><td class=\"num\">" + (med > 0 ? fmt("%.1f", 1000.0 * num(sp, "batch", 1) / med) : "&ndash;") +
+         "</td></tr>\n";
+  }
+  double ratio = num(sp, "int8_over_fp32", -1);
+  if (ratio < 0 && has_object(sp, "fp32") && has_object(sp, "int8") && num(sp["fp32"], "median_ms") > 0)
+    ratio = num(sp["int8"], "median_ms") / num(sp["fp32"], "median_ms");
+  if (ratio > 0)
+    h += "<tr><td>int8 / fp32</td><td class=\"num\">" + fmt("%.2f", ratio) + "</td><td colspan=\"3\">" +
+         (ratio < 1 ? fmt("int8 is %.2fx as fast", 1 / ratio) : fmt("int8 is %.2fx slower", ratio)) +
+         "</td></tr>\n";
+  return h + "</table>\n";
+}
+
+// SNR in dB for drawing; null (no error at all) and +inf count as `cap`.
+double snr_value(const json& row, const char* key, double cap) {
+  if (!row.is_object() || !row.contains(key)) return 0.0;
+  if (row[key].is_null()) return cap;
+  return row[key].is_number() ? std::min(row[key].get<double>(), cap) : 0.0;
+}
+
+std::string snr_text(const json& row, const char* key) {
+  if (!row.is_object() || !row.contains(key)) return "&ndash;";
+  if (row[key].is_null()) return "no error";
+  return row[key].is_number() ? fmt("%.1f dB", row[key].get<double>()) : "?";
+}
+
+// Horizontal bars, one row per layer in graph order: graph-wise SNR (and layer-wise when recorded);
+// higher = closer to fp32.
+std::string snr_svg(const json& rows) {
+  bool layer_wise = false;
+  double max_db = 1;
+  for (auto& r : rows) {
+    if (!r.is_object()) continue;
+    layer_wise |= r.contains("layer_wise_snr_db");
+    for (const char* k : {"snr_db", "layer_wise_snr_db"})
+      if (r.contains(k) && r[k].is_number()) max_db = std::max(max_db, r[k].get<double>());
+  }
+  const double cap = max_db;  // "no error" is drawn as long as the longest bar
+  const int label_w = 260, bar_w = 360, bar_h = 12, legend_h = 20;
+  const int row_h = layer_wise ? 2 * bar_h + 4 : bar_h + 4;
+  const int height = static_cast<int>(rows.size()) * row_h + 10 + legend_h;
+  std::ostringstream s;
+  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"figure\" id=\"snr\" width=\""
+    << label_w + bar_w + 80 << "\" height=\"" << height << "\" role=\"img\" aria-label=\"per-layer SNR\">\n";
+  s << "<rect x=\"" << label_w << "\" y=\"4\" width=\"12\" height=\"10\" fill=\"#3367d6\"/><text x=\""
+    << label_w + 16
+    << "\" y=\"13\" class=\"value\">graph-wise (errors of earlier layers accumulate)</text>\n";
+  if (layer_wise)
+    s << "<rect x=\"" << label_w << "\" y=\"" << 4 + 14 << "\" width=\"12\" height=\"10\" fill=\"#f9ab00\"/>"
+      << "<text x=\"" << label_w + 16 << "\" y=\"" << 13 + 14
+      << "\" class=\"value\">layer-wise (only this layer int8)</text>\n";
+  int y = 5 + legend_h + (layer_wise ? 14 : 0);
+  auto bar = [&](const json& r, const char* key, int top, const char* color) {
+    const double db = snr_value(r, key, cap);
+    const int w = static_cast<int>(std::max(0.0, db) / max_db * bar_w);
+    s << "<rect x=\"" << label_w << "\" y=\"" << top << "\" width=\"" << w << "\" height=\"" << bar_h - 2
+      << "\" fill=\"" << color << "\"/><text x=\"" << label_w + w + 4 << "\" y=\"" << top + bar_h - 3
+      << "\" class=\"value\">" << snr_text(r, key) << "</text>";
+  };
+  for (auto& r : rows) {
+    s << "<text x=\"" << label_w - 4 << "\" y=\"" << y + bar_h - 2 << "\" class=\"label\">"
+      << html_escape(str(r, "layer", "?")) << "</text>";
+    bar(r, "snr_db", y, "#3367d6");
+    if (layer_wise) bar(r, "layer_wise_snr_db", y + bar_h, "#f9ab00");
+    s << "\n";
+    y += row_h;
+  }
+  s << "</svg>\n";
+  return s.str();
+}
+
+std::string snr_section(const json& d) {
+  std::string h = "<h2>Per-layer SNR (int8 vs fp32)</h2>\n";
+  if (!d.contains("layer_snr") || !d["layer_snr"].is_array() || d["layer_snr"].empty())
+    return h + not_measured_hint("Per-layer SNR",
+                                 "It is computed for an int8 deploy (<code>--quant</code>, "
+                                 "<code>--snr-num N</code> &gt; 0).");
+  const json& rows = d["layer_snr"];
+  if (has_object(d, "snr_analysis")) {
+    const json& a = d["snr_analysis"];
+    h += "<p>" + fmt("%.0f", num(a, "images")) + " images of <code>" + html_escape(str(a, "source")) +
+         "</code>, " + fmt("%.2f s", num(a, "seconds")) +
+         ". SNR = 10 log10(&Sigma; fp32&sup2; / &Sigma; (fp32 &minus; int8)&sup2;) of each layer's output; "
+         "below 20 dB is a large error.</p>\n";
+  }
+  h += snr_svg(rows);
+  // The worst layers by graph-wise SNR (null = no error sorts last).
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const double inf = std::numeric_limits<double>::infinity();
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return snr_value(rows[a], "snr_db", inf) < snr_value(rows[b], "snr_db", inf);
+  });
+  constexpr size_t kWorst = 5;
+  h += "<h3>Worst layers</h3>\n<table id=\"worst-layers\"><tr><th>rank</th><th>layer</th><th>op</th>"
+       "<th>graph-wise SNR</th><th>layer-wise SNR</th></tr>\n";
+  for (size_t k = 0; k < std::min(kWorst, order.size()); ++k) {
+    const json& r = rows[order[k]];
+    h += "<tr><td>" + std::to_string(k + 1) + "</td><td>" + html_escape(str(r, "layer", "?")) + "</td><td>" +
+         html_escape(str(r, "op")) + "</td><td class=\"num\">" + snr_text(r, "snr_db") +
+         "</td><td class=\"num\">" + snr_text(r, "layer_wise_snr_db") + "</td></tr>\n";
   }
   return h + "</table>\n";
 }
 
-// Horizontal bars, one per layer; SNR in dB (higher = closer to fp32).
-std::string snr_section(const json& d) {
-  std::string h = "<h2>Per-layer SNR (int8 vs fp32)</h2>\n";
-  if (!d.contains("layer_snr") || !d["layer_snr"].is_array() || d["layer_snr"].empty())
-    return h + not_measured("Per-layer SNR");
-  const json& rows = d["layer_snr"];
-  double max_db = 1;
-  for (auto& r : rows) max_db = std::max(max_db, r.value("snr_db", 0.0));
-  const int label_w = 260, bar_w = 360, row_h = 16;
-  int height = static_cast<int>(rows.size()) * row_h + 10;
-  std::ostringstream s;
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"figure\" id=\"snr\" width=\""
-    << label_w + bar_w + 70 << "\" height=\"" << height << "\" role=\"img\" aria-label=\"per-layer SNR\">\n";
-  int y = 5;
-  for (auto& r : rows) {
-    double db = r.value("snr_db", 0.0);
-    int w = static_cast<int>(std::max(0.0, db) / max_db * bar_w);
-    s << "<text x=\"" << label_w - 4 << "\" y=\"" << y + 12 << "\" class=\"label\">"
-      << html_escape(r.value("layer", std::string("?"))) << "</text>";
-    s << "<rect x=\"" << label_w << "\" y=\"" << y + 2 << "\" width=\"" << w << "\" height=\"" << row_h - 4
-      << "\" fill=\""
-      << (db < 20   ? "#d93025"
-          : db < 30 ? "#f9ab00"
-                    : "#1e8e3e")
-      << "\"/>";
-    s << "<text x=\"" << label_w + w + 4 << "\" y=\"" << y + 12 << "\" class=\"value\">" << fmt("%.1f dB", db)
-      << "</text>\n";
-    y += row_h;
+// A square matrix of numbers, else false (the section then says it cannot be shown).
+bool is_count_matrix(const json& m) {
+  if (!m.is_array() || m.empty()) return false;
+  for (auto& row : m) {
+    if (!row.is_array() || row.size() != m.size()) return false;
+    for (auto& v : row)
+      if (!v.is_number()) return false;
   }
-  s << "</svg>\n";
-  return h + s.str();
+  return true;
 }
 
 std::string confusion_table(const json& m, const std::vector<std::string>& classes) {
-  double max_v = 1;
-  for (auto& row : m)
-    for (auto& v : row) max_v = std::max(max_v, v.get<double>());
+  double max_v = 1, diag = 0, total = 0;
+  for (size_t i = 0; i < m.size(); ++i)
+    for (size_t j = 0; j < m[i].size(); ++j) {
+      const double x = m[i][j].get<double>();
+      max_v = std::max(max_v, x);
+      total += x;
+      if (i == j) diag += x;
+    }
   std::string h = "<table class=\"confusion\"><tr><th>true \\ predicted</th>";
   for (size_t j = 0; j < m.size(); ++j)
     h += "<th>" + html_escape(class_name(classes, static_cast<int>(j))) + "</th>";
   h += "</tr>\n";
   for (size_t i = 0; i < m.size(); ++i) {
     h += "<tr><th>" + html_escape(class_name(classes, static_cast<int>(i))) + "</th>";
-    for (auto& v : m[i]) {
-      double x = v.get<double>();
-      int shade = 255 - static_cast<int>(std::lround(x / max_v * 180));
-      h += "<td class=\"num\" style=\"background:rgb(" + std::to_string(shade) + "," + std::to_string(shade) +
-           ",255)\">" + fmt("%.0f", x) + "</td>";
+    for (size_t j = 0; j < m[i].size(); ++j) {
+      const double x = m[i][j].get<double>();
+      const int shade = 255 - static_cast<int>(std::lround(x / max_v * 180));
+      // Diagonal (correct) in blue, errors in red.
+      const std::string rgb = i == j ? std::to_string(shade) + "," + std::to_string(shade) + ",255"
+                                     : "255," + std::to_string(shade) + "," + std::to_string(shade);
+      h += "<td class=\"num\" style=\"background:rgb(" + rgb + ")\">" + fmt("%.0f", x) + "</td>";
     }
     h += "</tr>\n";
   }
-  return h + "</table>\n";
+  h += "</table>\n<p>Diagonal " + fmt("%.0f", diag) + " of " + fmt("%.0f", total) + " images = top-1 " +
+       (total > 0 ? fmt("%.4f", diag / total) : std::string("&ndash;")) + ".</p>\n";
+  return h;
 }
 
 std::string confusion_section(const json& d, const std::vector<std::string>& classes) {
   std::string h = "<h2>Confusion matrices</h2>\n";
-  if (!d.contains("confusion") || !d["confusion"].is_object())
-    return h + not_measured("Confusion matrices (need a labelled dataset evaluation)");
-  for (auto& [name, m] : d["confusion"].items())
-    h += "<h3>" + html_escape(name) + "</h3>\n" + confusion_table(m, classes);
-  return h;
+  if (!has_object(d, "confusion") || d["confusion"].empty())
+    return h + not_measured_hint("Confusion matrices",
+                                 "They need a labelled test set: <code>--test-dataset DIR</code>.");
+  h += "<p>Rows: true class; columns: predicted class (top-1).</p>\n<div class=\"row\">\n";
+  for (auto& [name, m] : d["confusion"].items()) {
+    h += "<div class=\"col\"><h3>" + html_escape(name) + "</h3>\n";
+    h += is_count_matrix(m) ? confusion_table(m, classes)
+                            : "<p class=\"absent\">not a square matrix of counts; not shown.</p>\n";
+    h += "</div>\n";
+  }
+  return h + "</div>\n";
 }
 
 const char* kStyle = R"(body{font-family:sans-serif;margin:24px;color:#202124;max-width:1100px}
@@ -310,8 +476,8 @@ std::string render_deploy_report(const DeployReportInputs& in) {
                   "</style>\n</head>\n<body>\n<h1>" + html_escape(title) + "</h1>\n";
   h += pipeline_section(d);
   h += test_image_section(in);
-  h += metric_section(d, "accuracy", "Accuracy (fp32 vs int8)", "top1", "%.4f");
-  h += metric_section(d, "speed", "Speed (fp32 vs int8)", "median_ms", "%.3f ms");
+  h += accuracy_section(d);
+  h += speed_section(d);
   h += snr_section(d);
   h += confusion_section(d, in.classes);
   h += "<p class=\"absent\">Written by qdeploy deploy; all figures are inline (no network access).</p>\n";

@@ -3,9 +3,15 @@
 //
 // Read from `deploy` (deploy.json): "stages": [{"stage", "seconds", "inputs"/"outputs": [{"path", "bytes"}],
 // ...}], "test_image": {"path", "fp32_top5", "int8_top5"}. Optional, drawn when present and said to be "not
-// measured in this run" otherwise: "accuracy": {"fp32"|"int8": {"top1", "top5", "images"}}, "speed":
-// {"fp32"|"int8": {"median_ms", ...}}, "layer_snr": [{"layer", "snr_db"}], "confusion": {"fp32"|"int8":
-// [[count, ...], ...]} (rows = true class).
+// measured in this run" (with how to get it) otherwise:
+//   "accuracy": {"fp32"|"int8": {"top1", "topk", "top1_correct", "images"}} (eval accuracy_summary),
+//   "test_dataset": {"path", "images", "skipped", "requested", "batch"}, "agreement": {"images", "top1_same",
+//   "fraction", "max_abs_score_diff"};
+//   "speed": {"batch", "threads", "warmup", "runs", "input", "fp32"|"int8": {"median_ms", "p90_ms",
+//   "min_ms"} (eval latency_summary), "int8_over_fp32"};
+//   "layer_snr": [{"layer", "op", "snr_db" (graph-wise), "layer_wise_snr_db"}] in graph order, an SNR of
+//   null meaning no error; "snr_analysis": {"images", "source", "seconds"};
+//   "confusion": {"fp32"|"int8": [[count, ...], ...]} (rows = true class, columns = predicted class).
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>

@@ -107,5 +107,103 @@ TEST(DeployReport, OptionalFiguresAndEmbeddedPng) {
   EXPECT_EQ(count(page, "not measured in this run"), 1u);  // only speed is left
 }
 
+// A record like the one `deploy --quant --test-dataset` writes (numbers chosen by hand).
+nlohmann::json measured_deploy() {
+  nlohmann::json d = sample_deploy();
+  d["accuracy"] = nlohmann::json::parse(R"({
+    "fp32": {"top1": 0.75, "topk": 1.0, "top1_correct": 3, "topk_correct": 4, "images": 4, "k": 5},
+    "int8": {"top1": 0.5, "topk": 0.75, "top1_correct": 2, "topk_correct": 3, "images": 4, "k": 5}})");
+  d["test_dataset"] = {{"path", "/d/test"}, {"images", 4}, {"skipped", 0}, {"requested", 4}, {"batch", 1}};
+  d["agreement"] = {{"images", 4}, {"top1_same", 3}, {"fraction", 0.75}, {"max_abs_score_diff", 0.5}};
+  d["speed"] = nlohmann::json::parse(R"({"batch": 1, "threads": 2, "warmup": 3, "runs": 20,
+    "input": "the test image", "fp32": {"median_ms": 2.0, "p90_ms": 2.5, "min_ms": 1.5},
+    "int8": {"median_ms": 1.0, "p90_ms": 1.25, "min_ms": 0.75}, "int8_over_fp32": 0.5})");
+  d["layer_snr"] = nlohmann::json::parse(R"([
+    {"layer": "conv1", "op": "Conv", "snr_db": 40.0, "layer_wise_snr_db": 41.0},
+    {"layer": "conv2", "op": "Conv", "snr_db": 18.5, "layer_wise_snr_db": 30.0},
+    {"layer": "conv3", "op": "Conv", "snr_db": null, "layer_wise_snr_db": null},
+    {"layer": "fc", "op": "Gemm", "snr_db": 25.0, "layer_wise_snr_db": 33.0}])");
+  d["snr_analysis"] = {{"images", 32}, {"source", "/d/calib"}, {"seconds", 1.5}};
+  // 2 classes: fp32 3 of 4 right (diagonal 2 + 1), int8 2 of 4.
+  d["confusion"] = {{"fp32", {{2, 0}, {1, 1}}}, {"int8", {{1, 1}, {1, 1}}}};
+  return d;
+}
+
+std::string section(const std::string& page, const std::string& title) {
+  size_t a = page.find("<h2>" + title);
+  if (a == std::string::npos) return "";
+  size_t b = page.find("<h2>", a + 4);
+  return page.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
+
+TEST(DeployReport, MeasuredAccuracySpeedSnrAndConfusion) {
+  DeployReportInputs in;
+  in.deploy = measured_deploy();
+  in.classes = {"cat", "dog"};
+  const std::string page = render_deploy_report(in);
+  EXPECT_EQ(count(page, "not measured in this run"), 0u) << page;
+
+  const std::string acc = section(page, "Accuracy");
+  EXPECT_NE(acc.find("<td>fp32</td><td class=\"num\">0.7500</td><td class=\"num\">1.0000</td>"),
+            std::string::npos)
+      << acc;
+  EXPECT_NE(acc.find("<td>int8</td><td class=\"num\">0.5000</td><td class=\"num\">0.7500</td>"),
+            std::string::npos)
+      << acc;
+  EXPECT_NE(acc.find("-25.00 points"), std::string::npos) << acc;  // 0.50 - 0.75 top-1
+  EXPECT_NE(acc.find("3 of 4 images (75.00%)"), std::string::npos) << acc;
+  EXPECT_NE(acc.find("/d/test"), std::string::npos);
+
+  const std::string speed = section(page, "Speed");
+  EXPECT_NE(speed.find("2 thread(s)"), std::string::npos) << speed;
+  EXPECT_NE(speed.find(">2.000 ms<"), std::string::npos) << speed;
+  EXPECT_NE(speed.find(">1.000 ms<"), std::string::npos) << speed;
+  EXPECT_NE(speed.find(">500.0<"), std::string::npos) << speed;  // 1000 / 2 ms
+  EXPECT_NE(speed.find(">0.50<"), std::string::npos) << speed;   // int8 / fp32
+  EXPECT_NE(speed.find("int8 is 2.00x as fast"), std::string::npos) << speed;
+
+  const std::string snr = section(page, "Per-layer SNR");
+  EXPECT_NE(snr.find("id=\"snr\""), std::string::npos);
+  EXPECT_NE(snr.find("18.5 dB"), std::string::npos);
+  EXPECT_NE(snr.find("no error"), std::string::npos);  // null SNR
+  // Worst layers table: graph-wise ascending, "no error" last.
+  const size_t w = snr.find("id=\"worst-layers\"");
+  ASSERT_NE(w, std::string::npos) << snr;
+  const size_t c2 = snr.find("<td>conv2</td>", w), fc = snr.find("<td>fc</td>", w),
+               c1 = snr.find("<td>conv1</td>", w), c3 = snr.find("<td>conv3</td>", w);
+  ASSERT_NE(c3, std::string::npos);
+  EXPECT_LT(c2, fc);
+  EXPECT_LT(fc, c1);
+  EXPECT_LT(c1, c3);
+  EXPECT_NE(snr.find("<tr><td>1</td><td>conv2</td>"), std::string::npos);
+
+  const std::string conf = section(page, "Confusion");
+  EXPECT_EQ(count(conf, "<table class=\"confusion\">"), 2u);
+  EXPECT_NE(conf.find("Diagonal 3 of 4 images = top-1 0.7500"), std::string::npos) << conf;
+  EXPECT_NE(conf.find("Diagonal 2 of 4 images = top-1 0.5000"), std::string::npos) << conf;
+  EXPECT_NE(conf.find("<th>dog</th>"), std::string::npos);
+}
+
+TEST(DeployReport, AbsentMeasurementsSayHowToGetThem) {
+  DeployReportInputs in;
+  in.deploy = sample_deploy();
+  const std::string page = render_deploy_report(in);
+  EXPECT_NE(section(page, "Accuracy").find("--test-dataset DIR"), std::string::npos);
+  EXPECT_NE(section(page, "Confusion").find("--test-dataset DIR"), std::string::npos);
+  EXPECT_NE(section(page, "Per-layer SNR").find("--quant"), std::string::npos);
+}
+
+TEST(DeployReport, MalformedMeasurementsDoNotThrow) {
+  DeployReportInputs in;
+  in.deploy = sample_deploy();
+  in.deploy["accuracy"] = {{"fp32", {{"top1", "high"}}}};
+  in.deploy["speed"] = {{"fp32", nullptr}, {"threads", "many"}};
+  in.deploy["layer_snr"] = nlohmann::json::parse(R"([{"layer": 3, "snr_db": "x"}, 7])");
+  in.deploy["confusion"] = {{"fp32", {{1, 2}, {3}}}};
+  std::string page;
+  EXPECT_NO_THROW(page = render_deploy_report(in));
+  EXPECT_NE(page.find("not a square matrix"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qd

@@ -59,9 +59,16 @@ TEST(ReportRender, LoadsInHeadlessChromiumWithoutErrors) {
     "stages": [{"stage": "convert", "seconds": 0.4, "outputs": [{"path": "end2end.bin", "bytes": 1086848}]},
                {"stage": "calibrate", "seconds": 9.1, "outputs": [{"path": "end2end.table", "bytes": 10618}]}],
     "test_image": {"path": "0000.jpg", "fp32_top5": [0, 1, 2, 3, 4], "int8_top5": [0, 2, 1, 3, 4]},
-    "accuracy": {"fp32": {"top1": 0.8651}, "int8": {"top1": 0.8641}},
-    "speed": {"fp32": {"median_ms": 1.2}, "int8": {"median_ms": 0.9}},
-    "layer_snr": [{"layer": "conv1", "snr_db": 38.2}, {"layer": "fc", "snr_db": 25.0}],
+    "accuracy": {"fp32": {"top1": 0.8651, "topk": 0.9961, "top1_correct": 173, "images": 200},
+                 "int8": {"top1": 0.8641, "topk": 0.9950, "top1_correct": 172, "images": 200}},
+    "test_dataset": {"path": "cifar10/test", "images": 200, "skipped": 0, "requested": 200, "batch": 1},
+    "agreement": {"images": 200, "top1_same": 196, "fraction": 0.98, "max_abs_score_diff": 0.4},
+    "speed": {"batch": 1, "threads": 2, "warmup": 3, "runs": 20, "input": "the test image",
+              "fp32": {"median_ms": 1.2, "p90_ms": 1.4, "min_ms": 1.1},
+              "int8": {"median_ms": 0.9, "p90_ms": 1.0, "min_ms": 0.8}, "int8_over_fp32": 0.75},
+    "layer_snr": [{"layer": "conv1", "op": "Conv", "snr_db": 38.2, "layer_wise_snr_db": 38.2},
+                  {"layer": "fc", "op": "Gemm", "snr_db": 25.0, "layer_wise_snr_db": null}],
+    "snr_analysis": {"images": 32, "source": "cifar10/calib", "seconds": 0.8},
     "confusion": {"fp32": [[9, 1], [2, 8]], "int8": [[8, 2], [2, 8]]}
   })");
   in.classes = {"airplane", "automobile", "bird", "cat", "deer"};
@@ -111,12 +118,15 @@ window.addEventListener('load', () => {
     EXPECT_NE(line.find("REPORT_PROBE"), std::string::npos) << "console message: " << line;
   }
   EXPECT_EQ(console_lines, 1) << err.str();
-  // 2 PNGs decoded; figures: pipeline + SNR chart; tables: stages, 2 top-5, accuracy, speed, 2 confusion.
-  EXPECT_NE(err.str().find("REPORT_PROBE images=2 decoded=2 svgs=2 tables=7"), std::string::npos)
+  // 2 PNGs decoded; figures: pipeline + SNR chart; tables: stages, 2 top-5, accuracy, speed, worst layers,
+  // 2 confusion.
+  EXPECT_NE(err.str().find("REPORT_PROBE images=2 decoded=2 svgs=2 tables=8"), std::string::npos)
       << err.str();
   // The DOM the browser built holds the report's content.
   EXPECT_NE(r.output.find("id=\"pipeline\""), std::string::npos);
   EXPECT_NE(r.output.find("0.8641"), std::string::npos);
+  EXPECT_NE(r.output.find("id=\"worst-layers\""), std::string::npos);
+  EXPECT_NE(r.output.find("int8 is 1.33x as fast"), std::string::npos);
 }
 
 }  // namespace
