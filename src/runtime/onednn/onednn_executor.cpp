@@ -48,6 +48,45 @@ bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
   return true;
 }
 
+// Groups with less work than this (multiply-accumulates, or output elements for other ops) run on one
+// thread. Every oneDNN step is an OpenMP fork/join; with OMP_WAIT_POLICY=passive (needed on a busy
+// machine) waking the other thread cost ~15 us per step on the 2-core AVX2 test machine even for a 10-
+// element softmax, and ResNet-20's 2.4M-MAC convs (~70 us on one thread) ran slower on two threads than
+// on one. ResNet-18's 19M-38M-MAC convs still gain from two.
+constexpr double kMinParallelWork = 4e6;
+
+// Multiply-accumulates (Conv, Gemm) or output elements (other ops) of a group.
+double group_work(const ir::Graph& g, const FusedGroup& grp) {
+  const ir::Node& n = g.node(grp.anchor);
+  if (n.outputs.empty() || n.outputs[0] == ir::kNoValue) return 0;
+  const Shape& ys = g.value(n.outputs[0]).shape;
+  double out = 1;
+  for (int64_t d : ys) out *= static_cast<double>(d);
+  if (n.op == ir::OpKind::Conv && n.inputs.size() > 1) {
+    const Shape& ws = g.value(n.inputs[1]).shape;  // [O, I/group, kh, kw]
+    double per = 1;
+    for (size_t i = 1; i < ws.size(); ++i) per *= static_cast<double>(ws[i]);
+    return out * per;
+  }
+  if (n.op == ir::OpKind::Gemm && !n.inputs.empty()) {
+    const Shape& xs = g.value(n.inputs[0]).shape;
+    return out * static_cast<double>(xs.empty() ? 1 : xs.back());
+  }
+  return out;
+}
+
+// Sets OpenMP to one thread for its lifetime when `serial` (restores `threads` after).
+struct SerialScope {
+  SerialScope(bool serial, int threads) : serial_(serial), threads_(threads) {
+    if (serial_) omp_set_num_threads(1);
+  }
+  ~SerialScope() {
+    if (serial_) omp_set_num_threads(threads_);
+  }
+  bool serial_;
+  int threads_;
+};
+
 }  // namespace
 
 const ir::LayerQuant* OneDnnExecutor::quant_of(const ir::Node& n) const {
@@ -189,7 +228,15 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     current_group_ = static_cast<int>(gi);
     const FusedGroup& grp = groups[gi];
     const size_t first_step = steps_.size();
-    build_group(grp);
+    const bool serial = threads_ > 1 && group_work(g, grp) < kMinParallelWork;
+    {
+      SerialScope scope(serial, threads_);  // oneDNN kernels fix their thread count when created
+      build_group(grp);
+    }
+    if (serial) {
+      for (size_t i = first_step; i < steps_.size(); ++i) steps_[i]->threads = 1;
+      summary_ += "  (1 thread)\n";
+    }
     label_steps(first_step, grp);
     for (ir::ValueId o : g.node(grp.last).outputs)
       if (o != ir::kNoValue && values_[o].live && tapped_[o])
@@ -421,8 +468,16 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
     std::memcpy(buffer_ptrs_[values_[g.inputs()[i]].buffer], f.raw(), f.nbytes());
   }
   RunContext ctx{&stream_, tap ? &tap : nullptr, &buffer_ptrs_};
+  int current_threads = threads_;
+  auto set_threads = [&](const Step& s) {
+    const int want = s.threads > 0 ? s.threads : threads_;
+    if (want != current_threads) omp_set_num_threads(current_threads = want);
+  };
   if (!profiling_) {
-    for (auto& s : steps_) s->execute(ctx);
+    for (auto& s : steps_) {
+      set_threads(*s);
+      s->execute(ctx);
+    }
   } else {
     // Each timed step waits for its work; consecutive steps with the same label (e.g. the two convs of
     // a signed int8 layer) are one entry.
@@ -431,6 +486,7 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
     profile_.push_back(
         {"(inputs)", "copy in", std::chrono::duration<double, std::milli>(clock::now() - in_t0).count()});
     for (auto& s : steps_) {
+      set_threads(*s);
       if (s->prof_op.empty()) {
         s->execute(ctx);
         continue;
@@ -445,6 +501,7 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
         profile_.push_back({s->prof_name, s->prof_op, ms});
     }
   }
+  if (current_threads != threads_) omp_set_num_threads(threads_);
   const auto out_t0 = std::chrono::steady_clock::now();
   std::vector<Tensor> result;
   for (OutputPlan& p : outputs_) {

@@ -63,8 +63,18 @@ void QuantizeStep::execute(RunContext& ctx) {
 }
 
 void PrimitiveStep::finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {
-  for (auto& [arg, ref] : refs_)
-    args_[arg] = ref.buffer >= 0 ? dnnl::memory(ref.md, eng, buffers.at(ref.buffer)) : ref.fixed;
+  memories_.clear();
+  args_.clear();
+  for (auto& [arg, ref] : refs_) {
+    memories_.push_back(ref.buffer >= 0 ? dnnl::memory(ref.md, eng, buffers.at(ref.buffer)) : ref.fixed);
+    args_.push_back({arg, memories_.back().get()});
+  }
+}
+
+void PrimitiveStep::execute(RunContext& ctx) {
+  dnnl::error::wrap_c_api(
+      dnnl_primitive_execute(prim_.get(), ctx.stream->get(), static_cast<int>(args_.size()), args_.data()),
+      "could not execute a primitive");
 }
 
 void ReferenceStep::execute(RunContext& ctx) {

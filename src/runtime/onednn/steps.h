@@ -4,7 +4,6 @@
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "ir/graph.h"
@@ -30,6 +29,8 @@ class Step {
   virtual ~Step() = default;
   // What the profile calls this step (set by the planner); steps without a label (taps) are not timed.
   std::string prof_name, prof_op;
+  // OpenMP threads while this step runs (0: the executor's count); 1 for work too small to split.
+  int threads = 0;
   // Binds buffer ids to memory objects once the buffers exist.
   virtual void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) {}
   virtual void execute(RunContext& ctx) = 0;
@@ -41,13 +42,15 @@ class PrimitiveStep : public Step {
   PrimitiveStep(dnnl::primitive prim, std::vector<std::pair<int, MemRef>> refs)
       : prim_(std::move(prim)), refs_(std::move(refs)) {}
   void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) override;
-  void execute(RunContext& ctx) override { prim_.execute(*ctx.stream, args_); }
+  // Through the C API with a prebuilt argument array: no map or vector built per inference.
+  void execute(RunContext& ctx) override;
   dnnl::primitive::kind kind() const { return prim_.get_kind(); }
 
  private:
   dnnl::primitive prim_;
   std::vector<std::pair<int, MemRef>> refs_;
-  std::unordered_map<int, dnnl::memory> args_;
+  std::vector<dnnl::memory> memories_;  // owners of the handles in args_
+  std::vector<dnnl_exec_arg_t> args_;
 };
 
 // A node run by the reference kernels on plain NCHW f32 buffers (inputs may be constants).

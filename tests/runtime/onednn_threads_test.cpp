@@ -1,0 +1,80 @@
+// The oneDNN executor with more than one thread: groups too small to split run on one thread (the plan
+// says so), results still match the reference, and the caller's OpenMP thread count is left as set.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include "runtime/executor.h"
+#include "runtime/graph_builder.h"
+#include "runtime/onednn/onednn_executor.h"
+
+namespace qd::runtime {
+namespace {
+
+using testing::compare;
+using testing::conv_attrs;
+using testing::GraphBuilder;
+using testing::random_tensor;
+
+// A big 3x3 conv (32x32x32 -> 32 channels: 9.4M multiply-accumulates) followed by a small 1x1 conv
+// (262k), a global pool, a Gemm and a softmax (tens of elements).
+ir::Model mixed_model() {
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", {1, 32, 32, 32});
+  ir::ValueId big = b.node(ir::OpKind::Relu, {b.conv(x, 32, 32, conv_attrs(3, 1, 1), 1)});
+  ir::ValueId small = b.conv(big, 32, 8, conv_attrs(1), 3);
+  ir::ValueId f =
+      b.node(ir::OpKind::Flatten, {b.node(ir::OpKind::GlobalAveragePool, {small})}, ir::AxisAttrs{1});
+  ir::GemmAttrs g;
+  g.trans_b = true;
+  ir::ValueId y = b.node(ir::OpKind::Gemm, {f, b.constant(random_tensor({10, 8}, 5))}, g);
+  b.output(b.node(ir::OpKind::Softmax, {y}, ir::AxisAttrs{1}));
+  b.output(big);
+  return b.finish();
+}
+
+std::vector<Tensor> run_with(const ir::Model& m, Backend backend, int threads, const Tensor& in) {
+  CompileOptions o;
+  o.backend = backend;
+  o.threads = threads;
+  return compile(m, o)->run({in});
+}
+
+TEST(OneDnnThreads, SmallGroupsRunOnOneThread) {
+  const ir::Model m = mixed_model();
+  CompileOptions o;
+  o.threads = 2;
+  const std::string plan = onednn_plan_summary(*compile(m, o));
+  // The big conv's line is not followed by the marker; the small conv's and the tail's are.
+  const size_t big = plan.find("conv Conv");
+  ASSERT_NE(big, std::string::npos) << plan;
+  const size_t big_end = plan.find('\n', big);
+  EXPECT_NE(plan.compare(big_end + 1, 12, "  (1 thread)"), 0) << plan;
+  const size_t small = plan.find("conv Conv", big_end);
+  ASSERT_NE(small, std::string::npos) << plan;
+  EXPECT_EQ(plan.compare(plan.find('\n', small) + 1, 12, "  (1 thread)"), 0) << plan;
+  const size_t softmax = plan.find("Softmax");
+  ASSERT_NE(softmax, std::string::npos) << plan;
+  EXPECT_EQ(plan.compare(plan.find('\n', softmax) + 1, 12, "  (1 thread)"), 0) << plan;
+  // With one thread there is nothing to mark.
+  o.threads = 1;
+  EXPECT_EQ(onednn_plan_summary(*compile(m, o)).find("(1 thread)"), std::string::npos);
+}
+
+TEST(OneDnnThreads, TwoThreadsMatchReferenceAndKeepThreadCount) {
+  const ir::Model m = mixed_model();
+  const Tensor in = random_tensor({1, 32, 32, 32}, 9);
+  const auto ref = run_with(m, Backend::reference, 1, in);
+  omp_set_num_threads(1);
+  CompileOptions o;
+  o.threads = 2;
+  auto ex = compile(m, o);
+  for (int rep = 0; rep < 2; ++rep) {  // the second run starts from the thread count the first left
+    const auto fast = ex->run({in});
+    ASSERT_EQ(fast.size(), ref.size());
+    for (size_t i = 0; i < ref.size(); ++i) EXPECT_EQ(compare(fast[i], ref[i]), "") << "output " << i;
+    EXPECT_EQ(omp_get_max_threads(), 2);  // the executor's count, not the 1 of its serial steps
+  }
+}
+
+}  // namespace
+}  // namespace qd::runtime
