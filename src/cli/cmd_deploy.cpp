@@ -1,4 +1,5 @@
-// qdeploy deploy: convert -> calibrate -> quantize in one command, then fp32 vs int8 on a test image.
+// qdeploy deploy: convert -> calibrate -> quantize in one command, then fp32 vs int8 on a test image, their
+// batch-1 speed, the per-layer int8 SNR and (with a labelled test set) accuracy and confusion matrices.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -6,9 +7,12 @@
 
 #include "cli/calibration_source.h"
 #include "cli/commands.h"
+#include "cli/deploy_measure.h"
 #include "cli/model_files.h"
 #include "cli/pytorch_export.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
+#include "data/dataset.h"
 #include "data/deploy_config.h"
 #include "data/image.h"
 #include "data/preprocess.h"
@@ -29,8 +33,11 @@ namespace fs = std::filesystem;
 namespace {
 struct DeployArgs {
   std::string deploy_config, model_config, model, image, work_dir = "work_dirs/deploy", quant_dir, method,
-                                                         arch, passes;
+                                                         arch, passes, test_dataset;
   bool quant = false;
+  int64_t test_num = -1;   // -1 = the deploy config's test.num
+  int64_t calib_num = -1;  // -1 = the deploy config's quantize.calib_num
+  int64_t snr_num = 32;    // images for the per-layer SNR analysis (0 = skip it)
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -41,8 +48,10 @@ nlohmann::json file_info(const std::string& p) {
   return {{"path", p}, {"bytes", fs::exists(p) ? fs::file_size(p) : 0}};
 }
 
-std::vector<float> scores_for(const ir::Model& m, const Tensor& input) {
-  auto exec = runtime::compile(m, {});
+std::vector<float> scores_for(const ir::Model& m, const Tensor& input, int threads) {
+  runtime::CompileOptions co;
+  co.threads = threads;
+  auto exec = runtime::compile(m, co);
   Tensor out = exec->run({input}).at(0);
   return {out.data<float>(), out.data<float>() + out.numel()};
 }
@@ -64,6 +73,26 @@ int run_deploy(DeployArgs a) {
   if (pass_list.empty())
     for (const std::string& p : dc.quantize.passes) pass_list += (pass_list.empty() ? "" : ",") + p;
   const std::vector<std::string> passes = quant::parse_ptq_passes(pass_list);  // fail before any work
+  if (a.test_num < -1) fail("--test-num", "must be at least 0 (0 = every image)");
+  if (a.calib_num == 0 || a.calib_num < -1) fail("--calib-num", "must be at least 1");
+  if (a.snr_num < 0) fail("--snr-num", "must be at least 0 (0 = no SNR analysis)");
+  const size_t calib_num = static_cast<size_t>(a.calib_num > 0 ? a.calib_num : dc.quantize.calib_num);
+  const std::string test_data = a.test_dataset.empty() ? dc.test.dataset : a.test_dataset;
+  const size_t test_num = static_cast<size_t>(a.test_num >= 0 ? a.test_num : dc.test.num);
+
+  // Every input is read or checked before the first output is written (issue 6): a bad test image, a
+  // missing calibration or test set fails here and leaves the work dir as it was.
+  Image img = decode_image(a.image, mc.max_pixels);
+  Tensor input(DataType::f32, {1, 3, mc.preprocess.height, mc.preprocess.width});
+  image_to_nchw(img, mc.preprocess, input.data<float>());
+  const std::string images = a.quant_dir.empty() ? mc.calib_data : a.quant_dir;
+  if (quant) {
+    if (images.empty())
+      fail(a.model_config, "no calibration images: give --quant-image-dir or set dataset.calib");
+    (void)open_dataset(images);  // throws for a missing or empty folder
+  }
+  if (!test_data.empty()) check_test_dataset(test_data, mc);
+
   ensure_writable_dir(a.work_dir);
   std::string base = (fs::path(a.work_dir) / "end2end").string();
   nlohmann::json report;
@@ -86,8 +115,7 @@ int run_deploy(DeployArgs a) {
   ir::Model int8;
   if (quant) {
     t = std::chrono::steady_clock::now();
-    std::string images = a.quant_dir.empty() ? mc.calib_data : a.quant_dir;
-    CalibrationSource src(images, mc, static_cast<size_t>(dc.quantize.calib_num), 16);
+    CalibrationSource src(images, mc, calib_num, 16);
     quant::CalibOptions co;
     co.method = method;
     co.percentile = static_cast<float>(dc.quantize.percentile);
@@ -100,12 +128,8 @@ int run_deploy(DeployArgs a) {
     int8 = fp32;
     int8.quant = quant::params_from_stats(stats, fp32, co);
     // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
-    quant::PtqPassInputs pass_in{&stats,
-                                 [&] {
-                                   return std::make_unique<CalibrationSource>(
-                                       images, mc, static_cast<size_t>(dc.quantize.calib_num), 16);
-                                 },
-                                 co};
+    quant::PtqPassInputs pass_in{
+        &stats, [&] { return std::make_unique<CalibrationSource>(images, mc, calib_num, 16); }, co};
     for (const std::string& line : quant::run_ptq_passes(passes, int8, pass_in))
       std::printf("      %s\n", line.c_str());
     const ir::QuantParams& q = int8.quant;
@@ -137,10 +161,8 @@ int run_deploy(DeployArgs a) {
     std::printf("      qdq onnx  %.2f s -> %s_quant.onnx\n", seconds_since(t), base.c_str());
   }
 
-  Image img = decode_image(a.image);
-  Tensor input(DataType::f32, {1, 3, mc.preprocess.height, mc.preprocess.width});
-  image_to_nchw(img, mc.preprocess, input.data<float>());
-  std::vector<float> s32 = scores_for(fp32, input);
+  const int threads = dc.test.threads;
+  std::vector<float> s32 = scores_for(fp32, input, threads);
   std::vector<int> top32 = top_k(s32, 5);
   auto cls = [&](int i) {
     return i < static_cast<int>(mc.classes.size()) ? mc.classes[i] : std::to_string(i);
@@ -148,7 +170,7 @@ int run_deploy(DeployArgs a) {
   std::vector<float> s8;
   std::vector<int> top8;
   if (quant) {
-    s8 = scores_for(int8, input);
+    s8 = scores_for(int8, input, threads);
     top8 = top_k(s8, 5);
   }
   std::printf("\n%s\n%-4s %-24s %s\n", a.image.c_str(), "rank", "fp32", quant ? "int8" : "");
@@ -161,6 +183,39 @@ int run_deploy(DeployArgs a) {
   if (quant)
     write_result_png(img, "int8: " + cls(top8[0]), (fs::path(a.work_dir) / "output_int8.png").string());
   report["test_image"] = {{"path", a.image}, {"fp32_top5", top32}, {"int8_top5", top8}};
+
+  // Measurements for the report: speed (always), per-layer SNR (int8), accuracy (with a test set).
+  const ir::Model* int8_or_null = quant ? &int8 : nullptr;
+  SpeedOptions so;
+  so.threads = threads;
+  report["speed"] = measure_speed(fp32, int8_or_null, input, so);
+  const nlohmann::json& sp = report["speed"];
+  std::printf("\nspeed (batch 1, %d threads, median of %d runs): fp32 %.3f ms", sp["threads"].get<int>(),
+              so.runs, sp["fp32"]["median_ms"].get<double>());
+  if (quant)
+    std::printf(", int8 %.3f ms (int8/fp32 %.2f)", sp["int8"]["median_ms"].get<double>(),
+                sp.value("int8_over_fp32", 0.0));
+  std::printf("\n");
+  if (quant && a.snr_num > 0) {
+    report.update(measure_layer_snr(fp32, int8, mc, images, static_cast<size_t>(a.snr_num), threads));
+    std::printf("per-layer SNR: %zu layers on %llu images\n", report["layer_snr"].size(),
+                static_cast<unsigned long long>(report["snr_analysis"]["images"].get<uint64_t>()));
+  }
+  if (!test_data.empty()) {
+    AccuracyOptions ao;
+    ao.num = test_num;
+    ao.batch = dc.test.batch;
+    ao.threads = threads;
+    report.update(measure_accuracy(fp32, int8_or_null, mc, test_data, ao));
+    const nlohmann::json& acc = report["accuracy"];
+    std::printf("accuracy on %s (%zu images): fp32 top-1 %.4f top-5 %.4f", test_data.c_str(),
+                report["test_dataset"]["images"].get<size_t>(), acc["fp32"]["top1"].get<double>(),
+                acc["fp32"]["topk"].get<double>());
+    if (quant)
+      std::printf(", int8 top-1 %.4f top-5 %.4f", acc["int8"]["top1"].get<double>(),
+                  acc["int8"]["topk"].get<double>());
+    std::printf("\n");
+  }
   std::string text = report.dump(1);
   write_file_atomic((fs::path(a.work_dir) / "deploy.json").string(), [&](std::ostream& os) { os << text; });
   fs::path wd(a.work_dir);
@@ -182,6 +237,15 @@ void register_deploy(CLI::App& app) {
   sub->add_option("image", a->image, "test image for the fp32 vs int8 comparison")->required();
   sub->add_option("--work-dir", a->work_dir, "output folder")->capture_default_str();
   sub->add_flag("--quant", a->quant, "quantize to int8 (also when the deploy config says so)");
+  sub->add_option("--calib-num", a->calib_num, "calibration images (default: quantize.calib_num)");
+  sub->add_option("--test-dataset", a->test_dataset,
+                  "labelled set (ImageFolder dir, list file, CIFAR .bin) for fp32/int8 accuracy and "
+                  "confusion matrices in the report (default: test.dataset of the deploy config; none)");
+  sub->add_option("--test-num", a->test_num,
+                  "use a deterministic subset of N test images (0 = all; default: test.num)");
+  sub->add_option("--snr-num", a->snr_num,
+                  "calibration images for the per-layer SNR analysis of the int8 model (0 = skip)")
+      ->capture_default_str();
   sub->add_option("--quant-image-dir", a->quant_dir,
                   "calibration images (default: dataset.calib of the config)");
   sub->add_option("--calib-method", a->method,

@@ -1,6 +1,7 @@
 #include "data/deploy_config.h"
 
 #include <climits>
+#include <filesystem>
 
 #include "core/error.h"
 #include "data/toml_reader.h"
@@ -15,6 +16,12 @@ int int_in_range(TomlReader& r, const std::string& key, int fallback, int64_t lo
     r.fail_at(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", not " +
                        std::to_string(*v));
   return static_cast<int>(*v);
+}
+
+// A relative path in the config is relative to the config's folder (as in model configs).
+std::string relative_to_config(const std::string& config_path, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+  return (std::filesystem::path(config_path).parent_path() / p).lexically_normal().string();
 }
 
 }  // namespace
@@ -38,6 +45,8 @@ DeployConfig load_deploy_config(const std::string& path, std::vector<std::string
 
   c.test.batch = int_in_range(r, "test.batch", c.test.batch, 1, 65536);
   c.test.threads = int_in_range(r, "test.threads", c.test.threads, 0, 4096);
+  c.test.dataset = relative_to_config(path, r.get_string("test.dataset").value_or(c.test.dataset));
+  c.test.num = int_in_range(r, "test.num", c.test.num, 0, INT_MAX);
 
   if (warnings) {
     auto unknown = r.unknown_keys();

@@ -4,7 +4,8 @@
 //
 //   [backend]   type = "ncnn" | "qdeploy"
 //   [quantize]  enabled = false, method = "kl", calib_num = 1000, percentile = 99.99, passes = []
-//   [test]      batch = 1, threads = 0 (0 = all cores)
+//   [test]      batch = 1, threads = 0 (0 = all cores), dataset = "" (labelled set deploy evaluates fp32 and
+//               int8 on; relative to the deploy config's folder; "" = none), num = 0 (images of it; 0 = all)
 //
 // Every key is optional; absent keys keep the defaults below.
 #pragma once
@@ -25,7 +26,9 @@ struct DeployConfig {
   } quantize;
   struct Test {
     int batch = 1;
-    int threads = 0;  // 0 = all cores
+    int threads = 0;      // 0 = all cores
+    std::string dataset;  // labelled test set for deploy's accuracy figures ("" = not evaluated)
+    int num = 0;          // images of `dataset` to use (0 = all)
   } test;
 };
 

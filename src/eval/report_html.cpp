@@ -328,9 +328,13 @@ std::string snr_svg(const json& rows) {
       if (r.contains(k) && r[k].is_number()) max_db = std::max(max_db, r[k].get<double>());
   }
   const double cap = max_db;  // "no error" is drawn as long as the longest bar
-  const int label_w = 260, bar_w = 360, bar_h = 12, legend_h = 20;
+  // Layer names right-aligned before the bars: about 7 px per character at the 12 px label font.
+  size_t longest = 8;
+  for (auto& r : rows) longest = std::max(longest, str(r, "layer", "?").size());
+  const int label_w = 10 + 7 * static_cast<int>(std::min<size_t>(longest, 80)), bar_w = 360, bar_h = 12;
+  const int legend_h = layer_wise ? 34 : 20;
   const int row_h = layer_wise ? 2 * bar_h + 4 : bar_h + 4;
-  const int height = static_cast<int>(rows.size()) * row_h + 10 + legend_h;
+  const int height = 5 + legend_h + static_cast<int>(rows.size()) * row_h + 5;
   std::ostringstream s;
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"figure\" id=\"snr\" width=\""
     << label_w + bar_w + 80 << "\" height=\"" << height << "\" role=\"img\" aria-label=\"per-layer SNR\">\n";
@@ -341,7 +345,7 @@ std::string snr_svg(const json& rows) {
     s << "<rect x=\"" << label_w << "\" y=\"" << 4 + 14 << "\" width=\"12\" height=\"10\" fill=\"#f9ab00\"/>"
       << "<text x=\"" << label_w + 16 << "\" y=\"" << 13 + 14
       << "\" class=\"value\">layer-wise (only this layer int8)</text>\n";
-  int y = 5 + legend_h + (layer_wise ? 14 : 0);
+  int y = 5 + legend_h;
   auto bar = [&](const json& r, const char* key, int top, const char* color) {
     const double db = snr_value(r, key, cap);
     const int w = static_cast<int>(std::max(0.0, db) / max_db * bar_w);

@@ -11,6 +11,8 @@ namespace {
 
 const std::string kFp32Deploy =
     std::string(QDEPLOY_SOURCE_DIR) + "/configs/deploy/classification_ncnn_static.toml";
+const std::string kInt8DeployConfig =
+    std::string(QDEPLOY_SOURCE_DIR) + "/configs/deploy/classification_ncnn-int8_static.toml";
 
 class InputErrors : public ::testing::Test {
  protected:
@@ -203,6 +205,77 @@ TEST_F(InputErrors, DiskFullMidWriteLeavesNoPartialFile) {
   // The first output, the end2end.onnx copy, is larger than the limit: it fails and nothing is left.
   EXPECT_TRUE(is_error(r, 1, out + "/end2end.onnx", "write failed"));
   EXPECT_EQ(files_under(out), std::vector<std::string>{});
+}
+
+// ---- deploy checks every input before its first output (issue 6) ----
+
+// A work dir holding an earlier run's file: a failing deploy must leave exactly that.
+std::string work_dir_with_earlier_output(const std::string& out) {
+  write_bytes(out + "/earlier.txt", "from an earlier run");
+  return out;
+}
+
+TEST_F(InputErrors, DeployBadTestImageWritesNothing) {
+  const std::string img = dir / "bad_early.png";
+  write_bytes(img, "not a png at all");
+  const std::string out = work_dir_with_earlier_output(dir / "bad_early_out");
+  EXPECT_TRUE(is_error(deploy(img, out), 1, img, ""));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
+  // Also with --quant (calibration would be the slow part): still nothing written.
+  RunResult r = run_qdeploy({"deploy", kInt8DeployConfig, files->toml, files->onnx, img, "--work-dir", out,
+                             "--quant-image-dir", files->calib});
+  EXPECT_TRUE(is_error(r, 1, img, ""));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
+  // A work dir that does not exist yet is not created.
+  const std::string fresh = dir / "bad_early_fresh";
+  EXPECT_TRUE(is_error(deploy(img, fresh), 1, img, ""));
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+}
+
+TEST_F(InputErrors, DeployTestImageObeysPixelLimit) {
+  // The 8x8 test image has 64 pixels: refused with max_pixels = 63, accepted with 64.
+  std::string text = kTinyToml;
+  text.replace(text.find("[preprocess]"), 12, "[preprocess]\nmax_pixels = 63");
+  const std::string over = config_with("deploy_limit63", text);
+  const std::string out = work_dir_with_earlier_output(dir / "deploy_limit_out");
+  EXPECT_TRUE(is_error(deploy(files->image, out, over), 1, files->image, "pixels"));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
+  text.replace(text.find("max_pixels = 63"), 15, "max_pixels = 64");
+  const std::string exact = config_with("deploy_limit64", text);
+  EXPECT_TRUE(is_success(deploy(files->image, out, exact)));
+  EXPECT_TRUE(std::filesystem::exists(out + "/deploy.json"));
+}
+
+TEST_F(InputErrors, DeployMissingOrUnlabelledTestDatasetWritesNothing) {
+  const std::string out = work_dir_with_earlier_output(dir / "deploy_testset_out");
+  const std::string missing = dir / "no_such_test_set";
+  RunResult r = run_qdeploy({"deploy", kFp32Deploy, files->toml, files->onnx, files->image, "--work-dir", out,
+                             "--test-dataset", missing});
+  EXPECT_TRUE(is_error(r, 1, missing, "dataset not found"));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
+  // The calibration folder is flat (unlabelled): no accuracy can be computed from it.
+  r = run_qdeploy({"deploy", kFp32Deploy, files->toml, files->onnx, files->image, "--work-dir", out,
+                   "--test-dataset", files->calib});
+  EXPECT_TRUE(is_error(r, 1, files->calib, "no labelled images"));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
+  // A class folder beyond the config's num_classes = 10.
+  const std::string many = dir / "eleven_classes";
+  for (int c = 0; c < 11; ++c)
+    write_png(many + "/c" + std::string(c < 10 ? "0" : "") + std::to_string(c) + "/x.png", 8, 8, 3,
+              test_pixels(8, 8, 3, c));
+  r = run_qdeploy({"deploy", kFp32Deploy, files->toml, files->onnx, files->image, "--work-dir", out,
+                   "--test-dataset", many});
+  EXPECT_TRUE(is_error(r, 1, many, "outside the 10 classes"));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
+}
+
+TEST_F(InputErrors, DeployMissingCalibrationFolderWritesNothing) {
+  const std::string out = work_dir_with_earlier_output(dir / "deploy_calib_out");
+  const std::string missing = dir / "no_such_calib";
+  RunResult r = run_qdeploy({"deploy", kInt8DeployConfig, files->toml, files->onnx, files->image,
+                             "--work-dir", out, "--quant-image-dir", missing});
+  EXPECT_TRUE(is_error(r, 1, missing, "dataset not found"));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
 }
 
 }  // namespace

@@ -1,0 +1,191 @@
+// `qdeploy deploy` with a labelled test set, through the built binary: deploy.json holds fp32 and int8
+// accuracy consistent with their confusion matrices, batch-1 speed and the per-layer SNR, and report.html
+// shows all of them. Small ResNet-20 runs (200 test images, 32 calibration images) to stay fast.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+const std::string kShared = QDEPLOY_SHARED_DIR;
+const std::string kSrc = QDEPLOY_SOURCE_DIR;
+
+std::string binary() {
+  if (const char* b = std::getenv("QDEPLOY_BINARY")) return b;
+#ifdef QDEPLOY_BINARY
+  return QDEPLOY_BINARY;
+#endif
+  return (fs::read_symlink("/proc/self/exe").parent_path() / "qdeploy").string();
+}
+
+struct CmdResult {
+  int code;
+  std::string out;
+};
+
+CmdResult run(const std::string& args) {
+  const std::string cmd = binary() + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+size_t count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
+class DeployCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(fs::exists(binary())) << "build the qdeploy target first (looked for " << binary() << ")";
+    dir_ = fs::temp_directory_path() / ("qd_deploy_cli_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  const std::string cfg_ = kSrc + "/configs/resnet20_cifar10.toml";
+  const std::string onnx_ = kShared + "/models/resnet20_cifar10.onnx";
+  const std::string image_ = kShared + "/cifar10/test/airplane/0000.jpg";
+  const std::string test_set_ = kShared + "/cifar10/test";
+};
+
+// top-1 must equal the confusion matrix's diagonal over its sum, and the sum the images counted.
+void expect_accuracy_matches_confusion(const json& d, const char* model, int64_t images) {
+  SCOPED_TRACE(model);
+  const json& acc = d.at("accuracy").at(model);
+  const double top1 = acc.at("top1").get<double>(), top5 = acc.at("topk").get<double>();
+  EXPECT_GE(top1, 0.0);
+  EXPECT_LE(top1, 1.0);
+  EXPECT_GE(top5, top1);
+  EXPECT_LE(top5, 1.0);
+  EXPECT_EQ(acc.at("images").get<int64_t>(), images);
+  const json& m = d.at("confusion").at(model);
+  ASSERT_EQ(m.size(), 10u);
+  int64_t diag = 0, total = 0;
+  for (size_t i = 0; i < m.size(); ++i) {
+    ASSERT_EQ(m[i].size(), 10u);
+    for (size_t j = 0; j < m[i].size(); ++j) {
+      EXPECT_GE(m[i][j].get<int64_t>(), 0);
+      total += m[i][j].get<int64_t>();
+      if (i == j) diag += m[i][j].get<int64_t>();
+    }
+  }
+  EXPECT_EQ(total, images);
+  EXPECT_EQ(acc.at("top1_correct").get<int64_t>(), diag);
+  EXPECT_NEAR(top1, static_cast<double>(diag) / static_cast<double>(total), 1e-12);
+}
+
+TEST_F(DeployCli, Resnet20Int8WithTestSetRecordsAccuracySpeedSnrAndConfusion) {
+  const fs::path wd = dir_ / "int8";
+  const CmdResult r = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + cfg_ +
+                          " " + onnx_ + " " + image_ + " --work-dir " + wd.string() +
+                          " --calib-num 32 --snr-num 16 --test-dataset " + test_set_ + " --test-num 200");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("accuracy on"), std::string::npos) << r.out;
+  const json d = json::parse(slurp(wd / "deploy.json"));
+
+  // Accuracy: 200 images of the shared test set, a deterministic subset.
+  EXPECT_EQ(d.at("test_dataset").at("images").get<int64_t>(), 200);
+  expect_accuracy_matches_confusion(d, "fp32", 200);
+  expect_accuracy_matches_confusion(d, "int8", 200);
+  // ResNet-20 reaches 0.865 on the full set (../shared/README.md); 200 images cannot fall to 0.7 by chance
+  // (binomial sd ~ 0.024). int8 with only 32 calibration images stays within 5 points of fp32 here.
+  EXPECT_GT(d["accuracy"]["fp32"]["top1"].get<double>(), 0.7);
+  EXPECT_NEAR(d["accuracy"]["int8"]["top1"].get<double>(), d["accuracy"]["fp32"]["top1"].get<double>(), 0.05);
+  EXPECT_EQ(d.at("agreement").at("images").get<int64_t>(), 200);
+  EXPECT_GT(d["agreement"]["fraction"].get<double>(), 0.8);
+
+  // Speed: batch 1, a positive thread count, both models, the ratio of their medians.
+  const json& sp = d.at("speed");
+  EXPECT_EQ(sp.at("batch").get<int>(), 1);
+  EXPECT_GE(sp.at("threads").get<int>(), 1);
+  const double f = sp.at("fp32").at("median_ms").get<double>(),
+               q = sp.at("int8").at("median_ms").get<double>();
+  EXPECT_GT(f, 0.0);
+  EXPECT_GT(q, 0.0);
+  EXPECT_NEAR(sp.at("int8_over_fp32").get<double>(), q / f, 1e-9);
+
+  // Per-layer SNR: every layer ncnn quantizes in ResNet-20 (its reference .table has 22: 21 convs + fc).
+  const json& snr = d.at("layer_snr");
+  EXPECT_EQ(snr.size(), 22u) << snr.dump(1);
+  EXPECT_EQ(d.at("snr_analysis").at("images").get<int64_t>(), 16);
+  for (const json& l : snr) {
+    ASSERT_TRUE(l.at("snr_db").is_number()) << l.dump();
+    EXPECT_GT(l["snr_db"].get<double>(), 5.0) << l.dump();  // int8 is close to fp32 in every layer
+  }
+
+  // report.html: every section filled in, nothing said to be missing, one file with no fetches.
+  const std::string page = slurp(wd / "report.html");
+  EXPECT_NE(page.find("id=\"accuracy\""), std::string::npos);
+  EXPECT_NE(page.find("id=\"speed\""), std::string::npos);
+  EXPECT_NE(page.find("id=\"snr\""), std::string::npos);
+  EXPECT_NE(page.find("id=\"worst-layers\""), std::string::npos);
+  EXPECT_EQ(count(page, "<table class=\"confusion\">"), 2u);
+  EXPECT_NE(page.find("<th>airplane</th>"), std::string::npos);
+  EXPECT_EQ(count(page, "not measured in this run"), 0u);
+  EXPECT_EQ(page.find("src=\"http"), std::string::npos);
+}
+
+TEST_F(DeployCli, Fp32TestSetFromDeployConfigKeys) {
+  // test.dataset relative to the deploy config's folder, test.num = 50; no --quant: fp32 only.
+  fs::create_directory_symlink(test_set_, dir_ / "testset");
+  const fs::path cfg = dir_ / "deploy.toml";
+  std::ofstream(cfg) << "[quantize]\nenabled = false\n\n[test]\nbatch = 1\ndataset = \"testset\"\nnum = 50\n";
+  const fs::path wd = dir_ / "fp32";
+  const CmdResult r =
+      run("deploy " + cfg.string() + " " + cfg_ + " " + onnx_ + " " + image_ + " --work-dir " + wd.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;  // both keys are known
+  const json d = json::parse(slurp(wd / "deploy.json"));
+  EXPECT_EQ(d.at("test_dataset").at("path").get<std::string>(), (dir_ / "testset").string());
+  expect_accuracy_matches_confusion(d, "fp32", 50);
+  EXPECT_FALSE(d["accuracy"].contains("int8"));
+  EXPECT_FALSE(d.contains("layer_snr"));
+  EXPECT_FALSE(d["speed"].contains("int8"));
+  const std::string page = slurp(wd / "report.html");
+  EXPECT_EQ(count(page, "<table class=\"confusion\">"), 1u);
+  // Only what needs an int8 model: the int8 prediction of the test image and the SNR.
+  EXPECT_EQ(count(page, "not measured in this run"), 2u);
+  EXPECT_NE(page.find("int8 prediction: not measured"), std::string::npos);
+  EXPECT_NE(page.find("Per-layer SNR: not measured"), std::string::npos);
+  // --test-num on the command line overrides the config's test.num.
+  const CmdResult r2 = run("deploy " + cfg.string() + " " + cfg_ + " " + onnx_ + " " + image_ +
+                           " --work-dir " + wd.string() + " --test-num 20");
+  ASSERT_EQ(r2.code, 0) << r2.out;
+  EXPECT_EQ(json::parse(slurp(wd / "deploy.json"))["test_dataset"]["images"].get<int64_t>(), 20);
+}
+
+TEST_F(DeployCli, WithoutTestSetTheReportSaysHowToMeasureAccuracy) {
+  const fs::path wd = dir_ / "plain";
+  const CmdResult r = run("deploy " + kSrc + "/configs/deploy/classification_ncnn_static.toml " + cfg_ + " " +
+                          onnx_ + " " + image_ + " --work-dir " + wd.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json d = json::parse(slurp(wd / "deploy.json"));
+  EXPECT_FALSE(d.contains("accuracy"));
+  EXPECT_TRUE(d.contains("speed"));
+  const std::string page = slurp(wd / "report.html");
+  EXPECT_NE(page.find("Accuracy: not measured in this run"), std::string::npos);
+  EXPECT_NE(page.find("--test-dataset DIR"), std::string::npos);
+}
+
+}  // namespace
