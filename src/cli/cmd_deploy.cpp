@@ -197,9 +197,17 @@ int run_deploy(DeployArgs a) {
                 sp.value("int8_over_fp32", 0.0));
   std::printf("\n");
   if (quant && a.snr_num > 0) {
-    report.update(measure_layer_snr(fp32, int8, mc, images, static_cast<size_t>(a.snr_num), threads));
-    std::printf("per-layer SNR: %zu layers on %llu images\n", report["layer_snr"].size(),
-                static_cast<unsigned long long>(report["snr_analysis"]["images"].get<uint64_t>()));
+    // The SNR is a diagnostic: when it cannot be computed (e.g. every calibration image is unreadable
+    // by now) the deploy still succeeds, with a warning and the reason in the record.
+    try {
+      report.update(measure_layer_snr(fp32, int8, mc, images, static_cast<size_t>(a.snr_num), threads));
+      std::printf("per-layer SNR: %zu layers on %llu images\n", report["layer_snr"].size(),
+                  static_cast<unsigned long long>(report["snr_analysis"]["images"].get<uint64_t>()));
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::internal) throw;
+      std::fprintf(stderr, "qdeploy: warning: per-layer SNR not measured: %s\n", e.what());
+      report["snr_analysis"] = {{"error", e.what()}};
+    }
   }
   if (!test_data.empty()) {
     AccuracyOptions ao;

@@ -367,10 +367,13 @@ std::string snr_svg(const json& rows) {
 
 std::string snr_section(const json& d) {
   std::string h = "<h2>Per-layer SNR (int8 vs fp32)</h2>\n";
-  if (!d.contains("layer_snr") || !d["layer_snr"].is_array() || d["layer_snr"].empty())
+  if (!d.contains("layer_snr") || !d["layer_snr"].is_array() || d["layer_snr"].empty()) {
+    const std::string why = has_object(d, "snr_analysis") ? str(d["snr_analysis"], "error") : "";
+    if (!why.empty()) return h + not_measured_hint("Per-layer SNR", "It failed: " + html_escape(why));
     return h + not_measured_hint("Per-layer SNR",
                                  "It is computed for an int8 deploy (<code>--quant</code>, "
                                  "<code>--snr-num N</code> &gt; 0).");
+  }
   const json& rows = d["layer_snr"];
   if (has_object(d, "snr_analysis")) {
     const json& a = d["snr_analysis"];

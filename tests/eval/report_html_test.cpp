@@ -191,6 +191,11 @@ TEST(DeployReport, AbsentMeasurementsSayHowToGetThem) {
   EXPECT_NE(section(page, "Accuracy").find("--test-dataset DIR"), std::string::npos);
   EXPECT_NE(section(page, "Confusion").find("--test-dataset DIR"), std::string::npos);
   EXPECT_NE(section(page, "Per-layer SNR").find("--quant"), std::string::npos);
+  // A failed analysis says why.
+  in.deploy["snr_analysis"] = {{"error", "calib: no readable <images>"}};
+  const std::string failed = render_deploy_report(in);
+  EXPECT_NE(section(failed, "Per-layer SNR").find("It failed: calib: no readable &lt;images&gt;"),
+            std::string::npos);
 }
 
 TEST(DeployReport, MalformedMeasurementsDoNotThrow) {
