@@ -1,0 +1,128 @@
+#include "quant/mixed_precision.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "runtime/executor.h"
+
+namespace qd::quant {
+namespace {
+
+std::unique_ptr<runtime::Executor> compile_for(const ir::Model& model, const LabelledBatches& data,
+                                               runtime::Int8Mode int8, int threads) {
+  runtime::CompileOptions co;
+  co.batch = data.batch_size();
+  co.threads = threads;
+  co.int8 = int8;
+  return runtime::compile(model, co);
+}
+
+// Model outputs (first output) of the first batches covering at least max_images images.
+std::vector<Tensor> outputs(runtime::Executor& exec, const LabelledBatches& data, size_t max_images) {
+  std::vector<Tensor> out;
+  size_t seen = 0;
+  for (size_t b = 0; b < data.inputs.size() && seen < max_images; ++b) {
+    out.push_back(exec.run({data.inputs[b]}).at(0).clone());
+    seen += static_cast<size_t>(data.batch_size());
+  }
+  return out;
+}
+
+double snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& test) {
+  double signal = 0, noise = 0;
+  for (size_t b = 0; b < reference.size(); ++b) {
+    const float* r = reference[b].data<float>();
+    const float* t = test[b].data<float>();
+    for (int64_t i = 0; i < reference[b].numel(); ++i) {
+      signal += static_cast<double>(r[i]) * r[i];
+      noise += (static_cast<double>(t[i]) - r[i]) * (static_cast<double>(t[i]) - r[i]);
+    }
+  }
+  if (noise == 0) return 300.0;  // identical outputs: report a large finite SNR
+  return 10.0 * std::log10(signal / noise);
+}
+
+}  // namespace
+
+size_t LabelledBatches::images() const {
+  size_t n = 0;
+  for (const auto& l : labels)
+    n += static_cast<size_t>(std::count_if(l.begin(), l.end(), [](int v) { return v >= 0; }));
+  return n;
+}
+
+double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads) {
+  QD_CHECK(!data.inputs.empty() && data.inputs.size() == data.labels.size(), "top1_accuracy: no data");
+  auto exec = compile_for(model, data, runtime::Int8Mode::real, threads);
+  size_t correct = 0, counted = 0;
+  for (size_t b = 0; b < data.inputs.size(); ++b) {
+    const Tensor scores = exec->run({data.inputs[b]}).at(0);
+    const int64_t rows = data.batch_size(), classes = scores.numel() / rows;
+    const float* s = scores.data<float>();
+    for (int64_t i = 0; i < rows; ++i) {
+      const int label = data.labels[b][static_cast<size_t>(i)];
+      if (label < 0) continue;
+      const float* row = s + i * classes;
+      correct += std::max_element(row, row + classes) - row == label;
+      ++counted;
+    }
+  }
+  return counted ? static_cast<double>(correct) / static_cast<double>(counted) : 0.0;
+}
+
+std::vector<LayerSensitivity> rank_layer_sensitivity(const ir::Model& model, const LabelledBatches& data,
+                                                     size_t max_images, int threads) {
+  auto fp32 = compile_for(model, data, runtime::Int8Mode::off, threads);
+  const std::vector<Tensor> reference = outputs(*fp32, data, max_images);
+  std::vector<LayerSensitivity> ranking;
+  for (const auto& [layer, lq] : model.quant.layers) {
+    ir::Model one{model.graph, {}};
+    one.quant.layers[layer] = lq;
+    auto exec = compile_for(one, data, runtime::Int8Mode::real, threads);
+    ranking.push_back({layer, snr_db(reference, outputs(*exec, data, max_images))});
+  }
+  std::stable_sort(ranking.begin(), ranking.end(), [](const LayerSensitivity& a, const LayerSensitivity& b) {
+    return a.output_snr_db < b.output_snr_db;
+  });
+  return ranking;
+}
+
+MixedPrecisionResult keep_sensitive_layers_fp32(ir::Model& model, const LabelledBatches& data,
+                                                double max_drop_points, int threads,
+                                                const std::function<void(const std::string&)>& progress) {
+  if (!(max_drop_points >= 0)) fail("--max-drop", "must be a number of accuracy points >= 0");
+  if (data.images() == 0) fail("validation data", "no labelled images to measure accuracy on");
+  auto say = [&](const std::string& s) {
+    if (progress) progress(s);
+  };
+  MixedPrecisionResult r;
+  r.fp32_top1 = top1_accuracy(ir::Model{model.graph, {}}, data, threads);
+  r.int8_top1 = r.final_top1 = top1_accuracy(model, data, threads);
+  char line[256];
+  std::snprintf(line, sizeof line, "mixed precision: fp32 top-1 %.4f, int8 %.4f on %zu validation images",
+                r.fp32_top1, r.int8_top1, data.images());
+  say(line);
+  const double budget = max_drop_points / 100.0 + 1e-12;  // tolerance for the division only
+  if (r.fp32_top1 - r.final_top1 <= budget) {
+    r.budget_met = true;
+    return r;
+  }
+  r.ranking = rank_layer_sensitivity(model, data, 256, threads);
+  for (const LayerSensitivity& s : r.ranking) {
+    model.quant.layers.erase(s.layer);
+    r.final_top1 = top1_accuracy(model, data, threads);
+    r.steps.push_back({s.layer, r.final_top1});
+    std::snprintf(line, sizeof line, "mixed precision: %s -> fp32 (output SNR alone %.1f dB): top-1 %.4f",
+                  s.layer.c_str(), s.output_snr_db, r.final_top1);
+    say(line);
+    if (r.fp32_top1 - r.final_top1 <= budget) {
+      r.budget_met = true;
+      break;
+    }
+  }
+  return r;
+}
+
+}  // namespace qd::quant

@@ -1,0 +1,54 @@
+// Mixed precision under an accuracy budget: keep the layers whose quantization costs the most accuracy in
+// fp32 until the int8 model's top-1 on a labelled validation set is within `max_drop_points` of fp32's.
+// Layers are ranked by measured sensitivity (how far the model's output moves from fp32's when only that
+// layer is int8) and returned to fp32 greedily, most sensitive first, re-measuring accuracy after each.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ir/model.h"
+
+namespace qd::quant {
+
+// Preprocessed validation images held in memory: batches of the same size, labels per row (-1 = padding,
+// not counted).
+struct LabelledBatches {
+  std::vector<Tensor> inputs;            // f32 [B, C, H, W], all with the same B
+  std::vector<std::vector<int>> labels;  // labels[i].size() == B
+  int64_t batch_size() const { return inputs.empty() ? 0 : inputs.front().shape()[0]; }
+  size_t images() const;
+};
+
+// Top-1 of `model` (int8 layers as in model.quant, real int8 arithmetic) on `data`, in [0, 1].
+double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads);
+
+struct LayerSensitivity {
+  std::string layer;
+  double output_snr_db = 0;  // model output vs fp32 with only this layer int8 (lower = more sensitive)
+};
+
+// Every quantized layer, most sensitive first, measured on at most `max_images` images of `data`.
+std::vector<LayerSensitivity> rank_layer_sensitivity(const ir::Model& model, const LabelledBatches& data,
+                                                     size_t max_images, int threads);
+
+struct MixedPrecisionStep {
+  std::string layer;  // returned to fp32 at this step
+  double top1 = 0;    // accuracy after the step
+};
+
+struct MixedPrecisionResult {
+  double fp32_top1 = 0, int8_top1 = 0, final_top1 = 0;
+  std::vector<LayerSensitivity> ranking;
+  std::vector<MixedPrecisionStep> steps;  // in order; their layers are the ones kept in fp32
+  bool budget_met = false;                // false only if even all-fp32 misses (cannot happen) or no layers
+};
+
+// Removes layers from model.quant (most sensitive first) until fp32_top1 - top1 <= max_drop_points / 100.
+// progress (may be empty) gets one line per measurement.
+MixedPrecisionResult keep_sensitive_layers_fp32(ir::Model& model, const LabelledBatches& data,
+                                                double max_drop_points, int threads,
+                                                const std::function<void(const std::string&)>& progress = {});
+
+}  // namespace qd::quant
