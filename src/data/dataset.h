@@ -57,6 +57,11 @@ std::string sample_name(const Dataset& dataset, const Sample& sample);
 // chosen samples keep their original order. The same (dataset, n, seed) always gives the same subset.
 Dataset limit(const Dataset& dataset, size_t n, uint64_t seed = 0);
 
+// Labels a flat folder whose every file is named "<class>_<anything>" with <class> one of class_names
+// (e.g. ../shared/cifar10/calib). All or nothing: returns false, changing nothing, when any name does not
+// match or the dataset is not a flat folder.
+bool label_by_file_prefix(Dataset& dataset, const std::vector<std::string>& class_names);
+
 // CIFAR-10 class names in label order (airplane ... truck).
 const std::vector<std::string>& cifar10_class_names();
 

@@ -58,6 +58,27 @@ TEST(OpenDataset, SharedCalibIsFlatAndUnlabelled) {
   for (const Sample& s : ds.samples) ASSERT_EQ(s.label, -1);
 }
 
+TEST(LabelByFilePrefix, SharedCalibGetsItsClassLabels) {
+  Dataset ds = open_dataset(test::kSharedDir + "/cifar10/calib");
+  ASSERT_TRUE(label_by_file_prefix(ds, cifar10_class_names()));
+  std::map<int, int> per_class;
+  for (const Sample& s : ds.samples) ++per_class[s.label];
+  EXPECT_EQ(per_class.size(), 10u);
+  for (const auto& [label, n] : per_class) EXPECT_EQ(n, 100) << label;
+  EXPECT_EQ(ds.samples.front().label, 0);  // airplane_0000.jpg
+  EXPECT_EQ(ds.samples.back().label, 9);   // truck_0099.jpg
+}
+
+TEST(LabelByFilePrefix, AnyUnmatchedNameLeavesTheFolderUnlabelled) {
+  TempDir dir;
+  test::write_png(dir / "cat_1.png", 1, 1, 3, {1, 2, 3});
+  test::write_png(dir / "doge_2.png", 1, 1, 3, {1, 2, 3});
+  Dataset ds = open_dataset(dir.str());
+  EXPECT_FALSE(label_by_file_prefix(ds, {"cat", "dog"}));
+  for (const Sample& s : ds.samples) EXPECT_EQ(s.label, -1);
+  EXPECT_TRUE(ds.class_names.empty());
+}
+
 TEST(OpenDataset, ImageFolderSortsClassesAndSkipsOtherFiles) {
   TempDir dir;
   test::write_bytes(dir / "zebra/b.png", "x");
