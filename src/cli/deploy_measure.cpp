@@ -37,6 +37,16 @@ int class_count(const ModelConfig& config, const Dataset& ds) {
 
 json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
 
+// 1-minute load average from /proc/loadavg (Linux), or null: a busy machine makes latencies indicative only.
+json load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (!f) return nullptr;
+  double one = 0;
+  const bool ok = std::fscanf(f, "%lf", &one) == 1;
+  std::fclose(f);
+  return ok ? json(one) : json();
+}
+
 }  // namespace
 
 size_t check_test_dataset(const std::string& path, const ModelConfig& config) {
@@ -132,7 +142,9 @@ json measure_speed(const ir::Model& fp32, const ir::Model* int8, const Tensor& i
               {"threads", options.threads > 0 ? options.threads : omp_get_num_procs()},
               {"warmup", options.warmup},
               {"runs", options.runs},
-              {"input", "the test image"}};
+              {"input", "the test image"},
+              {"cores", omp_get_num_procs()},
+              {"load_average_1min", load_average()}};
   for (size_t m = 0; m < models.size(); ++m) out[models[m].first] = latency_summary(stats[m], 1);
   if (models.size() == 2 && stats[0].median() > 0)
     out["int8_over_fp32"] = stats[1].median() / stats[0].median();

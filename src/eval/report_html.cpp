@@ -279,6 +279,11 @@ std::string speed_section(const json& d) {
          fmt("%.0f", num(sp, "warmup")) +
          " warm-up runs (fp32 and int8 alternate), input: " + html_escape(str(sp, "input", "?")) +
          ". Median wall time per run.</p>\n";
+  if (sp.contains("load_average_1min") && sp["load_average_1min"].is_number())
+    h += "<p>Load average " + fmt("%.2f", num(sp, "load_average_1min")) + " on " +
+         fmt("%.0f", num(sp, "cores")) +
+         " cores when timing: on a busy machine these times are indicative; <code>qdeploy bench</code> "
+         "measures more carefully.</p>\n";
   h +=
       "<table id=\"speed\"><tr><th>model</th><th>median</th><th>p90</th><th>min</th><th>images/s</th></tr>\n";
   for (const char* name : {"fp32", "int8"}) {

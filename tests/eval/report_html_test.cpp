@@ -116,7 +116,8 @@ nlohmann::json measured_deploy() {
   d["test_dataset"] = {{"path", "/d/test"}, {"images", 4}, {"skipped", 0}, {"requested", 4}, {"batch", 1}};
   d["agreement"] = {{"images", 4}, {"top1_same", 3}, {"fraction", 0.75}, {"max_abs_score_diff", 0.5}};
   d["speed"] = nlohmann::json::parse(R"({"batch": 1, "threads": 2, "warmup": 3, "runs": 20,
-    "input": "the test image", "fp32": {"median_ms": 2.0, "p90_ms": 2.5, "min_ms": 1.5},
+    "input": "the test image", "cores": 2, "load_average_1min": 3.5,
+    "fp32": {"median_ms": 2.0, "p90_ms": 2.5, "min_ms": 1.5},
     "int8": {"median_ms": 1.0, "p90_ms": 1.25, "min_ms": 0.75}, "int8_over_fp32": 0.5})");
   d["layer_snr"] = nlohmann::json::parse(R"([
     {"layer": "conv1", "op": "Conv", "snr_db": 40.0, "layer_wise_snr_db": 41.0},
@@ -161,6 +162,7 @@ TEST(DeployReport, MeasuredAccuracySpeedSnrAndConfusion) {
   EXPECT_NE(speed.find(">500.0<"), std::string::npos) << speed;  // 1000 / 2 ms
   EXPECT_NE(speed.find(">0.50<"), std::string::npos) << speed;   // int8 / fp32
   EXPECT_NE(speed.find("int8 is 2.00x as fast"), std::string::npos) << speed;
+  EXPECT_NE(speed.find("Load average 3.50 on 2 cores"), std::string::npos) << speed;
 
   const std::string snr = section(page, "Per-layer SNR");
   EXPECT_NE(snr.find("id=\"snr\""), std::string::npos);
