@@ -80,6 +80,30 @@ TEST_F(NcnnErrors, GoodFilesQuantize) {
   EXPECT_EQ(files_under(out), (std::vector<std::string>{"m.bin", "m.param"}));
 }
 
+TEST_F(NcnnErrors, QuantizeMaxDropNeedsConfigAndLabelledImages) {
+  const std::string out = dir / "max_drop";
+  std::filesystem::create_directories(out);
+  RunResult r = run_qdeploy(
+      {"quantize", files->param, files->bin, table, "--out-prefix", out + "/m", "--max-drop", "1"});
+  EXPECT_TRUE(is_error(r, 1, "--max-drop", "needs --config"));
+  r = run_qdeploy({"quantize", files->param, files->bin, table, "--out-prefix", out + "/m", "--max-drop", "1",
+                   "--config", files->toml, "--val-dataset", files->calib});
+  EXPECT_TRUE(is_error(r, 1, files->calib, "validation images need labels"));
+  EXPECT_TRUE(files_under(out).empty());
+}
+
+TEST_F(NcnnErrors, QuantizeMaxDropOnPrefixLabelledFolderWritesTheModel) {
+  const std::string val = dir / "val", out = dir / "max_drop_ok";
+  std::filesystem::create_directories(out);
+  write_png(val + "/cat_0.png", 8, 8, 3, test_pixels(8, 8, 3, 4));
+  write_png(val + "/dog_1.png", 8, 8, 3, test_pixels(8, 8, 3, 5));
+  RunResult r = run_qdeploy({"quantize", files->param, files->bin, table, "--out-prefix", out + "/m",
+                             "--max-drop", "100", "--config", files->toml, "--val-dataset", val});
+  EXPECT_TRUE(is_success(r));
+  EXPECT_NE(r.out.find("mixed precision: budget 100.00 points"), std::string::npos) << r.out;
+  EXPECT_EQ(files_under(out), (std::vector<std::string>{"m.bin", "m.param"}));
+}
+
 TEST_F(NcnnErrors, ParamWrongMagic) {
   auto lines = text_lines(files->param);
   lines[0] = "7767518";

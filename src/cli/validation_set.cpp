@@ -1,0 +1,48 @@
+#include "cli/validation_set.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/error.h"
+#include "data/batch_loader.h"
+#include "data/dataset.h"
+
+namespace qd::cli {
+
+quant::LabelledBatches load_validation_set(const ModelConfig& config, const std::string& path, size_t count,
+                                           int batch) {
+  Dataset ds = open_dataset(path);
+  if (ds.kind == DatasetKind::flat_folder) {
+    const bool cifar = config.num_classes == 10 || config.num_classes == 0;
+    const std::vector<std::string>& names = !config.classes.empty() ? config.classes
+                                            : cifar                 ? cifar10_class_names()
+                                                                    : config.classes;
+    if (!label_by_file_prefix(ds, names))
+      fail(path,
+           "validation images need labels: use an ImageFolder, a list file with labels, CIFAR batches, "
+           "or a flat folder of files named <class>_*");
+  }
+  ds = limit(ds, count);
+  BatchLoaderOptions lo;
+  lo.batch_size = batch;
+  lo.max_pixels = config.max_pixels;
+  lo.on_skip = [](const std::string& p, const std::string& reason) {
+    std::fprintf(stderr, "qdeploy: warning: skipped %s: %s\n", p.c_str(), reason.c_str());
+  };
+  BatchLoader loader(ds, config.preprocess, lo);
+  quant::LabelledBatches out;
+  Batch b;
+  while (loader.next(b)) {
+    Tensor full(DataType::f32, {batch, b.input.shape()[1], b.input.shape()[2], b.input.shape()[3]});
+    std::memset(full.raw(), 0, full.nbytes());
+    std::memcpy(full.raw(), b.input.raw(), b.input.nbytes());
+    std::vector<int> labels = b.labels;
+    labels.resize(static_cast<size_t>(batch), -1);
+    out.inputs.push_back(std::move(full));
+    out.labels.push_back(std::move(labels));
+  }
+  if (out.images() == 0) fail(path, "no labelled, readable images for validation");
+  return out;
+}
+
+}  // namespace qd::cli
