@@ -75,9 +75,26 @@ std::string container_problem(const std::vector<uint8_t>& b) {
     return "";
   }
   if (format == ImageFormat::bmp && b.size() >= 6) {
-    const uint32_t declared = b[2] | (b[3] << 8) | (b[4] << 16) | (static_cast<uint32_t>(b[5]) << 24);
+    auto u32 = [&](size_t at) {
+      return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (static_cast<uint32_t>(b[at + 3]) << 24);
+    };
+    const uint32_t declared = u32(2);
     if (declared != 0 && b.size() < declared)
       return "truncated BMP (" + std::to_string(b.size()) + " of " + std::to_string(declared) + " bytes)";
+    // The header's size field may itself be wrong (a 300-byte file declaring 459001x8 pixels was found by
+    // fuzzing): uncompressed pixel rows must all be present, each padded to 4 bytes.
+    if (b.size() >= 34 && u32(14) >= 40) {
+      const uint32_t offset = u32(10), compression = u32(30);
+      const int64_t width = static_cast<int32_t>(u32(18)), height = static_cast<int32_t>(u32(22));
+      const int bpp = b[28] | (b[29] << 8);
+      if ((compression == 0 || compression == 3) && width > 0 && bpp > 0 && bpp <= 32) {
+        const uint64_t stride = (static_cast<uint64_t>(width) * bpp + 31) / 32 * 4;
+        const uint64_t needed = offset + stride * static_cast<uint64_t>(height < 0 ? -height : height);
+        if (b.size() < needed)
+          return "truncated BMP (" + std::to_string(b.size()) + " bytes, its pixel rows need " +
+                 std::to_string(needed) + ")";
+      }
+    }
   }
   return "";
 }

@@ -155,6 +155,21 @@ TEST(DecodeImage, OversizedHuffmanTableIsACorruptJpeg) {
   EXPECT_EQ(msg.rfind(dir / "bad_dht.jpg: corrupt JPEG (", 0), 0u) << msg;
 }
 
+TEST(DecodeImage, BmpWithMissingPixelRowsIsTruncatedEvenWhenItsSizeFieldIsZero) {
+  // stb_image reads missing BMP rows as zeros; a fuzzed 300-byte file declared 459001x8 pixels that way.
+  TempDir dir;
+  std::vector<uint8_t> px(16 * 16 * 3, 9);
+  ASSERT_TRUE(stbi_write_bmp((dir / "whole.bmp").c_str(), 16, 16, 3, px.data()));
+  std::string bmp = test::read_bytes(dir / "whole.bmp");
+  EXPECT_EQ(decode_image(dir / "whole.bmp").rgb, px);
+  bmp.replace(2, 4, std::string(4, '\0'));  // file size field 0 = "unknown", as some writers leave it
+  test::write_bytes(dir / "size0.bmp", bmp);
+  EXPECT_EQ(decode_image(dir / "size0.bmp").rgb, px);
+  test::write_bytes(dir / "cut.bmp", bmp.substr(0, bmp.size() - 48));  // one of 16 rows (48 bytes) missing
+  const std::string msg = error_of([&] { decode_image(dir / "cut.bmp"); });
+  EXPECT_NE(msg.find("truncated BMP"), std::string::npos) << msg;
+}
+
 TEST(DecodeImage, EmptyIdatChunkDecodesLikeTheOriginal) {
   // Legal PNG that made stb_image call memcpy(NULL, ..., 0) (fuzz finding; UBSan flags it under
   // QDEPLOY_SANITIZE): a zero-length IDAT chunk placed before the real one.
