@@ -50,9 +50,10 @@ bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
 
 // Groups with less work than this (multiply-accumulates, or output elements for other ops) run on one
 // thread. Every oneDNN step is an OpenMP fork/join; with OMP_WAIT_POLICY=passive (needed on a busy
-// machine) waking the other thread cost ~15 us per step on the 2-core AVX2 test machine even for a 10-
-// element softmax, and ResNet-20's 2.4M-MAC convs (~70 us on one thread) ran slower on two threads than
-// on one. ResNet-18's 19M-38M-MAC convs still gain from two.
+// machine) waking the other thread cost ~15 us per step on the shared 2-core AVX2 test machine (measured
+// under load 5-10) even for a 10-element softmax, and ResNet-20's 2.4M-MAC convs (~70 us on one thread)
+// ran slower on two threads than on one. ResNet-18's 19M-38M-MAC convs still gain from two. On an idle
+// machine the split may pay off earlier; this threshold was not measured there.
 constexpr double kMinParallelWork = 4e6;
 
 // Multiply-accumulates (Conv, Gemm) or output elements (other ops) of a group.
