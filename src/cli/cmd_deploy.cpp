@@ -10,6 +10,7 @@
 #include "cli/deploy_measure.h"
 #include "cli/model_files.h"
 #include "cli/pytorch_export.h"
+#include "cli/validation_set.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/dataset.h"
@@ -23,6 +24,7 @@
 #include "exporters/ncnn/ncnn_writer.h"
 #include "exporters/onnx/onnx_writer.h"
 #include "frontend/onnx/onnx_importer.h"
+#include "quant/mixed_precision.h"
 #include "quant/ptq_passes.h"
 #include "runtime/executor.h"
 
@@ -38,6 +40,9 @@ struct DeployArgs {
   int64_t test_num = -1;   // -1 = the deploy config's test.num
   int64_t calib_num = -1;  // -1 = the deploy config's quantize.calib_num
   int64_t snr_num = 32;    // images for the per-layer SNR analysis (0 = skip it)
+  double max_drop = -1;    // < 0: no mixed precision
+  size_t val_num = 500;    // labelled calibration images measuring accuracy for --max-drop
+  int weight_bits = 0;     // 0 = by backend (ncnn: 6-bit for winograd-eligible convs)
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -92,6 +97,9 @@ int run_deploy(DeployArgs a) {
     (void)open_dataset(images);  // throws for a missing or empty folder
   }
   if (!test_data.empty()) check_test_dataset(test_data, mc);
+  // --max-drop measures accuracy on labelled calibration images (e.g. cifar10/calib's <class>_* names).
+  quant::LabelledBatches validation;
+  if (quant && a.max_drop >= 0) validation = load_validation_set(mc, images, a.val_num, 16);
 
   ensure_writable_dir(a.work_dir);
   std::string base = (fs::path(a.work_dir) / "end2end").string();
@@ -121,6 +129,7 @@ int run_deploy(DeployArgs a) {
     co.percentile = static_cast<float>(dc.quantize.percentile);
     co.target = dc.backend;
     co.batch = 16;
+    co.weight_bits = a.weight_bits;
     ProgressBar bar("calibrate", static_cast<int64_t>(src.size()));
     const quant::CalibrationStats stats =
         quant::collect_stats(fp32, src, co, [&](size_t, size_t) { bar.advance(1); });
@@ -132,6 +141,20 @@ int run_deploy(DeployArgs a) {
         &stats, [&] { return std::make_unique<CalibrationSource>(images, mc, calib_num, 16); }, co};
     for (const std::string& line : quant::run_ptq_passes(passes, int8, pass_in))
       std::printf("      %s\n", line.c_str());
+    if (a.max_drop >= 0) {  // issue 5: the most sensitive layers back to fp32 until within the budget
+      const quant::MixedPrecisionResult mp = quant::keep_sensitive_layers_fp32(
+          int8, validation, a.max_drop, 0,
+          [](const std::string& s) { std::printf("      %s\n", s.c_str()); });
+      nlohmann::json kept = nlohmann::json::array();
+      for (const auto& st : mp.steps) kept.push_back({{"layer", st.layer}, {"top1_after", st.top1}});
+      report["mixed_precision"] = {
+          {"max_drop_points", a.max_drop}, {"validation_images", validation.images()},
+          {"fp32_top1", mp.fp32_top1},     {"all_int8_top1", mp.int8_top1},
+          {"final_top1", mp.final_top1},   {"budget_met", mp.budget_met},
+          {"layers_kept_fp32", kept}};
+      std::printf("      mixed precision: %zu layer(s) kept in fp32, validation top-1 %.4f (fp32 %.4f)\n",
+                  mp.steps.size(), mp.final_top1, mp.fp32_top1);
+    }
     const ir::QuantParams& q = int8.quant;
     exporters::save_ncnn_table(q, fp32.graph, base + ".table");
     report["stages"].push_back({{"stage", "calibrate"},
@@ -258,9 +281,22 @@ void register_deploy(CLI::App& app) {
                   "calibration images (default: dataset.calib of the config)");
   sub->add_option("--calib-method", a->method,
                   "kl | minmax | percentile | mse | aciq (default: deploy config)");
+  std::string pass_names;
+  for (const std::string& n : quant::ptq_pass_names()) pass_names += (pass_names.empty() ? "" : ", ") + n;
   sub->add_option("--passes", a->passes,
-                  "PTQ passes after calibration, comma-separated: method_selection, bias_correction "
-                  "(default: quantize.passes of the deploy config)");
+                  "PTQ passes after calibration, comma-separated, in order: " + pass_names +
+                      " (default: quantize.passes of the deploy config)");
+  sub->add_option("--weight-bits", a->weight_bits,
+                  "4 | 6 | 8: weight grid of every layer (stored as int8); 0 = by backend")
+      ->check(CLI::IsMember({0, 4, 6, 8}))
+      ->capture_default_str();
+  sub->add_option(
+         "--max-drop", a->max_drop,
+         "accuracy budget in top-1 points: keep the most sensitive layers in fp32 until int8 top-1 on "
+         "labelled calibration images (<class>_* names or an ImageFolder) is within it")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--val-num", a->val_num, "calibration images that measure accuracy for --max-drop")
+      ->capture_default_str();
   sub->add_option("--arch", a->arch,
                   "architecture of a .pth model: resnet18_cifar..resnet152_cifar, resnet18..resnet152");
   add_command(sub, [a] { return run_deploy(*a); });
