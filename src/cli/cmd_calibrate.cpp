@@ -16,10 +16,12 @@ namespace qd::cli {
 
 namespace {
 struct CalibArgs {
-  std::string config, param, bin, images, method = "kl", out = "end2end.table", target = "ncnn", passes;
+  std::string config, param, bin, images, method = "kl", out = "end2end.table", target = "ncnn", passes,
+                                          out_model;
   size_t calib_num = 1000;
   float percentile = 99.99f;
   int batch = 16;
+  int weight_bits = 0;  // 0 = by target
 };
 
 int run_calibrate(const CalibArgs& a) {
@@ -32,13 +34,20 @@ int run_calibrate(const CalibArgs& a) {
   co.percentile = a.percentile;
   co.target = a.target;
   co.batch = a.batch;
+  co.weight_bits = a.weight_bits;
   quant::check_range_method(co.method);  // fail before the (long) calibration run
   check_output_file(a.out);
   quant::check_quant_target(co.target);
+  if (a.weight_bits != 0 && a.weight_bits != 4 && a.weight_bits != 6 && a.weight_bits != 8)
+    fail("--weight-bits", "must be 4, 6 or 8 (or 0: by target), got " + std::to_string(a.weight_bits));
   const std::vector<std::string> passes = quant::parse_ptq_passes(a.passes);
   for (const std::string& p : passes)
-    if (quant::ptq_pass_changes_weights(p))
-      fail("", "pass '" + p + "' changes the weights, which a .table cannot hold (use it from the library)");
+    if (quant::ptq_pass_changes_weights(p) && a.out_model.empty())
+      fail("--passes",
+           "pass '" + p +
+               "' changes the weights, which a .table cannot hold: give --out-model PREFIX for the "
+               "fp32 model the table belongs to");
+  if (!a.out_model.empty()) check_output_file(a.out_model + ".param");
   ProgressBar bar("calibrate", static_cast<int64_t>(src.size()));
   const quant::CalibrationStats stats =
       quant::collect_stats(model, src, co, [&](size_t done, size_t) { bar.advance(1); });
@@ -46,9 +55,19 @@ int run_calibrate(const CalibArgs& a) {
   model.quant = quant::params_from_stats(stats, model, co);
   quant::PtqPassInputs in{
       &stats, [&] { return std::make_unique<CalibrationSource>(images, cfg, a.calib_num, a.batch); }, co};
+  in.log = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
   for (const std::string& line : quant::run_ptq_passes(passes, model, in)) std::printf("%s\n", line.c_str());
   const ir::QuantParams& q = model.quant;
   exporters::save_ncnn_table(q, model.graph, a.out);
+  if (!a.out_model.empty()) {  // the fp32 weights the passes changed; quantize this model with the table
+    ir::Model fp32{model.graph, {}};
+    exporters::save_ncnn(fp32, a.out_model + ".param", a.out_model + ".bin");
+    std::printf("calibrate: fp32 model with the passes' weights -> %s.param, %s.bin\n", a.out_model.c_str(),
+                a.out_model.c_str());
+  }
   std::printf("calibrate: %zu images (%zu skipped), method %s, %zu layers -> %s\n", src.images(),
               src.skipped(), a.method.c_str(), q.layers.size(), a.out.c_str());
   return 0;
@@ -69,7 +88,16 @@ void register_calibrate(CLI::App& app) {
   sub->add_option("--target", a->target, "ncnn (6-bit 3x3s1 weights, as ncnn2table) | qdeploy")
       ->capture_default_str();
   sub->add_option("--batch", a->batch, "calibration batch size")->capture_default_str();
-  sub->add_option("--passes", a->passes, "post-calibration passes, comma-separated: method_selection");
+  sub->add_option(
+         "--weight-bits", a->weight_bits,
+         "4 | 6 | 8: weight grid of every layer (stored as int8; 4 = values in [-7, 7]); 0 = by target")
+      ->capture_default_str();
+  sub->add_option("--passes", a->passes,
+                  "post-calibration passes, comma-separated, in order: cross_layer_equalization, "
+                  "method_selection, adaround, bias_correction (weight-changing ones need --out-model)");
+  sub->add_option(
+      "--out-model", a->out_model,
+      "writes PREFIX.param/.bin: the fp32 model with the passes' weights, to quantize with the table");
   sub->add_option("--out", a->out, "output .table")->capture_default_str();
   add_command(sub, [a] { return run_calibrate(*a); });
 }

@@ -1,8 +1,15 @@
-// Named post-training quantization passes that run after calibration, composable in any order given:
-//   bias_correction   subtract the expected output shift of weight rounding from each bias (changes weights,
-//                     see bias_correction.h)
+// Named post-training quantization passes that run after calibration, in the order given:
+//   cross_layer_equalization  rescale consecutive layers' channels so their weight ranges equalise (changes
+//                     weights and biases, keeps the fp32 function; the model is then calibrated again on the
+//                     same images, see cross_layer_equalization.h). Must be the first pass.
 //   method_selection  per layer, the activation range method with the smallest layer output error (changes
 //                     input steps only, see method_selection.h)
+//   adaround          learn up/down rounding of every weight on its calibrated grid from the layer's output
+//                     error (changes weights to grid values, see adaround.h). Must come before
+//                     bias_correction.
+//   bias_correction   subtract the expected output shift of weight rounding from each bias (changes weights,
+//                     see bias_correction.h). After adaround the weights are already on the grid, so it finds
+//                     no shift to correct (AdaRound's output MSE already covers the mean).
 #pragma once
 #include <functional>
 #include <memory>
@@ -11,6 +18,7 @@
 #include <vector>
 
 #include "ir/model.h"
+#include "quant/adaround.h"
 #include "quant/calibrate.h"
 
 namespace qd::quant {
@@ -19,17 +27,25 @@ struct PtqPassInputs {
   const CalibrationStats* stats = nullptr;  // from collect_stats on the calibration set (method_selection)
   std::function<std::unique_ptr<BatchSource>()> make_source;  // a fresh pass over calibration batches
   CalibOptions options;
-  size_t max_batches = 8;  // batches used to measure layer errors (method_selection), 0 = all
+  size_t max_batches = 8;    // batches used to measure layer errors (method_selection), 0 = all
+  AdaRoundOptions adaround;  // adaround settings (its log defaults to `log`)
+  std::function<void(const std::string& line)> log;  // progress lines of long passes, when set
 };
 
 // Registered pass names, in the recommended order.
 std::vector<std::string> ptq_pass_names();
 // True when the pass changes weights or biases (not only QuantParams): its result needs the model files.
 bool ptq_pass_changes_weights(std::string_view name);
-// Splits "a,b" and checks every name; throws a user error listing the valid names.
+// Splits "a,b" and checks every name and the order (cross_layer_equalization first, adaround before
+// bias_correction); throws a user error listing the valid names, or naming the misplaced pass.
 std::vector<std::string> parse_ptq_passes(const std::string& comma_list);
 
-// Runs the passes in order on `model` (graph + quant from calibration). Returns one summary line per pass.
+// Throws the user error of parse_ptq_passes for a list that breaks the order rules.
+void check_ptq_pass_order(const std::vector<std::string>& names);
+
+// Runs the passes in order on `model` (graph + quant from calibration with in.options). Returns one summary
+// line per pass. cross_layer_equalization replaces model.quant by a new calibration (and its statistics are
+// what a later method_selection uses).
 std::vector<std::string> run_ptq_passes(const std::vector<std::string>& names, ir::Model& model,
                                         const PtqPassInputs& in);
 
