@@ -1,5 +1,6 @@
 // qdeploy deploy: convert -> calibrate -> quantize in one command, then fp32 vs int8 on a test image, their
 // batch-1 speed, the per-layer int8 SNR and (with a labelled test set) accuracy and confusion matrices.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -139,6 +140,7 @@ int run_deploy(DeployArgs a) {
     // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
     quant::PtqPassInputs pass_in{
         &stats, [&] { return std::make_unique<CalibrationSource>(images, mc, calib_num, 16); }, co};
+    pass_in.log = [](const std::string& line) { std::printf("      %s\n", line.c_str()); };
     for (const std::string& line : quant::run_ptq_passes(passes, int8, pass_in))
       std::printf("      %s\n", line.c_str());
     if (a.max_drop >= 0) {  // issue 5: the most sensitive layers back to fp32 until within the budget
@@ -157,11 +159,23 @@ int run_deploy(DeployArgs a) {
     }
     const ir::QuantParams& q = int8.quant;
     exporters::save_ncnn_table(q, fp32.graph, base + ".table");
+    // Weight-changing passes (CLE, adaround, bias_correction): the table belongs to their fp32 weights, which
+    // are written next to it so `qdeploy quantize end2end_ptq.param end2end_ptq.bin end2end.table` reproduces
+    // end2end_int8 (end2end.param/.bin stay the plain conversion of the ONNX model).
+    const bool weights_changed = std::any_of(passes.begin(), passes.end(), quant::ptq_pass_changes_weights);
+    if (weights_changed) {
+      ir::Model ptq_fp32 = int8;
+      ptq_fp32.quant = {};
+      exporters::save_ncnn(ptq_fp32, base + "_ptq.param", base + "_ptq.bin");
+    }
     report["stages"].push_back({{"stage", "calibrate"},
                                 {"inputs", {{{"path", images}, {"images", src.images()}}}},
                                 {"method", method},
                                 {"passes", passes},
-                                {"outputs", {file_info(base + ".table")}},
+                                {"outputs", weights_changed ? nlohmann::json{file_info(base + ".table"),
+                                                                             file_info(base + "_ptq.param"),
+                                                                             file_info(base + "_ptq.bin")}
+                                                            : nlohmann::json{file_info(base + ".table")}},
                                 {"seconds", seconds_since(t)}});
     std::printf("[2/3] calibrate %.2f s, %zu images, method %s -> %s.table\n", seconds_since(t), src.images(),
                 method.c_str(), base.c_str());
