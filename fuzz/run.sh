@@ -15,13 +15,7 @@ build="${BUILD_DIR:-build-fuzz}"
 shared="$(cd "${SHARED:-../shared}" && pwd)"
 nice_level="${NICE:-10}"
 
-if ! command -v clang++ >/dev/null || [[ ! -e "$(clang++ -print-resource-dir)/lib/linux/libclang_rt.fuzzer-x86_64.a" ]]; then
-  echo "fuzz: clang++ with libFuzzer is missing (scripts/setup_fuzz.sh installs it)" >&2
-  exit 1
-fi
-# -O1 -g1: libFuzzer's usual optimisation, line tables for stack traces, and quick to compile.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DCMAKE_CXX_COMPILER=clang++ -DQDEPLOY_FUZZ=ON \
-  -DQDEPLOY_BUILD_TESTS=OFF -DQDEPLOY_BUILD_BENCH=OFF >/dev/null
+bash fuzz/configure.sh "$build"
 fuzz_bins=()
 for t in "${targets[@]}"; do fuzz_bins+=("${t}_fuzz"); done
 nice -n "$nice_level" cmake --build "$build" -j"${JOBS:-2}" --target fuzz_make_seeds "${fuzz_bins[@]}"
