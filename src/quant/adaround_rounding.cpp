@@ -34,7 +34,7 @@ class OmpThreadsScope {
   int saved_;
 };
 
-int resolve_threads(int n) {
+int adaround_threads(int n) {  // not resolve_threads: calibrate.cpp has one (unity builds)
   return n > 0 ? n : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
@@ -121,7 +121,7 @@ Tensor learn_rounding(const RoundingProblem& p, const AdaRoundOptions& opt) {
   const int qmax = qmax_for_bits(p.bits);
   const int64_t n = s.O * s.Kg;
   const int64_t B = std::min(std::max<int64_t>(1, opt.batch_size), s.M);
-  const int threads = n * B >= kParallelGemmMin ? resolve_threads(opt.threads) : 1;
+  const int threads = n * B >= kParallelGemmMin ? adaround_threads(opt.threads) : 1;
   OmpThreadsScope omp_threads(threads);
   const float* w = p.weight.data<float>();
   const float* X = p.inputs.data<float>();
