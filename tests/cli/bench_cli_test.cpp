@@ -12,34 +12,17 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/qdeploy_process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 const std::string kShared = QDEPLOY_SHARED_DIR;
 const std::string kSrc = QDEPLOY_SOURCE_DIR;
 
-std::string binary() {
-  if (const char* b = std::getenv("QDEPLOY_BINARY")) return b;
-#ifdef QDEPLOY_BINARY
-  return QDEPLOY_BINARY;
-#endif
-  return (fs::read_symlink("/proc/self/exe").parent_path() / "qdeploy").string();
-}
-
-struct CmdResult {
-  int code;
-  std::string out;
-};
-
-CmdResult run(const std::string& args) {
-  const std::string cmd = binary() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+using qd::test::CmdResult;
+std::string binary() { return qd::test::qdeploy_binary(); }
+CmdResult run(const std::string& args) { return qd::test::run_qdeploy(args); }
 
 class BenchCli : public ::testing::Test {
  protected:
