@@ -2,18 +2,18 @@
 // the layers that cost the most accuracy stay fp32 until the int8 model is within the budget.
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/deploy_measure.h"
 #include "cli/model_files.h"
 #include "cli/validation_set.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/model_config.h"
-#include "eval/latency.h"
 #include "exporters/ncnn/ncnn_writer.h"
 #include "frontend/ncnn/ncnn_table_reader.h"
 #include "quant/mixed_precision.h"
-#include "runtime/executor.h"
 
 namespace qd::cli {
 
@@ -25,25 +25,6 @@ struct QuantizeArgs {
   size_t val_num = 500;
   int threads = 0;
 };
-
-// Batch-1 median latency of two models, runs interleaved so machine noise hits both alike.
-std::pair<double, double> median_ms_interleaved(const ir::Model& a, const ir::Model& b, const Tensor& image,
-                                                int threads) {
-  runtime::CompileOptions co;
-  co.threads = threads;
-  auto ea = runtime::compile(a, co), eb = runtime::compile(b, co);
-  LatencyStats sa, sb;
-  for (int i = 0; i < 43; ++i) {
-    Stopwatch w;
-    ea->run({image});
-    const double ta = w.elapsed_ms();
-    w.restart();
-    eb->run({image});
-    const double tb = w.elapsed_ms();
-    if (i >= 3) sa.add(ta), sb.add(tb);  // 3 warm-up runs
-  }
-  return {sa.median(), sb.median()};
-}
 
 void keep_layers_fp32_within_budget(ir::Model& model, const QuantizeArgs& a) {
   if (a.config.empty())
@@ -64,7 +45,9 @@ void keep_layers_fp32_within_budget(ir::Model& model, const QuantizeArgs& a) {
   Tensor one(DataType::f32,
              {1, data.inputs[0].shape()[1], data.inputs[0].shape()[2], data.inputs[0].shape()[3]});
   std::memcpy(one.raw(), data.inputs[0].raw(), one.nbytes());
-  const auto [int8_ms, mixed_ms] = median_ms_interleaved(all_int8, model, one, a.threads);
+  // deploy's interleaved batch-1 timing, the all-int8 model in the first ("fp32") slot.
+  const nlohmann::json speed = measure_speed(all_int8, &model, one, SpeedOptions{a.threads, 3, 40});
+  const double int8_ms = speed["fp32"]["median_ms"], mixed_ms = speed["int8"]["median_ms"];
   std::printf(
       "mixed precision: speed cost (batch 1, median of 40, %s threads): all-int8 %.3f ms, mixed %.3f "
       "ms (%.2fx)\n",
