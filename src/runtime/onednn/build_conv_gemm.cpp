@@ -117,7 +117,10 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const bool out_u8 = non_negative(grp.output);
   if (requant > 0.f) {  // emit q = clamp(y / step, -127, 127) as s8/u8 (oneDNN rounds half to even)
     po.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / requant, 0.f);
-    po.append_eltwise(1.f, algorithm::eltwise_clip, out_u8 ? 0.f : -127.f, 127.f);
+    // clip_v2 (same forward function as clip): oneDNN 2.6's AVX2 kernels apply the FIRST eltwise post-op's
+    // alpha/beta to every later post-op of the same algorithm, so after a fused Clip(0, 6) a second
+    // eltwise_clip would clamp the requantized value to [0, 6] (ncnn int8 MobileNets gave garbage).
+    po.append_eltwise(1.f, algorithm::eltwise_clip_v2, out_u8 ? 0.f : -127.f, 127.f);
   }
   dnnl::primitive_attr attr;
   attr.set_post_ops(po);
