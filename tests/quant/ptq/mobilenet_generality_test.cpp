@@ -1,0 +1,593 @@
+// Generality of the quantization-quality features (issue 5, item 5): calibration with every range method,
+// the per-layer error analysis, every PTQ pass, mixed precision, the int8 runtime and the ncnn int8 round
+// trip, all on a MobileNet-style ONNX model (depthwise-separable blocks, an inverted residual, ReLU6 and
+// ReLU, two BatchNormalizations the importer cannot fold; see mobilenet_style_model.h) with seeded random
+// weights and seeded random images. Labels are the fp32 model's own top-1, so accuracy = agreement.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "exporters/ncnn/ncnn_writer.h"
+#include "frontend/ncnn/ncnn_reader.h"
+#include "quant/adaround.h"
+#include "quant/analyse/error_metrics.h"
+#include "quant/analyse/quant_error_analysis.h"
+#include "quant/bias_correction.h"
+#include "quant/calibrate.h"
+#include "quant/cross_layer_equalization.h"
+#include "quant/method_selection.h"
+#include "quant/mixed_precision.h"
+#include "quant/ptq/mobilenet_style_model.h"
+#include "quant/ptq_passes.h"
+#include "quant/weight_quant.h"
+#include "runtime/executor.h"
+
+namespace qd::quant {
+namespace {
+
+namespace mns = qd::test::mobilenet_style;
+
+constexpr uint32_t kGenModelSeed = 2026;
+constexpr int64_t kGenBatch = 8;
+constexpr int kGenCalibImages = 64, kGenEvalImages = 64;
+constexpr int kGenBnImages = 32;
+constexpr uint32_t kGenCalibSeed = 1000, kGenEvalSeed = 5000, kGenBnSeed = 9000;
+constexpr int kGenThreads = 1;
+
+// Image k of a set: per channel a smooth random pattern (a product of two sinusoids with random
+// frequencies and phases) around 0.5 plus pixel noise, in roughly [0, 1] like normalised photos.
+Tensor gen_image(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> freq(0.1f, 0.8f), phase(0.f, 6.3f), amp(0.1f, 0.4f);
+  std::normal_distribution<float> noise(0.f, 0.08f);
+  const int64_t s = mns::kImageSize;
+  Tensor t(DataType::f32, {1, mns::kInputChannels, s, s});
+  float* p = t.data<float>();
+  for (int64_t c = 0; c < mns::kInputChannels; ++c) {
+    const float fx = freq(rng), fy = freq(rng), px = phase(rng), py = phase(rng), a = amp(rng);
+    for (int64_t y = 0; y < s; ++y)
+      for (int64_t x = 0; x < s; ++x)
+        *p++ = 0.5f + a * std::sin(fx * x + px) * std::cos(fy * y + py) + noise(rng);
+  }
+  return t;
+}
+
+// `count` images from seed `first_seed` on, in batches of kGenBatch (count is a multiple of it).
+std::vector<Tensor> gen_image_batches(int count, uint32_t first_seed) {
+  std::vector<Tensor> batches;
+  const int64_t per_image = mns::kInputChannels * mns::kImageSize * mns::kImageSize;
+  for (int b = 0; b < count / kGenBatch; ++b) {
+    Tensor t(DataType::f32, {kGenBatch, mns::kInputChannels, mns::kImageSize, mns::kImageSize});
+    for (int i = 0; i < kGenBatch; ++i) {
+      const Tensor img = gen_image(first_seed + static_cast<uint32_t>(b * kGenBatch + i));
+      std::copy(img.values<float>().begin(), img.values<float>().end(), t.data<float>() + i * per_image);
+    }
+    batches.push_back(t);
+  }
+  return batches;
+}
+
+class GenBatchList : public BatchSource {
+ public:
+  explicit GenBatchList(const std::vector<Tensor>& batches) : batches_(batches) {}
+  bool next(Tensor& out) override {
+    if (i_ >= batches_.size()) return false;
+    out = batches_[i_++];
+    return true;
+  }
+  size_t size() const override { return batches_.size(); }
+
+ private:
+  const std::vector<Tensor>& batches_;
+  size_t i_ = 0;
+};
+
+runtime::CompileOptions gen_compile_options(runtime::Int8Mode mode) {
+  runtime::CompileOptions c;
+  c.backend = runtime::Backend::onednn;
+  c.int8 = mode;
+  c.threads = kGenThreads;
+  c.batch = kGenBatch;
+  return c;
+}
+
+// Logits of every batch.
+std::vector<Tensor> gen_run(const ir::Model& m, runtime::Int8Mode mode, const std::vector<Tensor>& batches) {
+  auto exec = runtime::compile(m, gen_compile_options(mode));
+  std::vector<Tensor> out;
+  for (const Tensor& x : batches) out.push_back(exec->run({x}).at(0).clone());
+  return out;
+}
+
+double gen_snr(const std::vector<Tensor>& ref, const std::vector<Tensor>& test) {
+  ErrorAccumulator acc;
+  for (size_t i = 0; i < ref.size(); ++i) acc.add(ref[i].values<float>(), test[i].values<float>());
+  return acc.snr_db();
+}
+
+// Model-output SNR (dB) of `int8` (real int8 arithmetic) against `fp32` on the held-out images.
+double gen_output_snr(const ir::Model& fp32, const ir::Model& int8, const std::vector<Tensor>& eval) {
+  return gen_snr(gen_run(ir::Model{fp32.graph, {}}, runtime::Int8Mode::off, eval),
+                 gen_run(int8, runtime::Int8Mode::real, eval));
+}
+
+// Per logit, the mean of (int8 - fp32) over the held-out images; returns the root mean square over logits.
+double gen_mean_output_shift(const ir::Model& fp32, const ir::Model& int8, const std::vector<Tensor>& eval) {
+  const std::vector<Tensor> a = gen_run(ir::Model{fp32.graph, {}}, runtime::Int8Mode::off, eval);
+  const std::vector<Tensor> b = gen_run(int8, runtime::Int8Mode::real, eval);
+  std::vector<double> shift(mns::kClasses, 0.0);
+  int64_t rows = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    for (int64_t k = 0; k < a[i].numel(); ++k)
+      shift[k % mns::kClasses] += b[i].data<float>()[k] - a[i].data<float>()[k];
+    rows += a[i].dim(0);
+  }
+  double rms = 0;
+  for (double s : shift) rms += (s / rows) * (s / rows);
+  return std::sqrt(rms / mns::kClasses);
+}
+
+// Fraction of rows whose arg-max agrees between two runs.
+double gen_top1_agreement(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  int64_t same = 0, rows = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    for (int64_t r = 0; r < a[i].dim(0); ++r, ++rows) {
+      const float* x = a[i].data<float>() + r * mns::kClasses;
+      const float* y = b[i].data<float>() + r * mns::kClasses;
+      same += std::max_element(x, x + mns::kClasses) - x == std::max_element(y, y + mns::kClasses) - y;
+    }
+  return static_cast<double>(same) / static_cast<double>(rows);
+}
+
+CalibOptions gen_calib_options(const std::string& method = "kl") {
+  CalibOptions o;
+  o.method = method;
+  o.batch = kGenBatch;
+  o.num_threads = kGenThreads;
+  return o;
+}
+
+bool gen_is_depthwise(const ir::Graph& g, const ir::Node& n) {
+  if (n.op != ir::OpKind::Conv) return false;
+  const int group = n.attr<ir::ConvAttrs>().group;
+  return group > 1 && group == g.value(n.inputs[1]).constant.dim(0);
+}
+
+const ir::Node& gen_node_named(const ir::Graph& g, const std::string& name) {
+  for (const ir::Node& n : g.nodes())
+    if (n.name == name) return n;
+  throw std::runtime_error("no node " + name);
+}
+
+// Names of every Conv / Gemm node: the layers a table must cover.
+std::set<std::string> gen_weight_layers(const ir::Graph& g) {
+  std::set<std::string> names;
+  for (const ir::Node& n : g.nodes())
+    if (n.op == ir::OpKind::Conv || n.op == ir::OpKind::Gemm) names.insert(n.name);
+  return names;
+}
+
+// Makes the random classifier balanced, as training would: every logit standardised to mean 0 and standard
+// deviation 1 over `batches` (Gemm rows divided by the logit's std, bias shifted), so the fp32 top-1 is
+// spread over the classes instead of one class winning every image.
+void gen_balance_classifier(ir::Model& m, const std::vector<Tensor>& batches) {
+  std::vector<double> sum(mns::kClasses, 0.0), sum2(mns::kClasses, 0.0);
+  int64_t rows = 0;
+  for (const Tensor& y : gen_run(m, runtime::Int8Mode::off, batches)) {
+    for (int64_t k = 0; k < y.numel(); ++k) {
+      sum[k % mns::kClasses] += y.data<float>()[k];
+      sum2[k % mns::kClasses] += double(y.data<float>()[k]) * y.data<float>()[k];
+    }
+    rows += y.dim(0);
+  }
+  ir::Node* fc_ptr = nullptr;
+  for (ir::Node& n : m.graph.nodes())
+    if (n.name == "fc") fc_ptr = &n;
+  ASSERT_NE(fc_ptr, nullptr);
+  ir::Node& fc = *fc_ptr;
+  Tensor w = m.graph.value(fc.inputs[1]).constant.clone();  // [classes, features] (transB)
+  Tensor b = m.graph.value(fc.inputs[2]).constant.clone();
+  const int64_t features = w.dim(1);
+  for (int64_t c = 0; c < mns::kClasses; ++c) {
+    const double mean = sum[c] / rows, stddev = std::sqrt(std::max(sum2[c] / rows - mean * mean, 1e-12));
+    for (int64_t f = 0; f < features; ++f) w.data<float>()[c * features + f] /= static_cast<float>(stddev);
+    b.data<float>()[c] = static_cast<float>((b.data<float>()[c] - mean) / stddev);
+  }
+  fc.inputs[1] = m.graph.add_constant(m.graph.unique_value_name("fc_balanced_w"), w);
+  fc.inputs[2] = m.graph.add_constant(m.graph.unique_value_name("fc_balanced_b"), b);
+}
+
+// One model, its calibration and evaluation images and its kl calibration, shared by the tests below.
+class MobileNetStyleGenerality : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    calib_ = new std::vector<Tensor>(gen_image_batches(kGenCalibImages, kGenCalibSeed));
+    fp32_ = new ir::Model(mns::import_model(kGenModelSeed, gen_image_batches(kGenBnImages, kGenBnSeed)));
+    eval_ = new std::vector<Tensor>(gen_image_batches(kGenEvalImages, kGenEvalSeed));
+    gen_balance_classifier(*fp32_, *calib_);
+    GenBatchList src(*calib_);
+    stats_ = new CalibrationStats(collect_stats(*fp32_, src, gen_calib_options()));
+    kl_ = new ir::Model{fp32_->graph, params_from_stats(*stats_, *fp32_, gen_calib_options())};
+    kl_snr_ = gen_output_snr(*fp32_, *kl_, *eval_);
+    std::printf("plain kl: model output SNR %.2f dB\n", kl_snr_);
+  }
+  static void TearDownTestSuite() {
+    delete fp32_;
+    delete calib_;
+    delete eval_;
+    delete stats_;
+    delete kl_;
+  }
+  PtqPassInputs pass_inputs() const {
+    PtqPassInputs in;
+    in.stats = stats_;
+    const std::vector<Tensor>* calib = calib_;
+    in.make_source = [calib] { return std::make_unique<GenBatchList>(*calib); };
+    in.options = gen_calib_options();
+    in.max_batches = 4;
+    in.adaround.images = 32;
+    in.adaround.max_samples = 1024;
+    in.adaround.iterations = 200;
+    in.adaround.batch_size = 128;
+    in.adaround.threads = kGenThreads;
+    return in;
+  }
+
+  static ir::Model* fp32_;
+  static std::vector<Tensor>*calib_, *eval_;
+  static CalibrationStats* stats_;
+  static ir::Model* kl_;
+  static double kl_snr_;
+};
+ir::Model* MobileNetStyleGenerality::fp32_ = nullptr;
+std::vector<Tensor>* MobileNetStyleGenerality::calib_ = nullptr;
+std::vector<Tensor>* MobileNetStyleGenerality::eval_ = nullptr;
+CalibrationStats* MobileNetStyleGenerality::stats_ = nullptr;
+ir::Model* MobileNetStyleGenerality::kl_ = nullptr;
+double MobileNetStyleGenerality::kl_snr_ = 0;
+
+TEST_F(MobileNetStyleGenerality, ImportKeepsUnfoldableBatchNormsAndDepthwiseConvs) {
+  const ir::Graph& g = fp32_->graph;
+  int batch_norms = 0, depthwise = 0, convs = 0, gemms = 0;
+  for (const ir::Node& n : g.nodes()) {
+    batch_norms += n.op == ir::OpKind::BatchNormalization;
+    depthwise += gen_is_depthwise(g, n);
+    convs += n.op == ir::OpKind::Conv;
+    gemms += n.op == ir::OpKind::Gemm;
+  }
+  // The 10 BNs behind convs fold; the one on the graph input and the one after the residual Add stay.
+  EXPECT_EQ(batch_norms, 2);
+  EXPECT_EQ(depthwise, 4);
+  EXPECT_EQ(convs, 10);
+  EXPECT_EQ(gemms, 1);
+  // The fp32 labels are not degenerate (accuracy below means something).
+  std::set<int> classes;
+  for (const Tensor& y : gen_run(*fp32_, runtime::Int8Mode::off, *eval_))
+    for (int64_t i = 0; i < y.dim(0); ++i) {
+      const float* row = y.data<float>() + i * mns::kClasses;
+      classes.insert(static_cast<int>(std::max_element(row, row + mns::kClasses) - row));
+    }
+  EXPECT_GE(classes.size(), 3u);
+}
+
+// (a) Every range method gives a table with every Conv (depthwise included) and the Gemm.
+TEST_F(MobileNetStyleGenerality, EveryRangeMethodCalibratesEveryLayer) {
+  const std::set<std::string> layers = gen_weight_layers(fp32_->graph);
+  std::map<std::string, ir::QuantParams> tables;
+  for (const std::string method : {"minmax", "kl", "percentile", "mse", "aciq"}) {
+    GenBatchList src(*calib_);
+    const ir::QuantParams q = calibrate(*fp32_, src, gen_calib_options(method));
+    std::set<std::string> covered;
+    for (const auto& [name, lq] : q.layers) covered.insert(name);
+    EXPECT_EQ(covered, layers) << method;
+    for (const ir::Node& n : fp32_->graph.nodes()) {
+      const ir::LayerQuant* lq = q.find(n.name);
+      if (!lq) continue;
+      EXPECT_TRUE(std::isfinite(lq->input_scale) && lq->input_scale > 0) << method << " " << n.name;
+      const int64_t out_c = fp32_->graph.value(n.inputs[1]).constant.dim(0);
+      EXPECT_EQ(static_cast<int64_t>(lq->weight_scales.size()), out_c) << method << " " << n.name;
+      for (float s : lq->weight_scales) EXPECT_TRUE(std::isfinite(s) && s > 0) << method << " " << n.name;
+      EXPECT_EQ(lq->weight_bits, 8) << n.name;  // ncnn's 6-bit rule is for 3x3 s1 dense convs only
+    }
+    tables[method] = q;
+    std::printf("%-10s model output SNR %.2f dB\n", method.c_str(),
+                gen_output_snr(*fp32_, {fp32_->graph, q}, *eval_));
+  }
+  // minmax never clips, so no method's clipping threshold (127 * step) exceeds minmax's.
+  for (const auto& [method, q] : tables)
+    for (const auto& [name, lq] : q.layers)
+      EXPECT_LE(lq.input_scale, tables["minmax"].layers.at(name).input_scale * (1 + 1e-5f))
+          << method << " " << name;
+  // kl clips the widest activations of this model, so it differs from minmax somewhere.
+  int clipped = 0;
+  for (const auto& [name, lq] : tables["kl"].layers)
+    clipped += lq.input_scale < 0.99f * tables["minmax"].layers.at(name).input_scale;
+  EXPECT_GT(clipped, 0);
+}
+
+// (b) The error analysis reports every quantized layer, depthwise ones included, with finite metrics.
+TEST_F(MobileNetStyleGenerality, ErrorAnalysisReportsEveryLayer) {
+  GenBatchList src(*eval_);
+  AnalysisOptions o;
+  o.batch = kGenBatch;
+  o.num_threads = kGenThreads;
+  o.histogram_bins = 256;
+  const AnalysisResult r = analyze_quant_error(*fp32_, *kl_, src, o);
+  EXPECT_EQ(r.images, static_cast<uint64_t>(kGenEvalImages));
+  std::set<std::string> reported;
+  int depthwise = 0;
+  for (const LayerError& l : r.layers) {
+    reported.insert(l.node);
+    const ir::Node& n = gen_node_named(fp32_->graph, l.node);
+    depthwise += gen_is_depthwise(fp32_->graph, n);
+    EXPECT_EQ(l.op, n.op == ir::OpKind::Gemm ? "Gemm" : "Conv") << l.node;
+    EXPECT_EQ(l.input_step, kl_->quant.layers.at(l.node).input_scale) << l.node;
+    for (const ErrorAccumulator* e : {&l.graph_wise, &l.layer_wise}) {
+      EXPECT_TRUE(std::isfinite(e->snr_db())) << l.node;
+      EXPECT_TRUE(std::isfinite(e->cosine()) && e->cosine() > 0.5 && e->cosine() <= 1.0 + 1e-9) << l.node;
+    }
+    EXPECT_GT(l.input_count, 0u) << l.node;
+    std::printf("%-12s %s graph-wise %6.2f dB cos %.5f   layer-wise %6.2f dB cos %.5f\n", l.node.c_str(),
+                gen_is_depthwise(fp32_->graph, n) ? "dw" : "  ", l.graph_wise.snr_db(), l.graph_wise.cosine(),
+                l.layer_wise.snr_db(), l.layer_wise.cosine());
+  }
+  EXPECT_EQ(reported, gen_weight_layers(fp32_->graph));
+  EXPECT_EQ(depthwise, 4);
+  ASSERT_FALSE(r.layers.empty());
+  // The stem reads the (fp32) input BatchNormalization in both graphs: graph-wise = layer-wise.
+  const LayerError& stem = r.layers.front();
+  EXPECT_EQ(stem.node, "stem");
+  EXPECT_NEAR(stem.graph_wise.snr_db(), stem.layer_wise.snr_db(), 1e-6);
+  // The Gemm's graph-wise output IS the int8 model's output: same SNR as the whole-model measurement.
+  const LayerError& fc = r.layers.back();
+  EXPECT_EQ(fc.node, "fc");
+  EXPECT_NEAR(fc.graph_wise.snr_db(), kl_snr_, 0.05);
+  // Ranking: worst first.
+  const std::vector<size_t> order = rank_worst_first(r, RankBy::graph_wise);
+  ASSERT_EQ(order.size(), r.layers.size());
+  for (size_t i = 1; i < order.size(); ++i)
+    EXPECT_LE(r.layers[order[i - 1]].graph_wise.snr_db(), r.layers[order[i]].graph_wise.snr_db());
+}
+
+// (c) cross_layer_equalization: pairs across Relu (depthwise ones included), ReLU6 pairs skipped, the fp32
+// function kept, and the int8 output closer to fp32 than plain kl.
+TEST_F(MobileNetStyleGenerality, CrossLayerEqualizationKeepsFp32AndImprovesInt8) {
+  const EqualizationPairs pairs = find_equalization_pairs(fp32_->graph);
+  std::vector<std::string> names;
+  for (const EqualizationPair& p : pairs.pairs)
+    names.push_back(fp32_->graph.node(p.first).name + ">" + fp32_->graph.node(p.second).name);
+  EXPECT_EQ(names, (std::vector<std::string>{"ds2_dw>ds2_pw", "ir3_expand>ir3_dw", "ir3_dw>ir3_project"}));
+  // stem>ds1_dw, ds1_dw>ds1_pw, ds1_pw>ds2_dw, ds4_dw>ds4_pw, ds4_pw>fc sit across ReLU6.
+  EXPECT_EQ(pairs.skipped_bounded, 5);
+
+  ir::Model m = *kl_;
+  const std::vector<std::string> log = run_ptq_passes({"cross_layer_equalization"}, m, pass_inputs());
+  ASSERT_EQ(log.size(), 1u);
+  std::printf("%s\n", log[0].c_str());
+  EXPECT_NE(log[0].find("3 layer pairs equalized"), std::string::npos) << log[0];
+
+  const std::vector<Tensor> before = gen_run(*fp32_, runtime::Int8Mode::off, *eval_);
+  const std::vector<Tensor> after = gen_run(ir::Model{m.graph, {}}, runtime::Int8Mode::off, *eval_);
+  EXPECT_GT(gen_snr(before, after), 80.0);  // float rounding only
+
+  const ir::Node& dw = gen_node_named(m.graph, "ds2_dw");
+  auto spread = [](const std::vector<float>& r) {
+    return *std::max_element(r.begin(), r.end()) / *std::min_element(r.begin(), r.end());
+  };
+  const ir::Node& dw_before = gen_node_named(fp32_->graph, "ds2_dw");
+  const float spread_before =
+      spread(output_channel_ranges(dw_before, fp32_->graph.value(dw_before.inputs[1]).constant));
+  const float spread_after = spread(output_channel_ranges(dw, m.graph.value(dw.inputs[1]).constant));
+  std::printf("ds2_dw weight range spread %.1f -> %.1f\n", spread_before, spread_after);
+  EXPECT_LT(spread_after, 0.5f * spread_before);
+
+  const double snr = gen_output_snr(*fp32_, m, *eval_);
+  std::printf("cross_layer_equalization: model output SNR %.2f dB (kl %.2f)\n", snr, kl_snr_);
+  EXPECT_GT(snr, kl_snr_ + 0.5);
+}
+
+// (c) method_selection: every layer's layer-wise SNR at least kl's (what the pass optimises), the model
+// output not noticeably worse.
+TEST_F(MobileNetStyleGenerality, MethodSelectionBeatsKlPerLayer) {
+  GenBatchList measure(*calib_);
+  const MethodSelection sel =
+      select_range_methods(*fp32_, *stats_, measure, gen_calib_options(), default_selection_methods(), 4);
+  ASSERT_EQ(sel.choices.size(), gen_weight_layers(fp32_->graph).size());
+  std::map<std::string, int> counts;
+  for (const MethodChoice& c : sel.choices) ++counts[c.method];
+  for (const auto& [m, n] : counts) std::printf("method_selection: %s x%d\n", m.c_str(), n);
+
+  // Measured independently with the analysis module on the batches the selection used.
+  const std::vector<Tensor> first4(calib_->begin(), calib_->begin() + 4);
+  AnalysisOptions o;
+  o.batch = kGenBatch;
+  o.num_threads = kGenThreads;
+  o.histogram_bins = 0;
+  GenBatchList a(first4), b(first4);
+  const AnalysisResult with_kl = analyze_quant_error(*fp32_, *kl_, a, o);
+  const AnalysisResult with_sel = analyze_quant_error(*fp32_, {fp32_->graph, sel.params}, b, o);
+  ASSERT_EQ(with_kl.layers.size(), with_sel.layers.size());
+  for (size_t i = 0; i < with_kl.layers.size(); ++i)
+    EXPECT_GE(with_sel.layers[i].layer_wise.snr_db(), with_kl.layers[i].layer_wise.snr_db() - 0.01)
+        << with_kl.layers[i].node;
+
+  ir::Model m = *kl_;
+  run_ptq_passes({"method_selection"}, m, pass_inputs());
+  const double snr = gen_output_snr(*fp32_, m, *eval_);
+  std::printf("method_selection: model output SNR %.2f dB (kl %.2f)\n", snr, kl_snr_);
+  EXPECT_GT(snr, kl_snr_ - 1.0);
+}
+
+// Every weight of every quantized layer lies on its grid: step * round(w / step) == w.
+void gen_expect_weights_on_grid(const ir::Model& m) {
+  for (const ir::Node& n : m.graph.nodes()) {
+    const ir::LayerQuant* q = m.quant.find(n.name);
+    if (!q) continue;
+    const Tensor& w = m.graph.value(n.inputs[1]).constant;
+    const Tensor qi = quantize_weights(w, q->weight_scales, weight_channel_axis(n), q->weight_bits);
+    const int64_t per = w.numel() / w.dim(0);  // Conv and Gemm (transB) have channels on axis 0 here
+    int off_grid = 0;
+    for (int64_t i = 0; i < w.numel(); ++i)
+      off_grid += qi.data<int8_t>()[i] * q->weight_scales[i / per] != w.data<float>()[i];
+    EXPECT_EQ(off_grid, 0) << n.name;
+  }
+}
+
+// (c) adaround: 8-bit weights land on the grid without hurting the output; with 4-bit weights (where
+// rounding matters) it beats round-to-nearest at the model output.
+TEST_F(MobileNetStyleGenerality, AdaRoundOnDepthwiseLayers) {
+  ir::Model m8 = *kl_;
+  const std::vector<std::string> log8 = run_ptq_passes({"adaround"}, m8, pass_inputs());
+  std::printf("%s\n", log8.at(0).c_str());
+  gen_expect_weights_on_grid(m8);
+  const double snr8 = gen_output_snr(*fp32_, m8, *eval_);
+  std::printf("adaround W8: model output SNR %.2f dB (kl %.2f)\n", snr8, kl_snr_);
+  EXPECT_GT(snr8, kl_snr_ - 0.5);
+
+  CalibOptions w4 = gen_calib_options();
+  w4.weight_bits = 4;
+  const ir::Model rtn4{fp32_->graph, params_from_stats(*stats_, *fp32_, w4)};
+  ir::Model ada4 = rtn4;
+  PtqPassInputs in = pass_inputs();
+  in.options = w4;
+  const std::vector<std::string> log4 = run_ptq_passes({"adaround"}, ada4, in);
+  std::printf("%s\n", log4.at(0).c_str());
+  gen_expect_weights_on_grid(ada4);
+  const double snr_rtn4 = gen_output_snr(*fp32_, rtn4, *eval_),
+               snr_ada4 = gen_output_snr(*fp32_, ada4, *eval_);
+  std::printf("W4: round-to-nearest %.2f dB, adaround %.2f dB\n", snr_rtn4, snr_ada4);
+  EXPECT_GT(snr_ada4, snr_rtn4 + 1.0);
+}
+
+// (c) bias_correction: removes the mean output shift weight rounding causes (4-bit weights, where the
+// shift is large: depthwise channels have only 9 weights, so their rounding errors do not average out).
+TEST_F(MobileNetStyleGenerality, BiasCorrectionReducesTheMeanOutputShift) {
+  ir::Model m8 = *kl_;
+  run_ptq_passes({"bias_correction"}, m8, pass_inputs());
+  const double shift8_before = gen_mean_output_shift(*fp32_, *kl_, *eval_);
+  const double shift8_after = gen_mean_output_shift(*fp32_, m8, *eval_);
+  const double snr8 = gen_output_snr(*fp32_, m8, *eval_);
+  std::printf("bias_correction W8: mean output shift %.5f -> %.5f, SNR %.2f dB (kl %.2f)\n", shift8_before,
+              shift8_after, snr8, kl_snr_);
+  EXPECT_GT(snr8, kl_snr_ - 0.5);
+
+  CalibOptions w4 = gen_calib_options();
+  w4.weight_bits = 4;
+  const ir::Model rtn4{fp32_->graph, params_from_stats(*stats_, *fp32_, w4)};
+  ir::Model bc4 = rtn4;
+  PtqPassInputs in = pass_inputs();
+  in.options = w4;
+  run_ptq_passes({"bias_correction"}, bc4, in);
+  const double shift4_before = gen_mean_output_shift(*fp32_, rtn4, *eval_);
+  const double shift4_after = gen_mean_output_shift(*fp32_, bc4, *eval_);
+  const double snr_rtn4 = gen_output_snr(*fp32_, rtn4, *eval_), snr_bc4 = gen_output_snr(*fp32_, bc4, *eval_);
+  std::printf("bias_correction W4: mean output shift %.5f -> %.5f, SNR %.2f -> %.2f dB\n", shift4_before,
+              shift4_after, snr_rtn4, snr_bc4);
+  EXPECT_LT(shift4_after, 0.7 * shift4_before);
+  EXPECT_GT(snr_bc4, snr_rtn4);
+}
+
+// (c) All four passes in the valid order.
+TEST_F(MobileNetStyleGenerality, AllPassesTogether) {
+  ir::Model m = *kl_;
+  const std::vector<std::string> names =
+      parse_ptq_passes("cross_layer_equalization,method_selection,adaround,bias_correction");
+  const std::vector<std::string> log = run_ptq_passes(names, m, pass_inputs());
+  ASSERT_EQ(log.size(), 4u);
+  for (const std::string& l : log) std::printf("%s\n", l.c_str());
+  std::set<std::string> covered;
+  for (const auto& [name, lq] : m.quant.layers) covered.insert(name);
+  EXPECT_EQ(covered, gen_weight_layers(fp32_->graph));
+  const double snr = gen_output_snr(*fp32_, m, *eval_);
+  std::printf("all passes: model output SNR %.2f dB (kl %.2f)\n", snr, kl_snr_);
+  EXPECT_GT(snr, kl_snr_ + 0.5);
+}
+
+// Labels = the fp32 model's own top-1 on the held-out images.
+LabelledBatches gen_labelled(const ir::Model& fp32, const std::vector<Tensor>& images) {
+  LabelledBatches d;
+  d.inputs = images;
+  for (const Tensor& y : gen_run(ir::Model{fp32.graph, {}}, runtime::Int8Mode::off, images)) {
+    std::vector<int> labels;
+    for (int64_t i = 0; i < y.dim(0); ++i) {
+      const float* row = y.data<float>() + i * mns::kClasses;
+      labels.push_back(static_cast<int>(std::max_element(row, row + mns::kClasses) - row));
+    }
+    d.labels.push_back(labels);
+  }
+  return d;
+}
+
+// (d) Mixed precision: within the budget, and the layers it lists are the ones left in fp32.
+TEST_F(MobileNetStyleGenerality, MixedPrecisionMeetsTheBudget) {
+  const LabelledBatches data = gen_labelled(*fp32_, *eval_);
+  ir::Model m = *kl_;
+  const double int8_top1 = top1_accuracy(m, data, kGenThreads);
+  const double drop_points = 100.0 * (1.0 - int8_top1);
+  std::printf("int8 (kl) top-1 agreement with fp32: %.4f\n", int8_top1);
+  ASSERT_GT(drop_points, 2.0) << "the budget below must force at least one layer back to fp32";
+  const double budget = drop_points / 2;
+  const MixedPrecisionResult r = keep_sensitive_layers_fp32(m, data, budget, kGenThreads);
+  EXPECT_DOUBLE_EQ(r.fp32_top1, 1.0);
+  EXPECT_DOUBLE_EQ(r.int8_top1, int8_top1);
+  EXPECT_TRUE(r.budget_met);
+  EXPECT_LE(100.0 * (r.fp32_top1 - r.final_top1), budget + 1e-9);
+  EXPECT_EQ(r.ranking.size(), gen_weight_layers(fp32_->graph).size());
+  ASSERT_FALSE(r.steps.empty());
+  std::string kept;
+  for (const MixedPrecisionStep& s : r.steps) {
+    EXPECT_EQ(m.quant.layers.count(s.layer), 0u) << s.layer;
+    kept += " " + s.layer;
+  }
+  std::printf("budget %.2f points: fp32 layers:%s, top-1 %.4f\n", budget, kept.c_str(), r.final_top1);
+  EXPECT_EQ(m.quant.layers.size() + r.steps.size(), gen_weight_layers(fp32_->graph).size());
+  EXPECT_DOUBLE_EQ(top1_accuracy(m, data, kGenThreads), r.final_top1);
+}
+
+// (e) The int8 model runs on the fast int8 runtime like the exact int8 reference, and its ncnn int8 files
+// read back into a model with the same outputs.
+TEST_F(MobileNetStyleGenerality, Int8RuntimeAndNcnnRoundTrip) {
+  const std::vector<Tensor> fast = gen_run(*kl_, runtime::Int8Mode::real, *eval_);
+  runtime::CompileOptions ref_options = gen_compile_options(runtime::Int8Mode::real);
+  ref_options.backend = runtime::Backend::reference;
+  auto ref = runtime::compile(*kl_, ref_options);
+  std::vector<Tensor> exact;
+  for (const Tensor& x : *eval_) exact.push_back(ref->run({x}).at(0).clone());
+  // Not bit-exact: the two backends' fp32 sums differ in the last bits, and an activation within that of a
+  // rounding boundary quantizes one step apart (measured: a handful of the 64 images, 44 dB at the logits).
+  const double fast_vs_ref = gen_snr(exact, fast);
+  std::printf("int8 oneDNN vs int8 reference: %.2f dB\n", fast_vs_ref);
+  EXPECT_GT(fast_vs_ref, 30.0);
+  EXPECT_GE(gen_top1_agreement(exact, fast), 0.95);
+
+  const std::string dir = ::testing::TempDir() + "qd_mobilenet_generality";
+  std::filesystem::create_directories(dir);
+  exporters::save_ncnn(*kl_, dir + "/m.param", dir + "/m.bin");
+  const ir::Model back = frontend::load_ncnn(dir + "/m.param", dir + "/m.bin");
+  int batch_norms = 0;
+  for (const ir::Node& n : back.graph.nodes()) batch_norms += n.op == ir::OpKind::BatchNormalization;
+  EXPECT_EQ(batch_norms, 2);
+  ASSERT_EQ(back.quant.layers.size(), kl_->quant.layers.size());
+  for (const auto& [name, lq] : kl_->quant.layers) {
+    const ir::LayerQuant* b = back.quant.find(name);
+    ASSERT_NE(b, nullptr) << name;
+    EXPECT_NEAR(b->input_scale, lq.input_scale, 1e-6f * lq.input_scale) << name;
+  }
+  const std::vector<Tensor> read_back = gen_run(back, runtime::Int8Mode::real, *eval_);
+  // The same int8 weights and steps, and requantization to the next layer's own input step: same numbers
+  // up to fp32 rounding (the steps go through ncnn's 127 / absmax text).
+  const double round_trip = gen_snr(fast, read_back);
+  std::printf("int8 model vs its ncnn round trip: %.2f dB\n", round_trip);
+  EXPECT_GT(round_trip, 60.0);
+  EXPECT_EQ(gen_top1_agreement(fast, read_back), 1.0);
+}
+
+}  // namespace
+}  // namespace qd::quant
