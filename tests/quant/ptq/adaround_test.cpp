@@ -94,9 +94,9 @@ TEST(AdaRound, FourBitRoundingBeatsRoundToNearestOnHeldOutInputs) {
   EXPECT_LT(reconstruction_mse(train, q), reconstruction_mse(train, q_rtn));
 }
 
-class Batches : public BatchSource {
+class AdaroundBatches : public BatchSource {
  public:
-  Batches(int n, uint32_t seed) : n_(n), seed_(seed) {}
+  AdaroundBatches(int n, uint32_t seed) : n_(n), seed_(seed) {}
   bool next(Tensor& out) override {
     if (i_ >= n_) return false;
     out = random_tensor({4, 4, 8, 8}, seed_ + i_++, 0.f, 2.f);
@@ -151,7 +151,7 @@ double output_mse(const ir::Model& m, const ir::Model& reference) {
   c.batch = 4;
   auto a = runtime::compile(ir::Model{m.graph, {}}, c),
        b = runtime::compile(ir::Model{reference.graph, {}}, c);
-  Batches held_out(8, 5000);
+  AdaroundBatches held_out(8, 5000);
   Tensor x;
   double acc = 0;
   int64_t count = 0;
@@ -167,7 +167,7 @@ double output_mse(const ir::Model& m, const ir::Model& reference) {
 TEST(AdaRound, ModelPassPutsWeightsOnTheGridAndLowersTheOutputError) {
   const ir::Model fp32 = small_conv_model();
   ir::Model rounded = fp32;
-  Batches calib(16, 1);
+  AdaroundBatches calib(16, 1);
   CalibOptions co;
   co.batch = 4;
   AdaRoundOptions opt;

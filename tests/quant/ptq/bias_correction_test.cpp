@@ -39,9 +39,9 @@ ir::Model biased_rounding_model() {
   return m;
 }
 
-class Batches : public BatchSource {
+class BiasCorrectionBatches : public BatchSource {
  public:
-  Batches(int n, uint32_t seed) : n_(n), seed_(seed) {}
+  BiasCorrectionBatches(int n, uint32_t seed) : n_(n), seed_(seed) {}
   bool next(Tensor& out) override {
     if (i_ >= n_) return false;
     out = random_tensor({4, kIn, 4, 4}, seed_ + i_++, 1.f, 3.f);
@@ -64,7 +64,7 @@ std::vector<double> mean_output_error(const ir::Model& int8, const ir::Model& fp
   auto q = runtime::compile(int8, c);
   std::vector<double> err(kOut, 0.0);
   double count = 0;
-  Batches data(8, 777);
+  BiasCorrectionBatches data(8, 777);
   Tensor x;
   while (data.next(x)) {
     const Tensor a = ref->run({x})[0], b = q->run({x})[0];
@@ -86,7 +86,7 @@ TEST(BiasCorrection, RemovesTheOutputShiftOfWeightRounding) {
   const ir::Model fp32 = biased_rounding_model();
   ir::Model fp32_only = fp32;
   fp32_only.quant = {};
-  Batches calib(8, 1);
+  BiasCorrectionBatches calib(8, 1);
   CalibOptions co;
   co.batch = 4;
   const ChannelMeans means = collect_input_channel_means(fp32_only, calib, co);

@@ -46,9 +46,9 @@ TEST(PtqPasses, OrderRules) {
   EXPECT_EQ(error_of("adaround,method_selection,bias_correction"), "");
 }
 
-class Batches : public BatchSource {
+class PassBatches : public BatchSource {
  public:
-  explicit Batches(int n) : n_(n) {}
+  explicit PassBatches(int n) : n_(n) {}
   bool next(Tensor& out) override {
     if (i_ >= n_) return false;
     out = random_tensor({2, 4, 6, 6}, 100 + i_++, -1.f, 1.f);
@@ -73,12 +73,12 @@ TEST(PtqPasses, EqualizationRecalibratesWeightStepsForTheNewWeights) {
   CalibOptions co;
   co.batch = 2;
   co.target = "qdeploy";
-  Batches calib(4);
+  PassBatches calib(4);
   m.quant = calibrate(m, calib, co);
   const ir::QuantParams before = m.quant;
 
   PtqPassInputs in;
-  in.make_source = [] { return std::make_unique<Batches>(4); };
+  in.make_source = [] { return std::make_unique<PassBatches>(4); };
   in.options = co;
   const std::vector<std::string> log = run_ptq_passes({"cross_layer_equalization"}, m, in);
   ASSERT_EQ(log.size(), 1u);
