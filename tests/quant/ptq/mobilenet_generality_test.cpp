@@ -6,16 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <set>
 #include <stdexcept>
 
+#include "exporters/ncnn/ncnn_table_writer.h"
 #include "exporters/ncnn/ncnn_writer.h"
 #include "frontend/ncnn/ncnn_reader.h"
+#include "frontend/ncnn/ncnn_table_reader.h"
 #include "quant/adaround.h"
 #include "quant/analyse/error_metrics.h"
 #include "quant/analyse/quant_error_analysis.h"
@@ -40,6 +42,7 @@ constexpr int kGenCalibImages = 64, kGenEvalImages = 64;
 constexpr int kGenBnImages = 32;
 constexpr uint32_t kGenCalibSeed = 1000, kGenEvalSeed = 5000, kGenBnSeed = 9000;
 constexpr int kGenThreads = 1;
+constexpr size_t kGenSelectionBatches = 2;  // batches method_selection measures layer errors on
 
 // Image k of a set: per channel a smooth random pattern (a product of two sinusoids with random
 // frequencies and phases) around 0.5 plus pixel noise, in roughly [0, 1] like normalised photos.
@@ -112,28 +115,6 @@ double gen_snr(const std::vector<Tensor>& ref, const std::vector<Tensor>& test) 
   return acc.snr_db();
 }
 
-// Model-output SNR (dB) of `int8` (real int8 arithmetic) against `fp32` on the held-out images.
-double gen_output_snr(const ir::Model& fp32, const ir::Model& int8, const std::vector<Tensor>& eval) {
-  return gen_snr(gen_run(ir::Model{fp32.graph, {}}, runtime::Int8Mode::off, eval),
-                 gen_run(int8, runtime::Int8Mode::real, eval));
-}
-
-// Per logit, the mean of (int8 - fp32) over the held-out images; returns the root mean square over logits.
-double gen_mean_output_shift(const ir::Model& fp32, const ir::Model& int8, const std::vector<Tensor>& eval) {
-  const std::vector<Tensor> a = gen_run(ir::Model{fp32.graph, {}}, runtime::Int8Mode::off, eval);
-  const std::vector<Tensor> b = gen_run(int8, runtime::Int8Mode::real, eval);
-  std::vector<double> shift(mns::kClasses, 0.0);
-  int64_t rows = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    for (int64_t k = 0; k < a[i].numel(); ++k)
-      shift[k % mns::kClasses] += b[i].data<float>()[k] - a[i].data<float>()[k];
-    rows += a[i].dim(0);
-  }
-  double rms = 0;
-  for (double s : shift) rms += (s / rows) * (s / rows);
-  return std::sqrt(rms / mns::kClasses);
-}
-
 // Fraction of rows whose arg-max agrees between two runs.
 double gen_top1_agreement(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
   int64_t same = 0, rows = 0;
@@ -151,6 +132,13 @@ CalibOptions gen_calib_options(const std::string& method = "kl") {
   o.method = method;
   o.batch = kGenBatch;
   o.num_threads = kGenThreads;
+  return o;
+}
+
+// 4-bit weights (per channel) with kl activations: where weight rounding dominates the error.
+CalibOptions gen_w4_options() {
+  CalibOptions o = gen_calib_options();
+  o.weight_bits = 4;
   return o;
 }
 
@@ -215,7 +203,9 @@ class MobileNetStyleGenerality : public ::testing::Test {
     GenBatchList src(*calib_);
     stats_ = new CalibrationStats(collect_stats(*fp32_, src, gen_calib_options()));
     kl_ = new ir::Model{fp32_->graph, params_from_stats(*stats_, *fp32_, gen_calib_options())};
-    kl_snr_ = gen_output_snr(*fp32_, *kl_, *eval_);
+    rtn4_ = new ir::Model{fp32_->graph, params_from_stats(*stats_, *fp32_, gen_w4_options())};
+    fp32_logits_ = new std::vector<Tensor>(gen_run(*fp32_, runtime::Int8Mode::off, *eval_));
+    kl_snr_ = snr_vs_fp32(*kl_);
     std::printf("plain kl: model output SNR %.2f dB\n", kl_snr_);
   }
   static void TearDownTestSuite() {
@@ -224,6 +214,26 @@ class MobileNetStyleGenerality : public ::testing::Test {
     delete eval_;
     delete stats_;
     delete kl_;
+    delete fp32_logits_;
+    delete rtn4_;
+  }
+  // Per logit, the mean of (int8 - fp32) over the held-out images; returns the root mean square over logits.
+  static double mean_output_shift(const ir::Model& int8) {
+    const std::vector<Tensor> q = gen_run(int8, runtime::Int8Mode::real, *eval_);
+    std::vector<double> shift(mns::kClasses, 0.0);
+    int64_t rows = 0;
+    for (size_t i = 0; i < q.size(); ++i) {
+      for (int64_t k = 0; k < q[i].numel(); ++k)
+        shift[k % mns::kClasses] += q[i].data<float>()[k] - (*fp32_logits_)[i].data<float>()[k];
+      rows += q[i].dim(0);
+    }
+    double rms = 0;
+    for (double v : shift) rms += (v / rows) * (v / rows);
+    return std::sqrt(rms / mns::kClasses);
+  }
+  // Model-output SNR (dB) of `int8` (real int8 arithmetic) against the fp32 model on the held-out images.
+  static double snr_vs_fp32(const ir::Model& int8) {
+    return gen_snr(*fp32_logits_, gen_run(int8, runtime::Int8Mode::real, *eval_));
   }
   PtqPassInputs pass_inputs() const {
     PtqPassInputs in;
@@ -231,7 +241,7 @@ class MobileNetStyleGenerality : public ::testing::Test {
     const std::vector<Tensor>* calib = calib_;
     in.make_source = [calib] { return std::make_unique<GenBatchList>(*calib); };
     in.options = gen_calib_options();
-    in.max_batches = 4;
+    in.max_batches = kGenSelectionBatches;
     in.adaround.images = 32;
     in.adaround.max_samples = 1024;
     in.adaround.iterations = 200;
@@ -244,6 +254,8 @@ class MobileNetStyleGenerality : public ::testing::Test {
   static std::vector<Tensor>*calib_, *eval_;
   static CalibrationStats* stats_;
   static ir::Model* kl_;
+  static std::vector<Tensor>* fp32_logits_;  // the fp32 model's logits on eval_
+  static ir::Model* rtn4_;                   // kl activations, 4-bit round-to-nearest weights
   static double kl_snr_;
 };
 ir::Model* MobileNetStyleGenerality::fp32_ = nullptr;
@@ -251,25 +263,28 @@ std::vector<Tensor>* MobileNetStyleGenerality::calib_ = nullptr;
 std::vector<Tensor>* MobileNetStyleGenerality::eval_ = nullptr;
 CalibrationStats* MobileNetStyleGenerality::stats_ = nullptr;
 ir::Model* MobileNetStyleGenerality::kl_ = nullptr;
+std::vector<Tensor>* MobileNetStyleGenerality::fp32_logits_ = nullptr;
+ir::Model* MobileNetStyleGenerality::rtn4_ = nullptr;
 double MobileNetStyleGenerality::kl_snr_ = 0;
 
 TEST_F(MobileNetStyleGenerality, ImportKeepsUnfoldableBatchNormsAndDepthwiseConvs) {
   const ir::Graph& g = fp32_->graph;
-  int batch_norms = 0, depthwise = 0, convs = 0, gemms = 0;
+  std::vector<std::string> batch_norms;
+  int depthwise = 0, convs = 0, gemms = 0;
   for (const ir::Node& n : g.nodes()) {
-    batch_norms += n.op == ir::OpKind::BatchNormalization;
+    if (n.op == ir::OpKind::BatchNormalization) batch_norms.push_back(n.name);
     depthwise += gen_is_depthwise(g, n);
     convs += n.op == ir::OpKind::Conv;
     gemms += n.op == ir::OpKind::Gemm;
   }
   // The 10 BNs behind convs fold; the one on the graph input and the one after the residual Add stay.
-  EXPECT_EQ(batch_norms, 2);
+  EXPECT_EQ(batch_norms, (std::vector<std::string>{"input_bn", "ir3_add_bn"}));
   EXPECT_EQ(depthwise, 4);
   EXPECT_EQ(convs, 10);
   EXPECT_EQ(gemms, 1);
   // The fp32 labels are not degenerate (accuracy below means something).
   std::set<int> classes;
-  for (const Tensor& y : gen_run(*fp32_, runtime::Int8Mode::off, *eval_))
+  for (const Tensor& y : *fp32_logits_)
     for (int64_t i = 0; i < y.dim(0); ++i) {
       const float* row = y.data<float>() + i * mns::kClasses;
       classes.insert(static_cast<int>(std::max_element(row, row + mns::kClasses) - row));
@@ -282,8 +297,8 @@ TEST_F(MobileNetStyleGenerality, EveryRangeMethodCalibratesEveryLayer) {
   const std::set<std::string> layers = gen_weight_layers(fp32_->graph);
   std::map<std::string, ir::QuantParams> tables;
   for (const std::string method : {"minmax", "kl", "percentile", "mse", "aciq"}) {
-    GenBatchList src(*calib_);
-    const ir::QuantParams q = calibrate(*fp32_, src, gen_calib_options(method));
+    // calibrate() = collect_stats() + params_from_stats(): the statistics are shared by the methods.
+    const ir::QuantParams q = params_from_stats(*stats_, *fp32_, gen_calib_options(method));
     std::set<std::string> covered;
     for (const auto& [name, lq] : q.layers) covered.insert(name);
     EXPECT_EQ(covered, layers) << method;
@@ -297,8 +312,11 @@ TEST_F(MobileNetStyleGenerality, EveryRangeMethodCalibratesEveryLayer) {
       EXPECT_EQ(lq->weight_bits, 8) << n.name;  // ncnn's 6-bit rule is for 3x3 s1 dense convs only
     }
     tables[method] = q;
-    std::printf("%-10s model output SNR %.2f dB\n", method.c_str(),
-                gen_output_snr(*fp32_, {fp32_->graph, q}, *eval_));
+    const std::vector<Tensor> int8 = gen_run({fp32_->graph, q}, runtime::Int8Mode::real, *eval_);
+    const double snr = gen_snr(*fp32_logits_, int8);
+    std::printf("%-10s model output SNR %.2f dB, top-1 agreement %.3f\n", method.c_str(), snr,
+                gen_top1_agreement(*fp32_logits_, int8));
+    EXPECT_GT(snr, 6.0) << method;  // measured 8.5 .. 10.6 dB; a broken layer gives <= 0 dB
   }
   // minmax never clips, so no method's clipping threshold (127 * step) exceeds minmax's.
   for (const auto& [method, q] : tables)
@@ -310,6 +328,19 @@ TEST_F(MobileNetStyleGenerality, EveryRangeMethodCalibratesEveryLayer) {
   for (const auto& [name, lq] : tables["kl"].layers)
     clipped += lq.input_scale < 0.99f * tables["minmax"].layers.at(name).input_scale;
   EXPECT_GT(clipped, 0);
+
+  // The kl table survives ncnn's .table format, depthwise layers (one scale per group) included.
+  const std::string path = ::testing::TempDir() + "qd_mobilenet_generality_kl.table";
+  exporters::save_ncnn_table(tables["kl"], fp32_->graph, path);
+  const ir::QuantParams back = frontend::load_ncnn_table(path, fp32_->graph);
+  ASSERT_EQ(back.layers.size(), layers.size());
+  for (const auto& [name, lq] : tables["kl"].layers) {
+    const ir::LayerQuant& b = back.layers.at(name);
+    EXPECT_NEAR(b.input_scale, lq.input_scale, 1e-5f * lq.input_scale) << name;
+    ASSERT_EQ(b.weight_scales.size(), lq.weight_scales.size()) << name;
+    for (size_t c = 0; c < lq.weight_scales.size(); ++c)
+      EXPECT_NEAR(b.weight_scales[c], lq.weight_scales[c], 1e-5f * lq.weight_scales[c]) << name << " " << c;
+  }
 }
 
 // (b) The error analysis reports every quantized layer, depthwise ones included, with finite metrics.
@@ -373,9 +404,10 @@ TEST_F(MobileNetStyleGenerality, CrossLayerEqualizationKeepsFp32AndImprovesInt8)
   std::printf("%s\n", log[0].c_str());
   EXPECT_NE(log[0].find("3 layer pairs equalized"), std::string::npos) << log[0];
 
-  const std::vector<Tensor> before = gen_run(*fp32_, runtime::Int8Mode::off, *eval_);
-  const std::vector<Tensor> after = gen_run(ir::Model{m.graph, {}}, runtime::Int8Mode::off, *eval_);
-  EXPECT_GT(gen_snr(before, after), 80.0);  // float rounding only
+  const double fp32_kept =
+      gen_snr(*fp32_logits_, gen_run(ir::Model{m.graph, {}}, runtime::Int8Mode::off, *eval_));
+  std::printf("equalized fp32 vs original fp32: %.1f dB\n", fp32_kept);
+  EXPECT_GT(fp32_kept, 80.0);  // float rounding only
 
   const ir::Node& dw = gen_node_named(m.graph, "ds2_dw");
   auto spread = [](const std::vector<float>& r) {
@@ -388,29 +420,29 @@ TEST_F(MobileNetStyleGenerality, CrossLayerEqualizationKeepsFp32AndImprovesInt8)
   std::printf("ds2_dw weight range spread %.1f -> %.1f\n", spread_before, spread_after);
   EXPECT_LT(spread_after, 0.5f * spread_before);
 
-  const double snr = gen_output_snr(*fp32_, m, *eval_);
+  const double snr = snr_vs_fp32(m);
   std::printf("cross_layer_equalization: model output SNR %.2f dB (kl %.2f)\n", snr, kl_snr_);
   EXPECT_GT(snr, kl_snr_ + 0.5);
 }
 
-// (c) method_selection: every layer's layer-wise SNR at least kl's (what the pass optimises), the model
-// output not noticeably worse.
+// (c) method_selection: every layer's layer-wise SNR at least kl's (what it optimises), the model output
+// not noticeably worse. (The pass itself runs in AllPassesTogether.)
 TEST_F(MobileNetStyleGenerality, MethodSelectionBeatsKlPerLayer) {
-  GenBatchList measure(*calib_);
-  const MethodSelection sel =
-      select_range_methods(*fp32_, *stats_, measure, gen_calib_options(), default_selection_methods(), 4);
+  const std::vector<Tensor> measured(calib_->begin(), calib_->begin() + kGenSelectionBatches);
+  GenBatchList measure(measured);
+  const MethodSelection sel = select_range_methods(*fp32_, *stats_, measure, gen_calib_options(),
+                                                   default_selection_methods(), kGenSelectionBatches);
   ASSERT_EQ(sel.choices.size(), gen_weight_layers(fp32_->graph).size());
   std::map<std::string, int> counts;
   for (const MethodChoice& c : sel.choices) ++counts[c.method];
   for (const auto& [m, n] : counts) std::printf("method_selection: %s x%d\n", m.c_str(), n);
 
   // Measured independently with the analysis module on the batches the selection used.
-  const std::vector<Tensor> first4(calib_->begin(), calib_->begin() + 4);
   AnalysisOptions o;
   o.batch = kGenBatch;
   o.num_threads = kGenThreads;
   o.histogram_bins = 0;
-  GenBatchList a(first4), b(first4);
+  GenBatchList a(measured), b(measured);
   const AnalysisResult with_kl = analyze_quant_error(*fp32_, *kl_, a, o);
   const AnalysisResult with_sel = analyze_quant_error(*fp32_, {fp32_->graph, sel.params}, b, o);
   ASSERT_EQ(with_kl.layers.size(), with_sel.layers.size());
@@ -418,9 +450,7 @@ TEST_F(MobileNetStyleGenerality, MethodSelectionBeatsKlPerLayer) {
     EXPECT_GE(with_sel.layers[i].layer_wise.snr_db(), with_kl.layers[i].layer_wise.snr_db() - 0.01)
         << with_kl.layers[i].node;
 
-  ir::Model m = *kl_;
-  run_ptq_passes({"method_selection"}, m, pass_inputs());
-  const double snr = gen_output_snr(*fp32_, m, *eval_);
+  const double snr = snr_vs_fp32({fp32_->graph, sel.params});
   std::printf("method_selection: model output SNR %.2f dB (kl %.2f)\n", snr, kl_snr_);
   EXPECT_GT(snr, kl_snr_ - 1.0);
 }
@@ -441,57 +471,57 @@ void gen_expect_weights_on_grid(const ir::Model& m) {
 }
 
 // (c) adaround: 8-bit weights land on the grid without hurting the output; with 4-bit weights (where
-// rounding matters) it beats round-to-nearest at the model output.
+// rounding matters) every layer's reconstruction error drops, and the model output gets closer to fp32.
 TEST_F(MobileNetStyleGenerality, AdaRoundOnDepthwiseLayers) {
   ir::Model m8 = *kl_;
   const std::vector<std::string> log8 = run_ptq_passes({"adaround"}, m8, pass_inputs());
   std::printf("%s\n", log8.at(0).c_str());
   gen_expect_weights_on_grid(m8);
-  const double snr8 = gen_output_snr(*fp32_, m8, *eval_);
+  const double snr8 = snr_vs_fp32(m8);
   std::printf("adaround W8: model output SNR %.2f dB (kl %.2f)\n", snr8, kl_snr_);
   EXPECT_GT(snr8, kl_snr_ - 0.5);
 
-  CalibOptions w4 = gen_calib_options();
-  w4.weight_bits = 4;
-  const ir::Model rtn4{fp32_->graph, params_from_stats(*stats_, *fp32_, w4)};
+  const ir::Model& rtn4 = *rtn4_;
   ir::Model ada4 = rtn4;
-  PtqPassInputs in = pass_inputs();
-  in.options = w4;
-  const std::vector<std::string> log4 = run_ptq_passes({"adaround"}, ada4, in);
-  std::printf("%s\n", log4.at(0).c_str());
+  GenBatchList src(*calib_);
+  const std::vector<AdaRoundLayerReport> reports =
+      adaround(ada4, src, gen_w4_options(), pass_inputs().adaround);
+  ASSERT_EQ(reports.size(), gen_weight_layers(fp32_->graph).size());
+  int depthwise = 0;
+  for (const AdaRoundLayerReport& r : reports) {
+    EXPECT_LT(r.mse_adaround, r.mse_nearest) << r.node;
+    depthwise += gen_is_depthwise(fp32_->graph, gen_node_named(fp32_->graph, r.node));
+  }
+  EXPECT_EQ(depthwise, 4);
   gen_expect_weights_on_grid(ada4);
-  const double snr_rtn4 = gen_output_snr(*fp32_, rtn4, *eval_),
-               snr_ada4 = gen_output_snr(*fp32_, ada4, *eval_);
+  const double snr_rtn4 = snr_vs_fp32(rtn4), snr_ada4 = snr_vs_fp32(ada4);
   std::printf("W4: round-to-nearest %.2f dB, adaround %.2f dB\n", snr_rtn4, snr_ada4);
   EXPECT_GT(snr_ada4, snr_rtn4 + 1.0);
 }
 
-// (c) bias_correction: removes the mean output shift weight rounding causes (4-bit weights, where the
-// shift is large: depthwise channels have only 9 weights, so their rounding errors do not average out).
+// (c) bias_correction: removes the mean output shift weight rounding causes. Clear with 4-bit weights
+// (depthwise channels have only 9 weights, so their rounding errors do not average out); with 8-bit weights
+// that shift is small next to the activation quantization error it does not target, so it must only not
+// hurt.
 TEST_F(MobileNetStyleGenerality, BiasCorrectionReducesTheMeanOutputShift) {
   ir::Model m8 = *kl_;
   run_ptq_passes({"bias_correction"}, m8, pass_inputs());
-  const double shift8_before = gen_mean_output_shift(*fp32_, *kl_, *eval_);
-  const double shift8_after = gen_mean_output_shift(*fp32_, m8, *eval_);
-  const double snr8 = gen_output_snr(*fp32_, m8, *eval_);
-  std::printf("bias_correction W8: mean output shift %.5f -> %.5f, SNR %.2f dB (kl %.2f)\n", shift8_before,
-              shift8_after, snr8, kl_snr_);
-  EXPECT_GT(snr8, kl_snr_ - 0.5);
+  const double snr8 = snr_vs_fp32(m8);
+  std::printf("bias_correction W8: mean output shift %.5f -> %.5f, SNR %.2f dB (kl %.2f)\n",
+              mean_output_shift(*kl_), mean_output_shift(m8), snr8, kl_snr_);
+  EXPECT_GT(snr8, kl_snr_ - 1.0);
 
-  CalibOptions w4 = gen_calib_options();
-  w4.weight_bits = 4;
-  const ir::Model rtn4{fp32_->graph, params_from_stats(*stats_, *fp32_, w4)};
+  const ir::Model& rtn4 = *rtn4_;
   ir::Model bc4 = rtn4;
   PtqPassInputs in = pass_inputs();
-  in.options = w4;
+  in.options = gen_w4_options();
   run_ptq_passes({"bias_correction"}, bc4, in);
-  const double shift4_before = gen_mean_output_shift(*fp32_, rtn4, *eval_);
-  const double shift4_after = gen_mean_output_shift(*fp32_, bc4, *eval_);
-  const double snr_rtn4 = gen_output_snr(*fp32_, rtn4, *eval_), snr_bc4 = gen_output_snr(*fp32_, bc4, *eval_);
+  const double shift4_before = mean_output_shift(rtn4), shift4_after = mean_output_shift(bc4);
+  const double snr_rtn4 = snr_vs_fp32(rtn4), snr_bc4 = snr_vs_fp32(bc4);
   std::printf("bias_correction W4: mean output shift %.5f -> %.5f, SNR %.2f -> %.2f dB\n", shift4_before,
               shift4_after, snr_rtn4, snr_bc4);
-  EXPECT_LT(shift4_after, 0.7 * shift4_before);
-  EXPECT_GT(snr_bc4, snr_rtn4);
+  EXPECT_LT(shift4_after, 0.5 * shift4_before);
+  EXPECT_GT(snr_bc4, snr_rtn4 + 1.0);
 }
 
 // (c) All four passes in the valid order.
@@ -505,7 +535,7 @@ TEST_F(MobileNetStyleGenerality, AllPassesTogether) {
   std::set<std::string> covered;
   for (const auto& [name, lq] : m.quant.layers) covered.insert(name);
   EXPECT_EQ(covered, gen_weight_layers(fp32_->graph));
-  const double snr = gen_output_snr(*fp32_, m, *eval_);
+  const double snr = snr_vs_fp32(m);
   std::printf("all passes: model output SNR %.2f dB (kl %.2f)\n", snr, kl_snr_);
   EXPECT_GT(snr, kl_snr_ + 0.5);
 }
@@ -541,6 +571,7 @@ TEST_F(MobileNetStyleGenerality, MixedPrecisionMeetsTheBudget) {
   EXPECT_LE(100.0 * (r.fp32_top1 - r.final_top1), budget + 1e-9);
   EXPECT_EQ(r.ranking.size(), gen_weight_layers(fp32_->graph).size());
   ASSERT_FALSE(r.steps.empty());
+  EXPECT_EQ(r.steps.front().layer, r.ranking.front().layer);  // greedy: most sensitive first
   std::string kept;
   for (const MixedPrecisionStep& s : r.steps) {
     EXPECT_EQ(m.quant.layers.count(s.layer), 0u) << s.layer;
@@ -561,7 +592,7 @@ TEST_F(MobileNetStyleGenerality, Int8RuntimeAndNcnnRoundTrip) {
   std::vector<Tensor> exact;
   for (const Tensor& x : *eval_) exact.push_back(ref->run({x}).at(0).clone());
   // Not bit-exact: the two backends' fp32 sums differ in the last bits, and an activation within that of a
-  // rounding boundary quantizes one step apart (measured: a handful of the 64 images, 44 dB at the logits).
+  // rounding boundary quantizes one step apart (measured: 41 dB at the logits).
   const double fast_vs_ref = gen_snr(exact, fast);
   std::printf("int8 oneDNN vs int8 reference: %.2f dB\n", fast_vs_ref);
   EXPECT_GT(fast_vs_ref, 30.0);
@@ -571,10 +602,16 @@ TEST_F(MobileNetStyleGenerality, Int8RuntimeAndNcnnRoundTrip) {
   std::filesystem::create_directories(dir);
   exporters::save_ncnn(*kl_, dir + "/m.param", dir + "/m.bin");
   const ir::Model back = frontend::load_ncnn(dir + "/m.param", dir + "/m.bin");
-  int batch_norms = 0;
-  for (const ir::Node& n : back.graph.nodes()) batch_norms += n.op == ir::OpKind::BatchNormalization;
-  EXPECT_EQ(batch_norms, 2);
+  std::vector<std::string> batch_norms;  // ncnn BatchNorm layers, read back as BatchNormalization
+  for (const ir::Node& n : back.graph.nodes())
+    if (n.op == ir::OpKind::BatchNormalization) batch_norms.push_back(n.name);
+  EXPECT_EQ(batch_norms, (std::vector<std::string>{"input_bn", "ir3_add_bn"}));
   ASSERT_EQ(back.quant.layers.size(), kl_->quant.layers.size());
+  // ncnn requantizes a conv's output to int8 when only int8 convs read it: the read-back model does that
+  // after ReLU6 / Relu convs, depthwise ones included.
+  int requantized = 0;
+  for (const auto& [name, lq] : back.quant.layers) requantized += lq.output_scale > 0;
+  EXPECT_GE(requantized, 4);
   for (const auto& [name, lq] : kl_->quant.layers) {
     const ir::LayerQuant* b = back.quant.find(name);
     ASSERT_NE(b, nullptr) << name;

@@ -181,8 +181,9 @@ inline void set_batch_norm_statistics(OnnxBuilder& b, const std::vector<Tensor>&
     cut.output(bn.input(0));
     ir::Model m = frontend::import_onnx_proto(cut.model, "mobilenet_style_cut.onnx");
     runtime::CompileOptions o;
-    o.backend = runtime::Backend::reference;
+    o.backend = runtime::Backend::onednn;
     o.int8 = runtime::Int8Mode::off;
+    o.threads = 1;
     o.batch = images.front().dim(0);
     auto exec = runtime::compile(m, o);
     std::vector<double> sum, sum2;
