@@ -583,7 +583,7 @@ TEST_F(MobileNetStyleGenerality, MixedPrecisionMeetsTheBudget) {
 }
 
 // (e) The int8 model runs on the fast int8 runtime like the exact int8 reference, and its ncnn int8 files
-// read back into a model with the same outputs.
+// read back into a model with the same outputs (and the same error analysis).
 TEST_F(MobileNetStyleGenerality, Int8RuntimeAndNcnnRoundTrip) {
   const std::vector<Tensor> fast = gen_run(*kl_, runtime::Int8Mode::real, *eval_);
   runtime::CompileOptions ref_options = gen_compile_options(runtime::Int8Mode::real);
@@ -592,11 +592,13 @@ TEST_F(MobileNetStyleGenerality, Int8RuntimeAndNcnnRoundTrip) {
   std::vector<Tensor> exact;
   for (const Tensor& x : *eval_) exact.push_back(ref->run({x}).at(0).clone());
   // Not bit-exact: the two backends' fp32 sums differ in the last bits, and an activation within that of a
-  // rounding boundary quantizes one step apart (measured: 41 dB at the logits).
+  // rounding boundary quantizes one step apart (137 dB at the logits here; 41 dB in a variant of this
+  // model where one such tie flipped).
   const double fast_vs_ref = gen_snr(exact, fast);
-  std::printf("int8 oneDNN vs int8 reference: %.2f dB\n", fast_vs_ref);
+  const double fast_ref_top1 = gen_top1_agreement(exact, fast);
+  std::printf("int8 oneDNN vs int8 reference: %.2f dB, top-1 agreement %.3f\n", fast_vs_ref, fast_ref_top1);
   EXPECT_GT(fast_vs_ref, 30.0);
-  EXPECT_GE(gen_top1_agreement(exact, fast), 0.95);
+  EXPECT_GE(fast_ref_top1, 0.95);
 
   const std::string dir = ::testing::TempDir() + "qd_mobilenet_generality";
   std::filesystem::create_directories(dir);
@@ -624,6 +626,18 @@ TEST_F(MobileNetStyleGenerality, Int8RuntimeAndNcnnRoundTrip) {
   std::printf("int8 model vs its ncnn round trip: %.2f dB\n", round_trip);
   EXPECT_GT(round_trip, 60.0);
   EXPECT_EQ(gen_top1_agreement(fast, read_back), 1.0);
+
+  // The analysis of the ncnn int8 file against the fp32 model (matched by node name, as `qdeploy analyze`
+  // does) finds the same model-output error.
+  GenBatchList src(*eval_);
+  AnalysisOptions o;
+  o.batch = kGenBatch;
+  o.num_threads = kGenThreads;
+  o.histogram_bins = 0;
+  const AnalysisResult r = analyze_quant_error(*fp32_, back, src, o);
+  ASSERT_EQ(r.layers.size(), kl_->quant.layers.size());
+  EXPECT_EQ(r.layers.back().node, "fc");
+  EXPECT_NEAR(r.layers.back().graph_wise.snr_db(), kl_snr_, 0.05);
 }
 
 }  // namespace
