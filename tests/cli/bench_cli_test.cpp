@@ -17,17 +17,17 @@
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kShared = QDEPLOY_SHARED_DIR;
-const std::string kSrc = QDEPLOY_SOURCE_DIR;
-
 using qd::test::CmdResult;
-std::string binary() { return qd::test::qdeploy_binary(); }
-CmdResult run(const std::string& args) { return qd::test::run_qdeploy(args); }
+using qd::test::kShared;
+using qd::test::kSrc;
+using qd::test::qdeploy_binary;
+using qd::test::run_qdeploy;
 
 class BenchCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::exists(binary())) << "build the qdeploy target first (looked for " << binary() << ")";
+    ASSERT_TRUE(fs::exists(qdeploy_binary()))
+        << "build the qdeploy target first (looked for " << qdeploy_binary() << ")";
     dir_ = fs::temp_directory_path() / ("qd_bench_cli_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
   }
@@ -40,7 +40,7 @@ class BenchCli : public ::testing::Test {
 
 TEST_F(BenchCli, Resnet20TwoModelsWritesJsonWithExpectedKeys) {
   const std::string json = (dir_ / "bench.json").string();
-  const CmdResult r = run(
+  const CmdResult r = run_qdeploy(
       "bench " + cfg_ + " --model " + onnx_ + " --model " + int8_ +
       " --label fp32 --label int8 --threads 1 --batch 1,2 --repeat 2 --warmup 1 --profile --json " + json);
   ASSERT_EQ(r.code, 0) << r.out;
@@ -86,16 +86,16 @@ TEST_F(BenchCli, Resnet20TwoModelsWritesJsonWithExpectedKeys) {
 }
 
 TEST_F(BenchCli, BadListsAndMissingModelAreUserErrors) {
-  CmdResult r = run("bench " + cfg_ + " --model " + onnx_ + " --threads 1,x --repeat 1");
+  CmdResult r = run_qdeploy("bench " + cfg_ + " --model " + onnx_ + " --threads 1,x --repeat 1");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("qdeploy: error: --threads: 'x' is not a whole number"), std::string::npos) << r.out;
-  r = run("bench " + cfg_ + " --model " + onnx_ + " --batch 0 --repeat 1");
+  r = run_qdeploy("bench " + cfg_ + " --model " + onnx_ + " --batch 0 --repeat 1");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("--batch: '0' is out of range"), std::string::npos) << r.out;
-  r = run("bench " + cfg_ + " --model " + onnx_ + " --label a --label b --repeat 1");
+  r = run_qdeploy("bench " + cfg_ + " --model " + onnx_ + " --label a --label b --repeat 1");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("--label: give one label per --model"), std::string::npos) << r.out;
-  r = run("bench " + cfg_ + " --model " + (dir_ / "missing.onnx").string() + " --repeat 1");
+  r = run_qdeploy("bench " + cfg_ + " --model " + (dir_ / "missing.onnx").string() + " --repeat 1");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("missing.onnx"), std::string::npos) << r.out;
 }

@@ -19,12 +19,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-const std::string kShared = QDEPLOY_SHARED_DIR;
-const std::string kSrc = QDEPLOY_SOURCE_DIR;
-
 using qd::test::CmdResult;
-std::string binary() { return qd::test::qdeploy_binary(); }
-CmdResult run(const std::string& args) { return qd::test::run_qdeploy(args); }
+using qd::test::kShared;
+using qd::test::kSrc;
+using qd::test::qdeploy_binary;
+using qd::test::run_qdeploy;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -40,7 +39,8 @@ size_t count(const std::string& s, const std::string& what) {
 class DeployCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::exists(binary())) << "build the qdeploy target first (looked for " << binary() << ")";
+    ASSERT_TRUE(fs::exists(qdeploy_binary()))
+        << "build the qdeploy target first (looked for " << qdeploy_binary() << ")";
     dir_ = fs::temp_directory_path() / ("qd_deploy_cli_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
   }
@@ -80,9 +80,10 @@ void expect_accuracy_matches_confusion(const json& d, const char* model, int64_t
 
 TEST_F(DeployCli, Resnet20Int8WithTestSetRecordsAccuracySpeedSnrAndConfusion) {
   const fs::path wd = dir_ / "int8";
-  const CmdResult r = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + cfg_ +
-                          " " + onnx_ + " " + image_ + " --work-dir " + wd.string() +
-                          " --calib-num 32 --snr-num 16 --test-dataset " + test_set_ + " --test-num 200");
+  const CmdResult r =
+      run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + cfg_ + " " +
+                  onnx_ + " " + image_ + " --work-dir " + wd.string() +
+                  " --calib-num 32 --snr-num 16 --test-dataset " + test_set_ + " --test-num 200");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("accuracy on"), std::string::npos) << r.out;
   const json d = json::parse(slurp(wd / "deploy.json"));
@@ -135,8 +136,8 @@ TEST_F(DeployCli, Fp32TestSetFromDeployConfigKeys) {
   const fs::path cfg = dir_ / "deploy.toml";
   std::ofstream(cfg) << "[quantize]\nenabled = false\n\n[test]\nbatch = 1\ndataset = \"testset\"\nnum = 50\n";
   const fs::path wd = dir_ / "fp32";
-  const CmdResult r =
-      run("deploy " + cfg.string() + " " + cfg_ + " " + onnx_ + " " + image_ + " --work-dir " + wd.string());
+  const CmdResult r = run_qdeploy("deploy " + cfg.string() + " " + cfg_ + " " + onnx_ + " " + image_ +
+                                  " --work-dir " + wd.string());
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out.find("warning"), std::string::npos) << r.out;  // both keys are known
   const json d = json::parse(slurp(wd / "deploy.json"));
@@ -152,16 +153,16 @@ TEST_F(DeployCli, Fp32TestSetFromDeployConfigKeys) {
   EXPECT_NE(page.find("int8 prediction: not measured"), std::string::npos);
   EXPECT_NE(page.find("Per-layer SNR: not measured"), std::string::npos);
   // --test-num on the command line overrides the config's test.num.
-  const CmdResult r2 = run("deploy " + cfg.string() + " " + cfg_ + " " + onnx_ + " " + image_ +
-                           " --work-dir " + wd.string() + " --test-num 20");
+  const CmdResult r2 = run_qdeploy("deploy " + cfg.string() + " " + cfg_ + " " + onnx_ + " " + image_ +
+                                   " --work-dir " + wd.string() + " --test-num 20");
   ASSERT_EQ(r2.code, 0) << r2.out;
   EXPECT_EQ(json::parse(slurp(wd / "deploy.json"))["test_dataset"]["images"].get<int64_t>(), 20);
 }
 
 TEST_F(DeployCli, WithoutTestSetTheReportSaysHowToMeasureAccuracy) {
   const fs::path wd = dir_ / "plain";
-  const CmdResult r = run("deploy " + kSrc + "/configs/deploy/classification_ncnn_static.toml " + cfg_ + " " +
-                          onnx_ + " " + image_ + " --work-dir " + wd.string());
+  const CmdResult r = run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn_static.toml " +
+                                  cfg_ + " " + onnx_ + " " + image_ + " --work-dir " + wd.string());
   ASSERT_EQ(r.code, 0) << r.out;
   const json d = json::parse(slurp(wd / "deploy.json"));
   EXPECT_FALSE(d.contains("accuracy"));

@@ -1,5 +1,6 @@
 // Runs the built qdeploy binary for tests/cli: $QDEPLOY_BINARY from the environment or the build, else the
-// qdeploy next to this test program. Output is stdout and stderr together.
+// qdeploy next to this test program. Output is stdout and stderr together. Also the source and shared-data
+// paths both tests/cli programs use.
 #pragma once
 #include <sys/wait.h>
 
@@ -10,6 +11,10 @@
 #include <string>
 
 namespace qd::test {
+
+// The source checkout and ../shared, as CMake passes them to every test program.
+inline const std::string kShared = QDEPLOY_SHARED_DIR;
+inline const std::string kSrc = QDEPLOY_SOURCE_DIR;
 
 inline std::string qdeploy_binary() {
   if (const char* b = std::getenv("QDEPLOY_BINARY")) return b;
