@@ -14,7 +14,7 @@ namespace {
 
 using test::TempDir;
 
-std::string error_of(const std::function<void()>& f) {
+std::string dataset_error_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const Error& e) {
@@ -170,26 +170,26 @@ TEST(OpenDataset, CifarBinaryFileAndFolder) {
   EXPECT_EQ(folder.class_names, (std::vector<std::string>{"a", "b", "c"}));
 
   test::write_bytes(dir / "short.bin", std::string(3000, '\0'));
-  EXPECT_NE(error_of([&] { open_dataset(dir / "short.bin"); }).find("not a multiple of 3073"),
+  EXPECT_NE(dataset_error_of([&] { open_dataset(dir / "short.bin"); }).find("not a multiple of 3073"),
             std::string::npos);
   write_cifar(dir / "badlabel.bin", {12});
-  EXPECT_NE(error_of([&] { open_dataset(dir / "badlabel.bin"); }).find("record 0 has label 12"),
+  EXPECT_NE(dataset_error_of([&] { open_dataset(dir / "badlabel.bin"); }).find("record 0 has label 12"),
             std::string::npos);
 }
 
 TEST(OpenDataset, Errors) {
   TempDir dir;
-  std::string msg = error_of([&] { open_dataset(dir / "missing"); });
+  std::string msg = dataset_error_of([&] { open_dataset(dir / "missing"); });
   EXPECT_EQ(msg, dir / "missing" + ": dataset not found (no such file or folder)");
   std::filesystem::create_directories(dir / "empty");
   test::write_bytes(dir / "empty/notes.txt", "not an image");
-  msg = error_of([&] { open_dataset(dir / "empty"); });
+  msg = dataset_error_of([&] { open_dataset(dir / "empty"); });
   EXPECT_NE(msg.find("no images found in " + dir / "empty"), std::string::npos) << msg;
   test::write_bytes(dir / "blank.txt", "# only a comment\n\n");
-  msg = error_of([&] { open_dataset(dir / "blank.txt"); });
+  msg = dataset_error_of([&] { open_dataset(dir / "blank.txt"); });
   EXPECT_NE(msg.find("no images listed"), std::string::npos) << msg;
   test::write_bytes(dir / "neg.txt", "a.jpg -4\n");
-  msg = error_of([&] { open_dataset(dir / "neg.txt"); });
+  msg = dataset_error_of([&] { open_dataset(dir / "neg.txt"); });
   EXPECT_NE(msg.find("neg.txt:1: negative label -4"), std::string::npos) << msg;
 }
 

@@ -6,21 +6,13 @@
 
 #include "core/error.h"
 #include "data/test_files.h"
+#include "data/user_error.h"
 
 namespace qd {
 namespace {
 
 using test::TempDir;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::user);
-    return e.what();
-  }
-  return "<no error>";
-}
+using test::error_of;
 
 const std::string kCifarJpeg = test::kSharedDir + "/cifar10/test/airplane/0000.jpg";
 

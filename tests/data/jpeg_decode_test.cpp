@@ -11,23 +11,16 @@
 #include "core/error.h"
 #include "data/image.h"
 #include "data/test_files.h"
+#include "data/user_error.h"
 
 namespace qd {
 namespace {
 
 using test::TempDir;
 
-const std::string kCifarJpeg = test::kSharedDir + "/cifar10/test/airplane/0000.jpg";
+const std::string kCifarAirplaneJpeg = test::kSharedDir + "/cifar10/test/airplane/0000.jpg";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::user);
-    return e.what();
-  }
-  return "<no error>";
-}
+using test::error_of;
 
 Image decode(const std::string& bytes, int64_t max_pixels = kDefaultMaxPixels) {
   return decode_image_bytes(std::vector<uint8_t>(bytes.begin(), bytes.end()), "mem", max_pixels);
@@ -75,7 +68,7 @@ std::vector<uint8_t> four_blocks(const std::vector<std::vector<uint8_t>>& blocks
 TEST(DecodeJpeg, CifarImageMatchesPilPixelForPixel) {
   // Reference: Pillow 9.4.0 (Debian 12, libjpeg-turbo 2.1.5), Image.open(path).convert("RGB"): pixels at
   // (x, y) and the 64-bit FNV-1a hash of tobytes(). stb_image decodes this 4:2:0 file differently.
-  const Image img = decode_image(kCifarJpeg);
+  const Image img = decode_image(kCifarAirplaneJpeg);
   ASSERT_EQ(img.width, 32);
   ASSERT_EQ(img.height, 32);
   auto px = [&](int x, int y) {
@@ -124,7 +117,7 @@ TEST(DecodeJpeg, CmykIsReadAsAdobeInvertedLikePil) {
 }
 
 TEST(DecodeJpeg, PixelLimitIsCheckedFromTheHeader) {
-  const std::string jpeg = test::read_bytes(kCifarJpeg);
+  const std::string jpeg = test::read_bytes(kCifarAirplaneJpeg);
   EXPECT_EQ(decode(jpeg, 1024).width, 32);
   EXPECT_NE(error_of([&] { decode(jpeg, 1023); }).find("32x32 = 1024 pixels, more than the limit of 1023"),
             std::string::npos);
@@ -142,7 +135,7 @@ TEST(DecodeJpeg, PixelLimitIsCheckedFromTheHeader) {
 TEST(DecodeJpeg, MarkerInsideTheScanIsCorruptData) {
   // An end-of-image marker in the middle of the entropy-coded data: libjpeg would pad the rest with grey
   // (PIL shows that); we refuse the file.
-  std::string jpeg = test::read_bytes(kCifarJpeg);
+  std::string jpeg = test::read_bytes(kCifarAirplaneJpeg);
   const size_t sos = jpeg.find("\xFF\xDA");
   ASSERT_NE(sos, std::string::npos);
   const size_t mid = (sos + jpeg.size()) / 2;
@@ -153,7 +146,7 @@ TEST(DecodeJpeg, MarkerInsideTheScanIsCorruptData) {
 
 TEST(DecodeJpeg, ExtraneousBytesBeforeAMarkerAreHarmless) {
   // Junk between the scan and the end-of-image marker loses no pixel (libjpeg warns; PIL ignores it).
-  const std::string jpeg = test::read_bytes(kCifarJpeg);
+  const std::string jpeg = test::read_bytes(kCifarAirplaneJpeg);
   const std::string padded = jpeg.substr(0, jpeg.size() - 2) + "junk" + "\xFF\xD9";
   EXPECT_EQ(decode(padded).rgb, decode(jpeg).rgb);
 }
