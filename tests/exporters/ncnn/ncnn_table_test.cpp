@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "exporters/ncnn/ncnn_table_writer.h"
+#include "exporters/ncnn/read_text.h"
 #include "frontend/ncnn/ncnn_reader.h"
 #include "frontend/ncnn/ncnn_table_reader.h"
 
@@ -19,12 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kRef = std::string(QDEPLOY_SHARED_DIR) + "/ncnn-reference/";
 
-std::string read_text(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using qd::test::read_text;
 
 // key -> numbers, in file order.
 std::vector<std::pair<std::string, std::vector<double>>> parse_table(const std::string& text) {

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "exporters/ncnn/graph_compare.h"
 #include "exporters/ncnn/ncnn_writer.h"
+#include "exporters/ncnn/read_text.h"
 #include "frontend/ncnn/ncnn_reader.h"
 
 namespace {
@@ -61,12 +62,7 @@ ValueId conv(Graph& g, const std::string& name, ValueId x, int in_c, int out_c, 
 
 float scalar_value(float v) { return v; }
 
-std::string read_text(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using qd::test::read_text;
 
 // The .param line of layer `name` ("" when absent).
 std::string line_of(const std::string& text, const std::string& name) {

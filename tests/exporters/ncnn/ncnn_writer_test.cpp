@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "exporters/ncnn/graph_compare.h"
+#include "exporters/ncnn/read_text.h"
 #include "frontend/ncnn/ncnn_reader.h"
 #include "frontend/ncnn/ncnn_table_reader.h"
 
@@ -22,14 +23,9 @@ namespace {
 
 using qd::ir::OpKind;
 namespace fs = std::filesystem;
-const std::string kRef = std::string(QDEPLOY_SHARED_DIR) + "/ncnn-reference/";
+const std::string kNcnnRef = std::string(QDEPLOY_SHARED_DIR) + "/ncnn-reference/";
 
-std::string read_text(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using qd::test::read_text;
 
 std::vector<uint8_t> read_bytes(const std::string& p) {
   std::string s = read_text(p);
@@ -58,14 +54,14 @@ class NcnnWriter : public ::testing::Test {
 };
 
 TEST_F(NcnnWriter, Fp32RoundTripOfOnnx2ncnnOutput) {
-  auto a = qd::frontend::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
+  auto a = qd::frontend::load_ncnn(kNcnnRef + "resnet20.param", kNcnnRef + "resnet20.bin");
   qd::exporters::save_ncnn(a, path("r.param"), path("r.bin"));
   auto b = qd::frontend::load_ncnn(path("r.param"), path("r.bin"));
   qd::test::expect_same_graph(a.graph, b.graph);
   EXPECT_TRUE(b.quant.empty());
   // Same weights => same .bin size as the fp32 file ncnn wrote (tags, weights, biases).
-  EXPECT_EQ(fs::file_size(path("r.bin")), fs::file_size(kRef + "resnet20.bin"));
-  EXPECT_EQ(read_bytes(path("r.bin")), read_bytes(kRef + "resnet20.bin"));
+  EXPECT_EQ(fs::file_size(path("r.bin")), fs::file_size(kNcnnRef + "resnet20.bin"));
+  EXPECT_EQ(read_bytes(path("r.bin")), read_bytes(kNcnnRef + "resnet20.bin"));
   // Nothing temporary left behind.
   for (const auto& e : fs::directory_iterator(dir_))
     EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
@@ -74,13 +70,13 @@ TEST_F(NcnnWriter, Fp32RoundTripOfOnnx2ncnnOutput) {
 TEST_F(NcnnWriter, Fp32OptimizedModelIsReproducedByteForByte) {
   // ncnnoptimize wrote resnet20-opt with the same layout ncnn's model writer uses; reading and writing
   // it again must give the identical files.
-  auto m = qd::frontend::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
+  auto m = qd::frontend::load_ncnn(kNcnnRef + "resnet20-opt.param", kNcnnRef + "resnet20-opt.bin");
   qd::exporters::save_ncnn(m, path("o.param"), path("o.bin"));
-  auto want = lines(read_text(kRef + "resnet20-opt.param"));
+  auto want = lines(read_text(kNcnnRef + "resnet20-opt.param"));
   auto got = lines(read_text(path("o.param")));
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "line " << i + 1;
-  EXPECT_EQ(read_bytes(path("o.bin")), read_bytes(kRef + "resnet20-opt.bin"));
+  EXPECT_EQ(read_bytes(path("o.bin")), read_bytes(kNcnnRef + "resnet20-opt.bin"));
 }
 
 // Walks an int8 resnet-style .bin (only Convolution / InnerProduct carry data) using the .param of
@@ -142,20 +138,20 @@ Int8BinDiff diff_int8_bins(const std::vector<uint8_t>& got, const std::vector<ui
 TEST_F(NcnnWriter, Int8MatchesNcnn2int8) {
   // The strongest interoperability check: qdeploy's int8 writer fed with ncnn's own fp32 model and
   // ncnn2table's table must reproduce what ncnn2int8 wrote.
-  auto m = qd::frontend::load_ncnn(kRef + "resnet20-opt.param", kRef + "resnet20-opt.bin");
-  m.quant = qd::frontend::load_ncnn_table(kRef + "resnet20-kl.table", m.graph);
+  auto m = qd::frontend::load_ncnn(kNcnnRef + "resnet20-opt.param", kNcnnRef + "resnet20-opt.bin");
+  m.quant = qd::frontend::load_ncnn_table(kNcnnRef + "resnet20-kl.table", m.graph);
   ASSERT_EQ(m.quant.layers.size(), 22u);
   qd::exporters::save_ncnn(m, path("q.param"), path("q.bin"));
 
-  auto want = lines(read_text(kRef + "resnet20-kl-int8.param"));
+  auto want = lines(read_text(kNcnnRef + "resnet20-kl-int8.param"));
   auto got = lines(read_text(path("q.param")));
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "line " << i + 1;
 
-  const auto want_bin = read_bytes(kRef + "resnet20-kl-int8.bin");
+  const auto want_bin = read_bytes(kNcnnRef + "resnet20-kl-int8.bin");
   const auto got_bin = read_bytes(path("q.bin"));
   ASSERT_EQ(got_bin.size(), want_bin.size());
-  Int8BinDiff d = diff_int8_bins(got_bin, want_bin, read_text(kRef + "resnet20-kl-int8.param"));
+  Int8BinDiff d = diff_int8_bins(got_bin, want_bin, read_text(kNcnnRef + "resnet20-kl-int8.param"));
   EXPECT_EQ(d.weight_bytes, 0u);
   EXPECT_EQ(d.bias_values, 0u);
   EXPECT_EQ(d.scale_values_big, 0u);
@@ -167,7 +163,7 @@ TEST_F(NcnnWriter, Int8MatchesNcnn2int8) {
 
   // Reading both int8 models gives the same graph and the same quantization parameters.
   auto a = qd::frontend::load_ncnn(path("q.param"), path("q.bin"));
-  auto b = qd::frontend::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
+  auto b = qd::frontend::load_ncnn(kNcnnRef + "resnet20-kl-int8.param", kNcnnRef + "resnet20-kl-int8.bin");
   qd::test::expect_same_graph(a.graph, b.graph);
   ASSERT_EQ(a.quant.layers.size(), b.quant.layers.size());
   for (const auto& [name, qa] : a.quant.layers) {
@@ -180,13 +176,13 @@ TEST_F(NcnnWriter, Int8MatchesNcnn2int8) {
 }
 
 TEST_F(NcnnWriter, Int8RoundTripKeepsQuantizedWeightsAndScales) {
-  auto a = qd::frontend::load_ncnn(kRef + "resnet20-kl-int8.param", kRef + "resnet20-kl-int8.bin");
+  auto a = qd::frontend::load_ncnn(kNcnnRef + "resnet20-kl-int8.param", kNcnnRef + "resnet20-kl-int8.bin");
   qd::exporters::save_ncnn(a, path("i.param"), path("i.bin"));
-  EXPECT_EQ(read_text(path("i.param")), read_text(kRef + "resnet20-kl-int8.param"));
-  const auto want_bin = read_bytes(kRef + "resnet20-kl-int8.bin");
+  EXPECT_EQ(read_text(path("i.param")), read_text(kNcnnRef + "resnet20-kl-int8.param"));
+  const auto want_bin = read_bytes(kNcnnRef + "resnet20-kl-int8.bin");
   const auto got_bin = read_bytes(path("i.bin"));
   ASSERT_EQ(got_bin.size(), want_bin.size());
-  Int8BinDiff d = diff_int8_bins(got_bin, want_bin, read_text(kRef + "resnet20-kl-int8.param"));
+  Int8BinDiff d = diff_int8_bins(got_bin, want_bin, read_text(kNcnnRef + "resnet20-kl-int8.param"));
   EXPECT_EQ(d.weight_bytes, 0u);
   EXPECT_EQ(d.bias_values, 0u);
   EXPECT_EQ(d.scale_values_big, 0u);
