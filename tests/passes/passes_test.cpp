@@ -15,7 +15,7 @@ namespace {
 
 using ir::OpKind;
 
-Tensor f32(Shape s, std::vector<float> v) { return Tensor::from<float>(std::move(s), v); }
+Tensor f32_tensor(Shape s, std::vector<float> v) { return Tensor::from<float>(std::move(s), v); }
 std::vector<float> vals(const Tensor& t) {
   auto s = t.values<float>();
   return {s.begin(), s.end()};
@@ -60,10 +60,10 @@ ir::ConvAttrs conv1x1() { return ir::ConvAttrs{}; }
 TEST(FoldConstants, ChainOfConstantOpsBecomesOneConstant) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {6});
-  ir::ValueId c = b.c("c", f32({2, 3}, {1, 2, 3, 4, 5, 6}));
-  b.node("t", OpKind::Transpose, {c}, "ct", ir::AxesAttrs{{1, 0}});           // [[1,4],[2,5],[3,6]]
-  b.node("r", OpKind::Reshape, {b.v("ct")}, "flat", ir::ReshapeAttrs{{-1}});  // 1 4 2 5 3 6
-  b.node("m", OpKind::Mul, {b.v("flat"), b.c("two", f32({}, {2}))}, "dbl");   // 2 8 4 10 6 12
+  ir::ValueId c = b.c("c", f32_tensor({2, 3}, {1, 2, 3, 4, 5, 6}));
+  b.node("t", OpKind::Transpose, {c}, "ct", ir::AxesAttrs{{1, 0}});                 // [[1,4],[2,5],[3,6]]
+  b.node("r", OpKind::Reshape, {b.v("ct")}, "flat", ir::ReshapeAttrs{{-1}});        // 1 4 2 5 3 6
+  b.node("m", OpKind::Mul, {b.v("flat"), b.c("two", f32_tensor({}, {2}))}, "dbl");  // 2 8 4 10 6 12
   b.node("add", OpKind::Add, {x, b.v("dbl")}, "y");
   b.out("y");
   EXPECT_TRUE(FoldConstants().run(b.g));
@@ -78,7 +78,7 @@ TEST(FoldConstants, ChainOfConstantOpsBecomesOneConstant) {
 TEST(FoldConstants, GraphOutputsAndRuntimeInputsAreNotFolded) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {2});
-  b.node("relu", OpKind::Relu, {b.c("c", f32({2}, {-1, 1}))}, "y");  // writes a graph output
+  b.node("relu", OpKind::Relu, {b.c("c", f32_tensor({2}, {-1, 1}))}, "y");  // writes a graph output
   b.node("add", OpKind::Add, {x, b.v("y")}, "z");
   b.out("y");
   b.out("z");
@@ -89,7 +89,7 @@ TEST(FoldConstants, GraphOutputsAndRuntimeInputsAreNotFolded) {
 TEST(FoldConstants, EvaluationErrorNamesTheNode) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {2});
-  b.node("bad_reshape", OpKind::Reshape, {b.c("c", f32({3}, {1, 2, 3}))}, "r", ir::ReshapeAttrs{{2}});
+  b.node("bad_reshape", OpKind::Reshape, {b.c("c", f32_tensor({3}, {1, 2, 3}))}, "r", ir::ReshapeAttrs{{2}});
   b.node("add", OpKind::Add, {x, b.v("r")}, "y");
   b.out("y");
   try {
@@ -106,11 +106,11 @@ GraphBuilder conv_bn(bool extra_reader) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 2, 3, 3});
   b.node("conv", OpKind::Conv,
-         {x, b.c("w", f32({2, 2, 1, 1}, {1, 2, 3, 4})), b.c("bias", f32({2}, {0.5f, -1}))}, "conv_out",
-         conv1x1());
+         {x, b.c("w", f32_tensor({2, 2, 1, 1}, {1, 2, 3, 4})), b.c("bias", f32_tensor({2}, {0.5f, -1}))},
+         "conv_out", conv1x1());
   b.node("bn", OpKind::BatchNormalization,
-         {b.v("conv_out"), b.c("gamma", f32({2}, {2, -1})), b.c("beta", f32({2}, {1, 0})),
-          b.c("mean", f32({2}, {0.5f, 1})), b.c("var", f32({2}, {3.99f, 0.24f}))},
+         {b.v("conv_out"), b.c("gamma", f32_tensor({2}, {2, -1})), b.c("beta", f32_tensor({2}, {1, 0})),
+          b.c("mean", f32_tensor({2}, {0.5f, 1})), b.c("var", f32_tensor({2}, {3.99f, 0.24f}))},
          "bn_out", ir::BatchNormAttrs{0.01f});
   b.out("bn_out");
   if (extra_reader) {
@@ -138,10 +138,10 @@ TEST(FoldBatchNormIntoConv, ScalesWeightsAndBias) {
 TEST(FoldBatchNormIntoConv, ConvWithoutBiasGetsOne) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 1, 2, 2});
-  b.node("conv", OpKind::Conv, {x, b.c("w", f32({1, 1, 1, 1}, {3}))}, "c", conv1x1());
+  b.node("conv", OpKind::Conv, {x, b.c("w", f32_tensor({1, 1, 1, 1}, {3}))}, "c", conv1x1());
   b.node("bn", OpKind::BatchNormalization,
-         {b.v("c"), b.c("g", f32({1}, {1})), b.c("be", f32({1}, {2})), b.c("m", f32({1}, {1})),
-          b.c("v", f32({1}, {1}))},
+         {b.v("c"), b.c("g", f32_tensor({1}, {1})), b.c("be", f32_tensor({1}, {2})),
+          b.c("m", f32_tensor({1}, {1})), b.c("v", f32_tensor({1}, {1}))},
          "y", ir::BatchNormAttrs{0.f});
   b.out("y");
   EXPECT_TRUE(FoldBatchNormIntoConv().run(b.g));
@@ -159,8 +159,8 @@ TEST(FoldBatchNormIntoConv, KeptWhenConvOutputHasAnotherReaderOrNoConv) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 2, 3, 3});
   b.node("bn", OpKind::BatchNormalization,
-         {x, b.c("g", f32({2}, {1, 1})), b.c("be", f32({2}, {0, 0})), b.c("m", f32({2}, {0, 0})),
-          b.c("v", f32({2}, {1, 1}))},
+         {x, b.c("g", f32_tensor({2}, {1, 1})), b.c("be", f32_tensor({2}, {0, 0})),
+          b.c("m", f32_tensor({2}, {0, 0})), b.c("v", f32_tensor({2}, {1, 1}))},
          "y", ir::BatchNormAttrs{});
   b.out("y");
   EXPECT_FALSE(FoldBatchNormIntoConv().run(b.g));
@@ -180,10 +180,10 @@ TEST(FoldBatchNormIntoConv, SharedWeightsAreNotModified) {
 TEST(FuseConvActivation, FusesIntoConvAndGemmKeepingActivationOutputName) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 2, 3, 3});
-  b.node("conv", OpKind::Conv, {x, b.c("w", f32({2, 2, 1, 1}, {1, 0, 0, 1}))}, "c", conv1x1());
+  b.node("conv", OpKind::Conv, {x, b.c("w", f32_tensor({2, 2, 1, 1}, {1, 0, 0, 1}))}, "c", conv1x1());
   b.node("clip", OpKind::Clip, {b.v("c")}, "clipped", ir::ActAttrs{0.f, 6.f});
   b.node("flat", OpKind::Flatten, {b.v("clipped")}, "f", ir::AxisAttrs{1});
-  b.node("fc", OpKind::Gemm, {b.v("f"), b.c("fw", f32({18, 2}, std::vector<float>(36, 0.1f)))}, "g",
+  b.node("fc", OpKind::Gemm, {b.v("f"), b.c("fw", f32_tensor({18, 2}, std::vector<float>(36, 0.1f)))}, "g",
          ir::GemmAttrs{});
   b.node("leaky", OpKind::LeakyRelu, {b.v("g")}, "y", ir::ActAttrs{0.1f, 0.f});
   b.out("y");
@@ -205,10 +205,10 @@ TEST(FuseConvActivation, FusesIntoConvAndGemmKeepingActivationOutputName) {
 TEST(FuseConvActivation, NotFusedWhenOutputIsSharedOrAGraphOutput) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 1, 2, 2});
-  b.node("conv", OpKind::Conv, {x, b.c("w", f32({1, 1, 1, 1}, {1}))}, "c", conv1x1());
+  b.node("conv", OpKind::Conv, {x, b.c("w", f32_tensor({1, 1, 1, 1}, {1}))}, "c", conv1x1());
   b.node("relu", OpKind::Relu, {b.v("c")}, "r");
   b.node("add", OpKind::Add, {b.v("c"), b.v("r")}, "y");  // c has two readers
-  b.node("conv2", OpKind::Conv, {x, b.c("w2", f32({1, 1, 1, 1}, {1}))}, "c2", conv1x1());
+  b.node("conv2", OpKind::Conv, {x, b.c("w2", f32_tensor({1, 1, 1, 1}, {1}))}, "c2", conv1x1());
   b.node("sig", OpKind::Sigmoid, {b.v("c2")}, "s");
   b.node("relu_after_add", OpKind::Relu, {b.v("y")}, "z");  // producer is not a Conv/Gemm
   b.out("z");

@@ -22,7 +22,7 @@
 namespace qd::quant {
 namespace {
 
-const std::string kShared = QDEPLOY_SHARED_DIR;
+const std::string kSharedData = QDEPLOY_SHARED_DIR;
 
 // ncnn table: key -> multipliers (weight lines "<layer>_param_0 ...", activation lines "<layer> s").
 std::map<std::string, std::vector<float>> read_table(const std::string& path) {
@@ -39,9 +39,9 @@ std::map<std::string, std::vector<float>> read_table(const std::string& path) {
   return table;
 }
 
-class LoaderSource : public BatchSource {
+class FirstBatchesSource : public BatchSource {
  public:
-  LoaderSource(BatchLoader& loader, size_t batches) : loader_(loader), batches_(batches) {}
+  FirstBatchesSource(BatchLoader& loader, size_t batches) : loader_(loader), batches_(batches) {}
   bool next(Tensor& batch) override {
     Batch b;
     if (!loader_.next(b)) return false;
@@ -56,12 +56,12 @@ class LoaderSource : public BatchSource {
 };
 
 TEST(NcnnParity, ResNet20KlTableMatchesNcnn2table) {
-  const std::string model_path = kShared + "/models/resnet20_cifar10.onnx";
-  const std::string table_path = kShared + "/ncnn-reference/resnet20-kl.table";
-  const std::string calib_dir = kShared + "/cifar10/calib";
+  const std::string model_path = kSharedData + "/models/resnet20_cifar10.onnx";
+  const std::string table_path = kSharedData + "/ncnn-reference/resnet20-kl.table";
+  const std::string calib_dir = kSharedData + "/cifar10/calib";
   if (!std::filesystem::exists(model_path) || !std::filesystem::exists(table_path) ||
       !std::filesystem::exists(calib_dir))
-    GTEST_SKIP() << "shared ResNet-20 fixtures not found under " << kShared;
+    GTEST_SKIP() << "shared ResNet-20 fixtures not found under " << kSharedData;
 
   const ir::Model model = frontend::import_onnx(model_path);
   Preprocess pre;  // RGB, mmcls CIFAR-10 mean/std, 32x32
@@ -72,7 +72,7 @@ TEST(NcnnParity, ResNet20KlTableMatchesNcnn2table) {
   lo.batch_size = 50;
   lo.threads = 1;
   BatchLoader loader(open_dataset(calib_dir), pre, lo);
-  LoaderSource source(loader, 20);
+  FirstBatchesSource source(loader, 20);
 
   CalibOptions opt;  // kl, ncnn
   opt.batch = 50;
