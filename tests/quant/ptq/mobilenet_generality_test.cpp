@@ -44,37 +44,8 @@ constexpr uint32_t kGenCalibSeed = 1000, kGenEvalSeed = 5000, kGenBnSeed = 9000;
 constexpr int kGenThreads = 1;
 constexpr size_t kGenSelectionBatches = 2;  // batches method_selection measures layer errors on
 
-// Image k of a set: per channel a smooth random pattern (a product of two sinusoids with random
-// frequencies and phases) around 0.5 plus pixel noise, in roughly [0, 1] like normalised photos.
-Tensor gen_image(uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> freq(0.1f, 0.8f), phase(0.f, 6.3f), amp(0.1f, 0.4f);
-  std::normal_distribution<float> noise(0.f, 0.08f);
-  const int64_t s = mns::kImageSize;
-  Tensor t(DataType::f32, {1, mns::kInputChannels, s, s});
-  float* p = t.data<float>();
-  for (int64_t c = 0; c < mns::kInputChannels; ++c) {
-    const float fx = freq(rng), fy = freq(rng), px = phase(rng), py = phase(rng), a = amp(rng);
-    for (int64_t y = 0; y < s; ++y)
-      for (int64_t x = 0; x < s; ++x)
-        *p++ = 0.5f + a * std::sin(fx * x + px) * std::cos(fy * y + py) + noise(rng);
-  }
-  return t;
-}
-
-// `count` images from seed `first_seed` on, in batches of kGenBatch (count is a multiple of it).
-std::vector<Tensor> gen_image_batches(int count, uint32_t first_seed) {
-  std::vector<Tensor> batches;
-  const int64_t per_image = mns::kInputChannels * mns::kImageSize * mns::kImageSize;
-  for (int b = 0; b < count / kGenBatch; ++b) {
-    Tensor t(DataType::f32, {kGenBatch, mns::kInputChannels, mns::kImageSize, mns::kImageSize});
-    for (int i = 0; i < kGenBatch; ++i) {
-      const Tensor img = gen_image(first_seed + static_cast<uint32_t>(b * kGenBatch + i));
-      std::copy(img.values<float>().begin(), img.values<float>().end(), t.data<float>() + i * per_image);
-    }
-    batches.push_back(t);
-  }
-  return batches;
+std::vector<Tensor> gen_images(int count, uint32_t first_seed) {
+  return mns::image_batches(count, kGenBatch, first_seed);
 }
 
 class GenBatchList : public BatchSource {
@@ -196,9 +167,9 @@ void gen_balance_classifier(ir::Model& m, const std::vector<Tensor>& batches) {
 class MobileNetStyleGenerality : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    calib_ = new std::vector<Tensor>(gen_image_batches(kGenCalibImages, kGenCalibSeed));
-    fp32_ = new ir::Model(mns::import_model(kGenModelSeed, gen_image_batches(kGenBnImages, kGenBnSeed)));
-    eval_ = new std::vector<Tensor>(gen_image_batches(kGenEvalImages, kGenEvalSeed));
+    calib_ = new std::vector<Tensor>(gen_images(kGenCalibImages, kGenCalibSeed));
+    fp32_ = new ir::Model(mns::import_model(kGenModelSeed, gen_images(kGenBnImages, kGenBnSeed)));
+    eval_ = new std::vector<Tensor>(gen_images(kGenEvalImages, kGenEvalSeed));
     gen_balance_classifier(*fp32_, *calib_);
     GenBatchList src(*calib_);
     stats_ = new CalibrationStats(collect_stats(*fp32_, src, gen_calib_options()));

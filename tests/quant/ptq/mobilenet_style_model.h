@@ -20,6 +20,7 @@
 // (set_batch_norm_statistics, as training leaves them) and its gamma is log-uniform over [0.15, 4]: a 27x
 // spread of per-channel ranges, as trained MobileNets show after folding, most of all in depthwise layers.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -155,6 +156,38 @@ inline OnnxBuilder build_onnx(uint32_t seed) {
   auto& fc = b.node("Gemm", {"flat", "fc.w", "fc.b"}, {"logits"}, "fc");
   set_attr(fc, "transB", int64_t{1});
   return b;
+}
+
+// Image `seed`: per channel a smooth random pattern (a product of two sinusoids with random frequencies
+// and phases) around 0.5 plus pixel noise, roughly in [0, 1] like normalised photos. f32 [1, 3, 32, 32].
+inline Tensor image(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> freq(0.1f, 0.8f), phase(0.f, 6.3f), amp(0.1f, 0.4f);
+  std::normal_distribution<float> noise(0.f, 0.08f);
+  Tensor t(DataType::f32, {1, kInputChannels, kImageSize, kImageSize});
+  float* p = t.data<float>();
+  for (int64_t c = 0; c < kInputChannels; ++c) {
+    const float fx = freq(rng), fy = freq(rng), px = phase(rng), py = phase(rng), a = amp(rng);
+    for (int64_t y = 0; y < kImageSize; ++y)
+      for (int64_t x = 0; x < kImageSize; ++x)
+        *p++ = 0.5f + a * std::sin(fx * x + px) * std::cos(fy * y + py) + noise(rng);
+  }
+  return t;
+}
+
+// Images first_seed .. first_seed + count - 1 in batches of `batch` (count a multiple of batch).
+inline std::vector<Tensor> image_batches(int count, int64_t batch, uint32_t first_seed) {
+  std::vector<Tensor> batches;
+  const int64_t per_image = kInputChannels * kImageSize * kImageSize;
+  for (int64_t b = 0; b < count / batch; ++b) {
+    Tensor t(DataType::f32, {batch, kInputChannels, kImageSize, kImageSize});
+    for (int64_t i = 0; i < batch; ++i) {
+      const Tensor img = image(first_seed + static_cast<uint32_t>(b * batch + i));
+      std::copy(img.values<float>().begin(), img.values<float>().end(), t.data<float>() + i * per_image);
+    }
+    batches.push_back(t);
+  }
+  return batches;
 }
 
 // Replaces the initializer called `name` by `values` (same dims).
