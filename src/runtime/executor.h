@@ -24,10 +24,18 @@ enum class Int8Mode {
 struct CompileOptions {
   Backend backend = Backend::onednn;
   Int8Mode int8 = Int8Mode::real;
-  int threads = 0;    // 0 = all cores
-  int64_t batch = 1;  // batch size the executor is compiled for (replaces a symbolic or fixed batch dim)
+  int threads = 0;       // 0 = all cores
+  int64_t batch = 1;     // batch size the executor is compiled for (replaces a symbolic or fixed batch dim)
   bool profile = false;  // record each step's wall time during run() (see Executor::last_profile)
+  // oneDNN backend with threads > 1: steps with less work than this (multiply-accumulates for Conv/Gemm,
+  // output elements otherwise) run on one thread. < 0 = default_min_parallel_work().
+  double min_parallel_work = -1;
 };
+
+// 4M when OMP_WAIT_POLICY is passive (each parallel step must wake sleeping threads, ~15 us on the 2-core
+// test machine), else 0: spinning OpenMP threads join at once, and on an idle machine ResNet-20 at 2
+// threads ran 0.84 ms with every step split vs 1.50 ms with its 2.4M-MAC convs on one thread.
+double default_min_parallel_work();
 
 // One executed step of the last run(): a fused layer (e.g. conv+bias+relu+add) or a single op.
 struct StepProfile {

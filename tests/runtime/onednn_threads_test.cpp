@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
@@ -43,6 +46,7 @@ TEST(OneDnnThreads, SmallGroupsRunOnOneThread) {
   const ir::Model m = mixed_model();
   CompileOptions o;
   o.threads = 2;
+  o.min_parallel_work = 4e6;
   const std::string plan = onednn_plan_summary(*compile(m, o));
   // The big conv's line is not followed by the marker; the small conv's and the tail's are.
   const size_t big = plan.find("conv Conv");
@@ -55,9 +59,24 @@ TEST(OneDnnThreads, SmallGroupsRunOnOneThread) {
   const size_t softmax = plan.find("Softmax");
   ASSERT_NE(softmax, std::string::npos) << plan;
   EXPECT_EQ(plan.compare(plan.find('\n', softmax) + 1, 12, "  (1 thread)"), 0) << plan;
-  // With one thread there is nothing to mark.
+  // With one thread there is nothing to mark, nor with no minimum.
   o.threads = 1;
   EXPECT_EQ(onednn_plan_summary(*compile(m, o)).find("(1 thread)"), std::string::npos);
+  o.threads = 2;
+  o.min_parallel_work = 0;
+  EXPECT_EQ(onednn_plan_summary(*compile(m, o)).find("(1 thread)"), std::string::npos);
+}
+
+TEST(OneDnnThreads, DefaultMinimumFollowsWaitPolicy) {
+  const char* saved = std::getenv("OMP_WAIT_POLICY");
+  const std::string keep = saved ? saved : "";
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  EXPECT_EQ(default_min_parallel_work(), 4e6);
+  setenv("OMP_WAIT_POLICY", "active", 1);
+  EXPECT_EQ(default_min_parallel_work(), 0);
+  unsetenv("OMP_WAIT_POLICY");
+  EXPECT_EQ(default_min_parallel_work(), 0);
+  if (saved) setenv("OMP_WAIT_POLICY", keep.c_str(), 1);
 }
 
 TEST(OneDnnThreads, TwoThreadsMatchReferenceAndKeepThreadCount) {
@@ -67,6 +86,7 @@ TEST(OneDnnThreads, TwoThreadsMatchReferenceAndKeepThreadCount) {
   omp_set_num_threads(1);
   CompileOptions o;
   o.threads = 2;
+  o.min_parallel_work = 4e6;  // serial and parallel steps in one run
   auto ex = compile(m, o);
   for (int rep = 0; rep < 2; ++rep) {  // the second run starts from the thread count the first left
     const auto fast = ex->run({in});

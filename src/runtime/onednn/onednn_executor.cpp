@@ -48,13 +48,21 @@ bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
   return true;
 }
 
-// Groups with less work than this (multiply-accumulates, or output elements for other ops) run on one
-// thread. Every oneDNN step is an OpenMP fork/join; with OMP_WAIT_POLICY=passive (needed on a busy
-// machine) waking the other thread cost ~15 us per step on the shared 2-core AVX2 test machine (measured
-// under load 5-10) even for a 10-element softmax, and ResNet-20's 2.4M-MAC convs (~70 us on one thread)
-// ran slower on two threads than on one. ResNet-18's 19M-38M-MAC convs still gain from two. On an idle
-// machine the split may pay off earlier; this threshold was not measured there.
-constexpr double kMinParallelWork = 4e6;
+// Groups with less work than the executor's min_parallel_work run on one thread. Every oneDNN step is an
+// OpenMP fork/join; with OMP_WAIT_POLICY=passive (needed on a busy machine) waking the other thread cost
+// ~15 us per step on the shared 2-core AVX2 test machine (measured under load 5-10) even for a 10-element
+// softmax, and ResNet-20's 2.4M-MAC convs (~70 us on one thread) ran slower on two threads than on one;
+// ResNet-18's 19M-38M-MAC convs still gain from two. With spinning threads (the default policy) on an idle
+// machine every split paid off.
+constexpr double kPassiveMinParallelWork = 4e6;
+
+bool wait_policy_is_passive() {
+  const char* p = std::getenv("OMP_WAIT_POLICY");
+  if (!p) return false;
+  std::string v(p);
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v == "passive";
+}
 
 // Multiply-accumulates (Conv, Gemm) or output elements (other ops) of a group.
 double group_work(const ir::Graph& g, const FusedGroup& grp) {
@@ -187,6 +195,8 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       profiling_(options.profile) {
   threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
   omp_set_num_threads(threads_);
+  const double min_work =
+      options.min_parallel_work >= 0 ? options.min_parallel_work : default_min_parallel_work();
   const ir::Graph& g = graph_;
   tapped_ = tapped_values(g);
   values_.assign(g.num_values(), {});
@@ -229,7 +239,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     current_group_ = static_cast<int>(gi);
     const FusedGroup& grp = groups[gi];
     const size_t first_step = steps_.size();
-    const bool serial = threads_ > 1 && group_work(g, grp) < kMinParallelWork;
+    const bool serial = threads_ > 1 && group_work(g, grp) < min_work;
     {
       SerialScope scope(serial, threads_);  // oneDNN kernels fix their thread count when created
       build_group(grp);
@@ -525,4 +535,9 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
 }
 
 }  // namespace onednn
+
+double default_min_parallel_work() {
+  return onednn::wait_policy_is_passive() ? onednn::kPassiveMinParallelWork : 0;
+}
+
 }  // namespace qd::runtime
