@@ -56,7 +56,7 @@ TEST(OneDnnInt8Requant, BoundedActivationBeforeRequantizationMatchesReference) {
   for (bool depthwise : {false, true})
     for (const ir::FusedActivation& act :
          {ir::FusedActivation{ir::OpKind::Clip, 0.f, 6.f}, ir::FusedActivation{ir::OpKind::Clip, -1.f, 1.f},
-          ir::FusedActivation{ir::OpKind::Relu}}) {
+          ir::FusedActivation{ir::OpKind::Relu}, ir::FusedActivation{ir::OpKind::HardSigmoid, 0.2f, 0.5f}}) {
       SCOPED_TRACE(std::string(depthwise ? "depthwise " : "dense ") + std::string(ir::op_name(act.kind)) +
                    " " + std::to_string(act.alpha) + " " + std::to_string(act.beta));
       const ir::Model requantized = requant_clip_model(depthwise, act, true);

@@ -12,6 +12,22 @@ ir::FusedActivation standalone_activation(const ir::Node& n) {
   return ref::to_fused(n.op, n.attr<ir::ActAttrs>());
 }
 
+unsigned eltwise_algorithm_bits(const ir::FusedActivation& act) {
+  switch (act.kind) {
+    case ir::OpKind::Relu:
+    case ir::OpKind::LeakyRelu:
+      return 1u << 0;
+    case ir::OpKind::Clip:
+      return 1u << 1;
+    case ir::OpKind::HardSigmoid:  // linear then clip (see append_activation)
+      return (1u << 2) | (1u << 1);
+    case ir::OpKind::Sigmoid:
+      return 1u << 3;
+    default:
+      return 1u << 4;
+  }
+}
+
 namespace {
 
 bool all_constant(const ir::Graph& g, const ir::Node& n, size_t from) {
@@ -48,6 +64,7 @@ std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>&
         grp.pre_sum.push_back(*n.attr<ir::ConvAttrs>().activation);
       if (is_gemm && n.attr<ir::GemmAttrs>().activation)
         grp.pre_sum.push_back(*n.attr<ir::GemmAttrs>().activation);
+      unsigned used = grp.pre_sum.empty() ? 0u : eltwise_algorithm_bits(grp.pre_sum.front());
       while (true) {
         const ir::ValueId cur = grp.output;
         if (consumers[cur].size() != 1 || g.is_graph_output(cur)) break;
@@ -59,6 +76,9 @@ std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>&
             grp.batchnorm < 0 && mn.inputs[0] == cur && all_constant(g, mn, 1)) {
           grp.batchnorm = m;
         } else if (ir::is_activation(mn.op)) {
+          const unsigned bits = eltwise_algorithm_bits(standalone_activation(mn));
+          if (used & bits) break;  // runs as its own step
+          used |= bits;
           (grp.residual == ir::kNoValue ? grp.pre_sum : grp.post_sum).push_back(standalone_activation(mn));
         } else if (is_conv && mn.op == ir::OpKind::Add && grp.residual == ir::kNoValue && sum_ok[i] &&
                    mn.inputs.size() == 2 && mn.inputs[0] != mn.inputs[1]) {

@@ -22,6 +22,13 @@ struct FusedGroup {
 // The activation a standalone activation node computes, as a FusedActivation.
 ir::FusedActivation standalone_activation(const ir::Node& n);
 
+// The oneDNN eltwise algorithms an activation's post-ops use, one bit each (relu, clip, linear, logistic,
+// hardswish). oneDNN 2.6's AVX2 kernels give every post-op of one algorithm the FIRST one's alpha/beta, so a
+// chain may use each algorithm once: fuse_groups stops before an activation whose bits are already taken.
+unsigned eltwise_algorithm_bits(const ir::FusedActivation& act);
+// The linear post-op of an int8 requantization (see build_conv_gemm).
+constexpr unsigned kRequantEltwiseBits = 1u << 2;
+
 // Groups in execution order (ordered by `last`); every node belongs to exactly one group.
 // `fusable[node]` false keeps a Conv/Gemm from absorbing anything (e.g. layers run in int8).
 // `sum_ok[node]` false keeps a Conv from absorbing a residual Add; `bn_ok[node]` a BatchNormalization.

@@ -107,10 +107,19 @@ const ir::LayerQuant* OneDnnExecutor::quant_of(const ir::Node& n) const {
 // by int8 Convs whose input step equals output_scale, so emitting q directly changes no numerics. 0 if not.
 float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float output_scale) const {
   ir::ValueId cur = g.node(c).outputs[0];
+  // The requantization's linear post-op and the activations must all fuse (see eltwise_algorithm_bits).
+  unsigned used = kRequantEltwiseBits;
+  if (const auto& act = g.node(c).attr<ir::ConvAttrs>().activation) {
+    if (used & eltwise_algorithm_bits(*act)) return 0.f;
+    used |= eltwise_algorithm_bits(*act);
+  }
   while (true) {
     if (g.is_graph_output(cur)) return 0.f;
     const auto cons = g.consumers(cur);
     if (cons.size() == 1 && ir::is_activation(g.node(cons[0]).op)) {
+      const unsigned bits = eltwise_algorithm_bits(standalone_activation(g.node(cons[0])));
+      if (used & bits) return 0.f;
+      used |= bits;
       cur = g.node(cons[0]).outputs[0];
       continue;
     }
