@@ -32,10 +32,15 @@ struct CompileOptions {
   double min_parallel_work = -1;
 };
 
-// 4M when OMP_WAIT_POLICY is passive (each parallel step must wake sleeping threads, ~15 us on the 2-core
-// test machine), else 0: spinning OpenMP threads join at once, and on an idle machine ResNet-20 at 2
-// threads ran 0.84 ms with every step split vs 1.50 ms with its 2.4M-MAC convs on one thread.
-double default_min_parallel_work();
+// The one-thread threshold: 4M when OpenMP threads sleep between steps (OMP_WAIT_POLICY=passive: each
+// parallel step must wake them, ~15 us on the 2-core test machine) or when other processes keep the cores
+// busy (a spinning thread gets descheduled and a barrier waits for it: ResNet-20 at 2 threads took 184 ms
+// instead of 1.6 with every step split); else 0: on an idle machine ResNet-20 at 2 threads ran 0.84 ms
+// with every step split vs 1.50 ms with its 2.4M-MAC convs on one thread.
+double min_parallel_work_for(bool passive_wait, int other_runnable_tasks, int threads, int cpus);
+// min_parallel_work_for with OMP_WAIT_POLICY and the runnable tasks of /proc/loadavg (least of a few
+// samples 1 ms apart, this process's sampling thread excluded).
+double default_min_parallel_work(int threads);
 
 // One executed step of the last run(): a fused layer (e.g. conv+bias+relu+add) or a single op.
 struct StepProfile {

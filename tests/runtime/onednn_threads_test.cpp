@@ -67,16 +67,22 @@ TEST(OneDnnThreads, SmallGroupsRunOnOneThread) {
   EXPECT_EQ(onednn_plan_summary(*compile(m, o)).find("(1 thread)"), std::string::npos);
 }
 
-TEST(OneDnnThreads, DefaultMinimumFollowsWaitPolicy) {
+TEST(OneDnnThreads, DefaultMinimumFollowsWaitPolicyAndLoad) {
+  // Sleeping threads or busy cores: small steps on one thread; spinning threads on idle cores: split all.
+  EXPECT_EQ(min_parallel_work_for(true, 0, 2, 2), 4e6);
+  EXPECT_EQ(min_parallel_work_for(false, 1, 2, 2), 4e6);
+  EXPECT_EQ(min_parallel_work_for(false, 0, 2, 2), 0);
+  EXPECT_EQ(min_parallel_work_for(false, 2, 2, 4), 0);
+  EXPECT_EQ(min_parallel_work_for(false, 3, 2, 4), 4e6);
+  // The environment is read: passive always gives the threshold, whatever the load.
   const char* saved = std::getenv("OMP_WAIT_POLICY");
   const std::string keep = saved ? saved : "";
   setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  EXPECT_EQ(default_min_parallel_work(), 4e6);
-  setenv("OMP_WAIT_POLICY", "active", 1);
-  EXPECT_EQ(default_min_parallel_work(), 0);
-  unsetenv("OMP_WAIT_POLICY");
-  EXPECT_EQ(default_min_parallel_work(), 0);
-  if (saved) setenv("OMP_WAIT_POLICY", keep.c_str(), 1);
+  EXPECT_EQ(default_min_parallel_work(2), 4e6);
+  if (saved)
+    setenv("OMP_WAIT_POLICY", keep.c_str(), 1);
+  else
+    unsetenv("OMP_WAIT_POLICY");
 }
 
 TEST(OneDnnThreads, TwoThreadsMatchReferenceAndKeepThreadCount) {

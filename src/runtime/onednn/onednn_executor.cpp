@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <thread>
 
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/prepare_graph.h"
@@ -205,7 +208,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
   omp_set_num_threads(threads_);
   const double min_work =
-      options.min_parallel_work >= 0 ? options.min_parallel_work : default_min_parallel_work();
+      options.min_parallel_work >= 0 ? options.min_parallel_work : default_min_parallel_work(threads_);
   const ir::Graph& g = graph_;
   tapped_ = tapped_values(g);
   values_.assign(g.num_values(), {});
@@ -545,8 +548,29 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
 
 }  // namespace onednn
 
-double default_min_parallel_work() {
-  return onednn::wait_policy_is_passive() ? onednn::kPassiveMinParallelWork : 0;
+double min_parallel_work_for(bool passive_wait, int other_runnable_tasks, int threads, int cpus) {
+  const bool busy = other_runnable_tasks + threads > cpus;
+  return passive_wait || busy ? onednn::kPassiveMinParallelWork : 0;
+}
+
+double default_min_parallel_work(int threads) {
+  int others = 0;  // 0 when /proc/loadavg cannot be read
+  if (threads > 1) {
+    others = INT32_MAX;
+    for (int i = 0; i < 5 && others > 0; ++i) {
+      if (i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::ifstream f("/proc/loadavg");
+      double l1, l5, l15;
+      int running = 0;
+      char slash;
+      if (!(f >> l1 >> l5 >> l15 >> running >> slash)) {
+        others = 0;
+        break;
+      }
+      others = std::min(others, std::max(0, running - 1));
+    }
+  }
+  return min_parallel_work_for(onednn::wait_policy_is_passive(), others, threads, omp_get_num_procs());
 }
 
 }  // namespace qd::runtime
