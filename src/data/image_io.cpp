@@ -144,6 +144,11 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
       fail(context, "image dimensions too large to decode (more than 1 GiB of pixels)");
     fail(context, std::string("corrupt ") + format_name(format) + " header (" + reason + ")");
   }
+  // stb accepts a BMP of height 0 and returns an image without pixels (fuzz finding).
+  if (w <= 0 || h <= 0) {
+    fail(context, std::string("corrupt ") + format_name(format) + " header (" + std::to_string(w) + "x" +
+                      std::to_string(h) + " pixels)");
+  }
   const int64_t pixels = static_cast<int64_t>(w) * h;
   if (pixels > max_pixels) {
     fail(context, "image is " + std::to_string(w) + "x" + std::to_string(h) + " = " + std::to_string(pixels) +

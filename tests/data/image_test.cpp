@@ -11,8 +11,8 @@
 namespace qd {
 namespace {
 
-using test::TempDir;
 using test::error_of;
+using test::TempDir;
 
 const std::string kCifarJpeg = test::kSharedDir + "/cifar10/test/airplane/0000.jpg";
 
@@ -160,6 +160,27 @@ TEST(DecodeImage, BmpWithMissingPixelRowsIsTruncatedEvenWhenItsSizeFieldIsZero) 
   test::write_bytes(dir / "cut.bmp", bmp.substr(0, bmp.size() - 48));  // one of 16 rows (48 bytes) missing
   const std::string msg = error_of([&] { decode_image(dir / "cut.bmp"); });
   EXPECT_NE(msg.find("truncated BMP"), std::string::npos) << msg;
+}
+
+TEST(DecodeImage, BmpOfHeightZeroIsACorruptHeader) {
+  // Fuzz finding: stb_image decoded this 8x0 BMP (24-bit, pixel data at 54) to an image without pixels.
+  TempDir dir;
+  std::string bmp(54 + 32, '\0');
+  const auto put32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) bmp[at + i] = static_cast<char>(v >> (8 * i));
+  };
+  bmp[0] = 'B';
+  bmp[1] = 'M';
+  put32(2, static_cast<uint32_t>(bmp.size()));
+  put32(10, 54);  // pixel data offset
+  put32(14, 40);  // BITMAPINFOHEADER
+  put32(18, 8);   // width
+  put32(22, 0);   // height
+  bmp[26] = 1;    // planes
+  bmp[28] = 24;   // bits per pixel
+  test::write_bytes(dir / "h0.bmp", bmp);
+  const std::string msg = error_of([&] { decode_image(dir / "h0.bmp"); });
+  EXPECT_NE(msg.find("corrupt BMP header (8x0 pixels)"), std::string::npos) << msg;
 }
 
 TEST(DecodeImage, EmptyIdatChunkDecodesLikeTheOriginal) {
