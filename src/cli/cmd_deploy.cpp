@@ -25,6 +25,7 @@
 #include "exporters/ncnn/ncnn_writer.h"
 #include "exporters/onnx/onnx_writer.h"
 #include "frontend/onnx/onnx_importer.h"
+#include "quant/auto_quant.h"
 #include "quant/mixed_precision.h"
 #include "quant/ptq_passes.h"
 #include "runtime/executor.h"
@@ -78,7 +79,11 @@ int run_deploy(DeployArgs a) {
   std::string pass_list = a.passes;  // --passes overrides the deploy config's quantize.passes
   if (pass_list.empty())
     for (const std::string& p : dc.quantize.passes) pass_list += (pass_list.empty() ? "" : ",") + p;
-  const std::vector<std::string> passes = quant::parse_ptq_passes(pass_list);  // fail before any work
+  std::vector<std::string> passes = quant::parse_ptq_passes(pass_list);  // fail before any work
+  const bool auto_mode = quant && method == "auto";  // issue 5: try methods and passes, keep the best
+  if (auto_mode && !passes.empty())
+    fail(a.passes.empty() ? a.deploy_config : "--passes",
+         "PTQ passes cannot be combined with --calib-method auto, which tries them itself");
   if (a.test_num < -1) fail("--test-num", "must be at least 0 (0 = every image)");
   if (a.calib_num == 0 || a.calib_num < -1) fail("--calib-num", "must be at least 1");
   if (a.snr_num < 0) fail("--snr-num", "must be at least 0 (0 = no SNR analysis)");
@@ -101,6 +106,10 @@ int run_deploy(DeployArgs a) {
   // --max-drop measures accuracy on labelled calibration images (e.g. cifar10/calib's <class>_* names).
   quant::LabelledBatches validation;
   if (quant && a.max_drop >= 0) validation = load_validation_set(mc, images, a.val_num, 16);
+  // Auto mode scores candidates by top-1 on the same labelled calibration subset, or, without labels, by
+  // the int8 output's SNR on calibration batches.
+  if (auto_mode && validation.inputs.empty() && open_labelled_dataset(mc, images))
+    validation = load_validation_set(mc, images, a.val_num, 16);
 
   ensure_writable_dir(a.work_dir);
   std::string base = (fs::path(a.work_dir) / "end2end").string();
@@ -126,7 +135,7 @@ int run_deploy(DeployArgs a) {
     t = std::chrono::steady_clock::now();
     CalibrationSource src(images, mc, calib_num, 16);
     quant::CalibOptions co;
-    co.method = method;
+    co.method = auto_mode ? "kl" : method;  // auto: each candidate sets its own
     co.percentile = static_cast<float>(dc.quantize.percentile);
     co.target = dc.backend;
     co.batch = 16;
@@ -135,14 +144,47 @@ int run_deploy(DeployArgs a) {
     const quant::CalibrationStats stats =
         quant::collect_stats(fp32, src, co, [&](size_t, size_t) { bar.advance(1); });
     bar.finish();
-    int8 = fp32;
-    int8.quant = quant::params_from_stats(stats, fp32, co);
     // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
     quant::PtqPassInputs pass_in{
         &stats, [&] { return std::make_unique<CalibrationSource>(images, mc, calib_num, 16); }, co};
     pass_in.log = [](const std::string& line) { std::printf("      %s\n", line.c_str()); };
-    for (const std::string& line : quant::run_ptq_passes(passes, int8, pass_in))
-      std::printf("      %s\n", line.c_str());
+    if (auto_mode) {
+      quant::LabelledBatches scoring = validation;
+      if (scoring.inputs.empty()) {
+        CalibrationSource first(images, mc, std::min<size_t>(calib_num, a.val_num), 16);
+        scoring = quant::unlabelled_batches(first, SIZE_MAX);
+      }
+      std::printf("      auto: %zu candidates scored by %s on %zu calibration images\n",
+                  quant::default_auto_candidates(a.weight_bits > 0 && a.weight_bits < 8).size(),
+                  scoring.images() > 0 ? "validation top-1" : "int8-vs-fp32 output SNR",
+                  scoring.inputs.size() * static_cast<size_t>(scoring.batch_size()));
+      quant::AutoResult ar = quant::auto_quantize(
+          fp32, stats, pass_in, quant::default_auto_candidates(a.weight_bits > 0 && a.weight_bits < 8),
+          scoring, 0, [](const std::string& line) { std::printf("      %s\n", line.c_str()); });
+      int8 = std::move(ar.model);
+      const quant::AutoScore& best = ar.scores[ar.best];
+      method = best.candidate.method;
+      passes = best.candidate.passes;
+      nlohmann::json rows = nlohmann::json::array();
+      for (const quant::AutoScore& sc : ar.scores)
+        rows.push_back({{"candidate", sc.candidate.label()},
+                        {"method", sc.candidate.method},
+                        {"passes", sc.candidate.passes},
+                        {"top1", ar.by_accuracy ? nlohmann::json(sc.top1) : nlohmann::json(nullptr)},
+                        {"output_snr_db", sc.output_snr_db},
+                        {"seconds", sc.seconds}});
+      report["auto"] = {{"chosen", best.candidate.label()},
+                        {"scored_by", ar.by_accuracy ? "validation_top1" : "output_snr_db"},
+                        {"scoring_images", scoring.inputs.size() * static_cast<size_t>(scoring.batch_size())},
+                        {"labelled_images", scoring.images()},
+                        {"candidates", rows}};
+      std::printf("      auto: chose %s\n", best.candidate.label().c_str());
+    } else {
+      int8 = fp32;
+      int8.quant = quant::params_from_stats(stats, fp32, co);
+      for (const std::string& line : quant::run_ptq_passes(passes, int8, pass_in))
+        std::printf("      %s\n", line.c_str());
+    }
     if (a.max_drop >= 0) {  // issue 5: the most sensitive layers back to fp32 until within the budget
       const quant::MixedPrecisionResult mp = quant::keep_sensitive_layers_fp32(
           int8, validation, a.max_drop, 0,
@@ -293,8 +335,11 @@ void register_deploy(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--quant-image-dir", a->quant_dir,
                   "calibration images (default: dataset.calib of the config)");
-  sub->add_option("--calib-method", a->method,
-                  "kl | minmax | percentile | mse | aciq (default: deploy config)");
+  sub->add_option(
+      "--calib-method", a->method,
+      "kl | minmax | percentile | mse | aciq | auto (default: deploy config). auto tries every method "
+      "and the PTQ passes (adaround too with --weight-bits 4 or 6) and keeps the best by top-1 on "
+      "--val-num labelled calibration images, or by int8 output SNR when they have no labels");
   std::string pass_names;
   for (const std::string& n : quant::ptq_pass_names()) pass_names += (pass_names.empty() ? "" : ", ") + n;
   sub->add_option("--passes", a->passes,

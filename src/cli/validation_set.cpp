@@ -9,19 +9,26 @@
 
 namespace qd::cli {
 
-quant::LabelledBatches load_validation_set(const ModelConfig& config, const std::string& path, size_t count,
-                                           int batch) {
+std::optional<Dataset> open_labelled_dataset(const ModelConfig& config, const std::string& path) {
   Dataset ds = open_dataset(path);
   if (ds.kind == DatasetKind::flat_folder) {
     const bool cifar = config.num_classes == 10 || config.num_classes == 0;
     const std::vector<std::string>& names = !config.classes.empty() ? config.classes
                                             : cifar                 ? cifar10_class_names()
                                                                     : config.classes;
-    if (!label_by_file_prefix(ds, names))
-      fail(path,
-           "validation images need labels: use an ImageFolder, a list file with labels, CIFAR batches, "
-           "or a flat folder of files named <class>_*");
+    if (!label_by_file_prefix(ds, names)) return std::nullopt;
   }
+  return ds;
+}
+
+quant::LabelledBatches load_validation_set(const ModelConfig& config, const std::string& path, size_t count,
+                                           int batch) {
+  std::optional<Dataset> labelled = open_labelled_dataset(config, path);
+  if (!labelled)
+    fail(path,
+         "validation images need labels: use an ImageFolder, a list file with labels, CIFAR batches, "
+         "or a flat folder of files named <class>_*");
+  Dataset ds = std::move(*labelled);
   ds = limit(ds, count);
   BatchLoaderOptions lo;
   lo.batch_size = batch;

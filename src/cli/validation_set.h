@@ -1,11 +1,16 @@
 // A labelled validation subset loaded into memory for accuracy-driven quantization decisions (--max-drop).
 #pragma once
+#include <optional>
 #include <string>
 
+#include "data/dataset.h"
 #include "data/model_config.h"
 #include "quant/mixed_precision.h"
 
 namespace qd::cli {
+
+// The dataset at `path` when its images carry labels (see load_validation_set), else nullopt.
+std::optional<Dataset> open_labelled_dataset(const ModelConfig& config, const std::string& path);
 
 // Opens `path` (any dataset kind; a flat folder counts as labelled when its files are named
 // "<class>_*" with the config's class names, or CIFAR-10's when the config has none), takes a

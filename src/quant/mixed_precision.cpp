@@ -72,6 +72,14 @@ double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int th
   return counted ? static_cast<double>(correct) / static_cast<double>(counted) : 0.0;
 }
 
+double int8_output_snr_db(const ir::Model& model, const LabelledBatches& data, int threads) {
+  if (data.inputs.empty()) fail("", "no images to measure the int8 output error on");
+  auto fp32 = compile_for(model, data, runtime::Int8Mode::off, threads);
+  auto int8 = compile_for(model, data, runtime::Int8Mode::real, threads);
+  const size_t all = data.inputs.size() * static_cast<size_t>(data.batch_size());
+  return snr_db(outputs(*fp32, data, all), outputs(*int8, data, all));
+}
+
 std::vector<LayerSensitivity> rank_layer_sensitivity(const ir::Model& model, const LabelledBatches& data,
                                                      size_t max_images, int threads) {
   auto fp32 = compile_for(model, data, runtime::Int8Mode::off, threads);

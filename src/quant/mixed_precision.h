@@ -24,6 +24,10 @@ struct LabelledBatches {
 // Top-1 of `model` (int8 layers as in model.quant, real int8 arithmetic) on `data`, in [0, 1].
 double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads);
 
+// SNR (dB) of the model's first output in int8 (layers as in model.quant) against its fp32 output over every
+// batch of `data` (labels not needed); 300 when they are identical.
+double int8_output_snr_db(const ir::Model& model, const LabelledBatches& data, int threads);
+
 struct LayerSensitivity {
   std::string layer;
   double output_snr_db = 0;  // model output vs fp32 with only this layer int8 (lower = more sensitive)

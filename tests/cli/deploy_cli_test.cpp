@@ -130,6 +130,43 @@ TEST_F(DeployCli, Resnet20Int8WithTestSetRecordsAccuracySpeedSnrAndConfusion) {
   EXPECT_EQ(page.find("src=\"http"), std::string::npos);
 }
 
+// --calib-method auto: every candidate scored on the labelled calibration subset (cifar10/calib's
+// <class>_* names), the kept one is the best by top-1 then SNR, and the table/int8 files are written.
+TEST_F(DeployCli, Resnet20AutoModeScoresEveryCandidateAndKeepsTheBest) {
+  const fs::path wd = dir_ / "auto";
+  const CmdResult r = run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " +
+                                  cfg_ + " " + onnx_ + " " + image_ + " --work-dir " + wd.string() +
+                                  " --calib-method auto --calib-num 16 --val-num 32 --snr-num 0");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json d = json::parse(slurp(wd / "deploy.json"));
+  const json& a = d.at("auto");
+  EXPECT_EQ(a.at("scored_by").get<std::string>(), "validation_top1");
+  EXPECT_EQ(a.at("labelled_images").get<int64_t>(), 32);
+  const json& rows = a.at("candidates");
+  ASSERT_EQ(rows.size(), 9u) << rows.dump(1);  // 5 methods + 4 pass lists (no adaround at 8 bits)
+  size_t best = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double top1 = rows[i].at("top1").get<double>(), snr = rows[i].at("output_snr_db").get<double>();
+    EXPECT_GE(top1, 0.0);
+    EXPECT_LE(top1, 1.0);
+    EXPECT_GT(snr, 5.0) << rows[i].dump();  // every candidate is a working int8 model
+    const double bt = rows[best]["top1"].get<double>(), bs = rows[best]["output_snr_db"].get<double>();
+    if (top1 > bt || (top1 == bt && snr > bs)) best = i;
+  }
+  EXPECT_EQ(a.at("chosen").get<std::string>(), rows[best].at("candidate").get<std::string>());
+  bool found = false;
+  for (const json& st : d.at("stages"))
+    if (st.at("stage") == "calibrate") {
+      found = true;
+      EXPECT_EQ(st.at("method"), rows[best].at("method"));
+      EXPECT_EQ(st.at("passes"), rows[best].at("passes"));
+    }
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(fs::exists(wd / "end2end.table"));
+  EXPECT_TRUE(fs::exists(wd / "end2end_int8.param"));
+  EXPECT_NE(r.out.find("auto: chose " + a.at("chosen").get<std::string>()), std::string::npos) << r.out;
+}
+
 TEST_F(DeployCli, Fp32TestSetFromDeployConfigKeys) {
   // test.dataset relative to the deploy config's folder, test.num = 50; no --quant: fp32 only.
   fs::create_directory_symlink(test_set_, dir_ / "testset");

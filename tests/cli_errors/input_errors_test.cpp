@@ -269,6 +269,15 @@ TEST_F(InputErrors, DeployMissingOrUnlabelledTestDatasetWritesNothing) {
   EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
 }
 
+TEST_F(InputErrors, DeployAutoMethodWithPassesIsError) {
+  const std::string out = work_dir_with_earlier_output(dir / "deploy_auto_passes_out");
+  const RunResult r = run_qdeploy({"deploy", kInt8DeployConfig, files->toml, files->onnx, files->image,
+                                   "--work-dir", out, "--quant-image-dir", files->calib, "--calib-method",
+                                   "auto", "--passes", "bias_correction"});
+  EXPECT_TRUE(is_error(r, 1, "--passes", "cannot be combined with --calib-method auto"));
+  EXPECT_EQ(files_under(out), std::vector<std::string>{"earlier.txt"});
+}
+
 TEST_F(InputErrors, DeployMissingCalibrationFolderWritesNothing) {
   const std::string out = work_dir_with_earlier_output(dir / "deploy_calib_out");
   const std::string missing = dir / "no_such_calib";

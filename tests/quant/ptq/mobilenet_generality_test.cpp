@@ -21,6 +21,7 @@
 #include "quant/adaround.h"
 #include "quant/analyse/error_metrics.h"
 #include "quant/analyse/quant_error_analysis.h"
+#include "quant/auto_quant.h"
 #include "quant/bias_correction.h"
 #include "quant/calibrate.h"
 #include "quant/cross_layer_equalization.h"
@@ -551,6 +552,42 @@ TEST_F(MobileNetStyleGenerality, MixedPrecisionMeetsTheBudget) {
   std::printf("budget %.2f points: fp32 layers:%s, top-1 %.4f\n", budget, kept.c_str(), r.final_top1);
   EXPECT_EQ(m.quant.layers.size() + r.steps.size(), gen_weight_layers(fp32_->graph).size());
   EXPECT_DOUBLE_EQ(top1_accuracy(m, data, kGenThreads), r.final_top1);
+}
+
+// Auto mode (deploy --calib-method auto): every candidate scored, the returned model is the best one, and
+// the scores agree with independent measurements (plain kl's SNR; the returned model's top-1 and SNR).
+TEST_F(MobileNetStyleGenerality, AutoModeKeepsTheBestMeasuredCandidate) {
+  const std::vector<AutoCandidate> candidates = default_auto_candidates(false);
+  LabelledBatches unlabelled;
+  unlabelled.inputs = *eval_;
+  for (const Tensor& t : *eval_) unlabelled.labels.emplace_back(static_cast<size_t>(t.dim(0)), -1);
+  const AutoResult by_snr =
+      auto_quantize(*fp32_, *stats_, pass_inputs(), candidates, unlabelled, kGenThreads);
+  ASSERT_EQ(by_snr.scores.size(), candidates.size());
+  EXPECT_FALSE(by_snr.by_accuracy);
+  const double best_snr = by_snr.scores[by_snr.best].output_snr_db;
+  for (const AutoScore& s : by_snr.scores) {
+    std::printf("auto candidate %-70s SNR %.2f dB\n", s.candidate.label().c_str(), s.output_snr_db);
+    EXPECT_LE(s.output_snr_db, best_snr) << s.candidate.label();
+    EXPECT_EQ(s.top1, -1);
+  }
+  ASSERT_EQ(by_snr.scores[0].candidate.label(), "kl");
+  EXPECT_NEAR(by_snr.scores[0].output_snr_db, int8_output_snr_db(*kl_, unlabelled, kGenThreads), 1e-9);
+  EXPECT_NEAR(int8_output_snr_db(by_snr.model, unlabelled, kGenThreads), best_snr, 1e-9);
+  EXPECT_GT(best_snr, kl_snr_) << "on this model equalization beats plain kl (see the CLE test)";
+
+  const LabelledBatches labelled = gen_labelled(*fp32_, *eval_);
+  const std::vector<AutoCandidate> few = {{"minmax", {}}, {"kl", {}}, {"kl", {"cross_layer_equalization"}}};
+  const AutoResult by_top1 = auto_quantize(*fp32_, *stats_, pass_inputs(), few, labelled, kGenThreads);
+  EXPECT_TRUE(by_top1.by_accuracy);
+  const AutoScore& best = by_top1.scores[by_top1.best];
+  for (const AutoScore& s : by_top1.scores) {
+    EXPECT_LE(s.top1, best.top1) << s.candidate.label();
+    if (s.top1 == best.top1) EXPECT_LE(s.output_snr_db, best.output_snr_db) << s.candidate.label();
+  }
+  EXPECT_DOUBLE_EQ(top1_accuracy(by_top1.model, labelled, kGenThreads), best.top1);
+  std::printf("auto by top-1: %s (%.4f); by SNR: %s (%.2f dB)\n", best.candidate.label().c_str(), best.top1,
+              by_snr.scores[by_snr.best].candidate.label().c_str(), best_snr);
 }
 
 // (e) The int8 model runs on the fast int8 runtime like the exact int8 reference, and its ncnn int8 files

@@ -1,0 +1,89 @@
+#include "quant/auto_quant.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/error.h"
+
+namespace qd::quant {
+
+std::string AutoCandidate::label() const {
+  std::string s = method;
+  for (const std::string& p : passes) s += "+" + p;
+  return s;
+}
+
+std::vector<AutoCandidate> default_auto_candidates(bool with_adaround) {
+  std::vector<AutoCandidate> c;
+  for (const char* m : {"kl", "minmax", "percentile", "mse", "aciq"}) c.push_back({m, {}});
+  c.push_back({"kl", {"method_selection"}});
+  c.push_back({"kl", {"cross_layer_equalization"}});
+  c.push_back({"kl", {"bias_correction"}});
+  c.push_back({"kl", {"cross_layer_equalization", "method_selection", "bias_correction"}});
+  if (with_adaround) c.push_back({"kl", {"adaround"}});
+  return c;
+}
+
+LabelledBatches unlabelled_batches(BatchSource& source, size_t max_batches) {
+  LabelledBatches out;
+  Tensor batch;
+  while (out.inputs.size() < max_batches && source.next(batch)) {
+    if (!out.inputs.empty() && batch.shape()[0] != out.batch_size()) break;  // the smaller last batch
+    out.inputs.push_back(batch.clone());
+    out.labels.emplace_back(static_cast<size_t>(batch.shape()[0]), -1);
+  }
+  return out;
+}
+
+namespace {
+
+// Better = higher top-1 (when measured), then higher SNR; an earlier candidate wins exact ties.
+bool better(const AutoScore& a, const AutoScore& b) {
+  if (a.top1 != b.top1) return a.top1 > b.top1;
+  return a.output_snr_db > b.output_snr_db;
+}
+
+}  // namespace
+
+AutoResult auto_quantize(const ir::Model& fp32, const CalibrationStats& stats, const PtqPassInputs& in,
+                         const std::vector<AutoCandidate>& candidates, const LabelledBatches& scoring,
+                         int threads, const std::function<void(const std::string&)>& progress) {
+  if (candidates.empty()) fail("", "auto quantization needs at least one candidate");
+  if (scoring.inputs.empty()) fail("", "auto quantization: no images to score the candidates on");
+  const bool by_accuracy = scoring.images() > 0;
+  AutoResult r;
+  r.by_accuracy = by_accuracy;
+  for (const AutoCandidate& c : candidates) {
+    check_ptq_pass_order(c.passes);
+    const auto t0 = std::chrono::steady_clock::now();
+    PtqPassInputs pin = in;
+    pin.options.method = c.method;
+    pin.log = {};  // one summary line per candidate instead of every pass's progress
+    ir::Model m = fp32;
+    m.quant = params_from_stats(stats, fp32, pin.options);
+    run_ptq_passes(c.passes, m, pin);
+    AutoScore s;
+    s.candidate = c;
+    s.output_snr_db = int8_output_snr_db(m, scoring, threads);
+    if (by_accuracy) s.top1 = top1_accuracy(m, scoring, threads);
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (progress) {
+      char line[256];
+      if (by_accuracy)
+        std::snprintf(line, sizeof line, "auto: %-60s top-1 %.4f  SNR %6.2f dB  %5.1f s", c.label().c_str(),
+                      s.top1, s.output_snr_db, s.seconds);
+      else
+        std::snprintf(line, sizeof line, "auto: %-60s SNR %6.2f dB  %5.1f s", c.label().c_str(),
+                      s.output_snr_db, s.seconds);
+      progress(line);
+    }
+    if (r.scores.empty() || better(s, r.scores[r.best])) {
+      r.best = r.scores.size();
+      r.model = std::move(m);
+    }
+    r.scores.push_back(std::move(s));
+  }
+  return r;
+}
+
+}  // namespace qd::quant
