@@ -55,6 +55,28 @@ std::string work_dir(const std::string& name) {
   return d.string();
 }
 
+// `deploy --quant` of `net` (resnet18 / resnet20) with the default int8 deploy config into a fresh work dir,
+// then `test` of its end2end_int8 files on the whole test set. top1 = -1 when a command failed (reported).
+struct DeployedInt8 {
+  std::string work_dir;
+  long top1 = -1;
+};
+
+DeployedInt8 deploy_int8_and_test(const std::string& net) {
+  DeployedInt8 r{work_dir(net + "_deploy")};
+  const std::string cfg = kSrc + "/configs/" + net + "_cifar10.toml";
+  CmdResult dep = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + cfg + " " +
+                      kShared + "/models/" + net + "_cifar10.onnx " + kShared +
+                      "/cifar10/test/airplane/0000.jpg --quant --work-dir " + r.work_dir);
+  EXPECT_EQ(dep.code, 0) << dep.out;
+  if (dep.code != 0) return r;
+  CmdResult int8 = run("test " + cfg + " --model " + r.work_dir + "/end2end_int8.param --batch 32");
+  EXPECT_EQ(int8.code, 0) << int8.out;
+  if (int8.code == 0) r.top1 = top1_count(int8.out);
+  std::printf("%s int8 (qdeploy deploy --quant, kl) top-1: %ld/10000\n", net.c_str(), r.top1);
+  return r;
+}
+
 TEST(E2E, Resnet20OnnxAndConvertedNcnnMatchReferenceTop1) {
   std::string cfg = kSrc + "/configs/resnet20_cifar10.toml";
   CmdResult onnx = run("test " + cfg + " --model " + kShared + "/models/resnet20_cifar10.onnx --batch 32");
@@ -84,19 +106,11 @@ TEST(E2E, Resnet20NcnnReferenceFilesReachNcnnAccuracy) {
 }
 
 TEST(E2E, Resnet20DeployInt8KlWithinHalfPointOfFp32) {
-  std::string wd = work_dir("r20_deploy");
-  CmdResult dep = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + kSrc +
-                      "/configs/resnet20_cifar10.toml " + kShared + "/models/resnet20_cifar10.onnx " +
-                      kShared + "/cifar10/test/airplane/0000.jpg --quant --work-dir " + wd);
-  ASSERT_EQ(dep.code, 0) << dep.out;
+  const DeployedInt8 d = deploy_int8_and_test("resnet20");
   for (const char* f : {"end2end.onnx", "end2end.param", "end2end.bin", "end2end.table", "end2end_int8.param",
                         "end2end_int8.bin", "deploy.json", "output_fp32.png", "output_int8.png"})
-    EXPECT_TRUE(std::filesystem::exists(wd + "/" + f)) << f;
-  CmdResult int8 =
-      run("test " + kSrc + "/configs/resnet20_cifar10.toml --model " + wd + "/end2end_int8.param --batch 32");
-  ASSERT_EQ(int8.code, 0) << int8.out;
-  std::printf("resnet20 int8 (qdeploy deploy --quant, kl) top-1: %ld/10000\n", top1_count(int8.out));
-  EXPECT_GE(top1_count(int8.out), 8651 - 50) << int8.out;
+    EXPECT_TRUE(std::filesystem::exists(d.work_dir + "/" + f)) << f;
+  EXPECT_GE(d.top1, 8651 - 50);
 }
 
 // The ONNX model on the whole test set must give the reference top-1 exactly. The converted ncnn files are
@@ -140,21 +154,14 @@ TEST(E2E, Resnet18OnnxAndConvertedNcnnMatchReferenceTop1) {
 // The main job of the README: ResNet-18 deployed to int8 with the default pipeline (kl, ncnn weight rule).
 // The int8 issue's target: top-1 >= fp32 (9190/10000); int8 files <= 30% of the fp32 .bin.
 TEST(E2E, Resnet18DeployInt8DefaultReachesFp32Top1) {
-  std::string wd = work_dir("r18_deploy");
-  CmdResult dep = run("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + kSrc +
-                      "/configs/resnet18_cifar10.toml " + kShared + "/models/resnet18_cifar10.onnx " +
-                      kShared + "/cifar10/test/airplane/0000.jpg --quant --work-dir " + wd);
-  ASSERT_EQ(dep.code, 0) << dep.out;
-  const auto fp32_size = std::filesystem::file_size(wd + "/end2end.bin");
-  const auto int8_size = std::filesystem::file_size(wd + "/end2end_int8.bin");
+  const DeployedInt8 d = deploy_int8_and_test("resnet18");
+  ASSERT_GE(d.top1, 0);
+  const auto fp32_size = std::filesystem::file_size(d.work_dir + "/end2end.bin");
+  const auto int8_size = std::filesystem::file_size(d.work_dir + "/end2end_int8.bin");
   std::printf("resnet18 .bin fp32 %ju bytes, int8 %ju bytes (%.1f%%)\n", static_cast<uintmax_t>(fp32_size),
               static_cast<uintmax_t>(int8_size), 100.0 * int8_size / fp32_size);
   EXPECT_LE(int8_size * 10, fp32_size * 3);
-  CmdResult int8 =
-      run("test " + kSrc + "/configs/resnet18_cifar10.toml --model " + wd + "/end2end_int8.param --batch 32");
-  ASSERT_EQ(int8.code, 0) << int8.out;
-  std::printf("resnet18 int8 (qdeploy deploy --quant, kl) top-1: %ld/10000\n", top1_count(int8.out));
-  EXPECT_GE(top1_count(int8.out), 9190) << int8.out;
+  EXPECT_GE(d.top1, 9190);
 }
 
 TEST(E2E, UnsupportedAndMissingInputsGiveOneLineErrorsAndExitCodes) {
