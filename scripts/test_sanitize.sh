@@ -1,33 +1,34 @@
 #!/usr/bin/env bash
 # Builds qdeploy and unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (clang, no UB recovery,
 # leak checking) and runs them; e2e tests (full data sets) are never run here. The build directory is shared
-# with fuzz/run.sh (same flags, see fuzz/configure.sh), so the libraries compile once for both.
+# with fuzz/run.sh (same flags, see fuzz/configure.sh), so the libraries compile once for both; the test
+# programs are unity builds there (one translation unit per test folder), which keeps the full set's build
+# short enough for CI.
 # Needs clang: scripts/setup_fuzz.sh installs it.
-# Usage: scripts/test_sanitize.sh [--all] [ctest args...]
-#   default: the test programs of the modules that read outside input (core, ir, data incl. image decoding,
-#            passes, the ONNX and ncnn readers, the ncnn writer) - what CI runs, sized to keep CI under 30
-#            minutes;
-#   --all:   every unit-test program plus tests/cli_errors on the sanitized qdeploy binary (runtime, quant,
-#            eval, ... too; 376 tests, all clean on 2026-11-26, ~13 min of build on 2 cores).
+# Usage: scripts/test_sanitize.sh [--inputs] [ctest args...]
+#   default:  every unit-test program plus tests/cli_errors on the sanitized qdeploy binary (what CI runs);
+#   --inputs: only the test programs of the modules that read outside input (core, ir, data incl. image
+#             decoding, passes, the ONNX and ncnn readers, the ncnn writer): a quicker local check.
+#   --all:    accepted for older callers; same as the default.
 # Env: BUILD_DIR (default build-fuzz), JOBS (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${BUILD_DIR:-build-fuzz}"
-all=0
-if [[ "${1:-}" == "--all" ]]; then
-  all=1
-  shift
-fi
+inputs=0
+case "${1:-}" in
+  --inputs) inputs=1; shift ;;
+  --all) shift ;;
+esac
 bash fuzz/configure.sh "$build"
-if ((all)); then
-  targets=$(cmake --build "$build" --target help | sed -n 's/^\.\.\. \(test_[a-z0-9_]*\).*/\1/p' | grep -v '_e2e$')
-else
+if ((inputs)); then
   targets="test_core test_ir test_data test_passes test_frontend_onnx test_frontend_ncnn test_exporters_ncnn"
+else
+  targets=unit_tests  # one target, so its programs compile in parallel; qdeploy comes with tests/cli_errors
 fi
-((all)) && targets="qdeploy $targets"
 cmake --build "$build" -j"${JOBS:-2}" --target $targets
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 cd "$build"
-# Programs not built here (e2e, or outside the default set) appear as *_NOT_BUILT placeholders: skipped.
-ctest --output-on-failure --timeout 900 -LE e2e -E "_NOT_BUILT$" "$@"
+# Programs not built here (e2e, or outside --inputs) appear as *_NOT_BUILT placeholders: skipped.
+# Two tests at a time (each gtest case is its own process, in its own temporary folder).
+ctest --output-on-failure --timeout 900 -j"${JOBS:-2}" -LE e2e -E "_NOT_BUILT$" "$@"
