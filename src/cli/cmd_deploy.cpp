@@ -154,13 +154,13 @@ int run_deploy(DeployArgs a) {
         CalibrationSource first(images, mc, std::min<size_t>(calib_num, a.val_num), 16);
         scoring = quant::unlabelled_batches(first, SIZE_MAX);
       }
-      std::printf("      auto: %zu candidates scored by %s on %zu calibration images\n",
-                  quant::default_auto_candidates(a.weight_bits > 0 && a.weight_bits < 8).size(),
-                  scoring.images() > 0 ? "validation top-1" : "int8-vs-fp32 output SNR",
-                  scoring.inputs.size() * static_cast<size_t>(scoring.batch_size()));
-      quant::AutoResult ar = quant::auto_quantize(
-          fp32, stats, pass_in, quant::default_auto_candidates(a.weight_bits > 0 && a.weight_bits < 8),
-          scoring, 0, [](const std::string& line) { std::printf("      %s\n", line.c_str()); });
+      const auto candidates = quant::default_auto_candidates(a.weight_bits > 0 && a.weight_bits < 8);
+      const size_t scoring_images = scoring.inputs.size() * static_cast<size_t>(scoring.batch_size());
+      std::printf("      auto: %zu candidates scored by %s on %zu calibration images\n", candidates.size(),
+                  scoring.images() > 0 ? "validation top-1" : "int8-vs-fp32 output SNR", scoring_images);
+      quant::AutoResult ar =
+          quant::auto_quantize(fp32, stats, pass_in, candidates, scoring, 0,
+                               [](const std::string& line) { std::printf("      %s\n", line.c_str()); });
       int8 = std::move(ar.model);
       const quant::AutoScore& best = ar.scores[ar.best];
       method = best.candidate.method;
@@ -175,7 +175,7 @@ int run_deploy(DeployArgs a) {
                         {"seconds", sc.seconds}});
       report["auto"] = {{"chosen", best.candidate.label()},
                         {"scored_by", ar.by_accuracy ? "validation_top1" : "output_snr_db"},
-                        {"scoring_images", scoring.inputs.size() * static_cast<size_t>(scoring.batch_size())},
+                        {"scoring_images", scoring_images},
                         {"labelled_images", scoring.images()},
                         {"candidates", rows}};
       std::printf("      auto: chose %s\n", best.candidate.label().c_str());

@@ -51,6 +51,7 @@ AutoResult auto_quantize(const ir::Model& fp32, const CalibrationStats& stats, c
   if (candidates.empty()) fail("", "auto quantization needs at least one candidate");
   if (scoring.inputs.empty()) fail("", "auto quantization: no images to score the candidates on");
   const bool by_accuracy = scoring.images() > 0;
+  const std::vector<Tensor> reference = model_outputs(fp32, scoring, false, threads);  // once for all
   AutoResult r;
   r.by_accuracy = by_accuracy;
   for (const AutoCandidate& c : candidates) {
@@ -64,8 +65,9 @@ AutoResult auto_quantize(const ir::Model& fp32, const CalibrationStats& stats, c
     run_ptq_passes(c.passes, m, pin);
     AutoScore s;
     s.candidate = c;
-    s.output_snr_db = int8_output_snr_db(m, scoring, threads);
-    if (by_accuracy) s.top1 = top1_accuracy(m, scoring, threads);
+    const std::vector<Tensor> int8_scores = model_outputs(m, scoring, true, threads);
+    s.output_snr_db = outputs_snr_db(reference, int8_scores);
+    if (by_accuracy) s.top1 = top1_of_outputs(int8_scores, scoring);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (progress) {
       char line[256];

@@ -53,12 +53,17 @@ size_t LabelledBatches::images() const {
   return n;
 }
 
-double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads) {
-  QD_CHECK(!data.inputs.empty() && data.inputs.size() == data.labels.size(), "top1_accuracy: no data");
-  auto exec = compile_for(model, data, runtime::Int8Mode::real, threads);
+std::vector<Tensor> model_outputs(const ir::Model& model, const LabelledBatches& data, bool int8,
+                                  int threads) {
+  auto exec = compile_for(model, data, int8 ? runtime::Int8Mode::real : runtime::Int8Mode::off, threads);
+  return outputs(*exec, data, data.inputs.size() * static_cast<size_t>(data.batch_size()));
+}
+
+double top1_of_outputs(const std::vector<Tensor>& scores_per_batch, const LabelledBatches& data) {
+  QD_CHECK(scores_per_batch.size() == data.labels.size(), "top1_of_outputs: one output per batch");
   size_t correct = 0, counted = 0;
-  for (size_t b = 0; b < data.inputs.size(); ++b) {
-    const Tensor scores = exec->run({data.inputs[b]}).at(0);
+  for (size_t b = 0; b < scores_per_batch.size(); ++b) {
+    const Tensor& scores = scores_per_batch[b];
     const int64_t rows = data.batch_size(), classes = scores.numel() / rows;
     const float* s = scores.data<float>();
     for (int64_t i = 0; i < rows; ++i) {
@@ -72,12 +77,18 @@ double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int th
   return counted ? static_cast<double>(correct) / static_cast<double>(counted) : 0.0;
 }
 
+double outputs_snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& test) {
+  return snr_db(reference, test);
+}
+
+double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads) {
+  QD_CHECK(!data.inputs.empty() && data.inputs.size() == data.labels.size(), "top1_accuracy: no data");
+  return top1_of_outputs(model_outputs(model, data, true, threads), data);
+}
+
 double int8_output_snr_db(const ir::Model& model, const LabelledBatches& data, int threads) {
   if (data.inputs.empty()) fail("", "no images to measure the int8 output error on");
-  auto fp32 = compile_for(model, data, runtime::Int8Mode::off, threads);
-  auto int8 = compile_for(model, data, runtime::Int8Mode::real, threads);
-  const size_t all = data.inputs.size() * static_cast<size_t>(data.batch_size());
-  return snr_db(outputs(*fp32, data, all), outputs(*int8, data, all));
+  return snr_db(model_outputs(model, data, false, threads), model_outputs(model, data, true, threads));
 }
 
 std::vector<LayerSensitivity> rank_layer_sensitivity(const ir::Model& model, const LabelledBatches& data,

@@ -24,6 +24,15 @@ struct LabelledBatches {
 // Top-1 of `model` (int8 layers as in model.quant, real int8 arithmetic) on `data`, in [0, 1].
 double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads);
 
+// The first output of `model` on every batch of `data`: fp32 (int8 false) or with model.quant's layers in
+// int8 (real int8 arithmetic). The pieces below score such outputs, so one run serves several measures.
+std::vector<Tensor> model_outputs(const ir::Model& model, const LabelledBatches& data, bool int8,
+                                  int threads);
+// Top-1 of per-batch class scores against data's labels (padding rows not counted), in [0, 1].
+double top1_of_outputs(const std::vector<Tensor>& scores_per_batch, const LabelledBatches& data);
+// SNR (dB) of `test` against `reference` over all batches; 300 when they are identical.
+double outputs_snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& test);
+
 // SNR (dB) of the model's first output in int8 (layers as in model.quant) against its fp32 output over every
 // batch of `data` (labels not needed); 300 when they are identical.
 double int8_output_snr_db(const ir::Model& model, const LabelledBatches& data, int threads);

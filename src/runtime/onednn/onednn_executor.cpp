@@ -556,7 +556,7 @@ double min_parallel_work_for(bool passive_wait, int other_runnable_tasks, int th
 double default_min_parallel_work(int threads) {
   int others = 0;  // 0 when /proc/loadavg cannot be read
   if (threads > 1) {
-    others = INT32_MAX;
+    others = INT_MAX;
     for (int i = 0; i < 5 && others > 0; ++i) {
       if (i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       std::ifstream f("/proc/loadavg");
