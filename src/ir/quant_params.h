@@ -1,6 +1,9 @@
 // Quantization parameters, a side table keyed by node name. One convention inside qdeploy:
 // real = scale * q (a step size, as ONNX/oneDNN); ncnn's multipliers (127/absmax) are converted
 // only at the ncnn boundary (frontend/ncnn and exporters/ncnn).
+// Steps are doubles so that an ncnn fp32 multiplier m survives m -> 1/m -> (float)(1/step) exactly (a float
+// step cannot: several float multipliers share one float reciprocal). Runtimes narrow to float where they
+// compute; products such as input step * weight step are formed in double first.
 #pragma once
 #include <map>
 #include <string>
@@ -9,10 +12,10 @@
 namespace qd::ir {
 
 struct LayerQuant {
-  float input_scale = 0.f;           // step of the int8 input activation (symmetric, zero point 0)
-  std::vector<float> weight_scales;  // per output channel step (or one value for all channels)
-  int weight_bits = 8;               // 6 for ncnn's winograd-eligible 3x3 s1 convs, 4 for W4 experiments
-  float output_scale = 0.f;          // >0: output is requantized to int8 with this step for the next layer
+  double input_scale = 0;             // step of the int8 input activation (symmetric, zero point 0)
+  std::vector<double> weight_scales;  // per output channel step (or one value for all channels)
+  int weight_bits = 8;                // 6 for ncnn's winograd-eligible 3x3 s1 convs, 4 for W4 experiments
+  double output_scale = 0;            // >0: output is requantized to int8 with this step for the next layer
 };
 
 struct QuantParams {

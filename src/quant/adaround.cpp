@@ -170,7 +170,7 @@ std::vector<AdaRoundLayerReport> adaround(ir::Model& model, BatchSource& source,
     const std::string& input_name = g.value(qn.input).name;
     const Tensor weight = weight_rows(node, g.value(qn.weight).constant);
     const int64_t O = weight.dim(0), Kg = weight.dim(1);
-    std::vector<float> steps = lq->weight_scales;
+    std::vector<float> steps(lq->weight_scales.begin(), lq->weight_scales.end());  // fp32, as the runtime
     if (steps.size() == 1) steps.assign(static_cast<size_t>(O), steps[0]);
     if (static_cast<int64_t>(steps.size()) != O)
       fail("adaround", "node '" + node.name + "': " + std::to_string(steps.size()) + " weight steps for " +

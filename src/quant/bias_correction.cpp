@@ -83,7 +83,7 @@ std::vector<double> expected_output_shift(const ir::Model& model, const ir::Node
   const int axis = weight_channel_axis(node);
   const Shape& s = w.shape();
   const int64_t channels = s[axis];
-  std::vector<float> steps = q->weight_scales;
+  std::vector<double> steps = q->weight_scales;
   if (steps.size() == 1) steps.assign(static_cast<size_t>(channels), steps[0]);
   if (static_cast<int64_t>(steps.size()) != channels)
     fail("bias correction", "node '" + node.name + "': " + std::to_string(steps.size()) +
@@ -102,7 +102,7 @@ std::vector<double> expected_output_shift(const ir::Model& model, const ir::Node
         double dw = 0;
         for (int64_t k = 0; k < K; ++k) {
           const int64_t i = (o * Ig + c) * K + k;
-          dw += double(pq[i]) * steps[o] - double(pw[i]);
+          dw += double(pq[i]) * static_cast<float>(steps[o]) - double(pw[i]);  // the runtime's fp32 step
         }
         shift[o] += dw * mean[(o / Og) * Ig + c];
       }
@@ -114,7 +114,7 @@ std::vector<double> expected_output_shift(const ir::Model& model, const ir::Node
       double acc = 0;
       for (int64_t k = 0; k < K; ++k) {
         const int64_t i = axis == 0 ? n * K + k : k * N + n;
-        acc += (double(pq[i]) * steps[n] - double(pw[i])) * mean[k];
+        acc += (double(pq[i]) * static_cast<float>(steps[n]) - double(pw[i])) * mean[k];
       }
       shift[n] = a.alpha * acc;
     }

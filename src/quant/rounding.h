@@ -42,12 +42,13 @@ inline float dequantize_symmetric(int32_t q, float step) { return static_cast<fl
 // Thresholds (absmax units) at or below this are treated as "all zero": see step_from_threshold.
 constexpr float kTinyThreshold = 1e-12f;
 
-// Step for a symmetric grid clipping at `threshold`: threshold / qmax. A zero, tiny or non-finite threshold
-// (all-zero channel or activation) gets step 1: every value then quantizes to 0 and the ncnn multiplier
-// (1 / step) stays finite, unlike ncnn2table's 127 / 0 = inf (ncnn issue #3321).
-inline float step_from_threshold(float threshold, int qmax) {
-  if (!(threshold > kTinyThreshold) || !std::isfinite(threshold)) return 1.f;
-  return threshold / static_cast<float>(qmax);
+// Step for a symmetric grid clipping at `threshold`: threshold / qmax, in double so that the ncnn
+// multiplier (float)(1 / step) equals ncnn2table's fp32 qmax / threshold. A zero, tiny or non-finite
+// threshold (all-zero channel or activation) gets step 1: every value then quantizes to 0 and the ncnn
+// multiplier (1 / step) stays finite, unlike ncnn2table's 127 / 0 = inf (ncnn issue #3321).
+inline double step_from_threshold(float threshold, int qmax) {
+  if (!(threshold > kTinyThreshold) || !std::isfinite(threshold)) return 1.0;
+  return static_cast<double>(threshold) / qmax;
 }
 
 }  // namespace qd::quant

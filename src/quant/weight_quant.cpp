@@ -72,18 +72,19 @@ std::vector<float> per_channel_absmax(const Tensor& weight, int axis, const std:
   return absmax;
 }
 
-std::vector<float> per_channel_weight_steps(const Tensor& weight, int axis, int bits,
-                                            const std::string& context) {
-  std::vector<float> steps = per_channel_absmax(weight, axis, context);
+std::vector<double> per_channel_weight_steps(const Tensor& weight, int axis, int bits,
+                                             const std::string& context) {
+  const std::vector<float> absmax = per_channel_absmax(weight, axis, context);
   const int qmax = qmax_for_bits(bits);
-  for (float& s : steps) s = step_from_threshold(s, qmax);
+  std::vector<double> steps;
+  for (float a : absmax) steps.push_back(step_from_threshold(a, qmax));
   return steps;
 }
 
-std::vector<float> share_steps_within_groups(std::span<const float> steps, int groups) {
+std::vector<double> share_steps_within_groups(std::span<const double> steps, int groups) {
   QD_CHECK(groups > 0 && steps.size() % groups == 0, "channels must split evenly into groups");
   const size_t per_group = steps.size() / groups;
-  std::vector<float> shared(steps.begin(), steps.end());
+  std::vector<double> shared(steps.begin(), steps.end());
   for (size_t g = 0; g < static_cast<size_t>(groups); ++g) {
     auto first = shared.begin() + g * per_group, last = first + per_group;
     std::fill(first, last, *std::max_element(first, last));
@@ -91,7 +92,7 @@ std::vector<float> share_steps_within_groups(std::span<const float> steps, int g
   return shared;
 }
 
-Tensor quantize_weights(const Tensor& weight, std::span<const float> steps, int axis, int bits) {
+Tensor quantize_weights(const Tensor& weight, std::span<const double> steps, int axis, int bits) {
   const Tensor w = weight.to_f32();
   const ChannelLayout l = layout_of(w, axis);
   QD_CHECK(static_cast<int64_t>(steps.size()) == l.channels, "one weight step per channel expected");
@@ -102,8 +103,9 @@ Tensor quantize_weights(const Tensor& weight, std::span<const float> steps, int 
   for (int64_t o = 0; o < l.outer; ++o)
     for (int64_t c = 0; c < l.channels; ++c) {
       const int64_t base = (o * l.channels + c) * l.inner;
+      const float step = static_cast<float>(steps[c]);
       for (int64_t i = 0; i < l.inner; ++i)
-        dst[base + i] = static_cast<int8_t>(round_clamp_symmetric(src[base + i] / steps[c], qmax));
+        dst[base + i] = static_cast<int8_t>(round_clamp_symmetric(src[base + i] / step, qmax));
     }
   return q;
 }

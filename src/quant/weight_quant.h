@@ -33,14 +33,15 @@ int weight_channel_axis(const ir::Node& node);
 std::vector<float> per_channel_absmax(const Tensor& weight, int axis, const std::string& context);
 
 // step_c = absmax_c / qmax_for_bits(bits) per channel (step 1 for all-zero channels).
-std::vector<float> per_channel_weight_steps(const Tensor& weight, int axis, int bits,
-                                            const std::string& context);
+std::vector<double> per_channel_weight_steps(const Tensor& weight, int axis, int bits,
+                                             const std::string& context);
 
 // Makes the steps of each of `groups` consecutive channel groups equal to the group's largest step (ncnn's
 // ConvolutionDepthWise stores one weight scale per group). groups must divide steps.size().
-std::vector<float> share_steps_within_groups(std::span<const float> steps, int groups);
+std::vector<double> share_steps_within_groups(std::span<const double> steps, int groups);
 
-// The weight as i8 on the per-channel grid: q = clamp(round(w / step_c), -qmax, qmax), same shape.
-Tensor quantize_weights(const Tensor& weight, std::span<const float> steps, int axis, int bits);
+// The weight as i8 on the per-channel grid: q = clamp(round(w / step_c), -qmax, qmax), same shape. Divides by
+// each step rounded to float, as the runtimes do (runtime/ref quantize_weights), so both give the same q.
+Tensor quantize_weights(const Tensor& weight, std::span<const double> steps, int axis, int bits);
 
 }  // namespace qd::quant

@@ -93,15 +93,15 @@ std::vector<float> row_multipliers(WriteContext& ctx, const ir::Node& n, const i
                            std::to_string(rows) + " output channels");
   std::vector<float> m;
   for (int64_t r = 0; r < rows; ++r) {
-    const float step = q.weight_scales.size() == 1 ? q.weight_scales[0] : q.weight_scales[r];
-    if (!(step > 0.f) || !std::isfinite(step)) ctx.unsupported(n, "int8 with a non-positive weight scale");
+    const double step = q.weight_scales.size() == 1 ? q.weight_scales[0] : q.weight_scales[r];
+    if (!(step > 0.0) || !std::isfinite(step)) ctx.unsupported(n, "int8 with a non-positive weight scale");
     m.push_back(multiplier_from_step(step));
   }
   return m;
 }
 
 float input_multiplier(WriteContext& ctx, const ir::Node& n, const ir::LayerQuant& q) {
-  if (!(q.input_scale > 0.f) || !std::isfinite(q.input_scale))
+  if (!(q.input_scale > 0.0) || !std::isfinite(q.input_scale))
     ctx.unsupported(n, "int8 with a non-positive input scale");
   return multiplier_from_step(q.input_scale);
 }

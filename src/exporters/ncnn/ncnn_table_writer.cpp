@@ -1,7 +1,9 @@
 #include "exporters/ncnn/ncnn_table_writer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ostream>
 #include <set>
 
@@ -13,14 +15,22 @@
 namespace qd::ncnn {
 namespace {
 
+// ncnn2table prints "%f " (6 decimals). Keep exactly that text whenever it reads back (sscanf "%f" in
+// ncnn2int8, strtof here) as the same fp32 multiplier, which holds for every multiplier ncnn2table writes
+// above ~16; smaller ones get just enough further decimals, so a table always carries the exact multipliers
+// and `quantize` from it reproduces the int8 model written from memory.
 std::string fmt(float m) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%f ", static_cast<double>(m));
+  char buf[128];
+  for (int decimals = 6; decimals <= 60; ++decimals) {
+    std::snprintf(buf, sizeof buf, "%.*f ", decimals, static_cast<double>(m));
+    if (std::strtof(buf, nullptr) == m) return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.9g ", static_cast<double>(m));  // not reached for finite m
   return buf;
 }
 
-void check_step(const std::string& node, float s) {
-  if (!(s > 0.f) || !std::isfinite(s))
+void check_step(const std::string& node, double s) {
+  if (!(s > 0.0) || !std::isfinite(s))
     fail_unsupported("node '" + node + "'", "int8 scale must be positive and finite");
 }
 
@@ -50,7 +60,7 @@ std::string ncnn_table_text(const ir::QuantParams& q, const ir::Graph& g) {
     weights += n.name + "_param_0 ";
     const int64_t per = out / count;
     for (int c = 0; c < count; ++c) {
-      float step = 0.f;
+      double step = 0.0;
       for (int64_t o = c * per; o < (c + 1) * per; ++o) step = std::max(step, step_of(o));
       check_step(n.name, step);
       weights += fmt(multiplier_from_step(step));

@@ -84,10 +84,11 @@ std::vector<std::string> layer_inputs(ExportContext& ctx, const ir::Node& n, con
   std::vector<std::string> in;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     if (q && i == 0)
-      in.push_back(ctx.qdq_activation(n.inputs[0], q->input_scale, n.name));
+      in.push_back(ctx.qdq_activation(n.inputs[0], static_cast<float>(q->input_scale), n.name));
     else if (q && i == 1)  // the fp32 weight is not written (unless another node reads it)
-      in.push_back(
-          ctx.dq_weight(n.inputs[1], q->weight_scales, weight_channel_axis(n), q->weight_bits, n.name));
+      in.push_back(ctx.dq_weight(n.inputs[1],
+                                 std::vector<float>(q->weight_scales.begin(), q->weight_scales.end()),
+                                 weight_channel_axis(n), q->weight_bits, n.name));
     else
       in.push_back(ctx.input(n.inputs[i]));
   }

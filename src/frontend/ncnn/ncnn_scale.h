@@ -7,18 +7,13 @@
 
 namespace qd::ncnn {
 
-// step = 1/m, correctly rounded to float.
-inline float step_from_multiplier(float m) { return static_cast<float>(1.0 / static_cast<double>(m)); }
+// step = 1/m in double. Exact enough that multiplier_from_step gives m back for every positive float m
+// (the relative error of 1/(1/m) in double is ~2^-52, far below half a float ulp), which a float step
+// cannot do: for about one multiplier in seven a neighbouring float has the same float reciprocal.
+inline double step_from_multiplier(float m) { return 1.0 / static_cast<double>(m); }
 
-// m = 1/step, choosing among the nearest floats one that maps back to `step`, so a multiplier read
-// from ncnn survives multiplier -> step -> multiplier whenever a float step can represent it.
-inline float multiplier_from_step(float step) {
-  const float m0 = static_cast<float>(1.0 / static_cast<double>(step));
-  const float candidates[] = {m0, std::nextafter(m0, 0.f), std::nextafter(m0, INFINITY)};
-  for (float m : candidates)
-    if (step_from_multiplier(m) == step) return m;
-  return m0;
-}
+// m = 1/step as the fp32 that ncnn stores (round to nearest).
+inline float multiplier_from_step(double step) { return static_cast<float>(1.0 / step); }
 
 // ncnn2int8's weight quantization: q = clamp(round(w * m), -127, 127) (round half away from zero).
 inline int8_t quantize_weight(float w, float m) {

@@ -66,7 +66,8 @@ std::vector<float> dequantize(const std::vector<int8_t>& q, int out_channels,
   std::vector<float> w(q.size());
   const size_t per = q.size() / out_channels;
   for (int o = 0; o < out_channels; ++o) {
-    const float step = step_from_multiplier(per_out[o]);
+    const float step =
+        static_cast<float>(step_from_multiplier(per_out[o]));  // IR weights stay q * float step
     for (size_t i = 0; i < per; ++i) w[o * per + i] = static_cast<float>(q[o * per + i]) * step;
   }
   return w;
@@ -85,10 +86,10 @@ void record_quant(LoadContext& ctx, const std::string& node_name, const Int8Scal
                   const std::vector<float>& per_out, int max_abs_q) {
   ir::LayerQuant q;
   q.input_scale = step_from_multiplier(s.bottom);
-  for (float m : per_out) q.weight_scales.push_back(m > 0.f ? step_from_multiplier(m) : 0.f);
+  for (float m : per_out) q.weight_scales.push_back(m > 0.f ? step_from_multiplier(m) : 0.0);
   const ir::Graph& g = ctx.model.graph;
   q.weight_bits = infer_weight_bits(g.node(static_cast<ir::NodeId>(g.nodes().size() - 1)), max_abs_q);
-  q.output_scale = s.top > 0.f ? step_from_multiplier(s.top) : 0.f;
+  q.output_scale = s.top > 0.f ? step_from_multiplier(s.top) : 0.0;
   ctx.model.quant.layers[node_name] = std::move(q);
 }
 

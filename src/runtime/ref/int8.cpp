@@ -8,9 +8,13 @@
 
 namespace qd::runtime::ref {
 
-float channel_step(const std::vector<float>& steps, int64_t oc) {
+double channel_step(const std::vector<double>& steps, int64_t oc) {
   QD_CHECK(!steps.empty(), "quantization: no weight steps");
   return steps.size() == 1 ? steps[0] : steps.at(oc);
+}
+
+float dequant_scale(const ir::LayerQuant& q, int64_t oc, float alpha) {
+  return static_cast<float>(static_cast<double>(alpha) * q.input_scale * channel_step(q.weight_scales, oc));
 }
 
 namespace {
@@ -35,7 +39,7 @@ Tensor quantize(const Tensor& x, float step, int qmax) {
   return q;
 }
 
-Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits) {
+Tensor quantize_weights(const Tensor& w, const std::vector<double>& steps, int bits) {
   const int qmax = weight_qmax(bits);
   const int64_t O = w.dim(0), per = w.numel() / O;
   if (steps.size() != 1 && static_cast<int64_t>(steps.size()) != O)
@@ -44,7 +48,7 @@ Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bi
   const float* wd = w.data<float>();
   int8_t* qd = q.data<int8_t>();
   for (int64_t o = 0; o < O; ++o) {
-    const float s = channel_step(steps, o);
+    const float s = static_cast<float>(channel_step(steps, o));
     if (s == 0.f) continue;  // an all-zero channel (calibrators give step 0): q = 0
     check_step(s, "weight");
     quantize_span(wd + o * per, qd + o * per, per, s, qmax);
@@ -85,13 +89,13 @@ Tensor conv2d_int32(const Tensor& qx, const Tensor& qw, const ir::ConvAttrs& a) 
 
 Tensor conv2d_int8(const Tensor& x, const Tensor& w, const Tensor& bias, const ir::ConvAttrs& a,
                    const ir::LayerQuant& q) {
-  const Tensor acc =
-      conv2d_int32(quantize(x, q.input_scale), quantize_weights(w, q.weight_scales, q.weight_bits), a);
+  const Tensor acc = conv2d_int32(quantize(x, static_cast<float>(q.input_scale)),
+                                  quantize_weights(w, q.weight_scales, q.weight_bits), a);
   const int64_t N = acc.dim(0), O = acc.dim(1), HW = acc.dim(2) * acc.dim(3);
   Tensor y(DataType::f32, acc.shape());
   for (int64_t n = 0; n < N; ++n)
     for (int64_t o = 0; o < O; ++o) {
-      const float scale = q.input_scale * channel_step(q.weight_scales, o);
+      const float scale = dequant_scale(q, o);
       const float b = bias.empty() ? 0.f : bias.data<float>()[o];
       for (int64_t i = 0; i < HW; ++i) {
         const int64_t k = (n * O + o) * HW + i;
@@ -107,8 +111,9 @@ Tensor gemm_int8(const Tensor& a, const Tensor& b, const Tensor& c, const ir::Ge
                  const ir::LayerQuant& q) {
   // Quantize B per output column n: view it as [N, K] rows.
   const Tensor bt = attrs.trans_b ? b : transpose(b, {1, 0});
-  const Tensor qb = quantize_weights(bt, q.weight_scales, q.weight_bits);               // [N, K]
-  const Tensor qa = quantize(attrs.trans_a ? transpose(a, {1, 0}) : a, q.input_scale);  // [M, K]
+  const Tensor qb = quantize_weights(bt, q.weight_scales, q.weight_bits);  // [N, K]
+  const Tensor qa =
+      quantize(attrs.trans_a ? transpose(a, {1, 0}) : a, static_cast<float>(q.input_scale));  // [M, K]
   const int64_t M = qa.dim(0), K = qa.dim(1), N = qb.dim(0);
   QD_CHECK(qb.dim(1) == K, "gemm_int8: inner dimensions differ");
   Tensor cb;
@@ -119,7 +124,7 @@ Tensor gemm_int8(const Tensor& a, const Tensor& b, const Tensor& c, const ir::Ge
       int32_t s = 0;
       for (int64_t k = 0; k < K; ++k)
         s += static_cast<int32_t>(qa.data<int8_t>()[m * K + k]) * qb.data<int8_t>()[n * K + k];
-      float v = static_cast<float>(s) * (attrs.alpha * q.input_scale * channel_step(q.weight_scales, n));
+      float v = static_cast<float>(s) * dequant_scale(q, n, attrs.alpha);
       if (!cb.empty()) v += attrs.beta * cb.data<float>()[m * N + n];
       if (attrs.activation) v = activate(v, *attrs.activation);
       y.data<float>()[m * N + n] = v;
@@ -135,15 +140,16 @@ Tensor fake_quantize(const Tensor& x, float step, int qmax) {
   return y;
 }
 
-Tensor fake_quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits, int axis) {
+Tensor fake_quantize_weights(const Tensor& w, const std::vector<double>& steps, int bits, int axis) {
   if (axis == 1) return transpose(fake_quantize_weights(transpose(w, {1, 0}), steps, bits, 0), {1, 0});
   const Tensor q = quantize_weights(w, steps, bits);
   const int64_t O = w.dim(0), per = w.numel() / O;
   Tensor y(DataType::f32, w.shape());
-  for (int64_t o = 0; o < O; ++o)
+  for (int64_t o = 0; o < O; ++o) {
+    const float s = static_cast<float>(channel_step(steps, o));
     for (int64_t i = 0; i < per; ++i)
-      y.data<float>()[o * per + i] =
-          static_cast<float>(q.data<int8_t>()[o * per + i]) * channel_step(steps, o);
+      y.data<float>()[o * per + i] = static_cast<float>(q.data<int8_t>()[o * per + i]) * s;
+  }
   return y;
 }
 

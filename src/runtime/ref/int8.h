@@ -38,9 +38,13 @@ inline int8_t quantize_value_fast(float x, float step, float qmax = 127.f) {
 Tensor quantize(const Tensor& x, float step, int qmax = 127);
 // Per-output-channel (dim 0) weight quantization; `steps` has one value per channel or one for all.
 // A step of 0 (an all-zero channel) gives q = 0; negative or non-finite steps are user errors.
-Tensor quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits);
+// The steps are ir::LayerQuant's doubles; the arithmetic uses each step rounded to float.
+Tensor quantize_weights(const Tensor& w, const std::vector<double>& steps, int bits);
 // The step of output channel `oc` (a single step applies to every channel).
-float channel_step(const std::vector<float>& steps, int64_t oc);
+double channel_step(const std::vector<double>& steps, int64_t oc);
+// The fp32 factor that turns an int32 accumulator of output channel `oc` into a real value:
+// alpha * input step * weight step, formed in double and rounded once.
+float dequant_scale(const ir::LayerQuant& q, int64_t oc, float alpha = 1.f);
 
 // i8 x i8 -> i32 convolution (no bias, no activation): the exact accumulator.
 Tensor conv2d_int32(const Tensor& qx, const Tensor& qw, const ir::ConvAttrs& attrs);
@@ -55,6 +59,6 @@ Tensor gemm_int8(const Tensor& a, const Tensor& b, const Tensor& c, const ir::Ge
 // Fake quantization in fp32: clamp(round(x / step)) * step.
 Tensor fake_quantize(const Tensor& x, float step, int qmax = 127);
 // Weights fake-quantized per output channel of a conv ([O,...]) or of a Gemm B (axis = output axis).
-Tensor fake_quantize_weights(const Tensor& w, const std::vector<float>& steps, int bits, int axis = 0);
+Tensor fake_quantize_weights(const Tensor& w, const std::vector<double>& steps, int bits, int axis = 0);
 
 }  // namespace qd::runtime::ref

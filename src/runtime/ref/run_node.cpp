@@ -33,7 +33,7 @@ std::vector<Tensor> run_node(const ir::Graph& g, const ir::Node& n, const std::v
                   ? conv2d_int8(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::ConvAttrs>(), *quant)
                   : gemm_int8(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::GemmAttrs>(), *quant)};
     // simulate: fake-quantize the input and the weights, then the fp32 kernel.
-    f32[0] = fake_quantize(f32[0], quant->input_scale);
+    f32[0] = fake_quantize(f32[0], static_cast<float>(quant->input_scale));
     const int w_axis = conv || n.attr<ir::GemmAttrs>().trans_b ? 0 : 1;
     f32[1] = fake_quantize_weights(f32[1], quant->weight_scales, quant->weight_bits, w_axis);
   }
