@@ -97,7 +97,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   if (q && int8_mode_ == Int8Mode::simulate)
     w = ref::fake_quantize_weights(w, q->weight_scales, q->weight_bits);
   if (int8) {
-    for (int64_t o = 0; o < O; ++o) scales.push_back(q->input_scale * ref::channel_step(q->weight_scales, o));
+    for (int64_t o = 0; o < O; ++o) scales.push_back(ref::dequant_scale(*q, o));
     // oneDNN computes scale * (acc + bias): pass bias / scale so the result is acc * scale + bias.
     if (!b.empty()) {
       b = b.clone();
@@ -146,8 +146,8 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   auto pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng_);
 
   std::vector<std::pair<int, MemRef>> refs;
-  refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), q->input_scale)
-                                : q  ? fake_quantized_as(x, pd.src_desc(), q->input_scale)
+  refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
+                                : q  ? fake_quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
                                      : value_as(x, pd.src_desc())});
   const Tensor wq = int8 ? ref::quantize_weights(w, q->weight_scales, q->weight_bits) : w;
   refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, constant_memory(wq, pd.weights_desc())}});
@@ -221,7 +221,7 @@ void OneDnnExecutor::build_conv_int8_signed(const FusedGroup& grp, const ir::Lay
   const dnnl::memory w_pos = constant_memory(wq, pd_pos.weights_desc());
   const dnnl::memory w_neg =
       pd_neg.weights_desc() == pd_pos.weights_desc() ? w_pos : constant_memory(wq, pd_neg.weights_desc());
-  const auto [pos, neg] = split_quantized_as(x, pd_pos.src_desc(), q.input_scale);
+  const auto [pos, neg] = split_quantized_as(x, pd_pos.src_desc(), static_cast<float>(q.input_scale));
   const MemRef dst = define_value(grp.output, pd_pos.dst_desc());
   add_primitive(
       dnnl::convolution_forward(pd_pos),
@@ -269,7 +269,7 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
   if (int8) {
     w = ref::quantize_weights(w, q->weight_scales, q->weight_bits);
     for (int64_t o = 0; o < N; ++o)
-      scales.push_back(a.alpha * q->input_scale * ref::channel_step(q->weight_scales, o));
+      scales.push_back(ref::dequant_scale(*q, o, a.alpha));
     if (!c.empty())
       for (int64_t o = 0; o < N; ++o) c.data<float>()[o] /= scales[o];  // oneDNN: scale * (acc + bias)
   } else {
@@ -290,8 +290,8 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
                                         plain_md({M, N})),
       attr, eng_);
   std::vector<std::pair<int, MemRef>> refs;
-  refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), q->input_scale)
-                                : q  ? fake_quantized_as(x, pd.src_desc(), q->input_scale)
+  refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
+                                : q  ? fake_quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
                                      : value_as(x, pd.src_desc())});
   refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, constant_memory(w, pd.weights_desc())}});
   if (!c.empty()) refs.push_back({DNNL_ARG_BIAS, {pd.bias_desc(), -1, constant_memory(c, pd.bias_desc())}});

@@ -130,7 +130,8 @@ float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float outpu
     for (ir::NodeId m : cons) {
       const ir::Node& mn = g.node(m);
       const ir::LayerQuant* q = quant_of(mn);
-      if (mn.op != ir::OpKind::Conv || !q || q->input_scale != output_scale || mn.inputs[0] != cur)
+      if (mn.op != ir::OpKind::Conv || !q || static_cast<float>(q->input_scale) != output_scale ||
+          mn.inputs[0] != cur)
         return 0.f;
       for (size_t k = 1; k < mn.inputs.size(); ++k)
         if (mn.inputs[k] == cur) return 0.f;
@@ -229,7 +230,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && !non_negative(n.inputs[0])) {
       sum_ok[i] = false;  // signed input: two u8 convs (see build_conv), no room for more fusion
     } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && q->output_scale > 0.f) {
-      requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i), q->output_scale);
+      requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i), static_cast<float>(q->output_scale));
       sum_ok[i] = requant_step_[i] == 0.f;
     }
   }
