@@ -150,7 +150,7 @@ AnalysisResult analyze_quant_error(const ir::Model& fp32_model, const ir::Model&
       e.graph_wise.add(first_rows(ref, rows, B), first_rows(graph_wise, rows, B));
 
       const std::span<const float> xs = first_rows(x, rows, B);
-      const float threshold = e.clip_threshold();
+      const float threshold = static_cast<float>(e.clip_threshold());
       uint64_t clipped = 0;
       float absmax = e.input_absmax;
       for (float v : xs) {

@@ -36,13 +36,13 @@ struct LayerError {
   std::string op;           // "Conv" / "Gemm"
   std::string input_value;  // the fp32 graph's name of the layer input
   int weight_bits = 8;
-  float input_step = 0;  // int8 input step of the int8 model; clipping threshold = 127 * step
+  double input_step = 0;  // int8 input step of the int8 model; clipping threshold = 127 * step
   ErrorAccumulator graph_wise, layer_wise;
   float input_absmax = 0;                       // largest |x| of the fp32 input seen
   uint64_t input_count = 0, input_clipped = 0;  // fp32 input elements, and those with |x| > threshold
   AbsHistogram input_histogram{16};             // fp32 input |x| (histogram_bins bins)
 
-  float clip_threshold() const { return 127.f * input_step; }
+  double clip_threshold() const { return 127.0 * input_step; }
 };
 
 struct AnalysisResult {

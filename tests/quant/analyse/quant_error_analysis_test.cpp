@@ -104,7 +104,7 @@ TEST(QuantErrorAnalysis, ALayerWithAWrongScaleRanksWorst) {
   EXPECT_LT(r.layers[3].graph_wise.snr_db(), r.layers[3].layer_wise.snr_db() - 10.0);
   // The first layer reads the graph input in both graphs: graph-wise and layer-wise coincide.
   EXPECT_DOUBLE_EQ(r.layers[0].graph_wise.snr_db(), r.layers[0].layer_wise.snr_db());
-  EXPECT_EQ(r.layers[2].clip_threshold(), 127.f * int8.quant.layers[names[2]].input_scale);
+  EXPECT_EQ(r.layers[2].clip_threshold(), 127.0 * int8.quant.layers[names[2]].input_scale);
 }
 
 TEST(QuantErrorAnalysis, SmallLastBatchIsPaddedAndReferenceBackendAgrees) {
