@@ -230,10 +230,10 @@ TEST(Calibrate, ForcedWeightBitsAndNcnnGroupedConvScales) {
   CalibOptions opt;
   opt.method = "minmax";
   const ir::LayerQuant ncnn = params_from_stats(stats, m, opt).layers.at("g");
-  EXPECT_EQ(ncnn.weight_scales, (std::vector<float>{3.f / 127, 3.f / 127, 2.f / 127, 2.f / 127}));
+  EXPECT_EQ(ncnn.weight_scales, (std::vector<double>{3.0 / 127, 3.0 / 127, 2.0 / 127, 2.0 / 127}));
   opt.target = "qdeploy";
   const ir::LayerQuant ours = params_from_stats(stats, m, opt).layers.at("g");
-  EXPECT_EQ(ours.weight_scales, (std::vector<float>{1.f / 127, 3.f / 127, 2.f / 127, 0.5f / 127}));
+  EXPECT_EQ(ours.weight_scales, (std::vector<double>{1.0 / 127, 3.0 / 127, 2.0 / 127, 0.5 / 127}));
   opt.weight_bits = 4;
   const ir::LayerQuant w4 = params_from_stats(stats, m, opt).layers.at("g");
   EXPECT_EQ(w4.weight_bits, 4);

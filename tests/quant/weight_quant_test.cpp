@@ -23,12 +23,12 @@ TEST(WeightQuant, PerChannelStepsFromAbsmaxWithFiniteZeroChannel) {
   // [O=3, I=2, 1, 1]: channel absmax 0.5, 1.27, 0.
   const std::vector<float> w = {0.5f, -0.25f, -1.27f, 1.0f, 0.f, 0.f};
   const Tensor t = Tensor::from<float>({3, 2, 1, 1}, w);
-  const std::vector<float> steps = per_channel_weight_steps(t, 0, 8, "conv");
+  const std::vector<double> steps = per_channel_weight_steps(t, 0, 8, "conv");
   ASSERT_EQ(steps.size(), 3u);
   EXPECT_FLOAT_EQ(steps[0], 0.5f / 127);
   EXPECT_FLOAT_EQ(steps[1], 0.01f);
   EXPECT_EQ(steps[2], 1.f);
-  for (float s : steps) EXPECT_TRUE(std::isfinite(1.f / s));
+  for (double s : steps) EXPECT_TRUE(std::isfinite(1.0 / s));
   EXPECT_FLOAT_EQ(per_channel_weight_steps(t, 0, 6, "conv")[1], 1.27f / 31);
   EXPECT_FLOAT_EQ(per_channel_weight_steps(t, 0, 4, "conv")[0], 0.5f / 7);
 }
@@ -74,7 +74,7 @@ TEST(WeightQuant, QuantizesOntoTheChannelGrid) {
   // Channel 1 step 0.01: -1.27 -> -127, 0.004 -> 0.4 -> 0, 0.005 -> 0.5 -> 1.
   const std::vector<float> w = {0.5f, -0.25f, -1.27f, 0.004f, 0.f, 0.f};
   const Tensor t = Tensor::from<float>({3, 2, 1, 1}, w);
-  const std::vector<float> steps = {0.5f / 127, 0.01f, 1.f};
+  const std::vector<double> steps = {0.5 / 127, 0.01, 1.0};
   const Tensor q = quantize_weights(t, steps, 0, 8);
   ASSERT_EQ(q.dtype(), DataType::i8);
   ASSERT_EQ(q.shape(), t.shape());
@@ -93,7 +93,7 @@ TEST(WeightQuant, GemmChannelAxisFollowsTransB) {
   EXPECT_EQ(weight_channel_axis(g), 0);  // B is [N, K]
   // B [K=2, N=3]: column absmax 0.3, 2.54, 0.1.
   const std::vector<float> b = {0.3f, -2.54f, 0.05f, -0.1f, 1.f, 0.1f};
-  const std::vector<float> steps = per_channel_weight_steps(Tensor::from<float>({2, 3}, b), 1, 8, "fc");
+  const std::vector<double> steps = per_channel_weight_steps(Tensor::from<float>({2, 3}, b), 1, 8, "fc");
   ASSERT_EQ(steps.size(), 3u);
   EXPECT_FLOAT_EQ(steps[0], 0.3f / 127);
   EXPECT_FLOAT_EQ(steps[1], 0.02f);
@@ -101,8 +101,8 @@ TEST(WeightQuant, GemmChannelAxisFollowsTransB) {
 }
 
 TEST(WeightQuant, ShareStepsWithinGroups) {
-  const std::vector<float> steps = {1, 3, 2, 5, 4, 0.5};
-  EXPECT_EQ(share_steps_within_groups(steps, 2), (std::vector<float>{3, 3, 3, 5, 5, 5}));
+  const std::vector<double> steps = {1, 3, 2, 5, 4, 0.5};
+  EXPECT_EQ(share_steps_within_groups(steps, 2), (std::vector<double>{3, 3, 3, 5, 5, 5}));
   EXPECT_EQ(share_steps_within_groups(steps, 6), steps);
 }
 

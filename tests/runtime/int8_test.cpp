@@ -81,9 +81,9 @@ float absmax_step(const Tensor& t, int qmax = 127) {
   for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
   return m / qmax;
 }
-std::vector<float> channel_steps(const Tensor& w, int bits = 8) {
+std::vector<double> channel_steps(const Tensor& w, int bits = 8) {
   const int64_t O = w.dim(0), per = w.numel() / O;
-  std::vector<float> s;
+  std::vector<double> s;
   for (int64_t o = 0; o < O; ++o) {
     float m = 0;
     for (int64_t i = 0; i < per; ++i) m = std::max(m, std::fabs(w.data<float>()[o * per + i]));

@@ -187,7 +187,7 @@ TEST_F(NcnnWriterGraph, Int8GroupedLayersAndRequantize) {
   ValueId e = conv(g, "e", b, 4, 4, 1, 1);  // fp32 -> fp16 weights
   ValueId s = node(g, "sum", OpKind::Add, {d, e});
   g.outputs() = {s};
-  auto lq = [](float in, std::vector<float> w) {
+  auto lq = [](float in, std::vector<double> w) {
     qd::ir::LayerQuant q;
     q.input_scale = in;
     q.weight_scales = std::move(w);

@@ -146,8 +146,10 @@ SmallModel small_model(int conv0_bits = 8) {
   s.input = "input";
   s.conv0_out = g.value(c0).name;
   s.gemm_in = g.value(fl).name;
-  s.model.quant.layers[s.conv0] = {0.025f, s.conv0_steps, conv0_bits, 0.f};
-  s.model.quant.layers[s.gemm] = {0.0125f, s.gemm_steps, 8, 0.f};
+  s.model.quant.layers[s.conv0] = {0.025f, std::vector<double>(s.conv0_steps.begin(), s.conv0_steps.end()),
+                                   conv0_bits, 0.f};
+  s.model.quant.layers[s.gemm] = {0.0125f, std::vector<double>(s.gemm_steps.begin(), s.gemm_steps.end()), 8,
+                                  0.f};
   return s;
 }
 

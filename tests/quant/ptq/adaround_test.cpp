@@ -45,7 +45,8 @@ RoundingProblem linear_problem(int bits, uint32_t data_seed, int64_t samples) {
   constexpr int64_t O = 16, K = 64;
   RoundingProblem p;
   p.weight = random_tensor({O, K}, 3, -1.f, 1.f);
-  p.steps = per_channel_weight_steps(p.weight, 0, bits, "test");
+  const std::vector<double> steps = per_channel_weight_steps(p.weight, 0, bits, "test");
+  p.steps.assign(steps.begin(), steps.end());  // the rounding problem works with fp32 steps
   p.bits = bits;
   p.inputs = correlated_inputs(samples, K, data_seed);
   p.targets = layer_outputs(p.weight, 1, p.inputs);

@@ -84,7 +84,7 @@ TEST(PtqPasses, EqualizationRecalibratesWeightStepsForTheNewWeights) {
   ASSERT_EQ(log.size(), 1u);
   EXPECT_NE(log[0].find("1 layer pairs equalized"), std::string::npos) << log[0];
   for (const ir::Node& n : m.graph.nodes()) {
-    const std::vector<float> expect =
+    const std::vector<double> expect =
         per_channel_weight_steps(m.graph.value(n.inputs[1]).constant, 0, 8, n.name);
     EXPECT_EQ(m.quant.layers.at(n.name).weight_scales, expect) << n.name;
     EXPECT_NE(m.quant.layers.at(n.name).weight_scales, before.layers.at(n.name).weight_scales) << n.name;
