@@ -140,7 +140,7 @@ ir::Model nearest_weights(const ir::Model& m) {
     Tensor deq(DataType::f32, w.shape());
     const int64_t per = w.numel() / w.dim(0);
     for (int64_t i = 0; i < w.numel(); ++i)
-      deq.data<float>()[i] = qi.data<int8_t>()[i] * q.weight_scales[i / per];
+      deq.data<float>()[i] = qi.data<int8_t>()[i] * static_cast<float>(q.weight_scales[i / per]);
     n.inputs[1] = r.graph.add_constant(r.graph.unique_value_name(n.name + "_rtn"), deq);
   }
   return r;

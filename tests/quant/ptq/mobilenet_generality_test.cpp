@@ -427,7 +427,8 @@ TEST_F(MobileNetStyleGenerality, MethodSelectionBeatsKlPerLayer) {
   EXPECT_GT(snr, kl_snr_ - 1.0);
 }
 
-// Every weight of every quantized layer lies on its grid: step * round(w / step) == w.
+// Every weight of every quantized layer lies on its grid: step * round(w / step) == w, with the fp32 step the
+// runtimes compute with.
 void gen_expect_weights_on_grid(const ir::Model& m) {
   for (const ir::Node& n : m.graph.nodes()) {
     const ir::LayerQuant* q = m.quant.find(n.name);
@@ -437,7 +438,7 @@ void gen_expect_weights_on_grid(const ir::Model& m) {
     const int64_t per = w.numel() / w.dim(0);  // Conv and Gemm (transB) have channels on axis 0 here
     int off_grid = 0;
     for (int64_t i = 0; i < w.numel(); ++i)
-      off_grid += qi.data<int8_t>()[i] * q->weight_scales[i / per] != w.data<float>()[i];
+      off_grid += qi.data<int8_t>()[i] * static_cast<float>(q->weight_scales[i / per]) != w.data<float>()[i];
     EXPECT_EQ(off_grid, 0) << n.name;
   }
 }
