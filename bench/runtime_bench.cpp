@@ -67,7 +67,8 @@ void add_absmax_quant(ir::Model& m) {
   }
 }
 
-void BM_Model(benchmark::State& state, const char* file, bool int8) {
+void BM_Model(benchmark::State& state, const char* file, bool int8,
+              runtime::WinogradPolicy winograd = runtime::WinogradPolicy::when_faster) {
   const int64_t batch = state.range(0);
   const int threads = static_cast<int>(state.range(1));
   ir::Model m = frontend::import_onnx(std::string(QDEPLOY_SHARED_DIR) + "/models/" + file);
@@ -75,6 +76,7 @@ void BM_Model(benchmark::State& state, const char* file, bool int8) {
   o.threads = threads;
   o.batch = batch;
   o.int8 = int8 ? runtime::Int8Mode::real : runtime::Int8Mode::off;
+  o.winograd = winograd;
   if (int8) add_absmax_quant(m);
   auto ex = runtime::compile(m, o);
   const Tensor in = random_input(m, batch);
@@ -87,6 +89,12 @@ BENCHMARK_CAPTURE(BM_Model, resnet18_fp32, "resnet18_cifar10.onnx", false)
     ->Args({1, 1})
     ->Args({1, 2})
     ->Args({8, 1})
+    ->Unit(benchmark::kMillisecond);
+// The same with every conv direct (oneDNN's jit:avx2 kernels): what Winograd F(2x2, 3x3) gains.
+BENCHMARK_CAPTURE(BM_Model, resnet18_fp32_direct, "resnet18_cifar10.onnx", false,
+                  runtime::WinogradPolicy::never)
+    ->Args({1, 1})
+    ->Args({1, 2})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Model, resnet18_int8, "resnet18_cifar10.onnx", true)
     ->Args({1, 1})

@@ -21,6 +21,8 @@ enum class Int8Mode {
   simulate,  // fake-quantize in fp32 (quantize->dequantize); analysis only
 };
 
+enum class WinogradPolicy { never, when_faster, always };
+
 struct CompileOptions {
   Backend backend = Backend::onednn;
   Int8Mode int8 = Int8Mode::real;
@@ -30,6 +32,10 @@ struct CompileOptions {
   // oneDNN backend with threads > 1: steps with less work than this (multiply-accumulates for Conv/Gemm,
   // output elements otherwise) run on one thread. < 0 = default_min_parallel_work().
   double min_parallel_work = -1;
+  // oneDNN backend, fp32 3x3 stride-1 convs as Winograd F(2x2, 3x3): 2.25x fewer multiply-adds, results
+  // differ from direct convolution by fp32 rounding only. `when_faster`: convs large enough to gain (see
+  // build_conv_winograd); `always`: every conv it supports (tests); `never`: direct convolution only.
+  WinogradPolicy winograd = WinogradPolicy::when_faster;
 };
 
 // The one-thread threshold: 4M when OpenMP threads sleep between steps (OMP_WAIT_POLICY=passive: each

@@ -131,6 +131,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
   const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;
+  if (!q && build_conv_winograd(grp, w, b)) return true;
   memory::desc src_any = any_md(xs, src_dt), dst_any = any_md(ys, dst_dt);
   if (!int8 && w.dim(2) * w.dim(3) > 1 && ys[0] * ys[2] * ys[3] <= kTinyConvPixels) {
     // Measured on AVX2 (ResNet-18 CIFAR, 512 ch at 4x4): oneDNN's gemm convolution on plain NCHW beats

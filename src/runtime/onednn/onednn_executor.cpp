@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "runtime/onednn/executor_impl.h"
+#include "runtime/onednn/winograd_conv.h"
 #include "runtime/prepare_graph.h"
 #include "runtime/ref/int8.h"
 
@@ -206,6 +207,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       quant_(model.quant),
       int8_mode_(options.int8),
       profiling_(options.profile) {
+  winograd_ = options.winograd;
   threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
   omp_set_num_threads(threads_);
   const double min_work =
@@ -465,6 +467,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = "reorder";
     else if (dynamic_cast<QuantizeStep*>(&s))
       s.prof_op = "quantize";
+    else if (dynamic_cast<WinogradConvStep*>(&s))
+      s.prof_op = op + " winograd";
     else if (dynamic_cast<ReferenceStep*>(&s))
       s.prof_op = "reference " + std::string(ir::op_name(n.op));
     else
