@@ -53,8 +53,10 @@ int run_calibrate(const CalibArgs& a) {
       quant::collect_stats(model, src, co, [&](size_t done, size_t) { bar.advance(1); });
   bar.finish();
   model.quant = quant::params_from_stats(stats, model, co);
-  quant::PtqPassInputs in{
-      &stats, [&] { return std::make_unique<CalibrationSource>(images, cfg, a.calib_num, a.batch); }, co};
+  quant::PtqPassInputs in;
+  in.stats = &stats;
+  in.make_source = [&] { return std::make_unique<CalibrationSource>(images, cfg, a.calib_num, a.batch); };
+  in.options = co;
   in.log = [](const std::string& line) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);

@@ -145,8 +145,10 @@ int run_deploy(DeployArgs a) {
         quant::collect_stats(fp32, src, co, [&](size_t, size_t) { bar.advance(1); });
     bar.finish();
     // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
-    quant::PtqPassInputs pass_in{
-        &stats, [&] { return std::make_unique<CalibrationSource>(images, mc, calib_num, 16); }, co};
+    quant::PtqPassInputs pass_in;
+    pass_in.stats = &stats;
+    pass_in.make_source = [&] { return std::make_unique<CalibrationSource>(images, mc, calib_num, 16); };
+    pass_in.options = co;
     pass_in.log = [](const std::string& line) { std::printf("      %s\n", line.c_str()); };
     if (auto_mode) {
       quant::LabelledBatches scoring = validation;

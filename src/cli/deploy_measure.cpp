@@ -85,8 +85,8 @@ json measure_accuracy(const ir::Model& fp32, const ir::Model* int8, const ModelC
     EvalResult result;
   };
   std::vector<Run> runs;
-  runs.push_back({"fp32", &fp32});
-  if (int8) runs.push_back({"int8", int8});
+  runs.push_back({"fp32", &fp32, json::array(), {}});
+  if (int8) runs.push_back({"int8", int8, json::array(), {}});
   for (Run& r : runs) {
     eo.label = std::string("test ") + r.name;
     r.result = evaluate(*r.model, config, path, eo, &r.predictions);
