@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "ir/non_negative.h"
 #include "quant/analyse/error_metrics.h"
 #include "quant/analyse/single_layer_model.h"
 #include "quant/ranges/range_methods.h"
@@ -49,7 +50,7 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
     Layer l;
     l.node = &g.node(qn.node);
     l.input = g.value(qn.input).name;
-    const bool nonneg = non_negative_by_construction(g, qn.input);
+    const bool nonneg = ir::non_negative_by_construction(g, qn.input);
     l.fp32 = runtime::compile(single_layer_model(g, *l.node, nullptr, false), fp32_opt);
     for (size_t c = 0; c < candidates.size(); ++c) {
       const ir::LayerQuant* q = candidates[c].find(l.node->name);

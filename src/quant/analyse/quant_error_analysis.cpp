@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "ir/non_negative.h"
 #include "quant/analyse/single_layer_model.h"
 
 namespace qd::quant {
@@ -103,8 +104,8 @@ AnalysisResult analyze_quant_error(const ir::Model& fp32_model, const ir::Model&
   AnalysisResult result;
   std::map<std::string, int> fp32_wanted, int8_wanted;
   for (LayerPlan& p : plans) {
-    const bool nonneg = non_negative_by_construction(fp32_model.graph, p.fp32_node->inputs[0]) &&
-                        non_negative_by_construction(int8_model.graph, p.int8_node->inputs[0]);
+    const bool nonneg = ir::non_negative_by_construction(fp32_model.graph, p.fp32_node->inputs[0]) &&
+                        ir::non_negative_by_construction(int8_model.graph, p.int8_node->inputs[0]);
     p.fp32_exec =
         runtime::compile(single_layer_model(fp32_model.graph, *p.fp32_node, nullptr, false), fp32_opt);
     p.int8_exec =

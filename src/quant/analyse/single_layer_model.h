@@ -9,12 +9,9 @@ namespace qd::quant {
 // quant (may be null) becomes the model's only QuantParams entry, with output_scale cleared so the layer's
 // output stays f32. non_negative_input inserts a Relu in front of the layer: an identity on data that is
 // known non-negative, which lets the int8 runtime pick its unsigned (u8) input path exactly as in the
-// whole graph. Throws unsupported when an input other than the first is not a constant.
+// whole graph (see ir/non_negative.h). Throws unsupported when an input other than the first is not a
+// constant.
 ir::Model single_layer_model(const ir::Graph& g, const ir::Node& node, const ir::LayerQuant* quant,
                              bool non_negative_input);
-
-// True when value v is non-negative by construction: produced by ReLU-like activations (standalone or
-// fused into a Conv/Gemm), or by pooling / reshaping / adding / concatenating such values.
-bool non_negative_by_construction(const ir::Graph& g, ir::ValueId v);
 
 }  // namespace qd::quant

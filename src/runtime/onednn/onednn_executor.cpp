@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "ir/non_negative.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/winograd_conv.h"
 #include "runtime/prepare_graph.h"
@@ -142,64 +143,7 @@ float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float outpu
 }
 
 bool OneDnnExecutor::non_negative(ir::ValueId v) {
-  if (nonneg_memo_.empty()) nonneg_memo_.assign(graph_.num_values(), -1);
-  if (nonneg_memo_[v] >= 0) return nonneg_memo_[v] == 1;
-  nonneg_memo_[v] = 0;  // cycles cannot happen; default while computing
-  const ir::NodeId p = graph_.producer(v);
-  bool r = false;
-  if (p >= 0) {
-    const ir::Node& n = graph_.node(p);
-    auto act_nonneg = [](const std::optional<ir::FusedActivation>& a) {
-      return a && (a->kind == ir::OpKind::Relu || a->kind == ir::OpKind::Sigmoid ||
-                   a->kind == ir::OpKind::HardSigmoid || (a->kind == ir::OpKind::Clip && a->alpha >= 0.f));
-    };
-    switch (n.op) {
-      case ir::OpKind::Relu:
-      case ir::OpKind::Sigmoid:
-      case ir::OpKind::HardSigmoid:
-      case ir::OpKind::Softmax:
-        r = true;
-        break;
-      case ir::OpKind::Clip:
-        r = n.attr<ir::ActAttrs>().alpha >= 0.f;
-        break;
-      case ir::OpKind::Conv:
-        r = act_nonneg(n.attr<ir::ConvAttrs>().activation);
-        break;
-      case ir::OpKind::Gemm:
-        r = act_nonneg(n.attr<ir::GemmAttrs>().activation);
-        break;
-      case ir::OpKind::MaxPool:
-      case ir::OpKind::AveragePool:
-      case ir::OpKind::GlobalAveragePool:
-      case ir::OpKind::GlobalMaxPool:
-      case ir::OpKind::ReduceMean:
-      case ir::OpKind::Flatten:
-      case ir::OpKind::Reshape:
-      case ir::OpKind::Squeeze:
-      case ir::OpKind::Unsqueeze:
-      case ir::OpKind::Identity:
-      case ir::OpKind::Dropout:
-      case ir::OpKind::Transpose:
-        r = non_negative(n.inputs[0]);
-        break;
-      case ir::OpKind::Pad:
-        r = non_negative(n.inputs[0]) &&
-            (n.attr<ir::PadAttrs>().mode != ir::PadMode::constant || n.attr<ir::PadAttrs>().value >= 0.f);
-        break;
-      case ir::OpKind::Add:
-      case ir::OpKind::Mul:
-      case ir::OpKind::Concat:
-        r = true;
-        for (ir::ValueId in : n.inputs)
-          r = r && in != ir::kNoValue && !graph_.value(in).is_constant() && non_negative(in);
-        break;
-      default:
-        break;
-    }
-  }
-  nonneg_memo_[v] = r ? 1 : 0;
-  return r;
+  return ir::non_negative_by_construction(graph_, v, &nonneg_memo_);
 }
 
 OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& options)

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "ir/non_negative.h"
 #include "quant/analyse/single_layer_model.h"
 #include "quant/calibrate.h"
 #include "runtime/graph_builder.h"
@@ -138,8 +139,8 @@ TEST(SingleLayerModel, ReluFrontIsAnIdentityOnNonNegativeInput) {
   const ir::Model fp32 = four_conv_model();
   const ir::Model int8 = calibrated(fp32);
   const ir::Node& second = fp32.graph.nodes()[1];
-  EXPECT_TRUE(non_negative_by_construction(fp32.graph, second.inputs[0]));  // after a fused ReLU
-  EXPECT_FALSE(non_negative_by_construction(fp32.graph, fp32.graph.nodes()[0].inputs[0]));  // graph input
+  EXPECT_TRUE(ir::non_negative_by_construction(fp32.graph, second.inputs[0]));  // after a fused ReLU
+  EXPECT_FALSE(ir::non_negative_by_construction(fp32.graph, fp32.graph.nodes()[0].inputs[0]));  // graph input
   const ir::LayerQuant* q = int8.quant.find(second.name);
   runtime::CompileOptions c;
   c.batch = 2;
