@@ -39,6 +39,7 @@ struct BenchArgs {
   std::string json;
   bool profile = false;
   int profile_top = 10;
+  std::string winograd = "when_faster";
 };
 
 // Preprocessed images, decoded once; a batch of any size repeats them in order.
@@ -120,11 +121,14 @@ std::vector<std::string> model_labels(const BenchArgs& a) {
   return out;
 }
 
-runtime::CompileOptions compile_options(int threads, int batch, bool profile = false) {
+runtime::CompileOptions compile_options(const BenchArgs& a, int threads, int batch, bool profile = false) {
   runtime::CompileOptions o;
   o.threads = threads;
   o.batch = batch;
   o.profile = profile;
+  o.winograd = a.winograd == "always"  ? runtime::WinogradPolicy::always
+               : a.winograd == "never" ? runtime::WinogradPolicy::never
+                                       : runtime::WinogradPolicy::when_faster;
   return o;
 }
 
@@ -165,7 +169,7 @@ int run_bench(const BenchArgs& a) {
     info.open_ms = sw.elapsed_ms();
     info.precision = models.back().quant.empty() ? "fp32" : "int8";
     sw.restart();
-    auto ex = runtime::compile(models.back(), compile_options(threads[0], batches[0]));
+    auto ex = runtime::compile(models.back(), compile_options(a, threads[0], batches[0]));
     info.compile_ms = sw.elapsed_ms();
     sw.restart();
     ex->run({in});
@@ -181,7 +185,7 @@ int run_bench(const BenchArgs& a) {
       std::fprintf(stderr, "bench: threads %d, batch %d: %zu models x %d runs\n", t, b, n, a.repeat);
       const Tensor in = images.batch(b);
       std::vector<std::unique_ptr<runtime::Executor>> ex;
-      for (const ir::Model& m : models) ex.push_back(runtime::compile(m, compile_options(t, b)));
+      for (const ir::Model& m : models) ex.push_back(runtime::compile(m, compile_options(a, t, b)));
       const size_t first_case = report.cases.size();
       for (size_t m = 0; m < n; ++m) report.cases.push_back(BenchCase{m, t, b, {}, {}, std::nullopt});
       for (int w = 0; w < a.warmup; ++w)
@@ -200,7 +204,7 @@ int run_bench(const BenchArgs& a) {
       if (!a.profile) continue;
       // Profiling runs are separate so that their bookkeeping never touches the timings above.
       for (size_t m = 0; m < n; ++m) {
-        auto pe = runtime::compile(models[m], compile_options(t, b, true));
+        auto pe = runtime::compile(models[m], compile_options(a, t, b, true));
         std::vector<std::vector<runtime::StepProfile>> runs;
         for (int w = 0; w < std::max(1, a.warmup); ++w) pe->run({in});
         for (int r = 0; r < a.repeat; ++r) {
@@ -243,6 +247,11 @@ void register_bench(CLI::App& app) {
   sub->add_option("--json", a->json, "also write the results as JSON to this file");
   sub->add_flag("--profile", a->profile, "per-step times (median over --repeat profiled runs), top steps");
   sub->add_option("--profile-top", a->profile_top, "steps shown per profile")->capture_default_str();
+  sub->add_option("--winograd", a->winograd,
+                  "fp32 3x3 stride-1 convs as Winograd F(2x2,3x3): when_faster (default: convs of >= 64 "
+                  "channels and >= 8M MACs), always, never (all direct; to measure what Winograd gains)")
+      ->check(CLI::IsMember({"when_faster", "always", "never"}))
+      ->capture_default_str();
   add_command(sub, [a] { return run_bench(*a); });
 }
 

@@ -101,3 +101,20 @@ TEST_F(BenchCli, BadListsAndMissingModelAreUserErrors) {
 }
 
 }  // namespace
+
+// --winograd: ResNet-18's 64-256-channel 3x3 convs run as Winograd by default and all direct with `never`
+// (the profile names the algorithm); a bad value is a CLI error.
+TEST_F(BenchCli, WinogradOptionSwitchesResnet18ConvAlgorithm) {
+  const std::string r18 = kShared + "/models/resnet18_cifar10.onnx";
+  const std::string cfg18 = kSrc + "/configs/resnet18_cifar10.toml";
+  const std::string common = " --threads 1 --repeat 1 --warmup 0 --profile --profile-top 40";
+  const CmdResult by_default = run_qdeploy("bench " + cfg18 + " --model " + r18 + common);
+  ASSERT_EQ(by_default.code, 0) << by_default.out;
+  EXPECT_NE(by_default.out.find("winograd"), std::string::npos) << by_default.out;
+  const CmdResult direct = run_qdeploy("bench " + cfg18 + " --model " + r18 + common + " --winograd never");
+  ASSERT_EQ(direct.code, 0) << direct.out;
+  EXPECT_EQ(direct.out.find("winograd"), std::string::npos) << direct.out;
+  const CmdResult bad = run_qdeploy("bench " + cfg18 + " --model " + r18 + " --winograd fast");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("--winograd"), std::string::npos) << bad.out;
+}
