@@ -3,7 +3,8 @@
 # seed corpora made now from ../shared and fuzz_make_seeds (nothing from ../shared is committed).
 # Usage: fuzz/run.sh [seconds per target, default 30] [target names...]
 #   targets: ncnn_param ncnn_bin ncnn_table onnx_import image_decode (default: all)
-# Env: BUILD_DIR (default build-fuzz), SHARED (default ../shared), NICE (default 10), JOBS (default 2).
+# Env: BUILD_DIR (default build-fuzz), SHARED (default ../shared), NICE (default 10), JOBS (default 2: parallel
+# build jobs and targets fuzzed at once).
 # Exits non-zero when a target finds a crash; the input is saved under $BUILD_DIR/artifacts/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,12 +36,10 @@ for c in airplane cat ship; do cp "$shared/cifar10/test/$c/0000.jpg" "$seeds/ima
 
 declare -A max_len=([ncnn_param]=65536 [ncnn_bin]=300000 [ncnn_table]=16384 [onnx_import]=1200000
                     [image_decode]=65536)
-status=0
-for t in "${targets[@]}"; do
-  corpus="$build/corpus/$t"
-  artifacts="$build/artifacts/$t"
+# One target for $seconds; writes its result to $build/<target>.status (0 ok, 1 finding).
+run_target() {
+  local t=$1 corpus="$build/corpus/$1" artifacts="$build/artifacts/$1" log="$build/$1.log"
   mkdir -p "$corpus" "$artifacts"
-  log="$build/$t.log"
   echo "fuzz: $t for ${seconds}s (corpus $corpus, log $log)"
   # A 1 GiB memory budget: qdeploy refuses bigger tensors itself, before libFuzzer's 3 GiB RSS limit trips.
   if QDEPLOY_SHARED_DIR="$shared" QDEPLOY_MEMORY_LIMIT=1G UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -49,10 +48,23 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$artifacts/" >"$log" 2>&1; then
     execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
     echo "fuzz: $t ok, ${execs:-?} execs"
+    echo 0 >"$build/$t.status"
   else
     echo "fuzz: $t FAILED (see $log):" >&2
     grep -E 'ERROR|SUMMARY|internal error|Test unit written' "$log" | head -20 >&2
-    status=1
+    echo 1 >"$build/$t.status"
   fi
+}
+
+# Targets run $JOBS at a time (each libFuzzer process uses one core), so CI spends ceil(5/2) x N seconds.
+for t in "${targets[@]}"; do
+  rm -f "$build/$t.status"
+  while (($(jobs -rp | wc -l) >= ${JOBS:-2})); do wait -n || true; done
+  run_target "$t" &
+done
+wait
+status=0
+for t in "${targets[@]}"; do
+  [ "$(cat "$build/$t.status" 2>/dev/null)" = 0 ] || { echo "fuzz: $t did not finish cleanly" >&2; status=1; }
 done
 exit $status
