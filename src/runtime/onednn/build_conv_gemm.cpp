@@ -91,6 +91,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
     fold_batchnorm(g, g.node(grp.batchnorm), w, b);
   }
   const ir::LayerQuant* q = quant_of(n);
+  if (!q && build_conv_winograd(grp, w, b)) return true;
   const bool int8 = q && int8_mode_ == Int8Mode::real;
   const float requant = int8 ? requant_step_[grp.anchor] : 0.f;
   std::vector<float> scales;  // int8: per output channel s_in * s_w[oc]
@@ -131,7 +132,6 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
   const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;
-  if (!q && build_conv_winograd(grp, w, b)) return true;
   memory::desc src_any = any_md(xs, src_dt), dst_any = any_md(ys, dst_dt);
   if (!int8 && w.dim(2) * w.dim(3) > 1 && ys[0] * ys[2] * ys[3] <= kTinyConvPixels) {
     // Measured on AVX2 (ResNet-18 CIFAR, 512 ch at 4x4): oneDNN's gemm convolution on plain NCHW beats
@@ -163,12 +163,17 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
                      (int8 ? requant > 0.f ? " int8->int8" : " int8"
                       : q  ? " fake-quant"
                            : "") +
-                     (grp.batchnorm >= 0 ? " +bn" : "");
-  for (const auto& act : grp.pre_sum) line += " +" + std::string(ir::op_name(act.kind));
-  if (grp.residual != ir::kNoValue) line += in_place_sum ? " +sum(in-place)" : " +sum(copy)";
-  for (const auto& act : grp.post_sum) line += " +" + std::string(ir::op_name(act.kind));
+                     fused_summary(grp, in_place_sum);
   summary_ += line + "\n";
   return true;
+}
+
+std::string OneDnnExecutor::fused_summary(const FusedGroup& grp, bool in_place_sum) {
+  std::string s = grp.batchnorm >= 0 ? " +bn" : "";
+  for (const auto& act : grp.pre_sum) s += " +" + std::string(ir::op_name(act.kind));
+  if (grp.residual != ir::kNoValue) s += in_place_sum ? " +sum(in-place)" : " +sum(copy)";
+  for (const auto& act : grp.post_sum) s += " +" + std::string(ir::op_name(act.kind));
+  return s;
 }
 
 // Signed int8 input: oneDNN on AVX2 without VNNI halves the weights of s8-source convs (inexact), so run
@@ -269,8 +274,7 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
   std::vector<float> scales;
   if (int8) {
     w = ref::quantize_weights(w, q->weight_scales, q->weight_bits);
-    for (int64_t o = 0; o < N; ++o)
-      scales.push_back(ref::dequant_scale(*q, o, a.alpha));
+    for (int64_t o = 0; o < N; ++o) scales.push_back(ref::dequant_scale(*q, o, a.alpha));
     if (!c.empty())
       for (int64_t o = 0; o < N; ++o) c.data<float>()[o] /= scales[o];  // oneDNN: scale * (acc + bias)
   } else {

@@ -59,11 +59,7 @@ bool OneDnnExecutor::build_conv_winograd(const FusedGroup& grp, const Tensor& w,
   for (int buf : {v_buf, m_buf})
     if (--buffer_refs_[buf] == 0) release_buffer(buf);
 
-  std::string line = "conv " + n.name + " winograd F(2x2,3x3)" + (grp.batchnorm >= 0 ? " +bn" : "");
-  for (const auto& act : grp.pre_sum) line += " +" + std::string(ir::op_name(act.kind));
-  if (grp.residual != ir::kNoValue) line += in_place_sum ? " +sum(in-place)" : " +sum(copy)";
-  for (const auto& act : grp.post_sum) line += " +" + std::string(ir::op_name(act.kind));
-  summary_ += line + "\n";
+  summary_ += "conv " + n.name + " winograd F(2x2,3x3)" + fused_summary(grp, in_place_sum) + "\n";
   return true;
 }
 

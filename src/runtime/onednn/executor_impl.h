@@ -62,6 +62,8 @@ class OneDnnExecutor : public Executor {
   // Destination of a conv group: with a residual, the residual's buffer (in place) or a copy of it.
   MemRef conv_destination(const FusedGroup& grp, const dnnl::memory::desc& dst_md, ir::ValueId x,
                           bool& in_place_sum);
+  // The plan summary's " +bn +Relu +sum(in-place) ..." part of a conv group.
+  static std::string fused_summary(const FusedGroup& grp, bool in_place_sum);
   // fp32 3x3 stride-1 convs as Winograd F(2x2, 3x3); false when the conv does not qualify.
   bool build_conv_winograd(const FusedGroup& grp, const Tensor& w, const Tensor& b);
   // Convs below these sizes stay direct: the transforms and the small GEMMs cost more than they save.
