@@ -83,7 +83,16 @@ void export_pytorch_checkpoint(const PytorchExportRequest& r) {
     if (r.width > 0 && r.width != r.height) args.push_back(std::to_string(r.width));
   }
   fs::remove(r.out);  // so a failed export cannot leave an old file that looks like a result
-  int rc = run_process(args);
+  // QDEPLOY_PYTHON if set; else `python3` on PATH, then Debian's own interpreter: apt's python3-torch lives
+  // there when PATH's python3 is a pyenv/venv one (exit code 3 = the script could not import torch).
+  std::vector<std::string> interpreters = {"python3", "/usr/bin/python3"};
+  if (const char* env = std::getenv("QDEPLOY_PYTHON"); env && *env) interpreters = {env};
+  int rc = -1;
+  for (const std::string& interpreter : interpreters) {
+    args[0] = interpreter;
+    rc = run_process(args);
+    if (rc != 3 && rc != 127 && rc != -1) break;
+  }
   if (rc == -1 || rc == 127) fail(r.checkpoint, "cannot run python3 (needed to export PyTorch checkpoints)");
   if (rc == 3)
     fail(r.checkpoint, "python3 cannot import torch: install it with scripts/setup.sh --with-torch");
