@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Side-by-side speed in ONE run: ours fp32 (ONNX file), ours int8 (qdeploy-made ncnn int8 files) and ONNX
-# Runtime fp32 (npm onnxruntime-node, CPU) on the shared resnet18/resnet20 at 1 and 2 threads, batch 1 and 32.
-# Rounds alternate between `qdeploy bench` and tools/ort/bench_ort.js (the order flips every round); within
-# each program the models take turns run by run. Medians are over all timed runs of all rounds.
+# Side-by-side speed in ONE run: ours fp32 (ONNX file), ours int8 (qdeploy-made ncnn int8 files), ONNX
+# Runtime fp32 (npm onnxruntime-node, CPU) and real ncnn fp32 and int8 (../shared/ncnn-oracle/ncnn_oracle bench
+# on our end2end.param/.bin and end2end_int8.param/.bin; batch 1 only, ncnn has no batch) on the shared
+# resnet18/resnet20 at 1 and 2 threads, batch 1 and 32. Rounds alternate between `qdeploy bench`,
+# tools/ort/bench_ort.js and ncnn (the order changes every round); within each program the models take turns
+# run by run. Medians are over all timed runs of all rounds (ncnn: the median of its per-round medians, since
+# ncnn_oracle prints medians only). The table's header names the CPU and the ISA oneDNN dispatched to.
 #
 #   bench/compare.sh [--build DIR] [--rounds 3] [--repeat 10] [--warmup 3] [--threads 1,2] [--batch 1,32]
 #                    [--nets "resnet20 resnet18"] [--fresh]
@@ -41,9 +44,11 @@ done
 
 QD=$BUILD/qdeploy
 SHARED=$ROOT/../shared
+NCNN=$SHARED/ncnn-oracle/ncnn_oracle
 WORK=$BUILD/bench_compare
 [ -x "$QD" ] || { echo "compare.sh: $QD not found: build qdeploy first (or pass --build DIR)" >&2; exit 1; }
 command -v node >/dev/null || { echo "compare.sh: node not found (Node.js runs ONNX Runtime)" >&2; exit 1; }
+[ -x "$NCNN" ] || { echo "compare.sh: $NCNN not found (the real ncnn, part of ../shared)" >&2; exit 1; }
 mkdir -p "$WORK"
 
 # ONNX Runtime from npm (its package ships the CPU library; no install scripts needed).
@@ -78,8 +83,30 @@ for r in $(seq 1 "$ROUNDS"); do
         --threads "$THREADS" --batch "$BATCH" --repeat "$REPEAT" --warmup "$WARMUP" \
         --json "$WORK/round${r}_${net}_ort.json" >/dev/null
     }
+    ncnn() {  # one JSON in bench_ort.js's shape: per (label, threads) the median of this round
+      local shape results="" models="" label files out t
+      shape=$(sed -n 's/^input_shape *= *\[ *[0-9]* *, *\([0-9]*\) *, *\([0-9]*\) *, *\([0-9]*\).*/\1,\2,\3/p' \
+        "$ROOT/configs/${net}_cifar10.toml")
+      for label in ncnn-fp32 ncnn-int8; do
+        files="$WORK/$net/end2end.param $WORK/$net/end2end.bin"
+        [ "$label" = ncnn-int8 ] && files="$WORK/$net/end2end_int8.param $WORK/$net/end2end_int8.bin"
+        for t in ${THREADS//,/ }; do
+          # shellcheck disable=SC2086
+          out=$("$NCNN" bench $files --shape "$shape" --threads "$t" --loops "$REPEAT" --warmup "$WARMUP")
+          results+="${results:+,}{\"model\":\"$label\",\"threads\":$t,\"batch\":1,\"samples_ms\":[$(
+            echo "$out" | sed -n 's/^median \([0-9.]*\) ms.*/\1/p')]}"
+        done
+        models+="${models:+,}{\"label\":\"$label\",\"load_ms\":$(echo "$out" | sed -n 's/.* load \([0-9.]*\) ms.*/\1/p')}"
+      done
+      echo "{\"date\":\"$(date -u +%FT%TZ)\",\"models\":[$models],\"results\":[$results]}" \
+        >"$WORK/round${r}_${net}_ncnn.json"
+    }
     echo "compare.sh: round $r/$ROUNDS, $net" >&2
-    if [ $((r % 2)) = 1 ]; then ours; ort; else ort; ours; fi
+    case $((r % 3)) in
+      1) ours; ort; ncnn ;;
+      2) ort; ncnn; ours ;;
+      0) ncnn; ours; ort ;;
+    esac
   done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)

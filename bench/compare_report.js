@@ -35,13 +35,13 @@ const cases = new Map();
 const loads = new Map();  // "net|label" -> [load_ms...]
 let peakRss = 0, machine = null, date = '', rounds = new Set(), repeat = 0;
 for (const f of files) {
-  const m = /round(\d+)_(.+)_(ours|ort)\.json$/.exec(path.basename(f));
+  const m = /round(\d+)_(.+)_(ours|ort|ncnn)\.json$/.exec(path.basename(f));
   if (!m) continue;
   rounds.add(m[1]);
   const net = m[2];
   const j = JSON.parse(fs.readFileSync(f, 'utf8'));
   if (!date || j.date < date) date = j.date;
-  machine = machine || j.machine;
+  if (m[3] === 'ours' || !machine) machine = j.machine || machine;  // ours names the oneDNN ISA
   repeat = j.repeat;
   if (j.peak_rss_mb) peakRss = Math.max(peakRss, j.peak_rss_mb);
   for (const mod of j.models || []) {
@@ -74,19 +74,22 @@ const ratio = (slow, fast) => {
 
 const out = [];
 const rows = [];
-out.push(`Date ${date}; ${machine ? `${machine.cpu}, ${machine.cores} cores` : ''}; load average before ` +
+out.push(`Date ${date}; ${machine ? `${machine.cpu}, ${machine.cores} cores, oneDNN ISA ${machine.isa || '?'}` : ''}; load average before ` +
          `${opt.loadBefore}, after ${opt.loadAfter}; OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY || '(unset)'}; ${rounds.size} rounds x ${repeat} timed runs per case ` +
          '(models interleaved); medians of wall time per batch.');
 out.push('');
-out.push('| model | threads | batch | ours fp32 ms | ours int8 ms | ORT fp32 ms | int8 vs ORT fp32 | fp32 vs ORT fp32 | ' +
-         'int8 vs fp32 | ours int8 images/s |');
-out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+out.push('| model | threads | batch | ours fp32 ms | ours int8 ms | ORT fp32 ms | ncnn fp32 ms | ncnn int8 ms | ' +
+         'int8 vs ORT fp32 | fp32 vs ORT fp32 | fp32 vs ncnn fp32 | int8 vs ncnn int8 | int8 vs fp32 | ours int8 images/s |');
+out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const net of nets) {
   for (const [t, b] of configs) {
     const f = med(net, 'ours-fp32', t, b), q = med(net, 'ours-int8', t, b), o = med(net, 'ort-fp32', t, b);
-    out.push(`| ${net} | ${t} | ${b} | ${ms(f)} | ${ms(q)} | ${ms(o)} | ${ratio(o, q)} | ${ratio(o, f)} | ` +
-             `${ratio(f, q)} | ${Number.isNaN(q) ? '-' : ((b * 1000) / q).toFixed(0)} |`);
+    const nf = med(net, 'ncnn-fp32', t, b), nq = med(net, 'ncnn-int8', t, b);
+    out.push(`| ${net} | ${t} | ${b} | ${ms(f)} | ${ms(q)} | ${ms(o)} | ${ms(nf)} | ${ms(nq)} | ${ratio(o, q)} | ` +
+             `${ratio(o, f)} | ${ratio(nf, f)} | ${ratio(nq, q)} | ${ratio(f, q)} | ` +
+             `${Number.isNaN(q) ? '-' : ((b * 1000) / q).toFixed(0)} |`);
     rows.push({model: net, threads: t, batch: b, ours_fp32_ms: f, ours_int8_ms: q, ort_fp32_ms: o,
+               ncnn_fp32_ms: nf, ncnn_int8_ms: nq,
                ours_fp32_cpu_ms: med(net, 'ours-fp32', t, b, 'cpu'), ours_int8_cpu_ms: med(net, 'ours-int8', t, b, 'cpu'),
                ort_fp32_cpu_ms: med(net, 'ort-fp32', t, b, 'cpu')});
   }
@@ -103,8 +106,8 @@ for (const r of rows)
            `${ms(r.ort_fp32_cpu_ms)} | ${ratio(r.ort_fp32_cpu_ms, r.ours_int8_cpu_ms)} | ` +
            `${ratio(r.ort_fp32_cpu_ms, r.ours_fp32_cpu_ms)} |`);
 out.push('');
-const loadText = [...loads.entries()].map(([k, v]) => `${k.replace('|', ' ')} ${percentile(v, 50).toFixed(1)} ms`);
-out.push(`qdeploy load time (open + compile + first inference, median over rounds): ${loadText.join('; ')}. ` +
+const loadText = [...loads.entries()].filter(([k]) => !k.includes('|ort-')).map(([k, v]) => `${k.replace('|', ' ')} ${percentile(v, 50).toFixed(1)} ms`);
+out.push(`Load time (qdeploy: open + compile + first inference; ncnn: load param + bin; median over rounds): ${loadText.join('; ')}. ` +
          `Peak RSS of one qdeploy bench run: ${peakRss.toFixed(1)} MB.`);
 console.log(out.join('\n'));
 if (opt.json) {

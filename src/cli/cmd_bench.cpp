@@ -22,6 +22,7 @@
 #include "data/model_config.h"
 #include "eval/bench_report.h"
 #include "eval/int_list.h"
+#include "runtime/cpu_isa.h"
 #include "runtime/executor.h"
 
 namespace qd::cli {
@@ -152,6 +153,7 @@ int run_bench(const BenchArgs& a) {
   report.warmup = a.warmup;
   report.date = utc_now();
   report.cpu = cpu_name();
+  report.isa = runtime::onednn_cpu_isa();
   report.cores = omp_get_num_procs();
   const int max_batch = *std::max_element(batches.begin(), batches.end());
   const InputImages images = load_images(cfg, report.images, max_batch);

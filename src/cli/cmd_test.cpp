@@ -7,6 +7,7 @@
 #include "cli/model_files.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "runtime/cpu_isa.h"
 
 namespace qd::cli {
 
@@ -49,9 +50,9 @@ int run_test(const TestArgs& a) {
     double med = r.batch_ms.median();
     std::printf(
         "speed    : %.3f ms/image median, p90 %.3f ms/batch, %.1f images/s (batch %d, threads %d, %zu "
-        "timed runs)\n",
+        "timed runs, oneDNN ISA %s)\n",
         med / a.batch, r.batch_ms.percentile(90), 1000.0 * a.batch / med, a.batch, a.threads,
-        r.batch_ms.count());
+        r.batch_ms.count(), runtime::onednn_cpu_isa().c_str());
   }
   if (!a.out.empty()) {
     nlohmann::json j;
@@ -61,7 +62,12 @@ int run_test(const TestArgs& a) {
     j["top5"] = r.accuracy.topk();
     j["images"] = r.images;
     j["skipped"] = r.skipped;
-    if (r.batch_ms.count() > 0) j["ms_per_image_median"] = r.batch_ms.median() / a.batch;
+    if (r.batch_ms.count() > 0) {
+      j["ms_per_image_median"] = r.batch_ms.median() / a.batch;
+      j["batch"] = a.batch;
+      j["threads"] = a.threads;
+      j["isa"] = runtime::onednn_cpu_isa();
+    }
     j["predictions"] = std::move(preds);
     std::string text = j.dump(1);
     write_file_atomic(a.out, [&](std::ostream& os) { os << text; });

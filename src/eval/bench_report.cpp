@@ -68,9 +68,10 @@ std::string format_bench_report(const BenchReport& report, size_t profile_top_n)
          std::to_string(report.warmup) +
          " warm-up, models interleaved · inputs: " + std::to_string(report.images_decoded) + " images from " +
          report.images + "\n";
-  out += report.cpu + ", " + std::to_string(report.cores) + " cores, load average " +
-         format_number("%.2f", report.load_average[0]) + " " + format_number("%.2f", report.load_average[1]) +
-         " " + format_number("%.2f", report.load_average[2]) + " · " + report.date + "\n";
+  out += report.cpu + ", " + std::to_string(report.cores) + " cores, oneDNN ISA " + report.isa +
+         ", load average " + format_number("%.2f", report.load_average[0]) + " " +
+         format_number("%.2f", report.load_average[1]) + " " + format_number("%.2f", report.load_average[2]) +
+         " · " + report.date + "\n";
   for (const BenchCase& c : report.cases) {
     if (!c.profile) continue;
     const std::string head = "\nprofile: " + report.models[c.model].label + ", threads " +
@@ -94,7 +95,10 @@ nlohmann::json bench_json(const BenchReport& report, size_t profile_top_n) {
   j["repeat"] = report.repeat;
   j["warmup"] = report.warmup;
   j["date"] = report.date;
-  j["machine"] = {{"cpu", report.cpu}, {"cores", report.cores}, {"load_average", report.load_average}};
+  j["machine"] = {{"cpu", report.cpu},
+                  {"isa", report.isa},
+                  {"cores", report.cores},
+                  {"load_average", report.load_average}};
   j["peak_rss_mb"] = report.peak_rss_mb;
   j["models"] = nlohmann::json::array();
   for (const BenchModel& m : report.models)

@@ -39,6 +39,7 @@ struct BenchReport {
   int repeat = 0, warmup = 0;  // timed and untimed runs per case
   std::string date;            // UTC, ISO 8601
   std::string cpu;             // /proc/cpuinfo model name
+  std::string isa;  // the ISA oneDNN dispatches to (runtime::onednn_cpu_isa), e.g. "avx512_core_vnni"
   int cores = 0;
   std::array<double, 3> load_average{0, 0, 0};  // at the start of the measurement
   double peak_rss_mb = 0;                       // getrusage ru_maxrss of the whole run
@@ -66,7 +67,7 @@ std::string format_bench_report(const BenchReport& report, size_t profile_top_n 
 // Only the results table (Markdown pipe table).
 std::string format_bench_table(const BenchReport& report);
 
-// {"config", "images", "images_decoded", "repeat", "warmup", "date", "machine": {"cpu", "cores",
+// {"config", "images", "images_decoded", "repeat", "warmup", "date", "machine": {"cpu", "isa", "cores",
 //  "load_average"}, "peak_rss_mb", "models": [{"label", "path", "precision", "open_ms", "compile_ms",
 //  "first_run_ms", "load_ms"}], "results": [{"model", "precision", "threads", "batch", "median_ms", "p90_ms",
 //  "mean_ms", "min_ms", "max_ms", "ms_per_image", "images_per_second", "speedup_vs_first",

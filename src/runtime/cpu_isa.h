@@ -1,0 +1,11 @@
+// Which instruction set the runtime's kernels use on this machine, for every speed figure we print.
+#pragma once
+#include <string>
+
+namespace qd::runtime {
+
+// The most capable ISA oneDNN dispatches to here, in oneDNN's own spelling ("avx2", "avx512_core_vnni",
+// ...): the CPU's features capped by ONEDNN_MAX_CPU_ISA when that is set.
+std::string onednn_cpu_isa();
+
+}  // namespace qd::runtime
