@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Regenerates the README's accuracy and speed tables from real runs on this machine:
+#   1. bench/compare.sh (deploys each net to int8 once, then ours fp32/int8, ONNX Runtime, real ncnn; --json),
+#   2. `qdeploy test` of each net's fp32 ONNX and of the same int8 files on the full shared test set,
+#   3. bench/render_readme.js writes both tables between the README's marker comments (date, CPU, ISA, load).
+#
+#   bench/report.sh [--build DIR] [--nets "resnet20 resnet18"] [--rounds 5] [--readme README.md]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$ROOT/build
+NETS="resnet20 resnet18"
+ROUNDS=5
+README=$ROOT/README.md
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) BUILD=$(cd "$2" && pwd); shift 2 ;;
+    --nets) NETS=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --readme) README=$2; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "report.sh: unknown argument '$1'" >&2; exit 1 ;;
+  esac
+done
+QD=$BUILD/qdeploy
+SHARED=$ROOT/../shared
+OUT=$BUILD/report
+mkdir -p "$OUT"
+
+bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$NETS" --rounds "$ROUNDS" --threads 1,2 --batch 1,32 \
+  >"$OUT/compare.log"
+cp "$BUILD/bench_compare/compare.json" "$OUT/speed.json"
+
+# Reference top-1 from ../shared/README.md (measured there by PyTorch / ONNX Runtime / ncnn on the same files).
+declare -A REF_FP32=([resnet20]="0.8651 (PyTorch, ONNX Runtime)" [resnet18]="0.9190 (PyTorch, ONNX Runtime)")
+declare -A REF_INT8=([resnet20]="ncnn kl 0.8641" [resnet18]="ncnn kl 0.9194, ONNX Runtime 0.9195")
+rows=()
+for net in $NETS; do
+  cfg=$ROOT/configs/${net}_cifar10.toml
+  echo "report.sh: testing $net fp32 and int8 on the test set" >&2
+  "$QD" test "$cfg" --model "$SHARED/models/${net}_cifar10.onnx" --batch 32 --out "$OUT/${net}_fp32.json" >/dev/null
+  "$QD" test "$cfg" --model "$BUILD/bench_compare/$net/end2end_int8.param" --batch 32 \
+    --out "$OUT/${net}_int8.json" >/dev/null
+  rows+=("$net|fp32|ONNX file|$OUT/${net}_fp32.json|${REF_FP32[$net]:-}")
+  rows+=("$net|int8|\`deploy --quant\` (kl, 1000 calibration images), ncnn int8 files|$OUT/${net}_int8.json|${REF_INT8[$net]:-}")
+done
+
+# accuracy.json: the machine of the speed run plus one row per `qdeploy test` result.
+printf '%s\n' "${rows[@]}" | node -e '
+  const fs = require("fs");
+  const speed = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  const rows = fs.readFileSync(0, "utf8").trim().split("\n").map((line) => {
+    const [model, precision, how, file, reference] = line.split("|");
+    const t = JSON.parse(fs.readFileSync(file, "utf8"));
+    return {model, precision, how, top1: t.top1, top5: t.top5, images: t.images, reference};
+  });
+  fs.writeFileSync(process.argv[2], JSON.stringify({date: new Date().toISOString().slice(0, 16) + "Z",
+                                                    machine: speed.machine, rows}, null, 1) + "\n");
+' "$OUT/speed.json" "$OUT/accuracy.json"
+
+node "$ROOT/bench/render_readme.js" --readme "$README" --accuracy "$OUT/accuracy.json" --speed "$OUT/speed.json"
+echo "report.sh: tables written into $README (inputs in $OUT)" >&2
