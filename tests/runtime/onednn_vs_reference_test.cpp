@@ -146,6 +146,23 @@ TEST(OneDnnBinary, BroadcastingAndOperandOrder) {
   expect_same(b.finish(), 2);
 }
 
+// Squeeze-and-excitation: x * sigmoid(conv(pool(x))) with the scale computed, at channel counts that give
+// blocked layouts (8/16) and ones that do not; the binary may reorder x to a layout with a jit kernel.
+TEST(OneDnnBinary, SqueezeExciteScaleInEveryLayout) {
+  for (int64_t c : {12, 16, 20, 48}) {
+    SCOPED_TRACE(c);
+    GraphBuilder b;
+    ir::ValueId x = b.input("x", {2, 3, 9, 9});
+    ir::ValueId f = b.conv(x, 3, c, conv_attrs(3, 1, 1), 31);
+    ir::ValueId s = b.conv(b.node(ir::OpKind::GlobalAveragePool, {f}), c, c, conv_attrs(1, 1, 0), 32);
+    s = b.node(ir::OpKind::Sigmoid, {s});
+    ir::ValueId y = b.node(ir::OpKind::Mul, {f, s});
+    b.output(b.conv(y, c, 8, conv_attrs(1, 1, 0), 33));
+    b.output(b.node(ir::OpKind::Mul, {s, f}));  // scale first
+    expect_same(b.finish(), 2);
+  }
+}
+
 TEST(OneDnnGemm, InnerProductAndFallbacks) {
   for (bool trans_b : {true, false}) {
     SCOPED_TRACE(trans_b);

@@ -203,19 +203,40 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
                         : n.op == ir::OpKind::Sub ? algorithm::binary_sub
                         : n.op == ir::OpKind::Mul ? algorithm::binary_mul
                                                   : algorithm::binary_div;
-  const memory::desc src0_md = values_[a].md;
   const Shape& bs = graph_.value(b).shape;
   const bool b_full = full(b);
   Shape bx(out.size() - bs.size(), 1);  // b's shape with leading 1s to the output rank
   bx.insert(bx.end(), bs.begin(), bs.end());
-  const memory::desc src1_md = b_full ? src0_md : plain_md(bx);
-  auto pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
-  const MemRef src0 = value_ref(a);
+  const bool same_rank = bs.size() == out.size();
+  // src0 (and dst) stay in src0's layout unless oneDNN has no jit kernel for it: 2.6 runs a blocked src0 with
+  // a plain broadcast src1 (SE blocks' x * scale[N,C,1,1]), and nChw8c at all on AVX-512, in its reference
+  // kernel, 10-100x slower than a reorder of src0 plus the jit kernel. A broadcast src1 of src0's rank takes
+  // src0's layout.
+  std::vector<memory::desc> layouts = {values_[a].md};
+  if (!b_full && same_rank && out.size() == 4)
+    for (auto t : {memory::format_tag::nChw16c, memory::format_tag::nhwc, memory::format_tag::nchw})
+      layouts.emplace_back(values_[a].md.dims(), values_[a].md.data_type(), t);
+  memory::desc src0_md, src1_md;
+  dnnl::binary::primitive_desc pd;
+  for (const memory::desc& layout : layouts) {
+    src0_md = layout;
+    src1_md = b_full ? src0_md : same_rank ? broadcast_md_like(src0_md, bx) : plain_md(bx);
+    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
+    if (std::string_view(pd.impl_info_str()).substr(0, 3) != "ref") break;
+    if (&layout == &layouts.back()) {  // no jit kernel for any: the first layout, without a reorder
+      src0_md = layouts.front();
+      src1_md = b_full ? src0_md : same_rank ? broadcast_md_like(src0_md, bx) : plain_md(bx);
+      pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
+    }
+  }
+  const MemRef src0 = value_as(a, src0_md);
   MemRef src1;
   if (b_full) {
     src1 = value_as(b, src0_md);
   } else if (graph_.value(b).is_constant()) {
     src1 = {src1_md, -1, constant_memory(graph_.value(b).constant.reshaped(bx), src1_md)};
+  } else if (same_rank) {
+    src1 = value_as(b, src1_md);
   } else {
     src1 = value_as(b, plain_md(bs));
     src1.md = src1_md;  // same bytes, rank expanded

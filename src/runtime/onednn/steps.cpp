@@ -19,6 +19,15 @@ dnnl::memory::desc plain_md(const Shape& shape, dnnl::memory::data_type dt) {
   return dnnl::memory::desc(dims, dt, strides);
 }
 
+dnnl::memory::desc broadcast_md_like(const dnnl::memory::desc& src0, const Shape& dims) {
+  using tag = dnnl::memory::format_tag;
+  if (src0.dims().size() == 4 && dims.size() == 4)
+    for (tag t : {tag::nchw, tag::nhwc, tag::nChw8c, tag::nChw16c})
+      if (src0 == dnnl::memory::desc(src0.dims(), src0.data_type(), t))
+        return dnnl::memory::desc(dnnl::memory::dims(dims.begin(), dims.end()), src0.data_type(), t);
+  return plain_md(dims, src0.data_type());
+}
+
 dnnl::memory::desc with_type(const dnnl::memory::desc& md, dnnl::memory::data_type dt) {
   dnnl::memory::desc r = md;
   r.data.data_type = static_cast<dnnl_data_type_t>(dt);

@@ -118,6 +118,9 @@ class TapStep : public Step {
 
 // Plain (row-major) f32 memory descriptor of a shape.
 dnnl::memory::desc plain_md(const Shape& shape, dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
+// `dims` (a broadcast shape of src0's rank) in src0's layout when that is one of the common 4-D ones
+// (nchw, nhwc, nChw8c, nChw16c), else plain.
+dnnl::memory::desc broadcast_md_like(const dnnl::memory::desc& src0, const Shape& dims);
 // The same layout with another element type.
 dnnl::memory::desc with_type(const dnnl::memory::desc& md, dnnl::memory::data_type dt);
 
