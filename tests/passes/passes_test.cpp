@@ -7,6 +7,7 @@
 #include "passes/fold_batchnorm_into_conv.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse_conv_activation.h"
+#include "passes/fuse_hard_swish.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/standard_pipeline.h"
 
@@ -202,6 +203,40 @@ TEST(FuseConvActivation, FusesIntoConvAndGemmKeepingActivationOutputName) {
   EXPECT_FLOAT_EQ(fc.attr<ir::GemmAttrs>().activation->alpha, 0.1f);
 }
 
+TEST(FuseHardSwish, MulOfHardSigmoidBecomesHardSwishThenFusesIntoConv) {
+  GraphBuilder b;
+  ir::ValueId x = b.in("x", {1, 1, 2, 2});
+  b.node("conv", OpKind::Conv, {x, b.c("w", f32_tensor({1, 1, 1, 1}, {1}))}, "c", conv1x1());
+  b.node("hsig", OpKind::HardSigmoid, {b.v("c")}, "gate", ir::ActAttrs{1.f / 6.f, 0.5f});
+  b.node("mul", OpKind::Mul, {b.v("gate"), b.v("c")}, "y");  // gate first: either operand order
+  b.out("y");
+  EXPECT_TRUE(FuseHardSwish().run(b.g));
+  ASSERT_EQ(b.g.nodes().size(), 2u) << ir::dump(b.g);
+  EXPECT_EQ(b.producer_of("y").op, OpKind::HardSwish);
+  EXPECT_EQ(b.producer_of("y").inputs, std::vector<ir::ValueId>{b.v("c")});
+  EXPECT_TRUE(FuseConvActivation().run(b.g));
+  ASSERT_EQ(b.g.nodes().size(), 1u);
+  EXPECT_EQ(b.producer_of("y").attr<ir::ConvAttrs>().activation->kind, OpKind::HardSwish);
+}
+
+TEST(FuseHardSwish, KeptForOtherSlopesOtherOperandsOrASharedGate) {
+  GraphBuilder b;
+  ir::ValueId x = b.in("x", {1, 1, 2, 2});
+  ir::ValueId z = b.in("z", {1, 1, 2, 2});
+  b.node("hsig0", OpKind::HardSigmoid, {x}, "g0", ir::ActAttrs{0.2f, 0.5f});  // ONNX default slope
+  b.node("mul0", OpKind::Mul, {x, b.v("g0")}, "y0");
+  b.node("hsig1", OpKind::HardSigmoid, {x}, "g1", ir::ActAttrs{1.f / 6.f, 0.5f});
+  b.node("mul1", OpKind::Mul, {z, b.v("g1")}, "y1");  // gate of x times z
+  b.node("hsig2", OpKind::HardSigmoid, {x}, "g2", ir::ActAttrs{1.f / 6.f, 0.5f});
+  b.node("mul2", OpKind::Mul, {x, b.v("g2")}, "y2");
+  b.out("y0");
+  b.out("y1");
+  b.out("y2");
+  b.out("g2");  // the gate is read outside the product too
+  EXPECT_FALSE(FuseHardSwish().run(b.g));
+  EXPECT_EQ(b.count(OpKind::HardSwish), 0);
+}
+
 TEST(FuseConvActivation, NotFusedWhenOutputIsSharedOrAGraphOutput) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 1, 2, 2});
@@ -286,7 +321,7 @@ namespace {
 
 TEST(PassRegistry, NamesMatchPassesAndUnknownNameListsValidOnes) {
   std::vector<std::string> names = pass_names();
-  ASSERT_EQ(names.size(), 5u);
+  ASSERT_EQ(names.size(), 6u);
   for (const auto& n : names) EXPECT_EQ(make_pass(n)->name(), n);
   try {
     make_pass("fold_everything");
@@ -295,7 +330,7 @@ TEST(PassRegistry, NamesMatchPassesAndUnknownNameListsValidOnes) {
     EXPECT_EQ(std::string(e.what()),
               "unknown pass 'fold_everything' (valid: eliminate_identity, fold_constants, "
               "fold_batchnorm_into_conv, "
-              "fuse_conv_activation, remove_dead_nodes)");
+              "fuse_hard_swish, fuse_conv_activation, remove_dead_nodes)");
   }
 }
 
