@@ -1,12 +1,27 @@
 #include "passes/eliminate_identity.h"
 
+#include <algorithm>
+
 namespace qd::passes {
+
+namespace {
+
+// Identity, Dropout (inference), and a Pad that pads nothing (PyTorch exports AvgPool2d with
+// count_include_pad as Pad + AveragePool even when the padding is 0, e.g. DenseNet's transitions).
+bool is_identity(const ir::Node& n) {
+  if (n.op == ir::OpKind::Identity || n.op == ir::OpKind::Dropout) return true;
+  if (n.op != ir::OpKind::Pad) return false;
+  const auto& pads = n.attr<ir::PadAttrs>().pads;
+  return std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
+}
+
+}  // namespace
 
 bool EliminateIdentity::run(ir::Graph& g) {
   std::vector<ir::NodeId> dead;
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     ir::Node& n = g.node(static_cast<ir::NodeId>(i));
-    if (n.op != ir::OpKind::Identity && n.op != ir::OpKind::Dropout) continue;
+    if (!is_identity(n)) continue;
     if (n.inputs.empty() || n.inputs[0] == ir::kNoValue || n.outputs.empty()) continue;
     ir::ValueId src = n.inputs[0], dst = n.outputs[0];
     // A Dropout mask output that something reads cannot be removed here.

@@ -1,4 +1,5 @@
-// Removes Identity and Dropout (inference: identity) nodes by rewiring their readers to the input.
+// Removes Identity, Dropout (inference: identity) and all-zero Pad nodes by rewiring their readers to the
+// input.
 #pragma once
 #include "passes/pass.h"
 

@@ -271,6 +271,19 @@ TEST(EliminateIdentity, RewiresReadersAndKeepsOutputNames) {
   EXPECT_EQ(b.g.value(b.g.outputs()[0]).name, "output");
 }
 
+TEST(EliminateIdentity, ZeroPadIsRemovedNonZeroPadKept) {
+  GraphBuilder b;
+  ir::ValueId x = b.in("x", {1, 1, 2, 2});
+  b.node("zero", OpKind::Pad, {x}, "p0", ir::PadAttrs{{0, 0, 0, 0, 0, 0, 0, 0}});
+  b.node("relu", OpKind::Relu, {b.v("p0")}, "r");
+  b.node("one", OpKind::Pad, {b.v("r")}, "y", ir::PadAttrs{{0, 0, 1, 0, 0, 0, 0, 0}});
+  b.out("y");
+  EXPECT_TRUE(EliminateIdentity().run(b.g));
+  ASSERT_EQ(b.g.nodes().size(), 2u) << ir::dump(b.g);
+  EXPECT_EQ(b.producer_of("r").inputs, std::vector<ir::ValueId>{x});
+  EXPECT_EQ(b.producer_of("y").op, OpKind::Pad);
+}
+
 TEST(EliminateIdentity, InputStraightToOutputIsKept) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {4});

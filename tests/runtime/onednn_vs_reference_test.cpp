@@ -163,6 +163,24 @@ TEST(OneDnnBinary, SqueezeExciteScaleInEveryLayout) {
   }
 }
 
+// BatchNormalization that cannot fold into a conv (after a concat, as in DenseNet), then Relu and a conv.
+TEST(OneDnnBatchNorm, StandaloneAfterConcat) {
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", {2, 5, 6, 6});
+  ir::ValueId c = b.conv(x, 5, 11, conv_attrs(3, 1, 1), 41);
+  ir::ValueId cat = b.node(ir::OpKind::Concat, {x, c}, ir::AxisAttrs{1});
+  auto per_channel = [&](uint32_t seed, float lo, float hi) {
+    return b.constant(random_tensor({16}, seed, lo, hi));
+  };
+  ir::ValueId bn = b.node(ir::OpKind::BatchNormalization,
+                          {cat, per_channel(42, 0.5f, 1.5f), per_channel(43, -1.f, 1.f),
+                           per_channel(44, -0.5f, 0.5f), per_channel(45, 0.2f, 2.f)},
+                          ir::BatchNormAttrs{1e-3f});
+  b.output(b.conv(b.node(ir::OpKind::Relu, {bn}), 16, 4, conv_attrs(1, 1, 0), 46));
+  b.output(bn);
+  expect_same(b.finish(), 2);
+}
+
 TEST(OneDnnGemm, InnerProductAndFallbacks) {
   for (bool trans_b : {true, false}) {
     SCOPED_TRACE(trans_b);

@@ -65,6 +65,9 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
       case ir::OpKind::Div:
         done = build_binary(n);
         break;
+      case ir::OpKind::BatchNormalization:
+        done = build_batchnorm(n);
+        break;
       case ir::OpKind::Softmax:
         done = build_softmax(n);
         break;
@@ -243,6 +246,35 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
   }
   const MemRef dst = define_value(y, pd.dst_desc());
   add_primitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+  return true;
+}
+
+// A BatchNormalization that did not fold into a convolution (DenseNet's BN after a concat, pre-activation
+// blocks): oneDNN's inference batch normalization with the model's statistics, in the input's layout.
+bool OneDnnExecutor::build_batchnorm(const ir::Node& n) {
+  const ir::ValueId x = n.inputs.at(0), y = n.outputs.at(0);
+  if (graph_.value(x).is_constant() || values_[x].md.data_type() != memory::data_type::f32) return false;
+  if (graph_.value(x).shape.size() < 2) return false;
+  for (size_t i = 1; i < 5; ++i)
+    if (!graph_.value(n.inputs.at(i)).is_constant()) return false;
+  const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+                     dnnl::normalization_flags::use_shift;
+  auto pd = dnnl::batch_normalization_forward::primitive_desc(
+      dnnl::batch_normalization_forward::desc(prop_kind::forward_inference, values_[x].md,
+                                              n.attr<ir::BatchNormAttrs>().epsilon, flags),
+      eng_);
+  const memory::desc per_channel = plain_md({graph_.value(x).shape[1]});
+  auto param = [&](size_t input) -> MemRef {
+    return {per_channel, -1, constant_memory(graph_.value(n.inputs.at(input)).constant, per_channel)};
+  };
+  const MemRef src = value_ref(x);
+  const MemRef dst = define_value(y, pd.dst_desc());
+  add_primitive(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, src},
+                                                        {DNNL_ARG_SCALE, param(1)},
+                                                        {DNNL_ARG_SHIFT, param(2)},
+                                                        {DNNL_ARG_MEAN, param(3)},
+                                                        {DNNL_ARG_VARIANCE, param(4)},
+                                                        {DNNL_ARG_DST, dst}});
   return true;
 }
 

@@ -80,6 +80,7 @@ class OneDnnExecutor : public Executor {
   bool build_pool(const ir::Node& n);
   bool build_eltwise(const ir::Node& n);
   bool build_binary(const ir::Node& n);
+  bool build_batchnorm(const ir::Node& n);
   bool build_softmax(const ir::Node& n);
   bool build_concat(const ir::Node& n);
   bool build_alias(const ir::Node& n);
