@@ -11,7 +11,7 @@ namespace qd::ir {
 
 // An activation applied to an op's output (fused by a pass or read from ncnn's activation_type).
 struct FusedActivation {
-  OpKind kind = OpKind::Relu;  // Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish
+  OpKind kind = OpKind::Relu;  // Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Swish
   float alpha = 0.f;           // Clip: min; LeakyRelu: slope; HardSigmoid: alpha
   float beta = 0.f;            // Clip: max; HardSigmoid: beta
 };

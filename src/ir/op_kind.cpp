@@ -6,7 +6,7 @@
 namespace qd::ir {
 
 namespace {
-constexpr std::array<std::pair<OpKind, std::string_view>, 29> kOpNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 30> kOpNames{{
     {OpKind::Conv, "Conv"},
     {OpKind::BatchNormalization, "BatchNormalization"},
     {OpKind::Relu, "Relu"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 29> kOpNames{{
     {OpKind::Sigmoid, "Sigmoid"},
     {OpKind::HardSigmoid, "HardSigmoid"},
     {OpKind::HardSwish, "HardSwish"},
+    {OpKind::Swish, "Swish"},
     {OpKind::Add, "Add"},
     {OpKind::Sub, "Sub"},
     {OpKind::Mul, "Mul"},
@@ -58,6 +59,7 @@ bool is_activation(OpKind op) {
     case OpKind::LeakyRelu:
     case OpKind::Sigmoid:
     case OpKind::HardSigmoid:
+    case OpKind::Swish:
     case OpKind::HardSwish:
       return true;
     default:

@@ -15,6 +15,7 @@ enum class OpKind {
   Sigmoid,
   HardSigmoid,  // attrs: ActAttrs{alpha, beta}: max(0, min(1, alpha*x+beta))
   HardSwish,    // x * HardSigmoid(x; 1/6, 1/2)
+  Swish,        // x * Sigmoid(x) (SiLU); formed from that product by passes::FuseGatedActivation
   Add,          // numpy broadcasting
   Sub,
   Mul,
@@ -41,7 +42,7 @@ enum class OpKind {
 std::string_view op_name(OpKind op);
 std::optional<OpKind> op_from_name(std::string_view name);
 
-// True for Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish.
+// True for Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Swish.
 bool is_activation(OpKind op);
 // True for Add, Sub, Mul, Div.
 bool is_binary(OpKind op);

@@ -169,6 +169,7 @@ std::vector<Shape> infer_node(const Graph& g, const Node& n) {
     case OpKind::Sigmoid:
     case OpKind::HardSigmoid:
     case OpKind::HardSwish:
+    case OpKind::Swish:
     case OpKind::Identity:
     case OpKind::Dropout: {
       std::vector<Shape> r{in_shape(g, n, 0)};

@@ -174,6 +174,9 @@ Tensor eval_activation(ir::OpKind op, const Tensor& x_in, const ir::ActAttrs& a)
       case ir::OpKind::HardSwish:
         dst[i] = v * std::fmax(0.f, std::fmin(1.f, v / 6.f + 0.5f));
         break;
+      case ir::OpKind::Swish:
+        dst[i] = v / (1.f + std::exp(-v));
+        break;
       default:
         fail_internal("eval_activation: not an activation");
     }
@@ -223,6 +226,7 @@ std::optional<std::vector<Tensor>> evaluate_node(const ir::Node& n, const std::v
     case OpKind::Relu:
     case OpKind::Sigmoid:
     case OpKind::HardSwish:
+    case OpKind::Swish:
       return one(eval_activation(n.op, in.at(0), {}));
     case OpKind::Clip:
     case OpKind::LeakyRelu:

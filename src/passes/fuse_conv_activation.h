@@ -1,4 +1,4 @@
-// Fuses an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish) into the Conv or Gemm
+// Fuses an activation (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Swish) into the Conv or Gemm
 // that produces its input, when that output has exactly one reader and is not a graph output. The
 // Conv/Gemm then writes the activation's output value, so value names stay those of the source model.
 #pragma once

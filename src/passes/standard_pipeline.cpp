@@ -4,7 +4,7 @@
 #include "passes/fold_batchnorm_into_conv.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse_conv_activation.h"
-#include "passes/fuse_hard_swish.h"
+#include "passes/fuse_gated_activation.h"
 #include "passes/remove_dead_nodes.h"
 
 namespace qd::passes {
@@ -21,7 +21,7 @@ constexpr std::pair<const char*, std::unique_ptr<Pass> (*)()> kPasses[] = {
     {"eliminate_identity", create<EliminateIdentity>},
     {"fold_constants", create<FoldConstants>},
     {"fold_batchnorm_into_conv", create<FoldBatchNormIntoConv>},
-    {"fuse_hard_swish", create<FuseHardSwish>},
+    {"fuse_gated_activation", create<FuseGatedActivation>},
     {"fuse_conv_activation", create<FuseConvActivation>},
     {"remove_dead_nodes", create<RemoveDeadNodes>},
 };

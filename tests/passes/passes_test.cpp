@@ -7,7 +7,7 @@
 #include "passes/fold_batchnorm_into_conv.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse_conv_activation.h"
-#include "passes/fuse_hard_swish.h"
+#include "passes/fuse_gated_activation.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/standard_pipeline.h"
 
@@ -203,14 +203,14 @@ TEST(FuseConvActivation, FusesIntoConvAndGemmKeepingActivationOutputName) {
   EXPECT_FLOAT_EQ(fc.attr<ir::GemmAttrs>().activation->alpha, 0.1f);
 }
 
-TEST(FuseHardSwish, MulOfHardSigmoidBecomesHardSwishThenFusesIntoConv) {
+TEST(FuseGatedActivation, MulOfHardSigmoidBecomesHardSwishThenFusesIntoConv) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 1, 2, 2});
   b.node("conv", OpKind::Conv, {x, b.c("w", f32_tensor({1, 1, 1, 1}, {1}))}, "c", conv1x1());
   b.node("hsig", OpKind::HardSigmoid, {b.v("c")}, "gate", ir::ActAttrs{1.f / 6.f, 0.5f});
   b.node("mul", OpKind::Mul, {b.v("gate"), b.v("c")}, "y");  // gate first: either operand order
   b.out("y");
-  EXPECT_TRUE(FuseHardSwish().run(b.g));
+  EXPECT_TRUE(FuseGatedActivation().run(b.g));
   ASSERT_EQ(b.g.nodes().size(), 2u) << ir::dump(b.g);
   EXPECT_EQ(b.producer_of("y").op, OpKind::HardSwish);
   EXPECT_EQ(b.producer_of("y").inputs, std::vector<ir::ValueId>{b.v("c")});
@@ -219,7 +219,19 @@ TEST(FuseHardSwish, MulOfHardSigmoidBecomesHardSwishThenFusesIntoConv) {
   EXPECT_EQ(b.producer_of("y").attr<ir::ConvAttrs>().activation->kind, OpKind::HardSwish);
 }
 
-TEST(FuseHardSwish, KeptForOtherSlopesOtherOperandsOrASharedGate) {
+TEST(FuseGatedActivation, MulOfSigmoidBecomesSwish) {
+  GraphBuilder b;
+  ir::ValueId x = b.in("x", {1, 1, 2, 2});
+  b.node("sig", OpKind::Sigmoid, {x}, "gate");
+  b.node("mul", OpKind::Mul, {x, b.v("gate")}, "y");
+  b.out("y");
+  EXPECT_TRUE(FuseGatedActivation().run(b.g));
+  ASSERT_EQ(b.g.nodes().size(), 1u) << ir::dump(b.g);
+  EXPECT_EQ(b.producer_of("y").op, OpKind::Swish);
+  EXPECT_EQ(b.producer_of("y").inputs, std::vector<ir::ValueId>{x});
+}
+
+TEST(FuseGatedActivation, KeptForOtherSlopesOtherOperandsOrASharedGate) {
   GraphBuilder b;
   ir::ValueId x = b.in("x", {1, 1, 2, 2});
   ir::ValueId z = b.in("z", {1, 1, 2, 2});
@@ -233,7 +245,7 @@ TEST(FuseHardSwish, KeptForOtherSlopesOtherOperandsOrASharedGate) {
   b.out("y1");
   b.out("y2");
   b.out("g2");  // the gate is read outside the product too
-  EXPECT_FALSE(FuseHardSwish().run(b.g));
+  EXPECT_FALSE(FuseGatedActivation().run(b.g));
   EXPECT_EQ(b.count(OpKind::HardSwish), 0);
 }
 
@@ -343,7 +355,7 @@ TEST(PassRegistry, NamesMatchPassesAndUnknownNameListsValidOnes) {
     EXPECT_EQ(std::string(e.what()),
               "unknown pass 'fold_everything' (valid: eliminate_identity, fold_constants, "
               "fold_batchnorm_into_conv, "
-              "fuse_hard_swish, fuse_conv_activation, remove_dead_nodes)");
+              "fuse_gated_activation, fuse_conv_activation, remove_dead_nodes)");
   }
 }
 

@@ -65,6 +65,7 @@ TEST(OneDnnConv, MatchesReferenceOnOddShapes) {
       {"groups2", 1, 6, 5, 7, 10, conv_attrs(3, 1, 1, 2), true, ir::FusedActivation{OpKind::Clip, 0.f, 6.f}},
       {"depthwise", 1, 24, 9, 9, 24, conv_attrs(3, 2, 1, 24), true, ir::FusedActivation{OpKind::HardSwish}},
       {"depthwise odd", 3, 5, 6, 6, 5, conv_attrs(3, 1, 1, 5), true, ir::FusedActivation{OpKind::Sigmoid}},
+      {"depthwise swish", 1, 16, 7, 7, 16, conv_attrs(3, 1, 1, 16), true, ir::FusedActivation{OpKind::Swish}},
       {"asym pads", 1, 4, 6, 5, 6, with_pads(conv_attrs(3, 2), 0, 1, 1, 0), true,
        ir::FusedActivation{OpKind::HardSigmoid, 0.2f, 0.5f}},
       {"5x5 rect", 2, 3, 12, 7, 9, with_pads(conv_attrs(5, 1), 2, 1, 2, 3), true, {}},

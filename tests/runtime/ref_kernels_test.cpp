@@ -69,6 +69,10 @@ TEST(RefActivations, KnownPoints) {
   Tensor hs = activation(x, ir::OpKind::HardSwish, {});
   EXPECT_NEAR(hs.data<float>()[0], -2.f * (1.f / 6.f), 1e-6);
   EXPECT_FLOAT_EQ(hs.data<float>()[3], 4.f);
+  // Swish (SiLU): x * sigmoid(x): -2 -> -2 / (1 + e^2), 4 -> 4 / (1 + e^-4)
+  Tensor sw = activation(x, ir::OpKind::Swish, {});
+  EXPECT_NEAR(sw.data<float>()[0], -0.23840584f, 1e-6);
+  EXPECT_NEAR(sw.data<float>()[3], 3.92805516f, 1e-6);
   EXPECT_NEAR(activation(make({1}, {0.f}), ir::OpKind::Sigmoid, {}).data<float>()[0], 0.5f, 1e-7);
   EXPECT_NEAR(activation(make({1}, {std::log(3.f)}), ir::OpKind::Sigmoid, {}).data<float>()[0], 0.75f, 1e-6);
 }

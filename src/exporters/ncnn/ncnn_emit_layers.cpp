@@ -33,8 +33,8 @@ std::vector<float> floats(const Tensor& t) {
   return {f.data<float>(), f.data<float>() + f.numel()};
 }
 
-// Fused activation -> activation_type / activation_params. Returns false for HardSigmoid, which ncnn
-// cannot fuse (the caller writes a separate layer).
+// Fused activation -> activation_type / activation_params. Returns false for HardSigmoid and Swish, which
+// ncnn cannot fuse (the caller writes a separate layer).
 bool set_activation(WriteContext& ctx, const ir::Node& n, LayerOut& L,
                     const std::optional<ir::FusedActivation>& a, int type_id, int params_id) {
   if (!a) return true;
@@ -64,23 +64,29 @@ bool set_activation(WriteContext& ctx, const ir::Node& n, LayerOut& L,
       return true;
     }
     case OpKind::HardSigmoid:
+    case OpKind::Swish:
       return false;
     default:
       ctx.unsupported(n, "fused activation " + std::string(ir::op_name(a->kind)));
   }
 }
 
-// Writes a fused HardSigmoid as its own layer: the main layer writes an intermediate blob.
-void add_with_hardsigmoid(WriteContext& ctx, LayerOut L, const ir::FusedActivation& a) {
+// Writes a fused activation ncnn's activation_type cannot express (HardSigmoid, Swish) as its own layer:
+// the main layer writes an intermediate blob.
+void add_with_separate_activation(WriteContext& ctx, LayerOut L, const ir::FusedActivation& a) {
+  const bool swish = a.kind == OpKind::Swish;
+  const std::string suffix = swish ? "_swish" : "_hardsigmoid";
   const std::string out = L.tops[0];
-  L.tops[0] = ctx.fresh_blob(out + "_prehardsigmoid");
+  L.tops[0] = ctx.fresh_blob(out + "_pre" + suffix.substr(1));
   LayerOut act;
-  act.type = layer::HardSigmoid;
-  act.name = L.name + "_hardsigmoid";
+  act.type = swish ? layer::Swish : layer::HardSigmoid;
+  act.name = L.name + suffix;
   act.bottoms = {L.tops[0]};
   act.tops = {out};
-  act.set_float(hard_sigmoid::alpha, a.alpha, hard_sigmoid::kDefaultAlpha);
-  act.set_float(hard_sigmoid::beta, a.beta, hard_sigmoid::kDefaultBeta);
+  if (!swish) {
+    act.set_float(hard_sigmoid::alpha, a.alpha, hard_sigmoid::kDefaultAlpha);
+    act.set_float(hard_sigmoid::beta, a.beta, hard_sigmoid::kDefaultBeta);
+  }
   ctx.add(std::move(L));
   ctx.add(std::move(act));
 }
@@ -183,7 +189,7 @@ void emit_conv(WriteContext& ctx, ir::NodeId id) {
     }
   }
   if (fused) return ctx.add(std::move(L));
-  add_with_hardsigmoid(ctx, std::move(L), *a.activation);
+  add_with_separate_activation(ctx, std::move(L), *a.activation);
 }
 
 void emit_gemm(WriteContext& ctx, ir::NodeId id) {
@@ -233,7 +239,7 @@ void emit_gemm(WriteContext& ctx, ir::NodeId id) {
     L.put_raw(bottom);
   }
   if (fused) return ctx.add(std::move(L));
-  add_with_hardsigmoid(ctx, std::move(L), *a.activation);
+  add_with_separate_activation(ctx, std::move(L), *a.activation);
 }
 
 void emit_binary(WriteContext& ctx, const ir::Node& n) {
@@ -392,6 +398,8 @@ void emit_node(WriteContext& ctx, ir::NodeId id) {
     }
     case OpKind::Sigmoid:
       return simple(layer::Sigmoid);
+    case OpKind::Swish:
+      return simple(layer::Swish);
     case OpKind::HardSigmoid: {
       LayerOut L = start(ctx, n, layer::HardSigmoid);
       L.set_float(hard_sigmoid::alpha, n.attr<ir::ActAttrs>().alpha, hard_sigmoid::kDefaultAlpha);

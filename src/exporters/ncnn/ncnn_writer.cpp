@@ -98,9 +98,9 @@ std::string WriteContext::fresh_blob(const std::string& base) {
 float WriteContext::requantize_multiplier(ir::NodeId id) const {
   const ir::Node& n = g().node(id);
   if (n.op != ir::OpKind::Conv || !quant(n)) return 0.f;
-  if (n.attr<ir::ConvAttrs>().activation &&
-      n.attr<ir::ConvAttrs>().activation->kind == ir::OpKind::HardSigmoid)
-    return 0.f;  // written as a separate HardSigmoid layer after the convolution
+  if (const auto& act = n.attr<ir::ConvAttrs>().activation;
+      act && (act->kind == ir::OpKind::HardSigmoid || act->kind == ir::OpKind::Swish))
+    return 0.f;  // written as a separate activation layer after the convolution
   const ir::ValueId out = n.outputs.at(0);
   if (g().is_graph_output(out)) return 0.f;
   auto it = readers_.find(out);

@@ -44,6 +44,12 @@ void emit_activation(ExportContext& ctx, ir::OpKind kind, float alpha, float bet
       ctx.add_node("Mul", {x, hs}, {y}, node_name, exact);
       return;
     }
+    case ir::OpKind::Swish: {  // no Swish/SiLU in ONNX: x * Sigmoid(x)
+      std::string s = ctx.fresh(y + "_sigmoid");
+      ctx.add_node("Sigmoid", {x}, {s}, node_name + "_sigmoid");
+      ctx.add_node("Mul", {x, s}, {y}, node_name, exact);
+      return;
+    }
     case ir::OpKind::Clip: {  // an infinite bound is an omitted input
       std::string lo = std::isinf(alpha) && alpha < 0 ? "" : ctx.add_f32_scalar(node_name + "_min", alpha);
       std::string hi = std::isinf(beta) && beta > 0 ? "" : ctx.add_f32_scalar(node_name + "_max", beta);
@@ -164,7 +170,8 @@ void emit_node(ExportContext& ctx, const ir::Node& n, const ir::QuantParams* qua
     case ir::OpKind::LeakyRelu:
     case ir::OpKind::Sigmoid:
     case ir::OpKind::HardSigmoid:
-    case ir::OpKind::HardSwish: {
+    case ir::OpKind::HardSwish:
+    case ir::OpKind::Swish: {
       ir::ActAttrs a;
       if (const auto* p = std::get_if<ir::ActAttrs>(&n.attrs)) a = *p;
       return emit_activation(ctx, n.op, a.alpha, a.beta, in.at(0), out.at(0), n.name, true);

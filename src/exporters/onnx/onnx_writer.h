@@ -9,7 +9,7 @@
 //   Q/DQ pair. LayerQuant::output_scale adds nothing: in qdeploy's runtime the consumer's input step decides
 //   the requantization, which the consumer's own Q/DQ pair expresses.
 // Layers not in model.quant stay fp32. Every IR op becomes standard ONNX ops: activations fused into
-// ConvAttrs/GemmAttrs become separate nodes, HardSwish (opset 14) becomes x * HardSigmoid(x; 1/6, 1/2),
+// ConvAttrs/GemmAttrs become separate nodes, HardSwish (opset 14) becomes x * HardSigmoid(x; 1/6, 1/2), Swish x * Sigmoid(x),
 // Dropout becomes Identity, attribute-held shapes/axes/pads become int64 initializers.
 #pragma once
 #include <onnx/onnx_pb.h>

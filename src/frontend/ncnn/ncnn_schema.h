@@ -29,6 +29,7 @@ constexpr std::string_view Clip = "Clip";
 constexpr std::string_view Sigmoid = "Sigmoid";
 constexpr std::string_view HardSigmoid = "HardSigmoid";
 constexpr std::string_view HardSwish = "HardSwish";
+constexpr std::string_view Swish = "Swish";
 constexpr std::string_view BinaryOp = "BinaryOp";
 constexpr std::string_view Eltwise = "Eltwise";
 constexpr std::string_view Pooling = "Pooling";

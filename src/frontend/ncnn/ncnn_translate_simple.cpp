@@ -263,6 +263,8 @@ bool translate_simple_layer(LoadContext& ctx, const LayerDesc& L) {
                        L.params.get_float(hard_sigmoid::beta, hard_sigmoid::kDefaultBeta)});
   else if (t == layer::HardSwish)
     translate_hard_swish(ctx, L);
+  else if (t == layer::Swish)
+    unary(ctx, L, OpKind::Swish);
   else if (t == layer::BinaryOp)
     translate_binary_op(ctx, L);
   else if (t == layer::Eltwise)

@@ -30,6 +30,9 @@ void append_activation(dnnl::post_ops& po, const ir::FusedActivation& act) {
     case ir::OpKind::HardSwish:  // oneDNN 2.6: x * relu6(x + 3) / 6, the ONNX definition
       po.append_eltwise(1.f, algorithm::eltwise_hardswish, 0.f, 0.f);
       return;
+    case ir::OpKind::Swish:  // x * sigmoid(alpha * x), alpha 1
+      po.append_eltwise(1.f, algorithm::eltwise_swish, 1.f, 0.f);
+      return;
     default:
       fail_internal("append_activation: not an activation");
   }
@@ -57,6 +60,7 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
       case ir::OpKind::LeakyRelu:
       case ir::OpKind::Sigmoid:
       case ir::OpKind::HardSwish:
+      case ir::OpKind::Swish:
         done = build_eltwise(n);
         break;
       case ir::OpKind::Add:

@@ -7,7 +7,8 @@
 namespace qd::runtime::onednn {
 
 ir::FusedActivation standalone_activation(const ir::Node& n) {
-  if (n.op == ir::OpKind::Relu || n.op == ir::OpKind::Sigmoid || n.op == ir::OpKind::HardSwish)
+  if (n.op == ir::OpKind::Relu || n.op == ir::OpKind::Sigmoid || n.op == ir::OpKind::HardSwish ||
+      n.op == ir::OpKind::Swish)
     return ref::to_fused(n.op, {});
   return ref::to_fused(n.op, n.attr<ir::ActAttrs>());
 }
@@ -23,6 +24,8 @@ unsigned eltwise_algorithm_bits(const ir::FusedActivation& act) {
       return (1u << 2) | (1u << 1);
     case ir::OpKind::Sigmoid:
       return 1u << 3;
+    case ir::OpKind::Swish:
+      return 1u << 5;
     default:
       return 1u << 4;
   }

@@ -19,6 +19,8 @@ float activate(float x, const ir::FusedActivation& act) {
       return std::max(0.f, std::min(1.f, act.alpha * x + act.beta));
     case ir::OpKind::HardSwish:
       return x * std::max(0.f, std::min(1.f, x / 6.f + 0.5f));
+    case ir::OpKind::Swish:
+      return x / (1.f + std::exp(-x));
     default:
       fail_internal("activate: not an activation: " + std::string(ir::op_name(act.kind)));
   }

@@ -9,7 +9,7 @@
 namespace qd::runtime::ref {
 
 // --- activations (activations.cpp) ---
-// Applies one activation to a scalar (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish).
+// Applies one activation to a scalar (Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Swish).
 float activate(float x, const ir::FusedActivation& act);
 void activate_inplace(float* data, int64_t n, const ir::FusedActivation& act);
 // Standalone activation node: `op` with its ActAttrs.

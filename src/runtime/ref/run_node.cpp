@@ -46,6 +46,7 @@ std::vector<Tensor> run_node(const ir::Graph& g, const ir::Node& n, const std::v
     case OpKind::Relu:
     case OpKind::Sigmoid:
     case OpKind::HardSwish:
+    case OpKind::Swish:
       return {activation(f32.at(0), n.op, {})};
     case OpKind::Clip:
     case OpKind::LeakyRelu:

@@ -114,9 +114,10 @@ qd::ir::Model all_ops_model() {
   ValueId hs = node(g, "hsig", OpKind::HardSigmoid, {lr}, qd::ir::ActAttrs{0.25f, 0.375f});
   ValueId hw = node(g, "hswish", OpKind::HardSwish, {hs});
   ValueId sg = node(g, "sig", OpKind::Sigmoid, {hw});
+  ValueId sw = node(g, "swish", OpKind::Swish, {sg});
   float two = scalar_value(2.f);
   ValueId rs =
-      node(g, "rsub", OpKind::Sub, {g.add_constant("two", Tensor::from<float>({}, std::span(&two, 1))), sg});
+      node(g, "rsub", OpKind::Sub, {g.add_constant("two", Tensor::from<float>({}, std::span(&two, 1))), sw});
   ValueId mul = node(g, "mulc", OpKind::Mul, {rs, g.add_constant("chan", ramp({8, 1, 1}))});
   ValueId add = node(g, "add", OpKind::Add, {mul, c1});  // c1 read twice -> Split
   qd::ir::PoolAttrs pa;
