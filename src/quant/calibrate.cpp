@@ -168,7 +168,9 @@ ir::QuantParams params_from_stats(const CalibrationStats& stats, const ir::Model
     if (e) std::rethrow_exception(e);
 
   ir::QuantParams params;
-  for (size_t i = 0; i < nodes.size(); ++i) params.layers[g.node(nodes[i].node).name] = std::move(layers[i]);
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (target_computes_int8(g.node(nodes[i].node), g, options.target))
+      params.layers[g.node(nodes[i].node).name] = std::move(layers[i]);
   return params;
 }
 

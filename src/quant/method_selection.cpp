@@ -47,6 +47,8 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
   std::vector<Layer> layers;
   std::map<std::string, int> wanted;
   for (const QuantizableNode& qn : quantizable_nodes(g)) {
+    if (candidates.empty() || !candidates.front().find(g.node(qn.node).name))
+      continue;  // fp32 for the target
     Layer l;
     l.node = &g.node(qn.node);
     l.input = g.value(qn.input).name;

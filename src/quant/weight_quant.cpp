@@ -44,6 +44,26 @@ int conv_weight_bits(const ir::ConvAttrs& c, std::string_view target) {
   return target == "ncnn" && winograd_eligible ? 6 : 8;
 }
 
+bool target_computes_int8(const ir::Node& node, const ir::Graph& graph, std::string_view target) {
+  check_quant_target(target);
+  if (target != "ncnn" || node.op != ir::OpKind::Conv) return true;
+  const int64_t group = node.attr<ir::ConvAttrs>().group;
+  const Shape& w = graph.value(node.inputs.at(1)).shape;  // [O, I/group, kh, kw]
+  if (group <= 1 || w.size() != 4 || (w[1] == 1 && w[0] == group) || (w[0] / group) % 8 != 0) return true;
+  // Requantized (int8 output, right in ncnn) when every reader is an int8 conv reading it as its input.
+  const auto& act = node.attr<ir::ConvAttrs>().activation;
+  if (act && act->kind == ir::OpKind::HardSigmoid) return false;  // written as its own layer after the conv
+  const ir::ValueId out = node.outputs.at(0);
+  const auto readers = graph.consumers(out);
+  if (graph.is_graph_output(out) || readers.empty()) return false;
+  for (ir::NodeId r : readers) {
+    const ir::Node& c = graph.node(r);
+    if (c.op != ir::OpKind::Conv || c.inputs.at(0) != out || !target_computes_int8(c, graph, target))
+      return false;
+  }
+  return true;
+}
+
 int weight_bits_for_node(const ir::Node& node, std::string_view target) {
   if (node.op == ir::OpKind::Conv) return conv_weight_bits(node.attr<ir::ConvAttrs>(), target);
   check_quant_target(target);

@@ -106,5 +106,32 @@ TEST(WeightQuant, ShareStepsWithinGroups) {
   EXPECT_EQ(share_steps_within_groups(steps, 6), steps);
 }
 
+// x -> grouped conv g (16 -> 16, `group` groups) -> `reader` (a 1x1 conv, or nothing: graph output).
+bool ncnn_int8_grouped(int group, bool conv_reader) {
+  ir::Graph g;
+  const ir::ValueId x = g.add_value("x", DataType::f32, {1, 16, 4, 4});
+  g.inputs().push_back(x);
+  ir::ConvAttrs a;
+  a.group = group;
+  const ir::ValueId w = g.add_constant("w", Tensor(DataType::f32, {16, 16 / group, 1, 1}));
+  const ir::ValueId y = g.add_value("y", DataType::f32, {1, 16, 4, 4});
+  g.add_node({"g", ir::OpKind::Conv, {x, w}, {y}, a});
+  ir::ValueId out = y;
+  if (conv_reader) {
+    out = g.add_value("z", DataType::f32, {1, 16, 4, 4});
+    const ir::ValueId w2 = g.add_constant("w2", Tensor(DataType::f32, {16, 16, 1, 1}));
+    g.add_node({"c", ir::OpKind::Conv, {y, w2}, {out}, ir::ConvAttrs{}});
+  }
+  g.outputs().push_back(out);
+  return target_computes_int8(g.nodes()[0], g, "ncnn");
+}
+
+TEST(WeightQuant, NcnnGroupedConvWithUnrequantizedEightWideGroupsStaysFp32) {
+  EXPECT_FALSE(ncnn_int8_grouped(2, false));  // 8 outputs per group, fp32 output: wrong in ncnn
+  EXPECT_TRUE(ncnn_int8_grouped(2, true));    // requantized for the int8 conv that reads it
+  EXPECT_TRUE(ncnn_int8_grouped(4, false));   // 4 per group
+  EXPECT_TRUE(ncnn_int8_grouped(16, false));  // depthwise
+}
+
 }  // namespace
 }  // namespace qd::quant

@@ -264,13 +264,40 @@ void emit_binary(WriteContext& ctx, const ir::Node& n) {
   ctx.add(std::move(L));
 }
 
+// ncnn's global Pooling writes a 1-D blob (C) where the IR value is N x C x 1 x 1. Readers other than
+// Flatten/Reshape get it back as a 3-D C x 1 x 1 blob: ncnn's int8 Convolution has no 1-D input path and
+// computes a 1x1 convolution on the 1-D blob (squeeze-and-excitation) as if it were spatial (docs/ncnn.md).
+void add_global_pool(WriteContext& ctx, const ir::Node& n, LayerOut L) {
+  const ir::ValueId out = n.outputs.at(0);
+  bool only_flatten = true;
+  for (ir::NodeId r : ctx.g().consumers(out)) {
+    const OpKind op = ctx.g().node(r).op;
+    only_flatten = only_flatten && (op == OpKind::Flatten || op == OpKind::Reshape);
+  }
+  if (only_flatten) return ctx.add(std::move(L));
+  const Shape& s = ctx.g().value(out).shape;
+  const int c = s.size() == 4 && s[1] > 0 ? static_cast<int>(s[1]) : -1;  // -1: ncnn infers it
+  const std::string top = L.tops[0];
+  L.tops[0] = ctx.fresh_blob(top + "_1d");
+  LayerOut r;
+  r.type = layer::Reshape;
+  r.name = n.name + "_3d";
+  r.bottoms = {L.tops[0]};
+  r.tops = {top};
+  r.set_int(reshape::w, 1);
+  r.set_int(reshape::h, 1);
+  r.set_int(reshape::c, c);
+  ctx.add(std::move(L));
+  ctx.add(std::move(r));
+}
+
 void emit_pool(WriteContext& ctx, const ir::Node& n) {
   LayerOut L = start(ctx, n, layer::Pooling);
   const bool avg = n.op == OpKind::AveragePool || n.op == OpKind::GlobalAveragePool;
   L.set_int(pooling::pooling_type, avg ? pooling::type_avg : pooling::type_max, pooling::type_max);
   if (n.op == OpKind::GlobalAveragePool || n.op == OpKind::GlobalMaxPool) {
     L.set_int(pooling::global_pooling, 1);
-    return ctx.add(std::move(L));
+    return add_global_pool(ctx, n, std::move(L));
   }
   const auto& a = n.attr<ir::PoolAttrs>();
   L.set_int(pooling::kernel_w, a.kernel_w);

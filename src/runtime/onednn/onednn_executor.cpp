@@ -110,7 +110,7 @@ const ir::LayerQuant* OneDnnExecutor::quant_of(const ir::Node& n) const {
 
 // The step with which conv `c` may emit s8: its output (after single-consumer activations) is read only
 // by int8 Convs whose input step equals output_scale, so emitting q directly changes no numerics. 0 if not.
-float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float output_scale) const {
+float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float output_scale) {
   ir::ValueId cur = g.node(c).outputs[0];
   // The requantization's linear post-op and the activations must all fuse (see eltwise_algorithm_bits).
   unsigned used = kRequantEltwiseBits;
@@ -129,6 +129,9 @@ float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float outpu
       continue;
     }
     if (cons.empty()) return 0.f;
+    // Convs read a signed value as two u8 halves split from f32 (build_conv_int8_signed): emitting s8
+    // would only add a dequantizing round trip.
+    if (!non_negative(cur)) return 0.f;
     for (ir::NodeId m : cons) {
       const ir::Node& mn = g.node(m);
       const ir::LayerQuant* q = quant_of(mn);
@@ -325,10 +328,8 @@ MemRef OneDnnExecutor::value_as(ir::ValueId v, const dnnl::memory::desc& want) {
 
 MemRef OneDnnExecutor::quantized_as(ir::ValueId v, const dnnl::memory::desc& want_s8, float step) {
   ValueState& s = values_[v];
-  if (s.int8_step > 0.f) {
-    QD_CHECK(s.int8_step == step, "s8 value read with another step");
-    return value_as(v, want_s8);
-  }
+  if (s.int8_step == step) return value_as(v, want_s8);  // already q with this step (any layout)
+  // Otherwise quantize the f32 value; an s8 value read with another step is dequantized first.
   for (const auto& c : s.quantized)
     if (c.md == want_s8 && c.step == step) return {want_s8, c.buffer, {}};
   const dnnl::memory::desc f32_md = with_type(want_s8, dnnl::memory::data_type::f32);
@@ -344,7 +345,8 @@ MemRef OneDnnExecutor::quantized_as(ir::ValueId v, const dnnl::memory::desc& wan
 
 std::pair<MemRef, MemRef> OneDnnExecutor::split_quantized_as(ir::ValueId v, const dnnl::memory::desc& want_u8,
                                                              float step) {
-  QD_CHECK(values_[v].int8_step == 0.f, "split quantization of an int8 value");
+  // An s8 value is dequantized (value_as) and split again: round(q * step / step) == q, so a requantized
+  // producer read by a signed conv keeps its numerics (requant_step avoids planning this round trip).
   int pos = -1, neg = -1;  // cached as (md, step) and (md, -step)
   for (const auto& c : values_[v].quantized) {
     if (c.md == want_u8 && c.step == step) pos = c.buffer;
@@ -367,7 +369,6 @@ std::pair<MemRef, MemRef> OneDnnExecutor::split_quantized_as(ir::ValueId v, cons
 }
 
 MemRef OneDnnExecutor::fake_quantized_as(ir::ValueId v, const dnnl::memory::desc& want, float step) {
-  QD_CHECK(values_[v].int8_step == 0.f, "fake quantization of an s8 value");
   for (const auto& c : values_[v].quantized)
     if (c.md == want && c.step == step) return {want, c.buffer, {}};
   const MemRef src = value_as(v, want);
