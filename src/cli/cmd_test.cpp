@@ -3,10 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/evaluate.h"
+#include "cli/console.h"
 #include "cli/model_files.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "eval/evaluate.h"
 
 namespace qd::cli {
 
@@ -35,6 +36,7 @@ int run_test(const TestArgs& a) {
   eo.threads = a.threads;
   eo.warmup = a.warmup;
   eo.limit = a.limit;
+  eo.reporting = console_reporting();
   nlohmann::json preds = nlohmann::json::array();
   EvalResult r = evaluate(model, cfg, data, eo, a.out.empty() ? nullptr : &preds);
 

@@ -9,8 +9,6 @@
 namespace qd::quant {
 namespace {
 
-constexpr std::string_view kTargets[] = {"ncnn", "qdeploy"};
-
 // Splits a shape around `axis`: outer * channels * inner elements.
 struct ChannelLayout {
   int64_t outer = 1, channels = 1, inner = 1;
@@ -29,24 +27,12 @@ ChannelLayout layout_of(const Tensor& t, int axis) {
 
 }  // namespace
 
-std::vector<std::string> quant_target_names() { return {kTargets[0].data(), kTargets[1].data()}; }
-
-void check_quant_target(std::string_view target) {
-  for (std::string_view t : kTargets)
-    if (t == target) return;
-  fail("quantization target", "unknown target '" + std::string(target) + "' (valid: ncnn, qdeploy)");
+int conv_weight_bits(const ir::ConvAttrs& c, DeployTarget target) {
+  return target_profile(target).conv_weight_bits(conv_window_of(c));
 }
 
-int conv_weight_bits(const ir::ConvAttrs& c, std::string_view target) {
-  check_quant_target(target);
-  const bool winograd_eligible = c.kernel_h == 3 && c.kernel_w == 3 && c.stride_h == 1 && c.stride_w == 1 &&
-                                 c.dilation_h == 1 && c.dilation_w == 1 && c.group == 1;
-  return target == "ncnn" && winograd_eligible ? 6 : 8;
-}
-
-int weight_bits_for_node(const ir::Node& node, std::string_view target) {
+int weight_bits_for_node(const ir::Node& node, DeployTarget target) {
   if (node.op == ir::OpKind::Conv) return conv_weight_bits(node.attr<ir::ConvAttrs>(), target);
-  check_quant_target(target);
   return 8;
 }
 
