@@ -36,7 +36,9 @@ int run_calibrate(const CalibArgs& a) {
   co.weight_bits = parse_weight_bits(a.weight_bits, "--weight-bits");
   ModelConfig cfg = load_model_config(a.config);
   std::string images = a.images.empty() ? cfg.calib_data : a.images;
-  ir::Model model = load_model_files({a.param, a.bin}, cfg.input_shape);
+  ir::Model model = load_model_files(
+      a.bin.empty() ? std::vector<std::string>{a.param} : std::vector<std::string>{a.param, a.bin},
+      cfg.input_shape);
   pipeline::DatasetCalibrationOptions dco;
   dco.images = images;
   dco.max_images = a.calib_num;
@@ -76,11 +78,13 @@ int run_calibrate(const CalibArgs& a) {
 
 void register_calibrate(CLI::App& app) {
   auto a = std::make_shared<CalibArgs>();
-  auto* sub = app.add_subcommand("calibrate",
-                                 "Calibrate an fp32 ncnn model on images -> ncnn .table (like ncnn2table)");
+  auto* sub = app.add_subcommand(
+      "calibrate", "Calibrate an fp32 model (ncnn or ONNX) on images -> ncnn .table (like ncnn2table)");
   sub->add_option("config", a->config, "model config")->required();
-  sub->add_option("param", a->param, "end2end.param")->required();
-  sub->add_option("bin", a->bin, "end2end.bin")->required();
+  sub->add_option("param", a->param,
+                  "end2end.param, or model.onnx (calibration runs on the IR: any model our runtime runs)")
+      ->required();
+  sub->add_option("bin", a->bin, "end2end.bin (none for a .onnx model)");
   sub->add_option("--images", a->images, "calibration images (default: dataset.calib of the config)");
   sub->add_option("--method", a->method, range_method_choices())->capture_default_str();
   sub->add_option("--percentile", a->percentile, "for --method percentile")->capture_default_str();

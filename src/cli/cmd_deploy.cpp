@@ -25,11 +25,13 @@
 #include "frontend/onnx/onnx_importer.h"
 #include "pipeline/dataset_calibration.h"
 #include "pipeline/deploy_measure.h"
+#include "pipeline/onnxruntime_runner.h"
 #include "pipeline/validation_set.h"
 #include "quant/auto_quant.h"
 #include "quant/mixed_precision.h"
 #include "quant/ptq_passes.h"
 #include "runtime/executor.h"
+#include "settings/deploy_target.h"
 #include "settings/name_list.h"
 #include "settings/range_method.h"
 #include "settings/weight_bits.h"
@@ -128,16 +130,24 @@ int run_deploy(DeployArgs a) {
   if (auto st = deploy_pytorch_stage(a.model, a.arch, mc, a.work_dir); !st.is_null())
     report["stages"].push_back(st);
 
+  // The int8 flow runs on the IR: only the ncnn target needs the ncnn writer (and stops, exit 2, at a
+  // layer ncnn cannot express); qdeploy and onnxruntime deploy every model our runtime runs.
+  const TargetProfile& target = target_profile(dc.target);
   auto t = std::chrono::steady_clock::now();
   ir::Model fp32 = frontend::import_onnx(a.model);
   copy_file_atomic(a.model, base + ".onnx");
-  exporters::save_ncnn(fp32, base + ".param", base + ".bin");
-  report["stages"].push_back(
-      {{"stage", "convert"},
-       {"inputs", {file_info(a.model)}},
-       {"outputs", {file_info(base + ".onnx"), file_info(base + ".param"), file_info(base + ".bin")}},
-       {"seconds", seconds_since(t)}});
-  std::printf("[1/3] convert   %.2f s -> %s.param/.bin\n", seconds_since(t), base.c_str());
+  nlohmann::json convert_outputs = {file_info(base + ".onnx")};
+  if (target.writes_ncnn_files) {
+    exporters::save_ncnn(fp32, base + ".param", base + ".bin");
+    convert_outputs.push_back(file_info(base + ".param"));
+    convert_outputs.push_back(file_info(base + ".bin"));
+  }
+  report["stages"].push_back({{"stage", "convert"},
+                              {"inputs", {file_info(a.model)}},
+                              {"outputs", convert_outputs},
+                              {"seconds", seconds_since(t)}});
+  std::printf("[1/3] convert   %.2f s -> %s%s\n", seconds_since(t), base.c_str(),
+              target.writes_ncnn_files ? ".param/.bin" : ".onnx");
 
   ir::Model int8;
   if (quant) {
@@ -213,30 +223,38 @@ int run_deploy(DeployArgs a) {
     // are written next to it so `qdeploy quantize end2end_ptq.param end2end_ptq.bin end2end.table` reproduces
     // end2end_int8 (end2end.param/.bin stay the plain conversion of the ONNX model).
     const bool weights_changed = std::any_of(passes.begin(), passes.end(), quant::ptq_pass_changes_weights);
+    nlohmann::json calib_outputs = {file_info(base + ".table")};
     if (weights_changed) {
       ir::Model ptq_fp32 = int8;
       ptq_fp32.quant = {};
-      exporters::save_ncnn(ptq_fp32, base + "_ptq.param", base + "_ptq.bin");
+      if (target.writes_ncnn_files) {
+        exporters::save_ncnn(ptq_fp32, base + "_ptq.param", base + "_ptq.bin");
+        calib_outputs.push_back(file_info(base + "_ptq.param"));
+        calib_outputs.push_back(file_info(base + "_ptq.bin"));
+      } else {
+        exporters::save_onnx(ptq_fp32, base + "_ptq.onnx");
+        calib_outputs.push_back(file_info(base + "_ptq.onnx"));
+      }
     }
     report["stages"].push_back({{"stage", "calibrate"},
                                 {"inputs", {{{"path", images}, {"images", calibration.images()}}}},
                                 {"method", range_method_name(*chosen_method)},
                                 {"passes", passes},
-                                {"outputs", weights_changed ? nlohmann::json{file_info(base + ".table"),
-                                                                             file_info(base + "_ptq.param"),
-                                                                             file_info(base + "_ptq.bin")}
-                                                            : nlohmann::json{file_info(base + ".table")}},
+                                {"outputs", calib_outputs},
                                 {"seconds", seconds_since(t)}});
     std::printf("[2/3] calibrate %.2f s, %zu images, method %s -> %s.table\n", seconds_since(t),
                 calibration.images(), std::string(range_method_name(*chosen_method)).c_str(), base.c_str());
 
-    t = std::chrono::steady_clock::now();
-    exporters::save_ncnn(int8, base + "_int8.param", base + "_int8.bin");
-    report["stages"].push_back({{"stage", "quantize"},
-                                {"inputs", {file_info(base + ".param"), file_info(base + ".table")}},
-                                {"outputs", {file_info(base + "_int8.param"), file_info(base + "_int8.bin")}},
-                                {"seconds", seconds_since(t)}});
-    std::printf("[3/3] quantize  %.2f s -> %s_int8.param/.bin\n", seconds_since(t), base.c_str());
+    if (target.writes_ncnn_files) {
+      t = std::chrono::steady_clock::now();
+      exporters::save_ncnn(int8, base + "_int8.param", base + "_int8.bin");
+      report["stages"].push_back(
+          {{"stage", "quantize"},
+           {"inputs", {file_info(base + ".param"), file_info(base + ".table")}},
+           {"outputs", {file_info(base + "_int8.param"), file_info(base + "_int8.bin")}},
+           {"seconds", seconds_since(t)}});
+      std::printf("[3/3] quantize  %.2f s -> %s_int8.param/.bin\n", seconds_since(t), base.c_str());
+    }
 
     // The same int8 model as ONNX QDQ, for ONNX Runtime (issue 7.3).
     t = std::chrono::steady_clock::now();
@@ -245,7 +263,9 @@ int run_deploy(DeployArgs a) {
                                 {"inputs", {file_info(base + ".onnx"), file_info(base + ".table")}},
                                 {"outputs", {file_info(base + "_quant.onnx")}},
                                 {"seconds", seconds_since(t)}});
-    std::printf("      qdq onnx  %.2f s -> %s_quant.onnx\n", seconds_since(t), base.c_str());
+    std::printf("%s %.2f s -> %s_quant.onnx\n",
+                target.writes_ncnn_files ? "      qdq onnx " : "[3/3] quantize ", seconds_since(t),
+                base.c_str());
   }
 
   const int threads = dc.test.threads;
@@ -270,6 +290,14 @@ int run_deploy(DeployArgs a) {
   if (quant)
     write_result_png(img, "int8: " + cls(top8[0]), (fs::path(a.work_dir) / "output_int8.png").string());
   report["test_image"] = {{"path", a.image}, {"fp32_top5", top32}, {"int8_top5", top8}};
+  if (quant && target.runs_in_onnxruntime) {  // the deployed file itself, in the runtime it is meant for
+    const std::vector<float> ort =
+        pipeline::run_onnxruntime(base + "_quant.onnx", input, a.work_dir, threads);
+    const std::vector<int> top_ort = top_k(ort, 5);
+    std::printf("ONNX Runtime, %s_quant.onnx: %s %.4f\n", base.c_str(), cls(top_ort[0]).c_str(),
+                ort[top_ort[0]]);
+    report["test_image"]["onnxruntime_int8_top5"] = top_ort;
+  }
 
   // Measurements for the report: speed (always), per-layer SNR (int8), accuracy (with a test set).
   const ir::Model* int8_or_null = quant ? &int8 : nullptr;
@@ -313,6 +341,14 @@ int run_deploy(DeployArgs a) {
       std::printf(", int8 top-1 %.4f top-5 %.4f", acc["int8"]["top1"].get<double>(),
                   acc["int8"]["topk"].get<double>());
     std::printf("\n");
+    if (quant && target.runs_in_onnxruntime) {
+      const nlohmann::json ort =
+          pipeline::measure_onnxruntime_accuracy(base + "_quant.onnx", mc, test_data, ao, a.work_dir);
+      report["accuracy_onnxruntime"] = {{"int8", ort}};
+      std::printf("accuracy of %s_quant.onnx in ONNX Runtime (%zu images): int8 top-1 %.4f top-5 %.4f\n",
+                  base.c_str(), ort["images"].get<size_t>(), ort["top1"].get<double>(),
+                  ort["topk"].get<double>());
+    }
   }
   std::string text = report.dump(1);
   write_file_atomic((fs::path(a.work_dir) / "deploy.json").string(), [&](std::ostream& os) { os << text; });

@@ -1,4 +1,4 @@
-// Deploy config (TOML): which backend runs the model, whether and how it is quantized, and test settings.
+// Deploy config (TOML): which target the model is deployed for, whether and how it is quantized, and test settings.
 // Examples: configs/deploy/classification_ncnn_static.toml,
 // configs/deploy/classification_ncnn-int8_static.toml.
 //

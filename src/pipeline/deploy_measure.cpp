@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "eval/accuracy.h"
 #include "eval/confusion_matrix.h"
@@ -16,6 +17,7 @@
 #include "eval/progress.h"
 #include "eval/results_json.h"
 #include "pipeline/dataset_batch_source.h"
+#include "pipeline/onnxruntime_runner.h"
 #include "quant/analyse/quant_error_analysis.h"
 #include "runtime/executor.h"
 
@@ -182,6 +184,34 @@ json measure_layer_snr(const ir::Model& fp32, const ir::Model& int8, const Model
       {"definition",
        "10*log10(sum fp32^2 / sum (fp32 - int8)^2) of each layer's output over all images; graph-wise = the "
        "whole int8 graph feeds the layer, layer-wise = only this layer int8; null = no error"}};
+  return out;
+}
+
+json measure_onnxruntime_accuracy(const std::string& onnx_model, const ModelConfig& config,
+                                  const std::string& path, const AccuracyOptions& options,
+                                  const std::string& scratch_dir) {
+  Dataset ds = open_dataset(path);
+  if (options.num) ds = limit(ds, options.num);
+  TopKAccumulator acc(class_count(config, ds), 5);
+  BatchLoaderOptions lo;
+  lo.batch_size = 256;  // decoded in chunks; ONNX Runtime runs the model's own batch size
+  lo.threads = options.threads;
+  lo.max_pixels = config.max_pixels;
+  lo.on_skip = options.reporting.on_skip;
+  BatchLoader loader(ds, config.preprocess, lo);
+  Batch b;
+  size_t images = 0;
+  while (loader.next(b)) {
+    const std::vector<float> scores = run_onnxruntime(onnx_model, b.input, scratch_dir, options.threads);
+    const size_t row = scores.size() / static_cast<size_t>(b.size());
+    for (int i = 0; i < b.size(); ++i)
+      acc.add(std::span<const float>(scores.data() + i * row, row), b.labels[i]);
+    images += static_cast<size_t>(b.size());
+  }
+  if (images == 0) fail(path, "no readable images for the ONNX Runtime accuracy");
+  json out = accuracy_summary(acc, config.classes);
+  out["runtime"] = "onnxruntime";
+  out["model"] = onnx_model;
   return out;
 }
 

@@ -50,4 +50,11 @@ nlohmann::json measure_layer_snr(const ir::Model& fp32, const ir::Model& int8, c
                                  const std::string& images, size_t num, int threads,
                                  const Reporting& reporting = {});
 
+// Top-1/top-k of the ONNX model `onnx_model` run in ONNX Runtime (run_onnxruntime) on the same labelled
+// images as measure_accuracy (deterministic subset of options.num). `scratch_dir` holds the runner's files.
+// Returns {"images", "top1", "topk", "top1_correct", ...} (eval accuracy_summary) plus "runtime".
+nlohmann::json measure_onnxruntime_accuracy(const std::string& onnx_model, const ModelConfig& config,
+                                            const std::string& path, const AccuracyOptions& options,
+                                            const std::string& scratch_dir);
+
 }  // namespace qd::pipeline

@@ -8,8 +8,9 @@ namespace {
 
 // Indexed by DeployTarget.
 constexpr TargetProfile kProfiles[] = {
-    {DeployTarget::ncnn, "ncnn", true, true, true},
-    {DeployTarget::qdeploy, "qdeploy", false, false, false},
+    {DeployTarget::ncnn, "ncnn", true, true, true, false},
+    {DeployTarget::qdeploy, "qdeploy", false, false, false, false},
+    {DeployTarget::onnxruntime, "onnxruntime", false, false, false, true},
 };
 
 }  // namespace

@@ -10,8 +10,9 @@
 namespace qd {
 
 enum class DeployTarget {
-  ncnn,     // .param/.bin/.table for ncnn (ncnn2table/ncnn2int8 compatible)
-  qdeploy,  // our own runtime: 8-bit weights everywhere, per-channel scales
+  ncnn,         // .param/.bin/.table for ncnn (ncnn2table/ncnn2int8 compatible)
+  qdeploy,      // our own runtime: 8-bit weights everywhere, per-channel scales; no ncnn files
+  onnxruntime,  // ONNX QDQ for ONNX Runtime (end2end_quant.onnx), run there for the accuracy line
 };
 
 // The window of a convolution, as the weight-bit rules see it.
@@ -34,14 +35,15 @@ struct TargetProfile {
   std::string_view name;
   bool winograd_convs_6bit;           // ncnn: 6-bit weights for is_ncnn_winograd_int8_conv layers
   bool grouped_conv_scale_per_group;  // ncnn: one weight scale per group for grouped, non-depthwise convs
-  bool writes_ncnn_files;             // deploy writes .param/.bin/.table and checks ncnn can express them
+  bool writes_ncnn_files;  // deploy writes .param/.bin (fp32, int8): a layer ncnn cannot express is an error
+  bool runs_in_onnxruntime;  // deploy measures the int8 accuracy of end2end_quant.onnx in ONNX Runtime
   // Weight bits of a convolution with this window (6 or 8).
   int conv_weight_bits(const ConvWindow& conv) const;
 };
 
 const TargetProfile& target_profile(DeployTarget target);
 std::string_view deploy_target_name(DeployTarget target);
-// Every target's name, in enum order: ncnn, qdeploy.
+// Every target's name, in enum order: ncnn, qdeploy, onnxruntime.
 std::vector<std::string> deploy_target_names();
 // The target called `name`, or a user error "unknown target '<name>' (valid: ...)" naming `context`.
 DeployTarget parse_deploy_target(std::string_view name, const std::string& context = "deploy target");

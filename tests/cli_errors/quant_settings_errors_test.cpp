@@ -82,7 +82,7 @@ TEST_F(QuantSettingsErrors, CalibrateRejectsBadSettingsBeforeRunning) {
   EXPECT_TRUE(is_error(r, 1, "--method", "valid: aciq, kl, minmax, mse, percentile)"));
   r = run_qdeploy({"calibrate", files->toml, files->param, files->bin, "--images", files->calib, "--target",
                    "tflite", "--out", table});
-  EXPECT_TRUE(is_error(r, 1, "--target", "unknown target 'tflite' (valid: ncnn, qdeploy)"));
+  EXPECT_TRUE(is_error(r, 1, "--target", "unknown target 'tflite' (valid: ncnn, qdeploy, onnxruntime)"));
   EXPECT_FALSE(std::filesystem::exists(table));
 }
 

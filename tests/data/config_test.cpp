@@ -11,8 +11,8 @@
 namespace qd {
 namespace {
 
-using test::TempDir;
 using test::error_of;
+using test::TempDir;
 
 const std::string kConfigs = test::kSourceDir + "/configs";
 
@@ -158,9 +158,9 @@ TEST(DeployConfig, DefaultsWarningsAndErrors) {
     test::write_bytes(dir / "bad.toml", text);
     return error_of([&] { load_deploy_config(dir / "bad.toml"); });
   };
-  EXPECT_NE(
-      load("[backend]\ntype = \"tensorrt\"\n").find("must be \"ncnn\" or \"qdeploy\", not \"tensorrt\""),
-      std::string::npos);
+  EXPECT_NE(load("[backend]\ntype = \"tensorrt\"\n")
+                .find("must be \"ncnn\", \"qdeploy\" or \"onnxruntime\", not \"tensorrt\""),
+            std::string::npos);
   EXPECT_NE(load("[quantize]\nenabled = \"yes\"\n").find("'quantize.enabled' must be a boolean"),
             std::string::npos);
   EXPECT_NE(load("[quantize]\ncalib_num = 0\n").find("'quantize.calib_num' must be between 1"),
