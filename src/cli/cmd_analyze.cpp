@@ -15,7 +15,7 @@
 #include "eval/bar_chart.h"
 #include "eval/chart_canvas.h"
 #include "eval/histogram_chart.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "frontend/ncnn/ncnn_table_reader.h"
 #include "pipeline/dataset_batch_source.h"
 #include "quant/analyse/quant_error_analysis.h"

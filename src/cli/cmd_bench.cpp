@@ -21,7 +21,7 @@
 #include "data/dataset.h"
 #include "data/model_config.h"
 #include "eval/bench_report.h"
-#include "eval/int_list.h"
+#include "util/int_list.h"
 #include "runtime/executor.h"
 
 namespace qd::cli {

@@ -16,7 +16,7 @@
 #include "data/deploy_config.h"
 #include "data/image.h"
 #include "data/preprocess.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "eval/report_html.h"
 #include "eval/topk.h"
 #include "exporters/ncnn/ncnn_table_writer.h"

@@ -2,7 +2,7 @@
 #pragma once
 #include <cstdio>
 
-#include "eval/progress.h"
+#include "util/progress.h"
 
 namespace qd::cli {
 

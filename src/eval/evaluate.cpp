@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "eval/topk.h"
 #include "runtime/executor.h"
 

@@ -6,7 +6,7 @@
 #include "data/model_config.h"
 #include "eval/accuracy.h"
 #include "eval/latency.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "ir/model.h"
 #include "nlohmann/json_fwd.hpp"
 

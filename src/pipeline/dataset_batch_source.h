@@ -7,7 +7,7 @@
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/model_config.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "quant/calibrate.h"
 
 namespace qd::pipeline {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "data/model_config.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "ir/model.h"
 #include "pipeline/dataset_batch_source.h"
 #include "quant/calibrate.h"

@@ -14,7 +14,7 @@
 #include "eval/confusion_matrix.h"
 #include "eval/evaluate.h"
 #include "eval/latency.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "eval/results_json.h"
 #include "pipeline/dataset_batch_source.h"
 #include "pipeline/onnxruntime_runner.h"

@@ -8,7 +8,7 @@
 
 #include "core/tensor.h"
 #include "data/model_config.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "ir/model.h"
 
 namespace qd::pipeline {

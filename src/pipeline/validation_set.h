@@ -5,7 +5,7 @@
 
 #include "data/dataset.h"
 #include "data/model_config.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "quant/mixed_precision.h"
 
 namespace qd::pipeline {
