@@ -7,16 +7,17 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "cli/calibration_source.h"
 #include "cli/commands.h"
+#include "cli/console.h"
 #include "cli/model_files.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "data/bar_chart.h"
-#include "data/chart_canvas.h"
-#include "data/histogram_chart.h"
-#include "eval/progress.h"
+#include "eval/bar_chart.h"
+#include "eval/chart_canvas.h"
+#include "eval/histogram_chart.h"
+#include "util/progress.h"
 #include "frontend/ncnn/ncnn_table_reader.h"
+#include "pipeline/dataset_batch_source.h"
 #include "quant/analyse/quant_error_analysis.h"
 
 namespace qd::cli {
@@ -135,7 +136,7 @@ int run_analyze(const AnalyzeArgs& a) {
   if (a.rank_by != "layer" && a.rank_by != "graph") fail("", "--rank-by must be 'layer' or 'graph'");
   ModelPair m = load_models(a.files, cfg.input_shape);
   ensure_writable_dir(a.out_dir);
-  CalibrationSource src(images, cfg, a.num, a.batch);
+  pipeline::DatasetBatchSource src(images, cfg, a.num, a.batch, warn_skipped);
   quant::AnalysisOptions opt;
   opt.batch = a.batch;
   opt.num_threads = a.threads;

@@ -21,9 +21,9 @@
 #include "data/dataset.h"
 #include "data/model_config.h"
 #include "eval/bench_report.h"
-#include "eval/int_list.h"
 #include "runtime/cpu_isa.h"
 #include "runtime/executor.h"
+#include "util/int_list.h"
 
 namespace qd::cli {
 

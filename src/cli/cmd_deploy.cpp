@@ -6,29 +6,35 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "cli/calibration_source.h"
 #include "cli/commands.h"
-#include "cli/deploy_measure.h"
+#include "cli/console.h"
 #include "cli/model_files.h"
 #include "cli/pytorch_export.h"
-#include "cli/validation_set.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/deploy_config.h"
 #include "data/image.h"
 #include "data/preprocess.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "eval/report_html.h"
 #include "eval/topk.h"
 #include "exporters/ncnn/ncnn_table_writer.h"
 #include "exporters/ncnn/ncnn_writer.h"
 #include "exporters/onnx/onnx_writer.h"
 #include "frontend/onnx/onnx_importer.h"
+#include "pipeline/dataset_calibration.h"
+#include "pipeline/deploy_measure.h"
+#include "pipeline/onnxruntime_runner.h"
+#include "pipeline/validation_set.h"
 #include "quant/auto_quant.h"
 #include "quant/mixed_precision.h"
 #include "quant/ptq_passes.h"
 #include "runtime/executor.h"
+#include "settings/deploy_target.h"
+#include "settings/name_list.h"
+#include "settings/range_method.h"
+#include "settings/weight_bits.h"
 
 namespace qd::cli {
 
@@ -75,12 +81,16 @@ int run_deploy(DeployArgs a) {
   ModelConfig mc = load_model_config(a.model_config, &warnings);
   for (auto& w : warnings) std::fprintf(stderr, "qdeploy: warning: %s\n", w.c_str());
   bool quant = a.quant || dc.quantize.enabled;
-  std::string method = a.method.empty() ? dc.quantize.method : a.method;
+  // Settings are parsed here, before any file is written: the deploy config's were parsed by its loader.
+  std::optional<RangeMethod> chosen_method =  // nullopt = auto
+      a.method.empty() ? dc.quantize.method : parse_range_method_or_auto(a.method, "--calib-method");
+  const int weight_bits = parse_weight_bits(a.weight_bits, "--weight-bits");
   std::string pass_list = a.passes;  // --passes overrides the deploy config's quantize.passes
   if (pass_list.empty())
     for (const std::string& p : dc.quantize.passes) pass_list += (pass_list.empty() ? "" : ",") + p;
-  std::vector<std::string> passes = quant::parse_ptq_passes(pass_list);  // fail before any work
-  const bool auto_mode = quant && method == "auto";  // issue 5: try methods and passes, keep the best
+  std::vector<std::string> passes =  // fail before any work
+      quant::parse_ptq_passes(pass_list, a.passes.empty() ? a.deploy_config : "--passes");
+  const bool auto_mode = quant && !chosen_method;  // issue 5: try methods and passes, keep the best
   if (auto_mode && !passes.empty())
     fail(a.passes.empty() ? a.deploy_config : "--passes",
          "PTQ passes cannot be combined with --calib-method auto, which tries them itself");
@@ -102,14 +112,15 @@ int run_deploy(DeployArgs a) {
       fail(a.model_config, "no calibration images: give --quant-image-dir or set dataset.calib");
     (void)open_dataset(images);  // throws for a missing or empty folder
   }
-  if (!test_data.empty()) check_test_dataset(test_data, mc);
+  if (!test_data.empty()) pipeline::check_test_dataset(test_data, mc);
   // --max-drop measures accuracy on labelled calibration images (e.g. cifar10/calib's <class>_* names).
   quant::LabelledBatches validation;
-  if (quant && a.max_drop >= 0) validation = load_validation_set(mc, images, a.val_num, 16);
+  if (quant && a.max_drop >= 0)
+    validation = pipeline::load_validation_set(mc, images, a.val_num, 16, warn_skipped);
   // Auto mode scores candidates by top-1 on the same labelled calibration subset, or, without labels, by
   // the int8 output's SNR on calibration batches.
-  if (auto_mode && validation.inputs.empty() && open_labelled_dataset(mc, images))
-    validation = load_validation_set(mc, images, a.val_num, 16);
+  if (auto_mode && validation.inputs.empty() && pipeline::open_labelled_dataset(mc, images))
+    validation = pipeline::load_validation_set(mc, images, a.val_num, 16, warn_skipped);
 
   ensure_writable_dir(a.work_dir);
   std::string base = (fs::path(a.work_dir) / "end2end").string();
@@ -119,44 +130,50 @@ int run_deploy(DeployArgs a) {
   if (auto st = deploy_pytorch_stage(a.model, a.arch, mc, a.work_dir); !st.is_null())
     report["stages"].push_back(st);
 
+  // The int8 flow runs on the IR: only the ncnn target needs the ncnn writer (and stops, exit 2, at a
+  // layer ncnn cannot express); qdeploy and onnxruntime deploy every model our runtime runs.
+  const TargetProfile& target = target_profile(dc.target);
   auto t = std::chrono::steady_clock::now();
   ir::Model fp32 = frontend::import_onnx(a.model);
   copy_file_atomic(a.model, base + ".onnx");
-  exporters::save_ncnn(fp32, base + ".param", base + ".bin");
-  report["stages"].push_back(
-      {{"stage", "convert"},
-       {"inputs", {file_info(a.model)}},
-       {"outputs", {file_info(base + ".onnx"), file_info(base + ".param"), file_info(base + ".bin")}},
-       {"seconds", seconds_since(t)}});
-  std::printf("[1/3] convert   %.2f s -> %s.param/.bin\n", seconds_since(t), base.c_str());
+  nlohmann::json convert_outputs = {file_info(base + ".onnx")};
+  if (target.writes_ncnn_files) {
+    exporters::save_ncnn(fp32, base + ".param", base + ".bin");
+    convert_outputs.push_back(file_info(base + ".param"));
+    convert_outputs.push_back(file_info(base + ".bin"));
+  }
+  report["stages"].push_back({{"stage", "convert"},
+                              {"inputs", {file_info(a.model)}},
+                              {"outputs", convert_outputs},
+                              {"seconds", seconds_since(t)}});
+  std::printf("[1/3] convert   %.2f s -> %s%s\n", seconds_since(t), base.c_str(),
+              target.writes_ncnn_files ? ".param/.bin" : ".onnx");
 
   ir::Model int8;
   if (quant) {
     t = std::chrono::steady_clock::now();
-    CalibrationSource src(images, mc, calib_num, 16);
     quant::CalibOptions co;
-    co.method = auto_mode ? "kl" : method;  // auto: each candidate sets its own
+    co.method = chosen_method.value_or(RangeMethod::kl);  // auto: each candidate sets its own
     co.percentile = static_cast<float>(dc.quantize.percentile);
-    co.target = dc.backend;
+    co.target = dc.target;
     co.batch = 16;
-    co.weight_bits = a.weight_bits;
-    ProgressBar bar("calibrate", static_cast<int64_t>(src.size()));
-    const quant::CalibrationStats stats =
-        quant::collect_stats(fp32, src, co, [&](size_t, size_t) { bar.advance(1); });
-    bar.finish();
-    // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
-    quant::PtqPassInputs pass_in;
-    pass_in.stats = &stats;
-    pass_in.make_source = [&] { return std::make_unique<CalibrationSource>(images, mc, calib_num, 16); };
-    pass_in.options = co;
-    pass_in.log = [](const std::string& line) { std::printf("      %s\n", line.c_str()); };
+    co.weight_bits = weight_bits;
+    pipeline::DatasetCalibrationOptions dco;
+    dco.images = images;
+    dco.max_images = calib_num;
+    dco.calib = co;
+    dco.reporting = console_reporting();
+    dco.log = [](const std::string& line) { std::printf("      %s\n", line.c_str()); };
+    pipeline::DatasetCalibration calibration(mc, dco);
+    const quant::CalibrationStats& stats = calibration.collect(fp32);
     if (auto_mode) {
+      // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
+      const quant::PtqPassInputs pass_in = calibration.pass_inputs();
       quant::LabelledBatches scoring = validation;
-      if (scoring.inputs.empty()) {
-        CalibrationSource first(images, mc, std::min<size_t>(calib_num, a.val_num), 16);
-        scoring = quant::unlabelled_batches(first, SIZE_MAX);
-      }
-      const auto candidates = quant::default_auto_candidates(a.weight_bits > 0 && a.weight_bits < 8);
+      if (scoring.inputs.empty())
+        scoring =
+            quant::unlabelled_batches(*calibration.source(std::min<size_t>(calib_num, a.val_num)), SIZE_MAX);
+      const auto candidates = quant::default_auto_candidates(weight_bits > 0 && weight_bits < 8);
       const size_t scoring_images = scoring.inputs.size() * static_cast<size_t>(scoring.batch_size());
       std::printf("      auto: %zu candidates scored by %s on %zu calibration images\n", candidates.size(),
                   scoring.images() > 0 ? "validation top-1" : "int8-vs-fp32 output SNR", scoring_images);
@@ -165,12 +182,12 @@ int run_deploy(DeployArgs a) {
                                [](const std::string& line) { std::printf("      %s\n", line.c_str()); });
       int8 = std::move(ar.model);
       const quant::AutoScore& best = ar.scores[ar.best];
-      method = best.candidate.method;
+      chosen_method = best.candidate.method;
       passes = best.candidate.passes;
       nlohmann::json rows = nlohmann::json::array();
       for (const quant::AutoScore& sc : ar.scores)
         rows.push_back({{"candidate", sc.candidate.label()},
-                        {"method", sc.candidate.method},
+                        {"method", range_method_name(sc.candidate.method)},
                         {"passes", sc.candidate.passes},
                         {"top1", ar.by_accuracy ? nlohmann::json(sc.top1) : nlohmann::json(nullptr)},
                         {"output_snr_db", sc.output_snr_db},
@@ -182,10 +199,9 @@ int run_deploy(DeployArgs a) {
                         {"candidates", rows}};
       std::printf("      auto: chose %s\n", best.candidate.label().c_str());
     } else {
-      int8 = fp32;
-      int8.quant = quant::params_from_stats(stats, fp32, co);
-      for (const std::string& line : quant::run_ptq_passes(passes, int8, pass_in))
-        std::printf("      %s\n", line.c_str());
+      std::vector<std::string> pass_log;
+      int8 = calibration.quantize(fp32, passes, &pass_log);
+      for (const std::string& line : pass_log) std::printf("      %s\n", line.c_str());
     }
     if (a.max_drop >= 0) {  // issue 5: the most sensitive layers back to fp32 until within the budget
       const quant::MixedPrecisionResult mp = quant::keep_sensitive_layers_fp32(
@@ -207,30 +223,38 @@ int run_deploy(DeployArgs a) {
     // are written next to it so `qdeploy quantize end2end_ptq.param end2end_ptq.bin end2end.table` reproduces
     // end2end_int8 (end2end.param/.bin stay the plain conversion of the ONNX model).
     const bool weights_changed = std::any_of(passes.begin(), passes.end(), quant::ptq_pass_changes_weights);
+    nlohmann::json calib_outputs = {file_info(base + ".table")};
     if (weights_changed) {
       ir::Model ptq_fp32 = int8;
       ptq_fp32.quant = {};
-      exporters::save_ncnn(ptq_fp32, base + "_ptq.param", base + "_ptq.bin");
+      if (target.writes_ncnn_files) {
+        exporters::save_ncnn(ptq_fp32, base + "_ptq.param", base + "_ptq.bin");
+        calib_outputs.push_back(file_info(base + "_ptq.param"));
+        calib_outputs.push_back(file_info(base + "_ptq.bin"));
+      } else {
+        exporters::save_onnx(ptq_fp32, base + "_ptq.onnx");
+        calib_outputs.push_back(file_info(base + "_ptq.onnx"));
+      }
     }
     report["stages"].push_back({{"stage", "calibrate"},
-                                {"inputs", {{{"path", images}, {"images", src.images()}}}},
-                                {"method", method},
+                                {"inputs", {{{"path", images}, {"images", calibration.images()}}}},
+                                {"method", range_method_name(*chosen_method)},
                                 {"passes", passes},
-                                {"outputs", weights_changed ? nlohmann::json{file_info(base + ".table"),
-                                                                             file_info(base + "_ptq.param"),
-                                                                             file_info(base + "_ptq.bin")}
-                                                            : nlohmann::json{file_info(base + ".table")}},
+                                {"outputs", calib_outputs},
                                 {"seconds", seconds_since(t)}});
-    std::printf("[2/3] calibrate %.2f s, %zu images, method %s -> %s.table\n", seconds_since(t), src.images(),
-                method.c_str(), base.c_str());
+    std::printf("[2/3] calibrate %.2f s, %zu images, method %s -> %s.table\n", seconds_since(t),
+                calibration.images(), std::string(range_method_name(*chosen_method)).c_str(), base.c_str());
 
-    t = std::chrono::steady_clock::now();
-    exporters::save_ncnn(int8, base + "_int8.param", base + "_int8.bin");
-    report["stages"].push_back({{"stage", "quantize"},
-                                {"inputs", {file_info(base + ".param"), file_info(base + ".table")}},
-                                {"outputs", {file_info(base + "_int8.param"), file_info(base + "_int8.bin")}},
-                                {"seconds", seconds_since(t)}});
-    std::printf("[3/3] quantize  %.2f s -> %s_int8.param/.bin\n", seconds_since(t), base.c_str());
+    if (target.writes_ncnn_files) {
+      t = std::chrono::steady_clock::now();
+      exporters::save_ncnn(int8, base + "_int8.param", base + "_int8.bin");
+      report["stages"].push_back(
+          {{"stage", "quantize"},
+           {"inputs", {file_info(base + ".param"), file_info(base + ".table")}},
+           {"outputs", {file_info(base + "_int8.param"), file_info(base + "_int8.bin")}},
+           {"seconds", seconds_since(t)}});
+      std::printf("[3/3] quantize  %.2f s -> %s_int8.param/.bin\n", seconds_since(t), base.c_str());
+    }
 
     // The same int8 model as ONNX QDQ, for ONNX Runtime (issue 7.3).
     t = std::chrono::steady_clock::now();
@@ -239,7 +263,9 @@ int run_deploy(DeployArgs a) {
                                 {"inputs", {file_info(base + ".onnx"), file_info(base + ".table")}},
                                 {"outputs", {file_info(base + "_quant.onnx")}},
                                 {"seconds", seconds_since(t)}});
-    std::printf("      qdq onnx  %.2f s -> %s_quant.onnx\n", seconds_since(t), base.c_str());
+    std::printf("%s %.2f s -> %s_quant.onnx\n",
+                target.writes_ncnn_files ? "      qdq onnx " : "[3/3] quantize ", seconds_since(t),
+                base.c_str());
   }
 
   const int threads = dc.test.threads;
@@ -264,12 +290,21 @@ int run_deploy(DeployArgs a) {
   if (quant)
     write_result_png(img, "int8: " + cls(top8[0]), (fs::path(a.work_dir) / "output_int8.png").string());
   report["test_image"] = {{"path", a.image}, {"fp32_top5", top32}, {"int8_top5", top8}};
+  if (quant && target.runs_in_onnxruntime) {  // the deployed file itself, in the runtime it is meant for
+    const std::vector<float> ort =
+        pipeline::run_onnxruntime(base + "_quant.onnx", input, a.work_dir, threads);
+    const std::vector<int> top_ort = top_k(ort, 5);
+    std::printf("ONNX Runtime, %s_quant.onnx: %s %.4f\n", base.c_str(), cls(top_ort[0]).c_str(),
+                ort[top_ort[0]]);
+    report["test_image"]["onnxruntime_int8_top5"] = top_ort;
+  }
 
   // Measurements for the report: speed (always), per-layer SNR (int8), accuracy (with a test set).
   const ir::Model* int8_or_null = quant ? &int8 : nullptr;
-  SpeedOptions so;
+  pipeline::SpeedOptions so;
   so.threads = threads;
-  report["speed"] = measure_speed(fp32, int8_or_null, input, so);
+  so.reporting = console_reporting();
+  report["speed"] = pipeline::measure_speed(fp32, int8_or_null, input, so);
   const nlohmann::json& sp = report["speed"];
   std::printf("\nspeed (batch 1, %d threads, median of %d runs): fp32 %.3f ms", sp["threads"].get<int>(),
               so.runs, sp["fp32"]["median_ms"].get<double>());
@@ -281,7 +316,8 @@ int run_deploy(DeployArgs a) {
     // The SNR is a diagnostic: when it cannot be computed (e.g. every calibration image is unreadable
     // by now) the deploy still succeeds, with a warning and the reason in the record.
     try {
-      report.update(measure_layer_snr(fp32, int8, mc, images, static_cast<size_t>(a.snr_num), threads));
+      report.update(pipeline::measure_layer_snr(fp32, int8, mc, images, static_cast<size_t>(a.snr_num),
+                                                threads, console_reporting()));
       std::printf("per-layer SNR: %zu layers on %llu images\n", report["layer_snr"].size(),
                   static_cast<unsigned long long>(report["snr_analysis"]["images"].get<uint64_t>()));
     } catch (const Error& e) {
@@ -291,11 +327,12 @@ int run_deploy(DeployArgs a) {
     }
   }
   if (!test_data.empty()) {
-    AccuracyOptions ao;
+    pipeline::AccuracyOptions ao;
     ao.num = test_num;
     ao.batch = dc.test.batch;
     ao.threads = threads;
-    report.update(measure_accuracy(fp32, int8_or_null, mc, test_data, ao));
+    ao.reporting = console_reporting();
+    report.update(pipeline::measure_accuracy(fp32, int8_or_null, mc, test_data, ao));
     const nlohmann::json& acc = report["accuracy"];
     std::printf("accuracy on %s (%zu images): fp32 top-1 %.4f top-5 %.4f", test_data.c_str(),
                 report["test_dataset"]["images"].get<size_t>(), acc["fp32"]["top1"].get<double>(),
@@ -304,6 +341,14 @@ int run_deploy(DeployArgs a) {
       std::printf(", int8 top-1 %.4f top-5 %.4f", acc["int8"]["top1"].get<double>(),
                   acc["int8"]["topk"].get<double>());
     std::printf("\n");
+    if (quant && target.runs_in_onnxruntime) {
+      const nlohmann::json ort =
+          pipeline::measure_onnxruntime_accuracy(base + "_quant.onnx", mc, test_data, ao, a.work_dir);
+      report["accuracy_onnxruntime"] = {{"int8", ort}};
+      std::printf("accuracy of %s_quant.onnx in ONNX Runtime (%zu images): int8 top-1 %.4f top-5 %.4f\n",
+                  base.c_str(), ort["images"].get<size_t>(), ort["top1"].get<double>(),
+                  ort["topk"].get<double>());
+    }
   }
   std::string text = report.dump(1);
   write_file_atomic((fs::path(a.work_dir) / "deploy.json").string(), [&](std::ostream& os) { os << text; });
@@ -339,18 +384,15 @@ void register_deploy(CLI::App& app) {
                   "calibration images (default: dataset.calib of the config)");
   sub->add_option(
       "--calib-method", a->method,
-      "kl | minmax | percentile | mse | aciq | auto (default: deploy config). auto tries every method "
-      "and the PTQ passes (adaround too with --weight-bits 4 or 6) and keeps the best by top-1 on "
-      "--val-num labelled calibration images, or by int8 output SNR when they have no labels");
-  std::string pass_names;
-  for (const std::string& n : quant::ptq_pass_names()) pass_names += (pass_names.empty() ? "" : ", ") + n;
+      range_method_choices(true) +
+          " (default: deploy config). auto tries every method "
+          "and the PTQ passes (adaround too with --weight-bits 4 or 6) and keeps the best by top-1 on "
+          "--val-num labelled calibration images, or by int8 output SNR when they have no labels");
   sub->add_option("--passes", a->passes,
-                  "PTQ passes after calibration, comma-separated, in order: " + pass_names +
+                  "PTQ passes after calibration, comma-separated, in order: " +
+                      settings::join_names(quant::ptq_pass_names()) +
                       " (default: quantize.passes of the deploy config)");
-  sub->add_option("--weight-bits", a->weight_bits,
-                  "4 | 6 | 8: weight grid of every layer (stored as int8); 0 = by backend")
-      ->check(CLI::IsMember({0, 4, 6, 8}))
-      ->capture_default_str();
+  sub->add_option("--weight-bits", a->weight_bits, weight_bits_help())->capture_default_str();
   sub->add_option(
          "--max-drop", a->max_drop,
          "accuracy budget in top-1 points: keep the most sensitive layers in fp32 until int8 top-1 on "

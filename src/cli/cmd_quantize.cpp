@@ -5,14 +5,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/deploy_measure.h"
+#include "cli/console.h"
 #include "cli/model_files.h"
-#include "cli/validation_set.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/model_config.h"
 #include "exporters/ncnn/ncnn_writer.h"
 #include "frontend/ncnn/ncnn_table_reader.h"
+#include "pipeline/deploy_measure.h"
+#include "pipeline/validation_set.h"
 #include "quant/mixed_precision.h"
 
 namespace qd::cli {
@@ -32,7 +33,7 @@ void keep_layers_fp32_within_budget(ir::Model& model, const QuantizeArgs& a) {
   const ModelConfig cfg = load_model_config(a.config);
   const std::string val = a.val_dataset.empty() ? cfg.calib_data : a.val_dataset;
   if (val.empty()) fail(a.config, "no dataset.calib in the config: give --val-dataset");
-  const quant::LabelledBatches data = load_validation_set(cfg, val, a.val_num, 16);
+  const quant::LabelledBatches data = pipeline::load_validation_set(cfg, val, a.val_num, 16, warn_skipped);
   const ir::Model all_int8 = model;
   const quant::MixedPrecisionResult r = quant::keep_sensitive_layers_fp32(
       model, data, a.max_drop, a.threads, [](const std::string& s) { std::printf("%s\n", s.c_str()); });
@@ -46,7 +47,8 @@ void keep_layers_fp32_within_budget(ir::Model& model, const QuantizeArgs& a) {
              {1, data.inputs[0].shape()[1], data.inputs[0].shape()[2], data.inputs[0].shape()[3]});
   std::memcpy(one.raw(), data.inputs[0].raw(), one.nbytes());
   // deploy's interleaved batch-1 timing, the all-int8 model in the first ("fp32") slot.
-  const nlohmann::json speed = measure_speed(all_int8, &model, one, SpeedOptions{a.threads, 3, 40});
+  const nlohmann::json speed =
+      pipeline::measure_speed(all_int8, &model, one, {a.threads, 3, 40, console_reporting()});
   const double int8_ms = speed["fp32"]["median_ms"], mixed_ms = speed["int8"]["median_ms"];
   std::printf(
       "mixed precision: speed cost (batch 1, median of 40, %s threads): all-int8 %.3f ms, mixed %.3f "

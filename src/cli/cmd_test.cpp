@@ -3,10 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/evaluate.h"
+#include "cli/console.h"
 #include "cli/model_files.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "eval/evaluate.h"
+#include "frontend/ncnn/ncnn_table_reader.h"
 #include "runtime/cpu_isa.h"
 
 namespace qd::cli {
@@ -21,6 +23,7 @@ struct TestArgs {
   int warmup = 10, threads = 0, batch = 1;
   size_t limit = 0;
   std::string out;
+  std::string table;  // int8 from the IR: the fp32 model + this .table (deploy's end2end.table)
 };
 
 int run_test(const TestArgs& a) {
@@ -31,11 +34,18 @@ int run_test(const TestArgs& a) {
   if (data.empty()) fail(a.config, "no dataset: give --dataset or set dataset.test in the config");
   if (a.batch < 1) fail("--batch", "must be at least 1");
   ir::Model model = load_model_files(a.model, cfg.input_shape);
+  if (!a.table.empty()) {  // the int8 model from the IR, for every model our runtime runs (no ncnn files)
+    if (!model.quant.empty()) fail(a.table, "--table needs an fp32 model, " + a.model[0] + " is int8");
+    std::vector<std::string> table_warnings;
+    model.quant = frontend::load_ncnn_table(a.table, model.graph, &table_warnings);
+    for (auto& w : table_warnings) std::fprintf(stderr, "qdeploy: warning: %s\n", w.c_str());
+  }
   EvalOptions eo;
   eo.batch = a.batch;
   eo.threads = a.threads;
   eo.warmup = a.warmup;
   eo.limit = a.limit;
+  eo.reporting = console_reporting();
   nlohmann::json preds = nlohmann::json::array();
   EvalResult r = evaluate(model, cfg, data, eo, a.out.empty() ? nullptr : &preds);
 
@@ -90,6 +100,9 @@ void register_test(CLI::App& app) {
   sub->add_option("--batch", a->batch, "batch size")->capture_default_str();
   sub->add_option("--limit", a->limit, "use a deterministic subset of N images (0 = all)");
   sub->add_option("--out", a->out, "write every image's prediction and scores to this JSON file");
+  sub->add_option("--table", a->table,
+                  "test the int8 model: the fp32 --model quantized with this .table (e.g. deploy's "
+                  "end2end.onnx + end2end.table)");
   add_command(sub, [a] { return run_test(*a); });
 }
 

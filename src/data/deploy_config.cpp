@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "data/toml_reader.h"
+#include "settings/name_list.h"
 
 namespace qd {
 namespace {
@@ -30,13 +31,24 @@ DeployConfig load_deploy_config(const std::string& path, std::vector<std::string
   TomlReader r(path);
   DeployConfig c;
   c.path = path;
-  c.backend = r.get_string("backend.type").value_or(c.backend);
-  if (c.backend != "ncnn" && c.backend != "qdeploy")
-    r.fail_at("backend.type", "must be \"ncnn\" or \"qdeploy\", not \"" + c.backend + "\"");
+  const std::string target = r.get_string("backend.type").value_or(std::string(deploy_target_name(c.target)));
+  if (!is_deploy_target_name(target)) {
+    std::vector<std::string> quoted;
+    for (const std::string& n : deploy_target_names()) quoted.push_back("\"" + n + "\"");
+    r.fail_at("backend.type",
+              "must be " + settings::join_names(quoted, ", ", " or ") + ", not \"" + target + "\"");
+  }
+  c.target = parse_deploy_target(target);
 
   c.quantize.enabled = r.get_bool("quantize.enabled").value_or(c.quantize.enabled);
-  c.quantize.method = r.get_string("quantize.method").value_or(c.quantize.method);
-  if (c.quantize.method.empty()) r.fail_at("quantize.method", "must not be empty");
+  if (const auto method = r.get_string("quantize.method")) {
+    if (method->empty()) r.fail_at("quantize.method", "must not be empty");
+    try {
+      c.quantize.method = parse_range_method_or_auto(*method, "");
+    } catch (const Error& e) {
+      r.fail_at("quantize.method", e.what());
+    }
+  }
   c.quantize.calib_num = int_in_range(r, "quantize.calib_num", c.quantize.calib_num, 1, INT_MAX);
   c.quantize.percentile = r.get_number("quantize.percentile").value_or(c.quantize.percentile);
   if (!(c.quantize.percentile > 0 && c.quantize.percentile <= 100))

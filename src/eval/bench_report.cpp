@@ -1,6 +1,6 @@
 #include "eval/bench_report.h"
 
-#include "eval/text_table.h"
+#include "util/text_table.h"
 
 namespace qd {
 

@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "eval/latency.h"
-#include "eval/text_table.h"
+#include "util/text_table.h"
 
 namespace qd {
 

@@ -8,19 +8,20 @@
 namespace qd::quant {
 
 std::string AutoCandidate::label() const {
-  std::string s = method;
+  std::string s(range_method_name(method));
   for (const std::string& p : passes) s += "+" + p;
   return s;
 }
 
 std::vector<AutoCandidate> default_auto_candidates(bool with_adaround) {
   std::vector<AutoCandidate> c;
-  for (const char* m : {"kl", "minmax", "percentile", "mse", "aciq"}) c.push_back({m, {}});
-  c.push_back({"kl", {"method_selection"}});
-  c.push_back({"kl", {"cross_layer_equalization"}});
-  c.push_back({"kl", {"bias_correction"}});
-  c.push_back({"kl", {"cross_layer_equalization", "method_selection", "bias_correction"}});
-  if (with_adaround) c.push_back({"kl", {"adaround"}});
+  using enum RangeMethod;
+  for (const RangeMethod m : {kl, minmax, percentile, mse, aciq}) c.push_back({m, {}});
+  c.push_back({kl, {"method_selection"}});
+  c.push_back({kl, {"cross_layer_equalization"}});
+  c.push_back({kl, {"bias_correction"}});
+  c.push_back({kl, {"cross_layer_equalization", "method_selection", "bias_correction"}});
+  if (with_adaround) c.push_back({kl, {"adaround"}});
   return c;
 }
 
@@ -55,7 +56,6 @@ AutoResult auto_quantize(const ir::Model& fp32, const CalibrationStats& stats, c
   AutoResult r;
   r.by_accuracy = by_accuracy;
   for (const AutoCandidate& c : candidates) {
-    check_ptq_pass_order(c.passes);
     const auto t0 = std::chrono::steady_clock::now();
     PtqPassInputs pin = in;
     pin.options.method = c.method;

@@ -14,9 +14,9 @@
 namespace qd::quant {
 
 struct AutoCandidate {
-  std::string method;               // activation range method (range_method_names())
-  std::vector<std::string> passes;  // PTQ passes after calibration, in a valid order
-  std::string label() const;        // e.g. "kl", "kl+cross_layer_equalization"
+  RangeMethod method = RangeMethod::kl;  // activation range method
+  std::vector<std::string> passes;       // PTQ passes after calibration, in a valid order
+  std::string label() const;             // e.g. "kl", "kl+cross_layer_equalization"
 };
 
 // The five range methods alone; kl with method_selection, cross_layer_equalization, bias_correction, and

@@ -8,6 +8,7 @@
 #include "quant/ranges/range_methods.h"
 #include "quant/rounding.h"
 #include "quant/weight_quant.h"
+#include "settings/weight_bits.h"
 
 namespace qd::quant {
 namespace {
@@ -57,10 +58,11 @@ ir::LayerQuant layer_params(const ir::Graph& g, const QuantizableNode& q, const 
   ir::LayerQuant lq;
   const float threshold = compute_threshold(options.method, input_stats, ranges);
   lq.input_scale = step_from_threshold(threshold, qmax_for_bits(ranges.bits));
+  const TargetProfile& target = target_profile(options.target);
   lq.weight_bits = options.weight_bits ? options.weight_bits : weight_bits_for_node(node, options.target);
   const Tensor& w = g.value(q.weight).constant;
   lq.weight_scales = per_channel_weight_steps(w, weight_channel_axis(node), lq.weight_bits, node.name);
-  if (options.target == "ncnn" && node.op == ir::OpKind::Conv) {
+  if (target.grouped_conv_scale_per_group && node.op == ir::OpKind::Conv) {
     // ncnn keeps one weight scale per group for grouped (non-depthwise) convolutions.
     const int group = node.attr<ir::ConvAttrs>().group;
     if (group > 1 && group != static_cast<int>(lq.weight_scales.size()))
@@ -134,12 +136,8 @@ CalibrationStats collect_stats(const ir::Model& model, BatchSource& source, cons
 
 ir::QuantParams params_from_stats(const CalibrationStats& stats, const ir::Model& model,
                                   const CalibOptions& options) {
-  check_range_method(options.method);
-  check_quant_target(options.target);
-  if (options.weight_bits != 0 && options.weight_bits != 4 && options.weight_bits != 6 &&
-      options.weight_bits != 8)
-    fail("calibration",
-         "weight bits must be 0 (by target), 4, 6 or 8, got " + std::to_string(options.weight_bits));
+  parse_weight_bits(options.weight_bits,
+                    "calibration: weight bits");  // parsed at the edge; a library caller too
   const RangeOptions ranges = range_options(options);
   const ir::Graph& g = model.graph;
 

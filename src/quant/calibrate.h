@@ -15,16 +15,18 @@
 #include "quant/observers/activation_stats.h"
 #include "quant/ranges/range_options.h"
 #include "runtime/executor.h"
+#include "settings/deploy_target.h"
+#include "settings/range_method.h"
 
 namespace qd::quant {
 
 struct CalibOptions {
-  std::string method = "kl";    // activation range method (range_method_names())
-  float percentile = 99.99;     // for method "percentile"
-  std::string target = "ncnn";  // "ncnn" or "qdeploy" (quant_target_names()): weight bit rules
-  int num_threads = 0;          // runtime and histogram threads; 0 = all cores
-  int64_t batch = 1;            // batch size of the source's batches (the executor is compiled for it)
-  int weight_bits = 0;          // 0 = decided per node by the target; 4, 6 or 8 forces it for every node
+  RangeMethod method = RangeMethod::kl;      // activation range method
+  float percentile = 99.99;                  // for RangeMethod::percentile
+  DeployTarget target = DeployTarget::ncnn;  // its profile decides weight bits and grouped-conv scales
+  int num_threads = 0;                       // runtime and histogram threads; 0 = all cores
+  int64_t batch = 1;    // batch size of the source's batches (the executor is compiled for it)
+  int weight_bits = 0;  // 0 = by target; 4, 6 or 8 forces it for every node (parse_weight_bits at the edge)
   int histogram_bins = AbsHistogram::kDefaultBins;  // streaming |x| histogram resolution
 };
 
@@ -81,7 +83,7 @@ CalibrationStats collect_stats(const ir::Model& fp32_model, BatchSource& source,
 
 // Per quantizable node (keyed by node name): input_scale = step_from_threshold(method threshold, 127) and
 // per-output-channel weight steps with the target's bits. output_scale is left 0 (requantization is decided
-// later). Throws a user error for an unknown method or target, or a node whose input has no statistics.
+// later). Throws a user error for a node whose input has no statistics.
 ir::QuantParams params_from_stats(const CalibrationStats& stats, const ir::Model& fp32_model,
                                   const CalibOptions& options);
 

@@ -1,8 +1,6 @@
 // The calibration entry points that need the real runtime (kept apart so code that injects its own
 // executors, e.g. tests, does not link runtime::compile).
 #include "quant/calibrate.h"
-#include "quant/ranges/range_methods.h"
-#include "quant/weight_quant.h"
 
 namespace qd::quant {
 
@@ -21,8 +19,6 @@ CalibrationStats collect_stats(const ir::Model& fp32_model, BatchSource& source,
 
 ir::QuantParams calibrate(const ir::Model& fp32_model, BatchSource& source, const CalibOptions& options,
                           const CalibProgress& progress) {
-  check_range_method(options.method);  // fail before the (long) calibration run
-  check_quant_target(options.target);
   const CalibrationStats stats = collect_stats(fp32_model, source, options, progress);
   return params_from_stats(stats, fp32_model, options);
 }

@@ -11,18 +11,19 @@
 
 namespace qd::quant {
 
-std::vector<std::string> default_selection_methods() { return {"kl", "minmax", "mse", "percentile"}; }
+std::vector<RangeMethod> default_selection_methods() {
+  return {RangeMethod::kl, RangeMethod::minmax, RangeMethod::mse, RangeMethod::percentile};
+}
 
 MethodSelection select_range_methods(const ir::Model& fp32_model, const CalibrationStats& stats,
                                      BatchSource& source, const CalibOptions& options,
-                                     const std::vector<std::string>& methods, size_t max_batches) {
+                                     const std::vector<RangeMethod>& methods, size_t max_batches) {
   if (methods.empty()) fail("method selection", "no candidate methods");
-  for (const std::string& m : methods) check_range_method(m);
   const ir::Graph& g = fp32_model.graph;
   const int64_t B = std::max<int64_t>(1, options.batch);
 
   std::vector<ir::QuantParams> candidates;
-  for (const std::string& m : methods) {
+  for (const RangeMethod m : methods) {
     CalibOptions o = options;
     o.method = m;
     candidates.push_back(params_from_stats(stats, fp32_model, o));
@@ -120,10 +121,10 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
     size_t best = 0;
     for (size_t c = 0; c < methods.size(); ++c) {
       const double snr = l.error[l.same_as[c]].snr_db();
-      choice.snr_db[methods[c]] = snr;
+      choice.snr_db[std::string(range_method_name(methods[c]))] = snr;
       if (snr > l.error[l.same_as[best]].snr_db()) best = c;
     }
-    choice.method = methods[best];
+    choice.method = range_method_name(methods[best]);
     out.params.layers[l.node->name] = *candidates[best].find(l.node->name);
     out.choices.push_back(std::move(choice));
   }

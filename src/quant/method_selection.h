@@ -14,8 +14,8 @@ namespace qd::quant {
 
 struct MethodChoice {
   std::string node;
-  std::string method;                    // the chosen method
-  std::map<std::string, double> snr_db;  // layer-wise output SNR of every candidate method
+  std::string method;                    // the chosen method's name (range_method_name)
+  std::map<std::string, double> snr_db;  // layer-wise output SNR of every candidate method, by name
 };
 
 struct MethodSelection {
@@ -24,13 +24,13 @@ struct MethodSelection {
 };
 
 // The default candidates: kl, minmax, mse, percentile.
-std::vector<std::string> default_selection_methods();
+std::vector<RangeMethod> default_selection_methods();
 
 // `stats` from collect_stats over the calibration set; `source` gives the batches the error is measured
 // on (batches of at most options.batch images; at most max_batches are used, 0 = all). Ties keep the
-// earlier method in `methods`. Throws a user error for an unknown method or an empty source.
+// earlier method in `methods`. Throws a user error for no methods or an empty source.
 MethodSelection select_range_methods(const ir::Model& fp32_model, const CalibrationStats& stats,
                                      BatchSource& source, const CalibOptions& options,
-                                     const std::vector<std::string>& methods, size_t max_batches = 8);
+                                     const std::vector<RangeMethod>& methods, size_t max_batches = 8);
 
 }  // namespace qd::quant

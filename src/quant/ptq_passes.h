@@ -36,16 +36,16 @@ struct PtqPassInputs {
 std::vector<std::string> ptq_pass_names();
 // True when the pass changes weights or biases (not only QuantParams): its result needs the model files.
 bool ptq_pass_changes_weights(std::string_view name);
+// The registry (ptq_passes.cpp) is the one list of names and holds the order rules.
 // Splits "a,b" and checks every name and the order (cross_layer_equalization first, adaround before
 // bias_correction); throws a user error listing the valid names, or naming the misplaced pass.
-std::vector<std::string> parse_ptq_passes(const std::string& comma_list);
+// `context` (an option or file) prefixes the error.
+std::vector<std::string> parse_ptq_passes(const std::string& comma_list, const std::string& context = "");
 
-// Throws the user error of parse_ptq_passes for a list that breaks the order rules.
-void check_ptq_pass_order(const std::vector<std::string>& names);
-
-// Runs the passes in order on `model` (graph + quant from calibration with in.options). Returns one summary
-// line per pass. cross_layer_equalization replaces model.quant by a new calibration (and its statistics are
-// what a later method_selection uses).
+// Runs the passes in order on `model` (graph + quant from calibration with in.options); `names` come from
+// parse_ptq_passes (or a list written in code in a valid order: the order is checked there). Returns one
+// summary line per pass. cross_layer_equalization replaces model.quant by a new calibration (and its
+// statistics are what a later method_selection uses).
 std::vector<std::string> run_ptq_passes(const std::vector<std::string>& names, ir::Model& model,
                                         const PtqPassInputs& in);
 

@@ -11,10 +11,9 @@
 namespace qd::quant {
 
 RangeReport range_report(const CalibrationStats& stats, const ir::Model& model, const RangeOptions& options,
-                         std::vector<std::string> methods, int num_threads) {
+                         std::vector<RangeMethod> methods, int num_threads) {
   RangeReport report;
-  report.methods = methods.empty() ? range_method_names() : std::move(methods);
-  for (const std::string& m : report.methods) check_range_method(m);
+  report.methods = methods.empty() ? range_methods() : std::move(methods);
   const ir::Graph& g = model.graph;
   std::vector<const ActivationStats*> inputs;
   for (const QuantizableNode& q : quantizable_nodes(g)) {
@@ -37,7 +36,7 @@ RangeReport range_report(const CalibrationStats& stats, const ir::Model& model, 
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
   for (int64_t i = 0; i < n; ++i) {
     try {
-      for (const std::string& m : report.methods)
+      for (const RangeMethod m : report.methods)
         report.rows[i].thresholds.push_back(compute_threshold(m, *inputs[i], options));
     } catch (...) {
       errors[i] = std::current_exception();
@@ -54,8 +53,8 @@ std::string format_range_report(const RangeReport& report) {
   std::string out;
   char buf[64];
   out += "node" + std::string(width - 4, ' ') + "      absmax  zeros%";
-  for (const std::string& m : report.methods) {
-    std::snprintf(buf, sizeof buf, " %10s", m.c_str());
+  for (const RangeMethod m : report.methods) {
+    std::snprintf(buf, sizeof buf, " %10s", std::string(range_method_name(m)).c_str());
     out += buf;
   }
   out += "   (threshold / absmax)\n";

@@ -19,14 +19,14 @@ struct RangeReportRow {
 };
 
 struct RangeReport {
-  std::vector<std::string> methods;
+  std::vector<RangeMethod> methods;
   std::vector<RangeReportRow> rows;  // graph order
 };
 
-// Thresholds of `methods` (all registered ones when empty) for every quantizable node. Throws a user error
-// for an unknown method or a node without statistics.
+// Thresholds of `methods` (all of them when empty) for every quantizable node. Throws a user error for a
+// node without statistics.
 RangeReport range_report(const CalibrationStats& stats, const ir::Model& model, const RangeOptions& options,
-                         std::vector<std::string> methods = {}, int num_threads = 0);
+                         std::vector<RangeMethod> methods = {}, int num_threads = 0);
 
 // Fixed-width text table: node, absmax, zero %, then threshold / absmax per method.
 std::string format_range_report(const RangeReport& report);

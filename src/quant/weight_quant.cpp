@@ -9,8 +9,6 @@
 namespace qd::quant {
 namespace {
 
-constexpr std::string_view kTargets[] = {"ncnn", "qdeploy"};
-
 // Splits a shape around `axis`: outer * channels * inner elements.
 struct ChannelLayout {
   int64_t outer = 1, channels = 1, inner = 1;
@@ -29,30 +27,19 @@ ChannelLayout layout_of(const Tensor& t, int axis) {
 
 }  // namespace
 
-std::vector<std::string> quant_target_names() { return {kTargets[0].data(), kTargets[1].data()}; }
-
-void check_quant_target(std::string_view target) {
-  for (std::string_view t : kTargets)
-    if (t == target) return;
-  fail("quantization target", "unknown target '" + std::string(target) + "' (valid: ncnn, qdeploy)");
+int conv_weight_bits(const ir::ConvAttrs& c, DeployTarget target) {
+  return target_profile(target).conv_weight_bits(conv_window_of(c));
 }
 
-int conv_weight_bits(const ir::ConvAttrs& c, std::string_view target) {
-  check_quant_target(target);
-  const bool winograd_eligible = c.kernel_h == 3 && c.kernel_w == 3 && c.stride_h == 1 && c.stride_w == 1 &&
-                                 c.dilation_h == 1 && c.dilation_w == 1 && c.group == 1;
-  return target == "ncnn" && winograd_eligible ? 6 : 8;
-}
-
-bool target_computes_int8(const ir::Node& node, const ir::Graph& graph, std::string_view target) {
-  check_quant_target(target);
-  if (target != "ncnn" || node.op != ir::OpKind::Conv) return true;
+bool target_computes_int8(const ir::Node& node, const ir::Graph& graph, DeployTarget target) {
+  if (!target_profile(target).grouped_conv_int8_needs_requant || node.op != ir::OpKind::Conv) return true;
   const int64_t group = node.attr<ir::ConvAttrs>().group;
   const Shape& w = graph.value(node.inputs.at(1)).shape;  // [O, I/group, kh, kw]
   if (group <= 1 || w.size() != 4 || (w[1] == 1 && w[0] == group) || (w[0] / group) % 8 != 0) return true;
   // Requantized (int8 output, right in ncnn) when every reader is an int8 conv reading it as its input.
   const auto& act = node.attr<ir::ConvAttrs>().activation;
-  if (act && act->kind == ir::OpKind::HardSigmoid) return false;  // written as its own layer after the conv
+  if (act && (act->kind == ir::OpKind::HardSigmoid || act->kind == ir::OpKind::Swish))
+    return false;  // written as its own layer after the conv
   const ir::ValueId out = node.outputs.at(0);
   const auto readers = graph.consumers(out);
   if (graph.is_graph_output(out) || readers.empty()) return false;
@@ -64,9 +51,8 @@ bool target_computes_int8(const ir::Node& node, const ir::Graph& graph, std::str
   return true;
 }
 
-int weight_bits_for_node(const ir::Node& node, std::string_view target) {
+int weight_bits_for_node(const ir::Node& node, DeployTarget target) {
   if (node.op == ir::OpKind::Conv) return conv_weight_bits(node.attr<ir::ConvAttrs>(), target);
-  check_quant_target(target);
   return 8;
 }
 

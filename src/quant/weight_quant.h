@@ -9,27 +9,21 @@
 
 #include "core/tensor.h"
 #include "ir/graph.h"
+#include "settings/deploy_target.h"
 
 namespace qd::quant {
 
-// Deployment targets that change quantization rules: "ncnn" (6-bit 3x3s1 weights, per-group scales for
-// grouped convs) and "qdeploy" (our runtime: 8-bit everywhere).
-std::vector<std::string> quant_target_names();
-// Throws a user error listing the valid targets unless `target` is one of them.
-void check_quant_target(std::string_view target);
-
-// Weight bits for a Conv: 6 when the target is ncnn and the conv is 3x3, stride 1, dilation 1, group 1
-// (ncnn2table: its int8 winograd F43 needs 6-bit weights), else 8.
-int conv_weight_bits(const ir::ConvAttrs& conv, std::string_view target);
-// False for a node the target computes wrong in int8, which then stays fp32 in the int8 model. For ncnn: a
-// grouped, not depthwise, Conv with a multiple of 8 output channels per group whose output is not
-// requantized (ncnn2int8 requantizes only an output read by int8 convs alone). ncnn's x86 int8
-// ConvolutionDepthWise runs it as one Convolution per group, hands each a 4-lane fp32 output slice while
-// that Convolution writes 8/16 lanes (AVX) into a buffer of its own: the output stays unwritten
-// (docs/ncnn.md).
-bool target_computes_int8(const ir::Node& node, const ir::Graph& graph, std::string_view target);
+// Weight bits for a Conv by the target's profile (ncnn: 6 for its int8 winograd convs, else 8).
+int conv_weight_bits(const ir::ConvAttrs& conv, DeployTarget target);
+// False for a node the target computes wrong in int8, which then stays fp32 in the int8 model. For ncnn
+// (TargetProfile::grouped_conv_int8_needs_requant): a grouped, not depthwise, Conv with a multiple of 8
+// output channels per group whose output is not requantized (ncnn2int8 requantizes only an output read by
+// int8 convs alone). ncnn's x86 int8 ConvolutionDepthWise runs it as one Convolution per group, hands each a
+// 4-lane fp32 output slice while that Convolution writes 8/16 lanes (AVX) into a buffer of its own: the
+// output stays unwritten (docs/ncnn.md).
+bool target_computes_int8(const ir::Node& node, const ir::Graph& graph, DeployTarget target);
 // Weight bits for a quantizable node (Conv -> conv_weight_bits, Gemm -> 8).
-int weight_bits_for_node(const ir::Node& node, std::string_view target);
+int weight_bits_for_node(const ir::Node& node, DeployTarget target);
 
 // Axis of the output channels in a node's weight: 0 for Conv [O, I/g, kh, kw] and Gemm with trans_b
 // ([N, K]), 1 for Gemm without trans_b ([K, N]).

@@ -11,8 +11,8 @@
 namespace qd {
 namespace {
 
-using test::TempDir;
 using test::error_of;
+using test::TempDir;
 
 const std::string kConfigs = test::kSourceDir + "/configs";
 
@@ -128,14 +128,14 @@ TEST(DeployConfig, ShippedConfigs) {
   std::vector<std::string> warnings;
   const DeployConfig fp32 =
       load_deploy_config(kConfigs + "/deploy/classification_ncnn_static.toml", &warnings);
-  EXPECT_EQ(fp32.backend, "ncnn");
+  EXPECT_EQ(fp32.target, DeployTarget::ncnn);
   EXPECT_FALSE(fp32.quantize.enabled);
   EXPECT_EQ(fp32.test.batch, 1);
   const DeployConfig int8 =
       load_deploy_config(kConfigs + "/deploy/classification_ncnn-int8_static.toml", &warnings);
   EXPECT_TRUE(warnings.empty());
   EXPECT_TRUE(int8.quantize.enabled);
-  EXPECT_EQ(int8.quantize.method, "kl");
+  EXPECT_EQ(int8.quantize.method, RangeMethod::kl);
   EXPECT_EQ(int8.quantize.calib_num, 1000);
   EXPECT_DOUBLE_EQ(int8.quantize.percentile, 99.99);
   EXPECT_TRUE(int8.quantize.passes.empty());
@@ -147,9 +147,9 @@ TEST(DeployConfig, DefaultsWarningsAndErrors) {
                     "[quantize]\nmethod = \"percentile\"\npasses = [\"a\", \"b\"]\nbits = 8\n");
   std::vector<std::string> warnings;
   const DeployConfig c = load_deploy_config(dir / "d.toml", &warnings);
-  EXPECT_EQ(c.backend, "ncnn");
+  EXPECT_EQ(c.target, DeployTarget::ncnn);
   EXPECT_FALSE(c.quantize.enabled);
-  EXPECT_EQ(c.quantize.method, "percentile");
+  EXPECT_EQ(c.quantize.method, RangeMethod::percentile);
   EXPECT_EQ(c.quantize.passes, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(c.test.threads, 0);
   EXPECT_EQ(warnings, (std::vector<std::string>{dir / "d.toml" + ": unknown key 'quantize.bits'"}));
@@ -158,9 +158,9 @@ TEST(DeployConfig, DefaultsWarningsAndErrors) {
     test::write_bytes(dir / "bad.toml", text);
     return error_of([&] { load_deploy_config(dir / "bad.toml"); });
   };
-  EXPECT_NE(
-      load("[backend]\ntype = \"tensorrt\"\n").find("must be \"ncnn\" or \"qdeploy\", not \"tensorrt\""),
-      std::string::npos);
+  EXPECT_NE(load("[backend]\ntype = \"tensorrt\"\n")
+                .find("must be \"ncnn\", \"qdeploy\" or \"onnxruntime\", not \"tensorrt\""),
+            std::string::npos);
   EXPECT_NE(load("[quantize]\nenabled = \"yes\"\n").find("'quantize.enabled' must be a boolean"),
             std::string::npos);
   EXPECT_NE(load("[quantize]\ncalib_num = 0\n").find("'quantize.calib_num' must be between 1"),

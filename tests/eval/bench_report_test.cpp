@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "core/error.h"
-#include "eval/int_list.h"
+#include "util/int_list.h"
 #include "eval/profile_summary.h"
-#include "eval/text_table.h"
+#include "util/text_table.h"
 
 namespace qd {
 namespace {

@@ -129,7 +129,7 @@ TEST(Calibrate, CollectsOncePerValuePerBatchAndComputesMinMaxParams) {
   FakeFactory factory;
   std::vector<std::pair<size_t, size_t>> progress;
   CalibOptions opt;
-  opt.method = "minmax";
+  opt.method = RangeMethod::minmax;
   opt.batch = 2;
   const CalibrationStats stats = collect_stats(net.model, src, opt, factory.get(),
                                                [&](size_t d, size_t t) { progress.emplace_back(d, t); });
@@ -177,9 +177,9 @@ TEST(Calibrate, CollectOnceComputeManyMethods) {
   CalibOptions opt;
   const CalibrationStats stats = collect_stats(net.model, src, opt, factory.get());
   for (const std::string& m : range_method_names()) {
-    opt.method = m;
+    opt.method = parse_range_method(m);
     const ir::QuantParams p = params_from_stats(stats, net.model, opt);
-    const float t = compute_threshold(m, *stats.find("f"), range_options(opt));
+    const float t = compute_threshold(opt.method, *stats.find("f"), range_options(opt));
     EXPECT_FLOAT_EQ(p.layers.at("fc").input_scale, t > 0 ? t / 127 : 1.f) << m;
     EXPECT_GT(p.layers.at("fc").input_scale, 0.f) << m;
     EXPECT_TRUE(std::isfinite(1.f / p.layers.at("conv1").input_scale)) << m;
@@ -193,7 +193,7 @@ TEST(Calibrate, RangeReportComparesMethodsOnOneCollection) {
   FakeFactory factory;
   const CalibrationStats stats = collect_stats(net.model, src, CalibOptions{}, factory.get());
   const RangeReport r = range_report(stats, net.model, RangeOptions{});
-  EXPECT_EQ(r.methods, range_method_names());
+  EXPECT_EQ(r.methods, range_methods());
   ASSERT_EQ(r.rows.size(), 2u);
   EXPECT_EQ(r.rows[0].node, "conv1");
   EXPECT_EQ(r.rows[1].value, "f");
@@ -208,7 +208,7 @@ TEST(Calibrate, RangeReportComparesMethodsOnOneCollection) {
   const std::string text = format_range_report(r);
   EXPECT_NE(text.find("conv1"), std::string::npos);
   EXPECT_NE(text.find("percentile"), std::string::npos);
-  EXPECT_THROW(range_report(stats, net.model, RangeOptions{}, {"kl", "bogus"}), Error);
+  EXPECT_THROW(parse_range_method("bogus"), Error);
 }
 
 TEST(Calibrate, ForcedWeightBitsAndNcnnGroupedConvScales) {
@@ -228,10 +228,10 @@ TEST(Calibrate, ForcedWeightBitsAndNcnnGroupedConvScales) {
       .first->second.observe(std::vector<float>{1.f, -2.f, 0.5f, 0.f}, 1);
 
   CalibOptions opt;
-  opt.method = "minmax";
+  opt.method = RangeMethod::minmax;
   const ir::LayerQuant ncnn = params_from_stats(stats, m, opt).layers.at("g");
   EXPECT_EQ(ncnn.weight_scales, (std::vector<double>{3.0 / 127, 3.0 / 127, 2.0 / 127, 2.0 / 127}));
-  opt.target = "qdeploy";
+  opt.target = DeployTarget::qdeploy;
   const ir::LayerQuant ours = params_from_stats(stats, m, opt).layers.at("g");
   EXPECT_EQ(ours.weight_scales, (std::vector<double>{1.0 / 127, 3.0 / 127, 2.0 / 127, 0.5 / 127}));
   opt.weight_bits = 4;
@@ -264,12 +264,9 @@ TEST(Calibrate, ErrorsNameTheProblem) {
   {
     VectorSource src(tiny_batches());
     const CalibrationStats stats = collect_stats(net.model, src, opt, factory.get());
-    opt.method = "entropy";
-    EXPECT_THROW(params_from_stats(stats, net.model, opt), Error);
-    opt.method = "kl";
-    opt.target = "tflite";
-    EXPECT_THROW(params_from_stats(stats, net.model, opt), Error);
-    opt.target = "ncnn";
+    EXPECT_THROW(parse_range_method("entropy"), Error);
+    EXPECT_THROW(parse_deploy_target("tflite"), Error);
+    opt.target = DeployTarget::ncnn;
     CalibrationStats missing = stats;
     missing.values.erase("f");
     try {
@@ -331,7 +328,7 @@ TEST(CalibrateRuntime, TwoConvsThroughOneDnn) {
   }
   VectorSource src(batches);
   CalibOptions opt;
-  opt.method = "minmax";
+  opt.method = RangeMethod::minmax;
   opt.num_threads = 1;
   opt.batch = 2;
   const ir::QuantParams p = calibrate(m, src, opt);

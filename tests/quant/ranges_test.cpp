@@ -60,7 +60,7 @@ double real_quant_mse(const std::vector<float>& v, double threshold) {
 
 TEST(MinMaxRange, IsAbsmax) {
   const ActivationStats s = stats_of({0.5f, -3.25f, 2.f, 0.f});
-  EXPECT_EQ(compute_threshold("minmax", s, {}), 3.25f);
+  EXPECT_EQ(compute_threshold(RangeMethod::minmax, s, {}), 3.25f);
 }
 
 TEST(KlRange, LongTailedClipsFarBelowAbsmax) {
@@ -165,7 +165,7 @@ TEST(PercentileRange, CountsZerosAndRejectsBadPercentiles) {
   EXPECT_THROW(percentile_threshold(s, 100.5), Error);
   RangeOptions o;
   o.percentile = 99.0;
-  EXPECT_FLOAT_EQ(compute_threshold("percentile", s, o), percentile_threshold(s, 99.0));
+  EXPECT_FLOAT_EQ(compute_threshold(RangeMethod::percentile, s, o), percentile_threshold(s, 99.0));
 }
 
 TEST(MseRange, BeatsMinMaxOnLongTailedData) {
@@ -206,7 +206,7 @@ TEST(AciqRange, GaussianFromAbsmaxFollowsNcnnFormula) {
   const ActivationStats s = stats_of(v, 4);  // 4 images of 65536 elements: N = 65536
   const double c = 0.175 * (1 + std::sqrt(std::numbers::pi * std::log(4.0)));
   const double expected = 3.92403714 * s.absmax() * 2 * c / std::sqrt(2 * std::log(65536.0));
-  const float t = compute_threshold("aciq", s, {});
+  const float t = compute_threshold(RangeMethod::aciq, s, {});
   EXPECT_NEAR(t, std::min<double>(expected, s.absmax()), 1e-4 * expected);
   EXPECT_NEAR(t, 3.92403714 * sigma, 0.2 * 3.92403714 * sigma);  // absmax is a noisy sigma estimate
 }
@@ -227,14 +227,14 @@ TEST(AciqRange, LaplaceUsesMeanAbsAndCapsAtAbsmax) {
 
 TEST(RangeMethods, AllZeroActivationGivesZeroThresholdEverywhere) {
   const ActivationStats s = stats_of(std::vector<float>(1000, 0.f));
-  for (const std::string& m : range_method_names()) EXPECT_EQ(compute_threshold(m, s, {}), 0.f) << m;
+  for (const std::string& m : range_method_names())
+    EXPECT_EQ(compute_threshold(parse_range_method(m), s, {}), 0.f) << m;
 }
 
 TEST(RangeMethods, RegistryListsNamesAndRejectsUnknown) {
   EXPECT_EQ(range_method_names(), (std::vector<std::string>{"aciq", "kl", "minmax", "mse", "percentile"}));
-  const ActivationStats s = stats_of({1.f});
   try {
-    compute_threshold("entropy", s, {});
+    parse_range_method("entropy");
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::user);

@@ -50,7 +50,8 @@ TEST(StatsIo, RoundTripIsExactAndDeterministic) {
         std::equal(l->histogram.counts().begin(), l->histogram.counts().end(), s.histogram.counts().begin()));
     EXPECT_DOUBLE_EQ(l->moments.rms(), s.moments.rms());
     for (const std::string& m : range_method_names())
-      EXPECT_EQ(compute_threshold(m, *l, {}), compute_threshold(m, s, {})) << name << " " << m;
+      EXPECT_EQ(compute_threshold(parse_range_method(m), *l, {}), compute_threshold(parse_range_method(m), s, {}))
+          << name << " " << m;
   }
 }
 

@@ -44,23 +44,23 @@ TEST(WeightQuant, NonFiniteWeightNamesTheNode) {
 }
 
 TEST(WeightQuant, NcnnSixBitRuleOnlyFor3x3Stride1Dilation1Group1) {
-  EXPECT_EQ(conv_weight_bits(conv(3), "ncnn"), 6);
-  EXPECT_EQ(conv_weight_bits(conv(3), "qdeploy"), 8);
-  EXPECT_EQ(conv_weight_bits(conv(3, 2), "ncnn"), 8);
-  EXPECT_EQ(conv_weight_bits(conv(3, 1, 2), "ncnn"), 8);
-  EXPECT_EQ(conv_weight_bits(conv(3, 1, 1, 4), "ncnn"), 8);
-  EXPECT_EQ(conv_weight_bits(conv(1), "ncnn"), 8);
-  EXPECT_EQ(conv_weight_bits(conv(5), "ncnn"), 8);
+  EXPECT_EQ(conv_weight_bits(conv(3), DeployTarget::ncnn), 6);
+  EXPECT_EQ(conv_weight_bits(conv(3), DeployTarget::qdeploy), 8);
+  EXPECT_EQ(conv_weight_bits(conv(3, 2), DeployTarget::ncnn), 8);
+  EXPECT_EQ(conv_weight_bits(conv(3, 1, 2), DeployTarget::ncnn), 8);
+  EXPECT_EQ(conv_weight_bits(conv(3, 1, 1, 4), DeployTarget::ncnn), 8);
+  EXPECT_EQ(conv_weight_bits(conv(1), DeployTarget::ncnn), 8);
+  EXPECT_EQ(conv_weight_bits(conv(5), DeployTarget::ncnn), 8);
   ir::ConvAttrs rect = conv(3);
   rect.kernel_w = 1;
-  EXPECT_EQ(conv_weight_bits(rect, "ncnn"), 8);
+  EXPECT_EQ(conv_weight_bits(rect, DeployTarget::ncnn), 8);
 
   ir::Node gemm{"fc", ir::OpKind::Gemm, {}, {}, ir::GemmAttrs{}};
-  EXPECT_EQ(weight_bits_for_node(gemm, "ncnn"), 8);
+  EXPECT_EQ(weight_bits_for_node(gemm, DeployTarget::ncnn), 8);
   ir::Node c{"c", ir::OpKind::Conv, {}, {}, conv(3)};
-  EXPECT_EQ(weight_bits_for_node(c, "ncnn"), 6);
+  EXPECT_EQ(weight_bits_for_node(c, DeployTarget::ncnn), 6);
   try {
-    conv_weight_bits(conv(3), "tensorrt");
+    parse_deploy_target("tensorrt");
     FAIL();
   } catch (const Error& e) {
     const std::string msg = e.what();
@@ -123,7 +123,7 @@ bool ncnn_int8_grouped(int group, bool conv_reader) {
     g.add_node({"c", ir::OpKind::Conv, {y, w2}, {out}, ir::ConvAttrs{}});
   }
   g.outputs().push_back(out);
-  return target_computes_int8(g.nodes()[0], g, "ncnn");
+  return target_computes_int8(g.nodes()[0], g, DeployTarget::ncnn);
 }
 
 TEST(WeightQuant, NcnnGroupedConvWithUnrequantizedEightWideGroupsStaysFp32) {

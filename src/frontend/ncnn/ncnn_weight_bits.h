@@ -1,15 +1,13 @@
-// ncnn2table's weight bit-width rule: 3x3, stride 1, dilation 1 Convolutions (group 1) get 6-bit
-// weights (multiplier 31/absmax) because ncnn runs them with int8 winograd F(4,3); all others 8 bits.
+// Reading ncnn2table's weight bit widths back: the rule itself (which convs get 6-bit weights) is the ncnn
+// target's, in settings/deploy_target.h.
 #pragma once
 #include "ir/graph.h"
+#include "settings/deploy_target.h"
 
 namespace qd::ncnn {
 
 inline bool is_winograd_int8_conv(const ir::Node& n) {
-  if (n.op != ir::OpKind::Conv) return false;
-  const auto& a = n.attr<ir::ConvAttrs>();
-  return a.group == 1 && a.kernel_h == 3 && a.kernel_w == 3 && a.stride_h == 1 && a.stride_w == 1 &&
-         a.dilation_h == 1 && a.dilation_w == 1;
+  return n.op == ir::OpKind::Conv && is_ncnn_winograd_int8_conv(conv_window_of(n.attr<ir::ConvAttrs>()));
 }
 
 // Bits of a layer whose quantized weights have largest magnitude `max_abs_q`.

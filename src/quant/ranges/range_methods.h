@@ -1,5 +1,6 @@
-// The registry of activation range methods: name -> pure function (statistics -> clip threshold in absmax
-// units). The activation step is threshold / qmax (symmetric, per tensor; 127 for int8).
+// The registry of activation range methods: RangeMethod -> pure function (statistics -> clip threshold in
+// absmax units). The activation step is threshold / qmax (symmetric, per tensor; 127 for int8). Names are
+// parsed into RangeMethod at the edge (settings/range_method.h: the one list of names).
 #pragma once
 #include <string>
 #include <string_view>
@@ -7,17 +8,11 @@
 
 #include "quant/observers/activation_stats.h"
 #include "quant/ranges/range_options.h"
+#include "settings/range_method.h"
 
 namespace qd::quant {
 
-// Threshold chosen by `method` (one of range_method_names()); throws a user error listing the valid names
-// for an unknown method. 0 for an all-zero activation (use step_from_threshold for a safe step).
-float compute_threshold(std::string_view method, const ActivationStats& stats, const RangeOptions& options);
-
-// Registered method names, sorted: aciq, kl, minmax, mse, percentile.
-std::vector<std::string> range_method_names();
-
-// Throws the unknown-method user error unless `method` is registered.
-void check_range_method(std::string_view method);
+// Threshold chosen by `method`. 0 for an all-zero activation (use step_from_threshold for a safe step).
+float compute_threshold(RangeMethod method, const ActivationStats& stats, const RangeOptions& options);
 
 }  // namespace qd::quant

@@ -45,8 +45,8 @@ void check_qdq_top1(const std::string& target) {
   ir::Model model = frontend::import_onnx(kShared + "/models/" + name + ".onnx");
   FolderSource calib(kShared + "/cifar10/calib", cfg, 16);
   quant::CalibOptions co;
-  co.method = "kl";
-  co.target = target;
+  co.method = RangeMethod::kl;
+  co.target = parse_deploy_target(target);
   co.batch = 16;
   model.quant = quant::calibrate(model, calib, co);
   ASSERT_FALSE(model.quant.empty());

@@ -64,8 +64,8 @@ std::vector<std::string> conv_names(const ir::Model& m) {
 ir::Model calibrated(const ir::Model& fp32) {
   RandomImages calib(32, 8, 1000);
   CalibOptions co;
-  co.method = "minmax";
-  co.target = "qdeploy";
+  co.method = RangeMethod::minmax;
+  co.target = DeployTarget::qdeploy;
   co.batch = 8;
   ir::Model int8 = fp32;
   int8.quant = calibrate(fp32, calib, co);

@@ -104,8 +104,8 @@ void study_methods(const std::string& model_name, double fp32_reference) {
   for (const std::string& method : range_method_names()) {
     for (const std::string target : {"ncnn", "qdeploy"}) {
       if (!selected("QD_STUDY_METHODS", method) || !selected("QD_STUDY_TARGETS", target)) continue;
-      opt.method = method;
-      opt.target = target;
+      opt.method = parse_range_method(method);
+      opt.target = parse_deploy_target(target);
       const auto t1 = std::chrono::steady_clock::now();
       model.quant = params_from_stats(stats, model, opt);
       const double params_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();

@@ -101,7 +101,7 @@ double gen_top1_agreement(const std::vector<Tensor>& a, const std::vector<Tensor
 
 CalibOptions gen_calib_options(const std::string& method = "kl") {
   CalibOptions o;
-  o.method = method;
+  o.method = parse_range_method(method);
   o.batch = kGenBatch;
   o.num_threads = kGenThreads;
   return o;
@@ -580,7 +580,8 @@ TEST_F(MobileNetStyleGenerality, AutoModeKeepsTheBestMeasuredCandidate) {
   EXPECT_GT(best_snr, kl_snr_) << "on this model equalization beats plain kl (see the CLE test)";
 
   const LabelledBatches labelled = gen_labelled(*fp32_, *eval_);
-  const std::vector<AutoCandidate> few = {{"minmax", {}}, {"kl", {}}, {"kl", {"cross_layer_equalization"}}};
+  const std::vector<AutoCandidate> few = {
+      {RangeMethod::minmax, {}}, {RangeMethod::kl, {}}, {RangeMethod::kl, {"cross_layer_equalization"}}};
   const AutoResult by_top1 = auto_quantize(*fp32_, *stats_, pass_inputs(), few, labelled, kGenThreads);
   EXPECT_TRUE(by_top1.by_accuracy);
   const AutoScore& best = by_top1.scores[by_top1.best];

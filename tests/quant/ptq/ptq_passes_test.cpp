@@ -72,7 +72,7 @@ TEST(PtqPasses, EqualizationRecalibratesWeightStepsForTheNewWeights) {
   ir::Model m = b.finish();
   CalibOptions co;
   co.batch = 2;
-  co.target = "qdeploy";
+  co.target = DeployTarget::qdeploy;
   PassBatches calib(4);
   m.quant = calibrate(m, calib, co);
   const ir::QuantParams before = m.quant;

@@ -1,4 +1,4 @@
-#include "eval/text_table.h"
+#include "util/text_table.h"
 
 #include <algorithm>
 #include <cstdio>

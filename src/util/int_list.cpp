@@ -1,4 +1,4 @@
-#include "eval/int_list.h"
+#include "util/int_list.h"
 
 #include <algorithm>
 #include <charconv>

@@ -1,21 +1,27 @@
-// Feeds calibration images (through the data module) to quant::calibrate as preprocessed batches.
+// Calibration images of a dataset (through the data module) as preprocessed batches for quant, which never
+// reads image files itself.
 #pragma once
-#include <cstdio>
+#include <string>
 
 #include "core/error.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/model_config.h"
+#include "util/progress.h"
 #include "quant/calibrate.h"
 
-namespace qd::cli {
+namespace qd::pipeline {
 
-class CalibrationSource : public quant::BatchSource {
+class DatasetBatchSource : public quant::BatchSource {
  public:
-  CalibrationSource(const std::string& dir, const ModelConfig& cfg, size_t max_images, int batch)
-      : loader_(make_dataset(dir, max_images), cfg.preprocess, options(batch, cfg.max_pixels)),
+  // The first `max_images` (0 = all) of the dataset at `dir`, in batches of `batch`, preprocessed by `cfg`.
+  DatasetBatchSource(const std::string& dir, const ModelConfig& cfg, size_t max_images, int batch,
+                     SkipHandler on_skip = {})
+      : loader_(make_dataset(dir, max_images), cfg.preprocess,
+                options(batch, cfg.max_pixels, std::move(on_skip))),
         dir_(dir),
         batch_(batch) {}
+  // Throws "<dir>: no readable calibration images" when every image was skipped.
   bool next(Tensor& out) override {
     Batch b;
     if (!loader_.next(b)) {
@@ -37,13 +43,11 @@ class CalibrationSource : public quant::BatchSource {
     Dataset ds = open_dataset(dir);
     return max_images ? limit(ds, max_images) : ds;
   }
-  static BatchLoaderOptions options(int batch, int64_t max_pixels) {
+  static BatchLoaderOptions options(int batch, int64_t max_pixels, SkipHandler on_skip) {
     BatchLoaderOptions o;
     o.batch_size = batch;
     o.max_pixels = max_pixels;
-    o.on_skip = [](const std::string& path, const std::string& reason) {
-      std::fprintf(stderr, "qdeploy: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
-    };
+    o.on_skip = std::move(on_skip);
     return o;
   }
   BatchLoader loader_;
@@ -52,4 +56,4 @@ class CalibrationSource : public quant::BatchSource {
   size_t read_ = 0;
 };
 
-}  // namespace qd::cli
+}  // namespace qd::pipeline

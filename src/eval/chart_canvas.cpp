@@ -1,4 +1,4 @@
-#include "data/chart_canvas.h"
+#include "eval/chart_canvas.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "eval/progress.h"
+#include "util/progress.h"
 
 #include <unistd.h>
 

@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "data/bar_chart.h"
-#include "data/chart_canvas.h"
-#include "data/histogram_chart.h"
+#include "eval/bar_chart.h"
+#include "eval/chart_canvas.h"
+#include "eval/histogram_chart.h"
 
 namespace qd {
 namespace {

@@ -1,4 +1,4 @@
-#include "cli/deploy_measure.h"
+#include "pipeline/deploy_measure.h"
 
 #include <omp.h>
 
@@ -7,19 +7,21 @@
 #include <cmath>
 #include <cstdio>
 
-#include "cli/calibration_source.h"
-#include "cli/evaluate.h"
 #include "core/error.h"
+#include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "eval/accuracy.h"
 #include "eval/confusion_matrix.h"
+#include "eval/evaluate.h"
 #include "eval/latency.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "eval/results_json.h"
+#include "pipeline/dataset_batch_source.h"
+#include "pipeline/onnxruntime_runner.h"
 #include "quant/analyse/quant_error_analysis.h"
 #include "runtime/executor.h"
 
-namespace qd::cli {
+namespace qd::pipeline {
 
 namespace {
 
@@ -29,7 +31,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// The class count evaluate() scores against (same rule as cli/evaluate.cpp).
+// The class count evaluate() scores against (same rule as eval/evaluate.cpp).
 int class_count(const ModelConfig& config, const Dataset& ds) {
   int n = config.num_classes > 0 ? config.num_classes : static_cast<int>(ds.class_names.size());
   return n > 0 ? n : 10;
@@ -75,6 +77,7 @@ json measure_accuracy(const ir::Model& fp32, const ir::Model* int8, const ModelC
   eo.threads = options.threads;
   eo.limit = options.num;
   eo.warmup = 0;
+  eo.reporting = options.reporting;
   json out;
   std::vector<std::string> names = config.classes;
 
@@ -127,7 +130,7 @@ json measure_speed(const ir::Model& fp32, const ir::Model* int8, const Tensor& i
   models.emplace_back("fp32", runtime::compile(fp32, co));
   if (int8) models.emplace_back("int8", runtime::compile(*int8, co));
   std::vector<LatencyStats> stats(models.size());
-  ProgressBar bar("speed", static_cast<int64_t>(options.warmup + options.runs));
+  ProgressBar bar("speed", static_cast<int64_t>(options.warmup + options.runs), options.reporting.progress);
   for (int run = 0; run < options.warmup + options.runs; ++run) {
     for (size_t k = 0; k < models.size(); ++k) {
       const size_t m = (k + static_cast<size_t>(run)) % models.size();  // alternate who goes first
@@ -152,15 +155,15 @@ json measure_speed(const ir::Model& fp32, const ir::Model* int8, const Tensor& i
 }
 
 json measure_layer_snr(const ir::Model& fp32, const ir::Model& int8, const ModelConfig& config,
-                       const std::string& images, size_t num, int threads) {
+                       const std::string& images, size_t num, int threads, const Reporting& reporting) {
   const auto t0 = std::chrono::steady_clock::now();
   constexpr int kBatch = 16;
-  CalibrationSource src(images, config, num, kBatch);
+  DatasetBatchSource src(images, config, num, kBatch, reporting.on_skip);
   quant::AnalysisOptions opt;
   opt.batch = kBatch;
   opt.num_threads = threads;
   opt.histogram_bins = 0;  // deploy shows SNR only
-  ProgressBar bar("snr", static_cast<int64_t>(src.size()));
+  ProgressBar bar("snr", static_cast<int64_t>(src.size()), reporting.progress);
   const quant::AnalysisResult r =
       quant::analyze_quant_error(fp32, int8, src, opt, [&](size_t, size_t) { bar.advance(1); });
   bar.finish();
@@ -184,4 +187,32 @@ json measure_layer_snr(const ir::Model& fp32, const ir::Model& int8, const Model
   return out;
 }
 
-}  // namespace qd::cli
+json measure_onnxruntime_accuracy(const std::string& onnx_model, const ModelConfig& config,
+                                  const std::string& path, const AccuracyOptions& options,
+                                  const std::string& scratch_dir) {
+  Dataset ds = open_dataset(path);
+  if (options.num) ds = limit(ds, options.num);
+  TopKAccumulator acc(class_count(config, ds), 5);
+  BatchLoaderOptions lo;
+  lo.batch_size = 256;  // decoded in chunks; ONNX Runtime runs the model's own batch size
+  lo.threads = options.threads;
+  lo.max_pixels = config.max_pixels;
+  lo.on_skip = options.reporting.on_skip;
+  BatchLoader loader(ds, config.preprocess, lo);
+  Batch b;
+  size_t images = 0;
+  while (loader.next(b)) {
+    const std::vector<float> scores = run_onnxruntime(onnx_model, b.input, scratch_dir, options.threads);
+    const size_t row = scores.size() / static_cast<size_t>(b.size());
+    for (int i = 0; i < b.size(); ++i)
+      acc.add(std::span<const float>(scores.data() + i * row, row), b.labels[i]);
+    images += static_cast<size_t>(b.size());
+  }
+  if (images == 0) fail(path, "no readable images for the ONNX Runtime accuracy");
+  json out = accuracy_summary(acc, config.classes);
+  out["runtime"] = "onnxruntime";
+  out["model"] = onnx_model;
+  return out;
+}
+
+}  // namespace qd::pipeline

@@ -1,4 +1,4 @@
-#include "cli/evaluate.h"
+#include "eval/evaluate.h"
 
 #include <cstdio>
 #include <cstring>
@@ -7,11 +7,11 @@
 #include "core/error.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
-#include "eval/progress.h"
+#include "util/progress.h"
 #include "eval/topk.h"
 #include "runtime/executor.h"
 
-namespace qd::cli {
+namespace qd {
 
 EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std::string& dataset_path,
                     const EvalOptions& options, nlohmann::json* predictions) {
@@ -31,11 +31,9 @@ EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std
   lo.batch_size = options.batch;
   lo.threads = options.threads;
   lo.max_pixels = config.max_pixels;
-  lo.on_skip = [](const std::string& path, const std::string& reason) {
-    std::fprintf(stderr, "qdeploy: warning: skipped %s: %s\n", path.c_str(), reason.c_str());
-  };
+  lo.on_skip = options.reporting.on_skip;
   BatchLoader loader(ds, config.preprocess, lo);
-  ProgressBar bar(options.label, static_cast<int64_t>(ds.size()));
+  ProgressBar bar(options.label, static_cast<int64_t>(ds.size()), options.reporting.progress);
   Batch b;
   Tensor padded(DataType::f32, {options.batch, 3, config.preprocess.height, config.preprocess.width});
   int runs = 0;
@@ -77,4 +75,4 @@ EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std
   return r;
 }
 
-}  // namespace qd::cli
+}  // namespace qd

@@ -1,4 +1,4 @@
-#include "cli/validation_set.h"
+#include "pipeline/validation_set.h"
 
 #include <cstdio>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 
-namespace qd::cli {
+namespace qd::pipeline {
 
 std::optional<Dataset> open_labelled_dataset(const ModelConfig& config, const std::string& path) {
   Dataset ds = open_dataset(path);
@@ -22,7 +22,7 @@ std::optional<Dataset> open_labelled_dataset(const ModelConfig& config, const st
 }
 
 quant::LabelledBatches load_validation_set(const ModelConfig& config, const std::string& path, size_t count,
-                                           int batch) {
+                                           int batch, const SkipHandler& on_skip) {
   std::optional<Dataset> labelled = open_labelled_dataset(config, path);
   if (!labelled)
     fail(path,
@@ -33,9 +33,7 @@ quant::LabelledBatches load_validation_set(const ModelConfig& config, const std:
   BatchLoaderOptions lo;
   lo.batch_size = batch;
   lo.max_pixels = config.max_pixels;
-  lo.on_skip = [](const std::string& p, const std::string& reason) {
-    std::fprintf(stderr, "qdeploy: warning: skipped %s: %s\n", p.c_str(), reason.c_str());
-  };
+  lo.on_skip = on_skip;
   BatchLoader loader(ds, config.preprocess, lo);
   quant::LabelledBatches out;
   Batch b;
@@ -52,4 +50,4 @@ quant::LabelledBatches load_validation_set(const ModelConfig& config, const std:
   return out;
 }
 
-}  // namespace qd::cli
+}  // namespace qd::pipeline

@@ -1,11 +1,11 @@
-#include "data/histogram_chart.h"
+#include "eval/histogram_chart.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
-#include "data/bar_chart.h"
-#include "data/chart_canvas.h"
+#include "eval/bar_chart.h"
+#include "eval/chart_canvas.h"
 
 namespace qd {
 

@@ -5,9 +5,10 @@
 
 #include "data/dataset.h"
 #include "data/model_config.h"
+#include "util/progress.h"
 #include "quant/mixed_precision.h"
 
-namespace qd::cli {
+namespace qd::pipeline {
 
 // The dataset at `path` when its images carry labels (see load_validation_set), else nullopt.
 std::optional<Dataset> open_labelled_dataset(const ModelConfig& config, const std::string& path);
@@ -17,6 +18,6 @@ std::optional<Dataset> open_labelled_dataset(const ModelConfig& config, const st
 // deterministic subset of `count` images, and preprocesses them into batches of `batch` (the last one
 // padded with label -1). Throws "<path>: ..." when the images carry no labels.
 quant::LabelledBatches load_validation_set(const ModelConfig& config, const std::string& path, size_t count,
-                                           int batch);
+                                           int batch, const SkipHandler& on_skip = {});
 
-}  // namespace qd::cli
+}  // namespace qd::pipeline

@@ -1,10 +1,10 @@
-#include "data/bar_chart.h"
+#include "eval/bar_chart.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
-#include "data/chart_canvas.h"
+#include "eval/chart_canvas.h"
 
 namespace qd {
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -29,6 +30,16 @@ struct ProgressOptions {
   } redraw = Redraw::auto_detect;  // auto: when stream is a TTY
   double min_interval_s = 0.1;
   int bar_width = 20;
+};
+
+// Called for each image a loader skips as unreadable (path, reason).
+using SkipHandler = std::function<void(const std::string& path, const std::string& reason)>;
+
+// How library loops (evaluation, calibration, measurements) report to a user: silent by default (library
+// code never prints); the CLI passes its console's (progress bars and warnings on stderr).
+struct Reporting {
+  ProgressOptions progress{.stream = nullptr};  // bars of long loops; stream nullptr = none
+  SkipHandler on_skip;                          // images skipped as unreadable; empty = not reported
 };
 
 class ProgressBar {
