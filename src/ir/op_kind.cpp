@@ -6,7 +6,7 @@
 namespace qd::ir {
 
 namespace {
-constexpr std::array<std::pair<OpKind, std::string_view>, 29> kOpNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 34> kOpNames{{
     {OpKind::Conv, "Conv"},
     {OpKind::BatchNormalization, "BatchNormalization"},
     {OpKind::Relu, "Relu"},
@@ -36,6 +36,11 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 29> kOpNames{{
     {OpKind::Dropout, "Dropout"},
     {OpKind::Pad, "Pad"},
     {OpKind::Transpose, "Transpose"},
+    {OpKind::Erf, "Erf"},
+    {OpKind::Sqrt, "Sqrt"},
+    {OpKind::Pow, "Pow"},
+    {OpKind::Gelu, "Gelu"},
+    {OpKind::LayerNorm, "LayerNorm"},
 }};
 }  // namespace
 

@@ -57,6 +57,8 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
       case ir::OpKind::LeakyRelu:
       case ir::OpKind::Sigmoid:
       case ir::OpKind::HardSwish:
+      case ir::OpKind::Gelu:
+      case ir::OpKind::Sqrt:
         done = build_eltwise(n);
         break;
       case ir::OpKind::Add:
@@ -174,13 +176,19 @@ bool OneDnnExecutor::build_pool(const ir::Node& n) {
 bool OneDnnExecutor::build_eltwise(const ir::Node& n) {
   const ir::ValueId x = n.inputs.at(0), y = n.outputs.at(0);
   if (graph_.value(x).is_constant()) return false;
-  const ir::FusedActivation act = standalone_activation(n);
-  if (act.kind == ir::OpKind::HardSigmoid) return false;  // two oneDNN ops; the reference kernel is fine
-  dnnl::post_ops po;
-  append_activation(po, act);
   algorithm alg;
-  float scale, alpha, beta;
-  po.get_params_eltwise(0, scale, alg, alpha, beta);
+  float scale, alpha = 0.f, beta = 0.f;
+  if (n.op == ir::OpKind::Gelu) {
+    alg = algorithm::eltwise_gelu_erf;  // the exact (erf) GELU, as PyTorch's default
+  } else if (n.op == ir::OpKind::Sqrt) {
+    alg = algorithm::eltwise_sqrt;
+  } else {
+    const ir::FusedActivation act = standalone_activation(n);
+    if (act.kind == ir::OpKind::HardSigmoid) return false;  // two oneDNN ops; the reference kernel is fine
+    dnnl::post_ops po;
+    append_activation(po, act);
+    po.get_params_eltwise(0, scale, alg, alpha, beta);
+  }
   auto pd = dnnl::eltwise_forward::primitive_desc(
       dnnl::eltwise_forward::desc(prop_kind::forward_inference, alg, values_[x].md, alpha, beta), eng_);
   const MemRef src = value_as(x, pd.src_desc());
