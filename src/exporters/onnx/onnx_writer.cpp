@@ -159,8 +159,7 @@ void emit_gelu(ExportContext& ctx, const ir::Node& n, const std::string& x, cons
 
 // Opset 13 has no LayerNormalization: the decomposed form (biased variance) over the IR's axes, with
 // scale and bias reshaped to broadcast along them.
-void emit_layer_norm(ExportContext& ctx, const ir::Node& n, const std::vector<std::string>& in,
-                     const std::string& y) {
+void emit_layer_norm(ExportContext& ctx, const ir::Node& n, const std::string& x, const std::string& y) {
   const auto& a = n.attr<ir::LayerNormAttrs>();
   const Shape& xs = ctx.ir().value(n.inputs.at(0)).shape;
   const int64_t rank = static_cast<int64_t>(xs.size());
@@ -178,9 +177,9 @@ void emit_layer_norm(ExportContext& ctx, const ir::Node& n, const std::vector<st
   const std::string mean = ctx.fresh(y + "_mean"), d = ctx.fresh(y + "_centered"), sq = ctx.fresh(y + "_sq"),
                     var = ctx.fresh(y + "_var"), ve = ctx.fresh(y + "_var_eps"), sd = ctx.fresh(y + "_std"),
                     norm = ctx.fresh(y + "_norm");
-  onnx::NodeProto* m1 = ctx.add_node("ReduceMean", {in.at(0)}, {mean}, n.name + "_mean");
+  onnx::NodeProto* m1 = ctx.add_node("ReduceMean", {x}, {mean}, n.name + "_mean");
   set_attr(m1, "axes", axes);
-  ctx.add_node("Sub", {in[0], mean}, {d}, n.name + "_sub");
+  ctx.add_node("Sub", {x, mean}, {d}, n.name + "_sub");
   ctx.add_node("Mul", {d, d}, {sq}, n.name + "_square");
   set_attr(ctx.add_node("ReduceMean", {sq}, {var}, n.name + "_var"), "axes", axes);
   ctx.add_node("Add", {var, ctx.add_f32_scalar(n.name + "_eps", a.epsilon)}, {ve}, n.name + "_add_eps");
@@ -196,6 +195,9 @@ void emit_node(ExportContext& ctx, const ir::Node& n, const ir::QuantParams* qua
   const ir::LayerQuant* q = quant ? quant->find(n.name) : nullptr;
   if (n.op == ir::OpKind::Conv) return emit_conv(ctx, n, q);
   if (n.op == ir::OpKind::Gemm) return emit_gemm(ctx, n, q);
+  // scale and bias are written reshaped, never as the IR's 1-D constants
+  if (n.op == ir::OpKind::LayerNorm)
+    return emit_layer_norm(ctx, n, ctx.input(n.inputs.at(0)), ctx.name(n.outputs.at(0)));
 
   std::vector<std::string> in;
   for (ir::ValueId v : n.inputs) in.push_back(ctx.input(v));
@@ -239,8 +241,6 @@ void emit_node(ExportContext& ctx, const ir::Node& n, const ir::QuantParams* qua
       return;
     case ir::OpKind::Gelu:
       return emit_gelu(ctx, n, in.at(0), out.at(0));
-    case ir::OpKind::LayerNorm:
-      return emit_layer_norm(ctx, n, in, out.at(0));
     case ir::OpKind::MaxPool:
     case ir::OpKind::AveragePool:
       return emit_pool(ctx, n, in, out);
