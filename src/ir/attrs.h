@@ -75,7 +75,16 @@ struct PadAttrs {
   float value = 0.f;
 };
 
+// Normalises over the `num_axes` axes starting at `axis` (ONNX LayerNormalization: axis..rank-1;
+// ConvNeXt's channel LayerNorm on NCHW: axis 1, one axis): y = (x - mean) / sqrt(var + eps) * scale + bias,
+// scale and bias shaped like the normalised axes.
+struct LayerNormAttrs {
+  int64_t axis = -1;  // normalised to non-negative by frontends and passes
+  int64_t num_axes = 1;
+  float epsilon = 1e-5f;
+};
+
 using Attrs = std::variant<std::monostate, ConvAttrs, BatchNormAttrs, ActAttrs, PoolAttrs, ReduceAttrs,
-                           AxisAttrs, AxesAttrs, ReshapeAttrs, GemmAttrs, PadAttrs>;
+                           AxisAttrs, AxesAttrs, ReshapeAttrs, GemmAttrs, PadAttrs, LayerNormAttrs>;
 
 }  // namespace qd::ir

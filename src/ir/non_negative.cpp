@@ -19,6 +19,7 @@ bool compute(const Graph& g, ValueId v, std::vector<int8_t>* memo) {
     case OpKind::Sigmoid:
     case OpKind::HardSigmoid:
     case OpKind::Softmax:
+    case OpKind::Sqrt:
       return true;
     case OpKind::Clip:
       return n.attr<ActAttrs>().alpha >= 0.f;

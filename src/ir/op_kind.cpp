@@ -6,7 +6,7 @@
 namespace qd::ir {
 
 namespace {
-constexpr std::array<std::pair<OpKind, std::string_view>, 30> kOpNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 35> kOpNames{{
     {OpKind::Conv, "Conv"},
     {OpKind::BatchNormalization, "BatchNormalization"},
     {OpKind::Relu, "Relu"},
@@ -37,6 +37,11 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 30> kOpNames{{
     {OpKind::Dropout, "Dropout"},
     {OpKind::Pad, "Pad"},
     {OpKind::Transpose, "Transpose"},
+    {OpKind::Erf, "Erf"},
+    {OpKind::Sqrt, "Sqrt"},
+    {OpKind::Pow, "Pow"},
+    {OpKind::Gelu, "Gelu"},
+    {OpKind::LayerNorm, "LayerNorm"},
 }};
 }  // namespace
 

@@ -37,6 +37,11 @@ enum class OpKind {
   Dropout,    // inference: identity
   Pad,        // attrs: PadAttrs (pads always an attribute in the IR)
   Transpose,  // attrs: AxesAttrs (perm)
+  Erf,
+  Sqrt,
+  Pow,        // numpy broadcasting, x ** y
+  Gelu,       // exact: x * 0.5 * (1 + erf(x / sqrt(2))) (fused from its ONNX pattern)
+  LayerNorm,  // inputs: X, scale [, bias]   attrs: LayerNormAttrs
 };
 
 std::string_view op_name(OpKind op);

@@ -171,6 +171,9 @@ std::vector<Shape> infer_node(const Graph& g, const Node& n) {
     case OpKind::HardSwish:
     case OpKind::Swish:
     case OpKind::Identity:
+    case OpKind::Erf:
+    case OpKind::Sqrt:
+    case OpKind::Gelu:
     case OpKind::Dropout: {
       std::vector<Shape> r{in_shape(g, n, 0)};
       for (size_t i = 1; i < n.outputs.size(); ++i) r.push_back(in_shape(g, n, 0));  // Dropout mask
@@ -185,7 +188,22 @@ std::vector<Shape> infer_node(const Graph& g, const Node& n) {
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
+    case OpKind::Pow:
       return {broadcast(n, in_shape(g, n, 0), in_shape(g, n, 1))};
+    case OpKind::LayerNorm: {
+      const Shape& x = in_shape(g, n, 0);
+      const auto& a = n.attr<LayerNormAttrs>();
+      const int64_t r = static_cast<int64_t>(x.size());
+      const int64_t axis = norm_axis(n, a.axis, r);
+      if (a.num_axes < 1 || axis + a.num_axes > r)
+        shape_error(n, "normalised axes exceed rank " + std::to_string(r));
+      const int64_t count = dim_product(x, axis, axis + a.num_axes);
+      for (size_t i = 1; i < n.inputs.size(); ++i)
+        if (n.inputs[i] != kNoValue && count >= 0 && shape_numel(in_shape(g, n, i)) != count)
+          shape_error(n, "scale/bias size " + shape_str(in_shape(g, n, i)) + " differs from the " +
+                             std::to_string(count) + " normalised elements");
+      return {x};
+    }
     case OpKind::MaxPool:
     case OpKind::AveragePool:
       return {infer_pool(g, n)};

@@ -37,10 +37,11 @@ Tensor eval_slice(const Tensor& data, const std::vector<int64_t>& starts, const 
                   std::vector<int64_t> axes, std::vector<int64_t> steps);
 // Element conversion (float -> int truncates toward zero, like ONNX Runtime).
 Tensor eval_cast(const Tensor& x, DataType to);
-// Add/Sub/Mul/Div with numpy broadcasting; both inputs must have the same dtype (f32, i64 or i32).
+// Add/Sub/Mul/Div/Pow with numpy broadcasting; both inputs must have the same dtype (f32, i64 or i32).
 // Integer Div truncates toward zero.
 Tensor eval_binary(ir::OpKind op, const Tensor& a, const Tensor& b);
-// Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid/HardSwish/Swish on an f32 tensor (attrs as in ir::ActAttrs).
+// Relu/Clip/LeakyRelu/Sigmoid/HardSigmoid/HardSwish/Swish/Erf/Sqrt/Gelu on an f32 tensor (attrs as in
+// ir::ActAttrs).
 Tensor eval_activation(ir::OpKind op, const Tensor& x, const ir::ActAttrs& attrs);
 // ONNX Range: 1-D tensor start, start+delta, ... < limit (dtype of `start`).
 Tensor eval_range(const Tensor& start, const Tensor& limit, const Tensor& delta);

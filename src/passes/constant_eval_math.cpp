@@ -21,6 +21,8 @@ T apply_binary(ir::OpKind op, T a, T b) {
         if (b == 0) fail("", "integer division by zero");
       }
       return a / b;
+    case ir::OpKind::Pow:
+      return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
     default:
       fail_internal("apply_binary: not a binary op");
   }
@@ -177,6 +179,15 @@ Tensor eval_activation(ir::OpKind op, const Tensor& x_in, const ir::ActAttrs& a)
       case ir::OpKind::Swish:
         dst[i] = v / (1.f + std::exp(-v));
         break;
+      case ir::OpKind::Erf:
+        dst[i] = std::erf(v);
+        break;
+      case ir::OpKind::Sqrt:
+        dst[i] = std::sqrt(v);
+        break;
+      case ir::OpKind::Gelu:
+        dst[i] = 0.5f * v * (1.f + std::erf(v * static_cast<float>(M_SQRT1_2)));
+        break;
       default:
         fail_internal("eval_activation: not an activation");
     }
@@ -222,7 +233,11 @@ std::optional<std::vector<Tensor>> evaluate_node(const ir::Node& n, const std::v
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
+    case OpKind::Pow:
       return one(eval_binary(n.op, in.at(0), in.at(1)));
+    case OpKind::Erf:
+    case OpKind::Sqrt:
+    case OpKind::Gelu:
     case OpKind::Relu:
     case OpKind::Sigmoid:
     case OpKind::HardSwish:

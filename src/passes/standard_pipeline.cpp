@@ -3,9 +3,13 @@
 #include "passes/eliminate_identity.h"
 #include "passes/fold_batchnorm_into_conv.h"
 #include "passes/fold_constants.h"
+#include "passes/fold_scale_into_conv.h"
 #include "passes/fuse_conv_activation.h"
 #include "passes/fuse_gated_activation.h"
+#include "passes/fuse_gelu.h"
+#include "passes/fuse_layer_norm.h"
 #include "passes/remove_dead_nodes.h"
+#include "passes/rewrite_channels_last_chain.h"
 
 namespace qd::passes {
 
@@ -20,7 +24,11 @@ std::unique_ptr<Pass> create() {
 constexpr std::pair<const char*, std::unique_ptr<Pass> (*)()> kPasses[] = {
     {"eliminate_identity", create<EliminateIdentity>},
     {"fold_constants", create<FoldConstants>},
+    {"fuse_gelu", create<FuseGelu>},
+    {"fuse_layer_norm", create<FuseLayerNorm>},
+    {"rewrite_channels_last_chain", create<RewriteChannelsLastChain>},
     {"fold_batchnorm_into_conv", create<FoldBatchNormIntoConv>},
+    {"fold_scale_into_conv", create<FoldScaleIntoConv>},
     {"fuse_gated_activation", create<FuseGatedActivation>},
     {"fuse_conv_activation", create<FuseConvActivation>},
     {"remove_dead_nodes", create<RemoveDeadNodes>},

@@ -129,3 +129,29 @@ TEST(ShapeInference, WithBatchRewritesBakedReshapeBatch) {
 
 }  // namespace
 }  // namespace qd::ir
+
+namespace qd::ir {
+namespace {
+
+TEST(ShapeInference, LayerNormKeepsShapeAndChecksAffineSize) {
+  OneNode t({2, 8, 5, 5});
+  EXPECT_EQ(
+      t.run(OpKind::LayerNorm, LayerNormAttrs{1, 1, 1e-6f}, {t.constant("s", {8}), t.constant("b", {8})}),
+      (Shape{2, 8, 5, 5}));
+  OneNode bad({2, 8, 5, 5});
+  EXPECT_THROW(bad.run(OpKind::LayerNorm, LayerNormAttrs{3, 1, 1e-6f}, {bad.constant("s", {8})}), Error);
+  OneNode over({2, 8});
+  EXPECT_THROW(over.run(OpKind::LayerNorm, LayerNormAttrs{1, 2, 1e-6f}, {over.constant("s", {8})}), Error);
+}
+
+TEST(ShapeInference, PowBroadcastsAndUnaryMathKeepsShape) {
+  OneNode t({1, 3, 4});
+  EXPECT_EQ(t.run(OpKind::Pow, {}, {t.constant("e", {4})}), (Shape{1, 3, 4}));
+  for (OpKind op : {OpKind::Erf, OpKind::Sqrt, OpKind::Gelu}) {
+    OneNode u({2, 7});
+    EXPECT_EQ(u.run(op, {}), (Shape{2, 7}));
+  }
+}
+
+}  // namespace
+}  // namespace qd::ir

@@ -312,3 +312,35 @@ TEST(OneDnnExecutor, RunTwiceGivesSameResultAndRejectsWrongShape) {
 
 }  // namespace
 }  // namespace qd::runtime
+
+namespace qd::runtime {
+namespace {
+
+// ConvNeXt's ops: LayerNorm over NCHW channels and over the last axis, Transpose, Gelu and Sqrt run as
+// oneDNN primitives (not the reference fallback) and match the reference kernels.
+TEST(OneDnnConvNextOps, LayerNormTransposeGeluSqrtUsePrimitivesAndMatchReference) {
+  using ir::OpKind;
+  GraphBuilder b;
+  const int64_t c = 8;
+  ir::ValueId x = b.input("x", {kDynamicDim, c, 5, 6});
+  ir::ValueId conv = b.conv(x, c, c, conv_attrs(3, 1, 1), 1);  // blocked layout into the LayerNorm
+  ir::ValueId ln =
+      b.node(OpKind::LayerNorm, {conv, b.constant(random_tensor({c}, 2)), b.constant(random_tensor({c}, 3))},
+             ir::LayerNormAttrs{1, 1, 1e-6f});
+  ir::ValueId ge = b.node(OpKind::Gelu, {ln});
+  ir::ValueId t = b.node(OpKind::Transpose, {ge}, ir::AxesAttrs{{0, 2, 3, 1}});
+  ir::ValueId ln2 =
+      b.node(OpKind::LayerNorm, {t, b.constant(random_tensor({c}, 4)), b.constant(random_tensor({c}, 5))},
+             ir::LayerNormAttrs{3, 1, 1e-5f});
+  ir::ValueId sq = b.node(OpKind::Sqrt, {b.node(OpKind::Relu, {ln2})});
+  b.output(b.node(OpKind::Transpose, {sq}, ir::AxesAttrs{{0, 3, 1, 2}}));
+  const ir::Model m = b.finish();
+  expect_same(m, 2);
+  CompileOptions o;
+  o.threads = 1;
+  const std::string plan = onednn_plan_summary(*compile(m, o));
+  EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
+}
+
+}  // namespace
+}  // namespace qd::runtime

@@ -180,3 +180,51 @@ TEST(RefDataMovement, ConcatPadTranspose) {
 
 }  // namespace
 }  // namespace qd::runtime::ref
+
+namespace qd::runtime::ref {
+namespace {
+
+TEST(RefUnaryMath, ErfSqrtGeluHandValues) {
+  Tensor x = make({4}, {-1.f, 0.f, 0.5f, 4.f});
+  // erf(-1) = -0.8427008, erf(0.5) = 0.5204999, erf(4) = 0.99999998
+  std::vector<float> e = vals(unary_math(x, ir::OpKind::Erf));
+  EXPECT_NEAR(e[0], -0.8427008f, 1e-6f);
+  EXPECT_EQ(e[1], 0.f);
+  EXPECT_NEAR(e[2], 0.5204999f, 1e-6f);
+  EXPECT_NEAR(e[3], 1.f, 1e-6f);
+  EXPECT_EQ(vals(unary_math(make({2}, {4.f, 0.25f}), ir::OpKind::Sqrt)), (std::vector<float>{2.f, 0.5f}));
+  // gelu(x) = x * Phi(x): Phi(-1) = 0.1586553, Phi(0.5) = 0.6914625, Phi(4) = 0.9999683
+  std::vector<float> g = vals(unary_math(x, ir::OpKind::Gelu));
+  EXPECT_NEAR(g[0], -0.1586553f, 1e-6f);
+  EXPECT_EQ(g[1], 0.f);
+  EXPECT_NEAR(g[2], 0.3457312f, 1e-6f);
+  EXPECT_NEAR(g[3], 3.9998733f, 1e-5f);
+}
+
+TEST(RefBinary, PowBroadcastsTheExponent) {
+  EXPECT_EQ(vals(binary(ir::OpKind::Pow, make({3}, {2.f, -3.f, 0.5f}), make({}, {2.f}))),
+            (std::vector<float>{4.f, 9.f, 0.25f}));
+}
+
+TEST(RefLayerNorm, LastAxisAndChannelAxisByHand) {
+  // rows {1,2,3} and {2,4,6}: mean 2 / 4, var 2/3 / 8/3; eps 0 -> (x - mean) / sqrt(var)
+  const float r = std::sqrt(1.5f);  // 1 / sqrt(2/3)
+  Tensor x = make({2, 3}, {1, 2, 3, 2, 4, 6});
+  Tensor y = layer_norm(x, make({3}, {1, 2, 1}), make({3}, {0, 0, 10}), ir::LayerNormAttrs{1, 1, 0.f});
+  std::vector<float> v = vals(y);
+  EXPECT_NEAR(v[0], -r, 1e-6f);
+  EXPECT_NEAR(v[1], 0.f, 1e-6f);
+  EXPECT_NEAR(v[2], r + 10.f, 1e-5f);
+  EXPECT_NEAR(v[3], -r, 1e-6f);
+  EXPECT_NEAR(v[5], r + 10.f, 1e-5f);
+  // NCHW [1,3,1,2] normalised over C (axis 1): the same numbers, channel-strided.
+  Tensor xc = make({1, 3, 1, 2}, {1, 2, 2, 4, 3, 6});
+  std::vector<float> c = vals(layer_norm(xc, make({3}, {1, 1, 1}), {}, ir::LayerNormAttrs{1, 1, 0.f}));
+  EXPECT_NEAR(c[0], -r, 1e-6f);
+  EXPECT_NEAR(c[1], -r, 1e-6f);
+  EXPECT_NEAR(c[4], r, 1e-6f);
+  EXPECT_NEAR(c[5], r, 1e-6f);
+}
+
+}  // namespace
+}  // namespace qd::runtime::ref

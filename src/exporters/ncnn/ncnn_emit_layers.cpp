@@ -249,9 +249,11 @@ void emit_binary(WriteContext& ctx, const ir::Node& n) {
   int type = n.op == OpKind::Add   ? binaryop::add
              : n.op == OpKind::Sub ? binaryop::sub
              : n.op == OpKind::Mul ? binaryop::mul
+             : n.op == OpKind::Pow ? binaryop::pow
                                    : binaryop::div;
-  LayerOut L = start(ctx, n, layer::BinaryOp);
   if (scalar(a) && scalar(b)) ctx.unsupported(n, "a binary op on two constants");
+  if (scalar(a) && n.op == OpKind::Pow) ctx.unsupported(n, "Pow with a constant base");
+  LayerOut L = start(ctx, n, layer::BinaryOp);
   if (scalar(a)) {  // s op x
     if (type == binaryop::sub) type = binaryop::rsub;
     if (type == binaryop::div) type = binaryop::rdiv;
@@ -382,6 +384,59 @@ void emit_batchnorm(WriteContext& ctx, const ir::Node& n) {
   ctx.add(std::move(L));
 }
 
+LayerOut permute_layer(const std::string& name, const std::string& bottom, const std::string& top,
+                       int order) {
+  LayerOut P;
+  P.type = layer::Permute;
+  P.name = name;
+  P.bottoms = {bottom};
+  P.tops = {top};
+  P.set_int(permute::order_type, order, 0);
+  return P;
+}
+
+// ncnn's LayerNorm normalises each row (w) of a blob. Over the IR's last axis that is one layer; over
+// the channels of an NCHW tensor (ConvNeXt) the blob is permuted (c,h,w) -> (h,w,c), normalised along
+// w = c and permuted back.
+void emit_layer_norm(WriteContext& ctx, const ir::Node& n) {
+  const auto& a = n.attr<ir::LayerNormAttrs>();
+  const int64_t rank = static_cast<int64_t>(ctx.g().value(n.inputs.at(0)).shape.size());
+  const int64_t axis = a.axis < 0 ? a.axis + rank : a.axis;
+  const bool channels = rank == 4 && axis == 1 && a.num_axes == 1;
+  if (a.num_axes != 1 || !(axis == rank - 1 || channels))
+    ctx.unsupported(n, "LayerNorm over axes other than the last one or the channels of a 4-D tensor");
+  const std::vector<float> gamma = floats(constant_input(ctx, n, 1, "LayerNorm scale"));
+  std::vector<float> beta(gamma.size(), 0.f);
+  if (n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue)
+    beta = floats(constant_input(ctx, n, 2, "LayerNorm bias"));
+  if (beta.size() != gamma.size()) ctx.unsupported(n, "LayerNorm scale and bias of different sizes");
+  LayerOut L = start(ctx, n, layer::LayerNorm);
+  L.set_int(layernorm::affine_size, static_cast<int>(gamma.size()));
+  L.set_float(layernorm::eps, a.epsilon, layernorm::kDefaultEps);
+  L.set_int(layernorm::affine, 1);
+  L.put_raw(gamma);
+  L.put_raw(beta);
+  if (!channels) return ctx.add(std::move(L));
+  const std::string in = L.bottoms.at(0), out = L.tops.at(0);
+  L.bottoms[0] = ctx.fresh_blob(out + "_hwc");
+  L.tops[0] = ctx.fresh_blob(out + "_hwc_norm");
+  ctx.add(permute_layer(n.name + "_to_hwc", in, L.bottoms[0], 3));
+  LayerOut back = permute_layer(n.name + "_to_chw", L.tops[0], out, 4);
+  ctx.add(std::move(L));
+  ctx.add(std::move(back));
+}
+
+void emit_transpose(WriteContext& ctx, const ir::Node& n) {
+  const auto& perm = n.attr<ir::AxesAttrs>().axes;
+  for (int t = 0; t < permute::kNumOrders; ++t)
+    if (perm == std::vector<int64_t>(std::begin(permute::kPerm[t]), std::end(permute::kPerm[t]))) {
+      LayerOut L = start(ctx, n, layer::Permute);
+      L.set_int(permute::order_type, t, 0);
+      return ctx.add(std::move(L));
+    }
+  ctx.unsupported(n, "a Transpose other than a permutation of the axes after the batch of a 4-D tensor");
+}
+
 }  // namespace
 
 void emit_memory_data(WriteContext& ctx, ir::ValueId v) {
@@ -443,7 +498,19 @@ void emit_node(WriteContext& ctx, ir::NodeId id) {
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
+    case OpKind::Pow:
       return emit_binary(ctx, n);
+    case OpKind::Gelu:
+      return simple(layer::GELU);
+    case OpKind::Sqrt: {
+      LayerOut L = start(ctx, n, layer::UnaryOp);
+      L.set_int(unaryop::op_type, unaryop::sqrt);
+      return ctx.add(std::move(L));
+    }
+    case OpKind::LayerNorm:
+      return emit_layer_norm(ctx, n);
+    case OpKind::Transpose:
+      return emit_transpose(ctx, n);
     case OpKind::MaxPool:
     case OpKind::AveragePool:
     case OpKind::GlobalAveragePool:

@@ -53,7 +53,8 @@ std::vector<ir::ValueId> WriteContext::blob_inputs(const ir::Node& n) const {
     case ir::OpKind::Add:
     case ir::OpKind::Sub:
     case ir::OpKind::Mul:
-    case ir::OpKind::Div: {
+    case ir::OpKind::Div:
+    case ir::OpKind::Pow: {
       std::vector<ir::ValueId> r;
       for (ir::ValueId v : n.inputs)
         if (!is_scalar_constant(gr.value(v))) r.push_back(v);

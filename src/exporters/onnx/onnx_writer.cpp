@@ -151,10 +151,59 @@ void emit_pad(ExportContext& ctx, const ir::Node& n, std::vector<std::string> in
   set_attr(ctx.add_node("Pad", in, out, n.name, true), "mode", std::string(mode));
 }
 
+// Opset 13 has no Gelu: x * 0.5 * (1 + Erf(x / sqrt(2))), the form PyTorch exports.
+void emit_gelu(ExportContext& ctx, const ir::Node& n, const std::string& x, const std::string& y) {
+  const std::string scaled = ctx.fresh(y + "_scaled"), erf = ctx.fresh(y + "_erf"),
+                    one_plus = ctx.fresh(y + "_1perf"), prod = ctx.fresh(y + "_xprod");
+  ctx.add_node("Div", {x, ctx.add_f32_scalar(n.name + "_sqrt2", static_cast<float>(M_SQRT2))}, {scaled},
+               n.name + "_div");
+  ctx.add_node("Erf", {scaled}, {erf}, n.name + "_erf");
+  ctx.add_node("Add", {erf, ctx.add_f32_scalar(n.name + "_one", 1.f)}, {one_plus}, n.name + "_add");
+  ctx.add_node("Mul", {x, one_plus}, {prod}, n.name + "_mul");
+  ctx.add_node("Mul", {prod, ctx.add_f32_scalar(n.name + "_half", 0.5f)}, {y}, n.name, true);
+}
+
+// Opset 13 has no LayerNormalization: the decomposed form (biased variance) over the IR's axes, with
+// scale and bias reshaped to broadcast along them.
+void emit_layer_norm(ExportContext& ctx, const ir::Node& n, const std::string& x, const std::string& y) {
+  const auto& a = n.attr<ir::LayerNormAttrs>();
+  const Shape& xs = ctx.ir().value(n.inputs.at(0)).shape;
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  const int64_t axis = a.axis < 0 ? a.axis + rank : a.axis;
+  std::vector<int64_t> axes;
+  Shape affine;
+  for (int64_t d = axis; d < rank; ++d) {
+    if (d < axis + a.num_axes) axes.push_back(d);
+    affine.push_back(d < axis + a.num_axes ? xs[d] : 1);
+  }
+  auto affine_input = [&](size_t i, const char* what) {
+    const Tensor t = ctx.ir().value(n.inputs.at(i)).constant.to_f32().clone().reshaped(affine);
+    return ctx.add_initializer(n.name + what, t);
+  };
+  const std::string mean = ctx.fresh(y + "_mean"), d = ctx.fresh(y + "_centered"), sq = ctx.fresh(y + "_sq"),
+                    var = ctx.fresh(y + "_var"), ve = ctx.fresh(y + "_var_eps"), sd = ctx.fresh(y + "_std"),
+                    norm = ctx.fresh(y + "_norm");
+  onnx::NodeProto* m1 = ctx.add_node("ReduceMean", {x}, {mean}, n.name + "_mean");
+  set_attr(m1, "axes", axes);
+  ctx.add_node("Sub", {x, mean}, {d}, n.name + "_sub");
+  ctx.add_node("Mul", {d, d}, {sq}, n.name + "_square");
+  set_attr(ctx.add_node("ReduceMean", {sq}, {var}, n.name + "_var"), "axes", axes);
+  ctx.add_node("Add", {var, ctx.add_f32_scalar(n.name + "_eps", a.epsilon)}, {ve}, n.name + "_add_eps");
+  ctx.add_node("Sqrt", {ve}, {sd}, n.name + "_sqrt");
+  ctx.add_node("Div", {d, sd}, {norm}, n.name + "_div");
+  const bool bias = n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue;
+  const std::string scaled = bias ? ctx.fresh(y + "_scaled") : y;
+  ctx.add_node("Mul", {norm, affine_input(1, "_scale")}, {scaled}, n.name, !bias);
+  if (bias) ctx.add_node("Add", {scaled, affine_input(2, "_bias")}, {y}, n.name, true);
+}
+
 void emit_node(ExportContext& ctx, const ir::Node& n, const ir::QuantParams* quant) {
   const ir::LayerQuant* q = quant ? quant->find(n.name) : nullptr;
   if (n.op == ir::OpKind::Conv) return emit_conv(ctx, n, q);
   if (n.op == ir::OpKind::Gemm) return emit_gemm(ctx, n, q);
+  // scale and bias are written reshaped, never as the IR's 1-D constants
+  if (n.op == ir::OpKind::LayerNorm)
+    return emit_layer_norm(ctx, n, ctx.input(n.inputs.at(0)), ctx.name(n.outputs.at(0)));
 
   std::vector<std::string> in;
   for (ir::ValueId v : n.inputs) in.push_back(ctx.input(v));
@@ -188,6 +237,17 @@ void emit_node(ExportContext& ctx, const ir::Node& n, const ir::QuantParams* qua
     case ir::OpKind::Div:
       simple("Div");
       return;
+    case ir::OpKind::Pow:
+      simple("Pow");
+      return;
+    case ir::OpKind::Erf:
+      simple("Erf");
+      return;
+    case ir::OpKind::Sqrt:
+      simple("Sqrt");
+      return;
+    case ir::OpKind::Gelu:
+      return emit_gelu(ctx, n, in.at(0), out.at(0));
     case ir::OpKind::MaxPool:
     case ir::OpKind::AveragePool:
       return emit_pool(ctx, n, in, out);

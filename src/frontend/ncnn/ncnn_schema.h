@@ -44,6 +44,10 @@ constexpr std::string_view Split = "Split";
 constexpr std::string_view BatchNorm = "BatchNorm";
 constexpr std::string_view Scale = "Scale";
 constexpr std::string_view MemoryData = "MemoryData";
+constexpr std::string_view GELU = "GELU";
+constexpr std::string_view LayerNorm = "LayerNorm";
+constexpr std::string_view Permute = "Permute";
+constexpr std::string_view UnaryOp = "UnaryOp";
 }  // namespace layer
 
 // "Not set" marker used by Reshape dims; also the "SAME_UPPER" pad value of Convolution.
@@ -129,5 +133,25 @@ constexpr int channels = 0, eps = 1;
 namespace scale {  // weights (raw fp32): scale[n], bias[n] when bias_term
 constexpr int scale_data_size = 0, bias_term = 1;
 }
+
+namespace gelu {
+constexpr int fast_gelu = 0;  // 0: exact erf GELU; 1: tanh approximation
+}
+namespace layernorm {  // weights (raw fp32[affine_size]): gamma, beta when affine
+constexpr int affine_size = 0, eps = 1, affine = 2;
+constexpr float kDefaultEps = 0.001f;
+}  // namespace layernorm
+namespace permute {
+// order_type for a 3-D blob (c, h, w): the output axes in terms of the input's. With the IR's batch
+// axis in front, type t is the NCHW perm kPerm[t].
+constexpr int order_type = 0;
+constexpr int kNumOrders = 6;
+constexpr int64_t kPerm[kNumOrders][4] = {{0, 1, 2, 3}, {0, 1, 3, 2}, {0, 2, 1, 3},
+                                          {0, 2, 3, 1}, {0, 3, 1, 2}, {0, 3, 2, 1}};
+}  // namespace permute
+namespace unaryop {
+constexpr int op_type = 0;
+constexpr int sqrt = 5;
+}  // namespace unaryop
 
 }  // namespace qd::ncnn

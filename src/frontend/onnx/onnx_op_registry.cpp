@@ -7,7 +7,7 @@ namespace qd::frontend {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, TranslateFn>, 36> kTranslators{{
+constexpr std::array<std::pair<std::string_view, TranslateFn>, 40> kTranslators{{
     {"Conv", translate_conv},
     {"BatchNormalization", translate_batch_normalization},
     {"MaxPool", translate_max_pool},
@@ -44,6 +44,10 @@ constexpr std::array<std::pair<std::string_view, TranslateFn>, 36> kTranslators{
     {"ConstantOfShape", translate_constant_of_shape},
     {"Slice", translate_slice},
     {"Range", translate_range},
+    {"Pow", translate_pow},
+    {"Erf", translate_erf},
+    {"Sqrt", translate_sqrt},
+    {"LayerNormalization", translate_layer_normalization},
 }};
 
 }  // namespace

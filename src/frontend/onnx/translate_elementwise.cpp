@@ -41,6 +41,25 @@ void translate_sub(NodeContext& ctx) { ctx.emit(ir::OpKind::Sub, {ctx.input(0), 
 void translate_mul(NodeContext& ctx) { ctx.emit(ir::OpKind::Mul, {ctx.input(0), ctx.input(1)}); }
 void translate_div(NodeContext& ctx) { ctx.emit(ir::OpKind::Div, {ctx.input(0), ctx.input(1)}); }
 
+void translate_pow(NodeContext& ctx) { ctx.emit(ir::OpKind::Pow, {ctx.input(0), ctx.input(1)}); }
+void translate_erf(NodeContext& ctx) { ctx.emit(ir::OpKind::Erf, {ctx.input(0)}); }
+void translate_sqrt(NodeContext& ctx) { ctx.emit(ir::OpKind::Sqrt, {ctx.input(0)}); }
+
+// Opset 17 LayerNormalization: normalises axes axis..rank-1; the optional Mean/InvStdDev outputs are
+// training outputs and must be unused.
+void translate_layer_normalization(NodeContext& ctx) {
+  const int64_t rank = ctx.input_rank(0);
+  int64_t axis = ctx.attr_int("axis", -1);
+  if (axis < -rank || axis >= rank)
+    ctx.error("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
+  if (axis < 0) axis += rank;
+  if (ctx.attr_int("stash_type", 1) != 1) ctx.unsupported("stash_type other than float");
+  ir::LayerNormAttrs a{axis, rank - axis, ctx.attr_float("epsilon", 1e-5f)};
+  std::vector<ir::ValueId> inputs{ctx.input(0), ctx.input(1)};
+  if (ctx.has_input(2)) inputs.push_back(ctx.input(2));
+  ctx.emit(ir::OpKind::LayerNorm, inputs, a);
+}
+
 void translate_gemm(NodeContext& ctx) {
   ir::GemmAttrs a;
   a.alpha = ctx.attr_float("alpha", 1.f);

@@ -82,6 +82,8 @@ class OneDnnExecutor : public Executor {
   bool build_binary(const ir::Node& n);
   bool build_batchnorm(const ir::Node& n);
   bool build_softmax(const ir::Node& n);
+  bool build_layer_norm(const ir::Node& n);
+  bool build_transpose(const ir::Node& n);
   bool build_concat(const ir::Node& n);
   bool build_alias(const ir::Node& n);
   void build_reference(const ir::Node& n);

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 
 #include "runtime/ref/kernels.h"
 
@@ -43,6 +44,8 @@ float apply(ir::OpKind op, float a, float b) {
       return a * b;
     case ir::OpKind::Div:
       return a / b;
+    case ir::OpKind::Pow:
+      return std::pow(a, b);
     default:
       fail_internal("binary: not a binary op");
   }

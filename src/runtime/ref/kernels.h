@@ -17,6 +17,13 @@ Tensor activation(const Tensor& x, ir::OpKind op, const ir::ActAttrs& attrs);
 // The FusedActivation equivalent of a standalone activation node.
 ir::FusedActivation to_fused(ir::OpKind op, const ir::ActAttrs& attrs);
 
+// --- unary_math.cpp --- elementwise Erf, Sqrt and exact Gelu: x * 0.5 * (1 + erf(x / sqrt(2))).
+Tensor unary_math(const Tensor& x, ir::OpKind op);
+
+// --- layer_norm.cpp --- y = (x - mean) / sqrt(var + eps) * scale + bias over the attrs' axes
+// (biased variance, as ONNX and PyTorch); bias may be empty.
+Tensor layer_norm(const Tensor& x, const Tensor& scale, const Tensor& bias, const ir::LayerNormAttrs& attrs);
+
 // --- conv2d.cpp ---
 // x [N,C,H,W], w [O,C/group,kh,kw], bias [O] or empty. Applies attrs.activation if set.
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const ir::ConvAttrs& attrs);
@@ -25,7 +32,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const ir::Co
 Tensor batchnorm(const Tensor& x, const Tensor& scale, const Tensor& bias, const Tensor& mean,
                  const Tensor& var, float epsilon);
 
-// --- binary.cpp --- Add/Sub/Mul/Div with numpy broadcasting.
+// --- binary.cpp --- Add/Sub/Mul/Div/Pow with numpy broadcasting.
 Shape broadcast_shape(const Shape& a, const Shape& b);
 Tensor binary(ir::OpKind op, const Tensor& a, const Tensor& b);
 

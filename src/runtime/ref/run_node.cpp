@@ -56,7 +56,14 @@ std::vector<Tensor> run_node(const ir::Graph& g, const ir::Node& n, const std::v
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
+    case OpKind::Pow:
       return {binary(n.op, f32.at(0), f32.at(1))};
+    case OpKind::Erf:
+    case OpKind::Sqrt:
+    case OpKind::Gelu:
+      return {unary_math(f32.at(0), n.op)};
+    case OpKind::LayerNorm:
+      return {layer_norm(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::LayerNormAttrs>())};
     case OpKind::MaxPool:
       return {max_pool(f32.at(0), n.attr<ir::PoolAttrs>())};
     case OpKind::AveragePool:

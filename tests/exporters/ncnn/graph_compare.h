@@ -54,6 +54,10 @@ inline bool same_attrs(const ir::Attrs& x, const ir::Attrs& y) {
     auto& b = std::get<ir::PadAttrs>(y);
     return a->pads == b.pads && a->mode == b.mode && a->value == b.value;
   }
+  if (auto* a = std::get_if<ir::LayerNormAttrs>(&x)) {
+    auto& b = std::get<ir::LayerNormAttrs>(y);
+    return a->axis == b.axis && a->num_axes == b.num_axes && a->epsilon == b.epsilon;
+  }
   return true;  // monostate
 }
 
