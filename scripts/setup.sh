@@ -2,8 +2,9 @@
 # Installs qdeploy's build dependencies from Debian and builds it (Release) into build/.
 # Usage: scripts/setup.sh [--no-install] [--with-torch]
 #   --no-install  build only, install nothing
-#   --with-torch  also install Debian's python3-torch and python3-numpy (large, ~1 GB), needed only by
-#                 tools/export_pytorch.py (PyTorch/mmcls checkpoint -> end2end.onnx) and its test
+#   --with-torch  also install Debian's python3-torch, python3-torchvision, python3-numpy and python3-pil
+#                 (large, ~1 GB), needed only by tools/export_pytorch.py (PyTorch/mmcls checkpoint ->
+#                 end2end.onnx) and its test, and by the model zoo (tests/zoo/make_zoo.py, ctest label zoo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ packages=(
 )
 
 if ((with_torch)); then
-  packages+=(python3-torch python3-numpy)
+  packages+=(python3-torch python3-torchvision python3-numpy python3-pil)
 fi
 
 if ((!no_install)); then
