@@ -8,6 +8,7 @@ Usage: tests/zoo/render_table.py [ZOO]   (default build/zoo)
 """
 import json
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -18,7 +19,9 @@ def fig(r, check, fmt):
     if not c:
         return "-"
     if "error" in c and c.get("error") and not c.get("pass"):
-        return "fails: " + str(c["error"]).replace("|", "\\|")[:80]
+        # "qdeploy: error: /abs/path/x.onnx: what" -> "what": the table names the model already
+        what = re.sub(r"^(qdeploy: error: )?(our runtime: )?(\S+\.(onnx|param|bin): )?", "", str(c["error"]))
+        return "fails: " + what.replace("|", "\\|")[:70]
     return fmt(c) + ("" if c.get("pass") else " ✗")
 
 
@@ -27,10 +30,11 @@ def row(name, opset, checks, reason, r):
     b = fig(r, "b", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}")
     c = fig(r, "c", lambda c: (f"{c['ours_vs_ncnn_snr_db']:.1f} dB, {c['ours_vs_ncnn_top1_agreement']:.0%}; "
                                f"{c['ours_vs_fp32_snr_db']:.1f} / {c['ncnn_vs_fp32_snr_db']:.1f} dB"))
-    d = fig(r, "d", lambda c: f"{c.get('ours_vs_fp32_snr_db', float('nan')):.1f} vs {c['ncnn_chain_vs_fp32_snr_db']:.1f} dB")
+    d = fig(r, "d", lambda c: f"{c.get('ours_vs_fp32_snr_db', float('nan')):.2f} vs {c['ncnn_chain_vs_fp32_snr_db']:.2f} dB")
     cells = []
     for letter, text in zip("abcd", (a, b, c, d)):
-        cells.append(text if letter in checks else f"{text} (not yet)")
+        shown = "same error" if text.startswith("fails") and cells and cells[-1].startswith(text) else text
+        cells.append(shown if letter in checks else f"{shown} (not yet)")
     return f"| {name} | {opset} | " + " | ".join(cells) + f" | {reason} |"
 
 
