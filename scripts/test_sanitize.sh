@@ -31,4 +31,4 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 cd "$build"
 # Programs not built here (e2e, or outside --inputs) appear as *_NOT_BUILT placeholders: skipped.
 # Two tests at a time (each gtest case is its own process, in its own temporary folder).
-ctest --output-on-failure --timeout 900 -j"${JOBS:-2}" -LE e2e -E "_NOT_BUILT$" "$@"
+ctest --output-on-failure --timeout 900 -j"${JOBS:-2}" -LE "e2e|zoo" -E "_NOT_BUILT$" "$@"

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Prints the README's model-zoo table (markdown) from the figures test_zoo wrote to ZOO/results/*.json.
+
+Every line of tests/zoo/models.txt gets a row; a check that is off in ctest shows its measured figure (if any)
+followed by "(not yet)" and the line's reason.
+
+Usage: tests/zoo/render_table.py [ZOO]   (default build/zoo)
+"""
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def fig(r, check, fmt):
+    c = r.get(check) if r else None
+    if not c:
+        return "-"
+    if "error" in c and c.get("error") and not c.get("pass"):
+        # "qdeploy: error: /abs/path/x.onnx: what" -> "what": the table names the model already
+        what = re.sub(r"^(qdeploy: error: )?(our runtime: )?(\S+\.(onnx|param|bin): )?", "", str(c["error"]))
+        return "fails: " + what.replace("|", "\\|")[:70]
+    return fmt(c) + ("" if c.get("pass") else " ✗")
+
+
+def row(name, opset, checks, reason, r):
+    a = fig(r, "a", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}")
+    b = fig(r, "b", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}")
+    c = fig(r, "c", lambda c: (f"{c['ours_vs_ncnn_snr_db']:.1f} dB, {c['ours_vs_ncnn_top1_agreement']:.0%}; "
+                               f"{c['ours_vs_fp32_snr_db']:.1f} / {c['ncnn_vs_fp32_snr_db']:.1f} dB"))
+    d = fig(r, "d", lambda c: f"{c.get('ours_vs_fp32_snr_db', float('nan')):.2f} vs {c['ncnn_chain_vs_fp32_snr_db']:.2f} dB")
+    cells = []
+    for letter, text in zip("abcd", (a, b, c, d)):
+        shown = "same error" if text.startswith("fails") and cells and cells[-1].startswith(text) else text
+        cells.append(shown if letter in checks else f"{shown} (not yet)")
+    return f"| {name} | {opset} | " + " | ".join(cells) + f" | {reason} |"
+
+
+def main():
+    zoo = sys.argv[1] if len(sys.argv) > 1 else "build/zoo"
+    print("| model | opset | (a) ours fp32 vs ORT: SNR, top-1 | (b) our fp32 files in ncnn vs ORT | "
+          "(c) int8 ours vs ncnn: SNR, top-1; each vs fp32 | (d) vs fp32: ours vs ncnn2int8 in ncnn | note |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    with open(os.path.join(HERE, "models.txt")) as f:
+        for line in f:
+            body, _, reason = line.partition("#")
+            fields = body.split()
+            if not fields:
+                continue
+            name, opset, checks = fields[0], fields[1], fields[2].replace("-", "")
+            path = os.path.join(zoo, "results", f"{name}_op{opset}.json")
+            r = json.load(open(path)) if os.path.exists(path) else None
+            print(row(name, opset, checks, reason.strip(), r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

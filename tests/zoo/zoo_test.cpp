@@ -1,0 +1,270 @@
+// Issue 14.2: every model of the zoo (tests/zoo/models.txt, exported by make_zoo.py into the build tree)
+// checked end to end on the same preprocessed tensors (our data pipeline: 30 upscaled CIFAR-10 test images):
+//   (a) our fp32 runtime on the ONNX file vs ONNX Runtime: same top-1, output SNR >= 100 dB
+//   (b) our fp32 .param/.bin (`qdeploy convert`) in real ncnn vs ONNX Runtime: same top-1, SNR >= 60 dB
+//   (c) `qdeploy deploy --quant` (kl, 100 calibration images); its int8 files in our runtime vs in real ncnn:
+//       SNR >= 30 dB, top-1 agreement >= 95%; each >= 20 dB from fp32 (ONNX Runtime)
+//   (d) ncnn's own ncnn2table + ncnn2int8 on our fp32 files, same images, in real ncnn: ours in real ncnn at
+//       least as close to fp32 as theirs
+// Every figure goes to <zoo>/results/<model>_op<opset>.json (tests/zoo/render_table.py makes the README
+// table).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/qdeploy_process.h"
+#include "frontend/ncnn/ncnn_reader.h"
+#include "frontend/onnx/onnx_importer.h"
+#include "ort/ort_runner.h"
+#include "passes/standard_pipeline.h"
+
+namespace qd {
+namespace {
+
+using namespace ort_testing;
+using Json = nlohmann::json;
+
+const std::string kZoo = QDEPLOY_ZOO_DIR;
+const std::string kOracle = kShared + "/ncnn-oracle";
+constexpr int kThreads = 2;  // ONNX Runtime and our runtime
+// ncnn's tools spin-wait in OpenMP: on a busy machine 2 threads made them several times slower than 1.
+constexpr int kNcnnThreads = 1;
+constexpr int kCalibImages = 100;
+constexpr size_t kClasses = 1000;
+constexpr double kFp32VsOrtDb = 100, kNcnnFp32VsOrtDb = 60, kInt8OursVsNcnnDb = 30, kInt8VsFp32Db = 20;
+constexpr double kInt8Top1Agreement = 0.95;
+
+struct ZooModel {
+  std::string name;
+  int opset;
+  std::string checks;  // the checks on in ctest: letters of "abcd" (see models.txt)
+};
+
+void PrintTo(const ZooModel& m, std::ostream* os) {
+  *os << m.name << " opset " << m.opset << " checks " << m.checks;
+}
+
+// Lines of tests/zoo/models.txt that are on in ctest (checks other than "-").
+std::vector<ZooModel> zoo_models() {
+  std::ifstream f(kSrc + "/tests/zoo/models.txt");
+  std::vector<ZooModel> r;
+  for (std::string line; std::getline(f, line);) {
+    std::istringstream s(line.substr(0, line.find('#')));
+    ZooModel m;
+    if (s >> m.name >> m.opset >> m.checks && m.checks != "-") r.push_back(m);
+  }
+  return r;
+}
+
+// 10 log10(|ref|^2 / |x - ref|^2) over all values; 999 when identical.
+double snr_db(const std::vector<float>& ref, const std::vector<float>& x) {
+  double s = 0, n = 0;
+  for (size_t i = 0; i < ref.size() && i < x.size(); ++i) {
+    s += double(ref[i]) * ref[i];
+    n += (double(x[i]) - ref[i]) * (double(x[i]) - ref[i]);
+  }
+  return n == 0 ? 999 : 10 * std::log10(s / n);
+}
+
+double top1_agreement(const std::vector<float>& a, const std::vector<float>& b) {
+  const std::vector<int> ta = top1(a, kClasses), tb = top1(b, kClasses);
+  int same = 0;
+  for (size_t i = 0; i < ta.size() && i < tb.size(); ++i) same += ta[i] == tb[i];
+  return ta.empty() ? 0 : double(same) / ta.size();
+}
+
+std::vector<float> read_f32(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<float> r(bytes.size() / sizeof(float));
+  std::memcpy(r.data(), bytes.data(), r.size() * sizeof(float));
+  return r;
+}
+
+// Runs a shell command; output (stdout + stderr) and exit code.
+test::CmdResult shell(const std::string& cmd) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (size_t k = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), k);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The last line of a failed command's output that says "error" (else its last line): the reason to report.
+std::string error_line(const std::string& out) {
+  std::istringstream s(out);
+  std::string line, last, err;
+  while (std::getline(s, line))
+    if (!line.empty()) {
+      last = line;
+      if (line.find("error") != std::string::npos) err = line;
+    }
+  return err.empty() ? last : err;
+}
+
+// The .param/.bin in real ncnn over the raw inputs `in`; outputs of every image back to back ({} on failure).
+std::vector<float> run_real_ncnn(const std::string& base, const std::string& in, const std::string& out,
+                                 Json& fail) {
+  const auto r = shell(kOracle + "/ncnn_oracle run " + base + ".param " + base + ".bin --in " + in +
+                       " --shape 3,224,224 --out " + out + " --threads " + std::to_string(kNcnnThreads));
+  if (r.code != 0) {
+    fail = error_line(r.out);
+    return {};
+  }
+  return read_f32(out);
+}
+
+class Zoo : public testing::TestWithParam<ZooModel> {};
+
+TEST_P(Zoo, Fp32AndInt8MatchOnnxRuntimeAndRealNcnn) {
+  QD_SKIP_WITHOUT_ORT();
+  const ZooModel z = GetParam();
+  const std::string id = z.name + "_op" + std::to_string(z.opset);
+  const std::string onnx = kZoo + "/models/" + id + ".onnx";
+  ASSERT_TRUE(fs::exists(onnx)) << onnx << " missing: the zoo_export test (make_zoo.py) writes it";
+  const std::string dir = kZoo + "/work/" + id;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Json res = {{"model", z.name}, {"opset", z.opset}, {"images", 0}};
+  auto t = std::chrono::steady_clock::now();
+  auto lap = [&](const char* stage) {  // wall time of each stage, for keeping the zoo's CI time small
+    const auto now = std::chrono::steady_clock::now();
+    res["seconds"][stage] = std::round(std::chrono::duration<double>(now - t).count() * 10) / 10;
+    t = now;
+  };
+
+  const std::string model_cfg = kSrc + "/configs/imagenet/torchvision_224.toml";
+  ModelConfig cfg = load_model_config(model_cfg);
+  Images test = load_images(cfg, kZoo + "/images/test", 0);
+  res["images"] = test.count();
+  const std::string in = dir + "/inputs.f32";
+  write_file_atomic(in, std::string_view(static_cast<const char*>(test.x.raw()), test.x.nbytes()));
+  const std::vector<float> ort = run_ort(onnx, test.x, dir, kThreads);
+  ASSERT_EQ(ort.size(), test.count() * kClasses);
+  lap("ort");
+
+  // (a) our fp32 runtime on the ONNX file
+  Json& a = res["a"];
+  try {
+    const std::vector<float> ours = run_ours(frontend::import_onnx(onnx), test.x, runtime::Int8Mode::off, 10);
+    a = {{"snr_db", snr_db(ort, ours)}, {"top1_agreement", top1_agreement(ort, ours)}};
+    a["pass"] = a["snr_db"] >= kFp32VsOrtDb && a["top1_agreement"] == 1.0;
+  } catch (const std::exception& e) {
+    a = {{"pass", false}, {"error", e.what()}};
+  }
+
+  lap("a");
+
+  // (b) our fp32 ncnn files in real ncnn
+  Json& b = res["b"];
+  const auto conv = test::run_qdeploy("convert " + onnx + " --work-dir " + dir + "/convert");
+  const std::string fp32 = dir + "/convert/end2end";
+  if (conv.code != 0) {
+    b = {{"pass", false}, {"error", error_line(conv.out)}};
+  } else if (auto y = run_real_ncnn(fp32, in, dir + "/ncnn_fp32.f32", b["error"]); !y.empty()) {
+    b = {{"snr_db", snr_db(ort, y)}, {"top1_agreement", top1_agreement(ort, y)}};
+    b["pass"] = b["snr_db"] >= kNcnnFp32VsOrtDb && b["top1_agreement"] == 1.0;
+  } else {
+    b["pass"] = false;
+  }
+
+  lap("b");
+  const bool int8_checks = z.checks.find_first_of("cd") != std::string::npos;
+  if (int8_checks) {
+    // (c) deploy --quant; the int8 files in our runtime and in real ncnn
+    Json& c = res["c"];
+    const std::string deploy_cfg = kSrc + "/configs/deploy/classification_ncnn-int8_static.toml";
+    const auto dep = test::run_qdeploy("deploy " + deploy_cfg + " " + model_cfg + " " + onnx + " " + kZoo +
+                                       "/images/test/cat/0000.jpg --work-dir " + dir + "/deploy --quant" +
+                                       " --calib-num " + std::to_string(kCalibImages) + " --snr-num 0" +
+                                       " --quant-image-dir " + kZoo + "/images/calib");
+    const std::string int8 = dir + "/deploy/end2end_int8";
+    std::vector<float> ours8, ncnn8;
+    if (dep.code != 0) {
+      c = {{"pass", false}, {"error", error_line(dep.out)}};
+    } else {
+      try {
+        ir::Model m = frontend::load_ncnn(int8 + ".param", int8 + ".bin");
+        passes::run_import_pipeline(m.graph);
+        ours8 = run_ours(m, test.x, runtime::Int8Mode::real, 10);
+      } catch (const std::exception& e) {
+        c["error"] = std::string("our runtime: ") + e.what();
+      }
+      ncnn8 = run_real_ncnn(int8, in, dir + "/ncnn_int8.f32", c["error"]);
+      if (!ours8.empty() && !ncnn8.empty()) {
+        c = {{"ours_vs_ncnn_snr_db", snr_db(ours8, ncnn8)},
+             {"ours_vs_ncnn_top1_agreement", top1_agreement(ours8, ncnn8)},
+             {"ours_vs_fp32_snr_db", snr_db(ort, ours8)},
+             {"ncnn_vs_fp32_snr_db", snr_db(ort, ncnn8)},
+             {"ours_vs_fp32_top1_agreement", top1_agreement(ort, ours8)},
+             {"ncnn_vs_fp32_top1_agreement", top1_agreement(ort, ncnn8)}};
+        c["pass"] = c["ours_vs_ncnn_snr_db"] >= kInt8OursVsNcnnDb &&
+                    c["ours_vs_ncnn_top1_agreement"] >= kInt8Top1Agreement &&
+                    c["ours_vs_fp32_snr_db"] >= kInt8VsFp32Db && c["ncnn_vs_fp32_snr_db"] >= kInt8VsFp32Db;
+      } else {
+        c["pass"] = false;
+      }
+    }
+
+    lap("c");
+
+    // (d) ncnn's own chain on our fp32 files, in real ncnn
+    Json& d = res["d"];
+    const std::string list = dir + "/calib_list.txt", theirs = dir + "/ncnn_chain";
+    {
+      std::ofstream f(list);
+      std::vector<std::string> files;
+      for (const auto& e : fs::directory_iterator(kZoo + "/images/calib")) files.push_back(e.path().string());
+      std::sort(files.begin(), files.end());
+      for (size_t i = 0; i < files.size() && i < size_t(kCalibImages); ++i) f << files[i] << "\n";
+    }
+    const NcnnMeanNorm mn = ncnn_mean_norm(cfg.preprocess);
+    auto three = [](const std::array<float, 3>& v) {
+      return "[" + std::to_string(v[0]) + "," + std::to_string(v[1]) + "," + std::to_string(v[2]) + "]";
+    };
+    const auto table = shell(kOracle + "/ncnn2table " + fp32 + ".param " + fp32 + ".bin " + list + " " +
+                             theirs + ".table mean=" + three(mn.mean) + " norm=" + three(mn.norm) +
+                             " shape=[224,224,3] pixel=RGB method=kl thread=" + std::to_string(kNcnnThreads));
+    const auto q = table.code == 0 ? shell(kOracle + "/ncnn2int8 " + fp32 + ".param " + fp32 + ".bin " +
+                                           theirs + ".param " + theirs + ".bin " + theirs + ".table")
+                                   : table;
+    std::vector<float> their8;
+    if (conv.code != 0 || q.code != 0) {
+      d = {{"pass", false}, {"error", conv.code != 0 ? "no fp32 files" : error_line(q.out)}};
+    } else {
+      their8 = run_real_ncnn(theirs, in, dir + "/ncnn_chain.f32", d["error"]);
+    }
+    if (!their8.empty()) {
+      d = {{"ncnn_chain_vs_fp32_snr_db", snr_db(ort, their8)},
+           {"ncnn_chain_vs_fp32_top1_agreement", top1_agreement(ort, their8)}};
+      if (!ncnn8.empty()) d["ours_vs_fp32_snr_db"] = snr_db(ort, ncnn8);
+      d["pass"] = !ncnn8.empty() && d["ours_vs_fp32_snr_db"] >= d["ncnn_chain_vs_fp32_snr_db"];
+    } else {
+      d["pass"] = false;
+    }
+  }
+
+  lap("d");
+
+  fs::create_directories(kZoo + "/results");
+  std::ofstream(kZoo + "/results/" + id + ".json") << res.dump(2) << "\n";
+  std::printf("%s\n", res.dump().c_str());
+  for (const char* check : {"a", "b", "c", "d"}) {
+    const bool pass = z.checks.find(check) == std::string::npos || res[check]["pass"].get<bool>();
+    EXPECT_TRUE(pass) << id << " check (" << check << "): " << res[check].dump();
+  }
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, Zoo, testing::ValuesIn(zoo_models()),
+                         [](const testing::TestParamInfo<ZooModel>& p) {
+                           return p.param.name + "_op" + std::to_string(p.param.opset);
+                         });
+
+}  // namespace
+}  // namespace qd
