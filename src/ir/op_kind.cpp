@@ -6,7 +6,7 @@
 namespace qd::ir {
 
 namespace {
-constexpr std::array<std::pair<OpKind, std::string_view>, 29> kOpNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 34> kOpNames{{
     {OpKind::Conv, "Conv"},
     {OpKind::BatchNormalization, "BatchNormalization"},
     {OpKind::Relu, "Relu"},
@@ -36,6 +36,11 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 29> kOpNames{{
     {OpKind::Dropout, "Dropout"},
     {OpKind::Pad, "Pad"},
     {OpKind::Transpose, "Transpose"},
+    {OpKind::ReduceMax, "ReduceMax"},
+    {OpKind::ReduceSum, "ReduceSum"},
+    {OpKind::Slice, "Slice"},
+    {OpKind::Split, "Split"},
+    {OpKind::ShuffleChannel, "ShuffleChannel"},
 }};
 }  // namespace
 
@@ -63,6 +68,10 @@ bool is_activation(OpKind op) {
     default:
       return false;
   }
+}
+
+bool is_reduce(OpKind op) {
+  return op == OpKind::ReduceMean || op == OpKind::ReduceMax || op == OpKind::ReduceSum;
 }
 
 bool is_binary(OpKind op) {

@@ -33,9 +33,14 @@ enum class OpKind {
   Softmax,  // attrs: AxisAttrs
   Concat,   // attrs: AxisAttrs
   Identity,
-  Dropout,    // inference: identity
-  Pad,        // attrs: PadAttrs (pads always an attribute in the IR)
-  Transpose,  // attrs: AxesAttrs (perm)
+  Dropout,         // inference: identity
+  Pad,             // attrs: PadAttrs (pads always an attribute in the IR)
+  Transpose,       // attrs: AxesAttrs (perm)
+  ReduceMax,       // attrs: ReduceAttrs
+  ReduceSum,       // attrs: ReduceAttrs
+  Slice,           // attrs: SliceAttrs (starts/ends/axes/steps always attributes in the IR)
+  Split,           // attrs: SplitAttrs; one output per part
+  ShuffleChannel,  // attrs: ShuffleChannelAttrs: NCHW channel shuffle (Reshape-Transpose-Reshape)
 };
 
 std::string_view op_name(OpKind op);
@@ -43,6 +48,8 @@ std::optional<OpKind> op_from_name(std::string_view name);
 
 // True for Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish.
 bool is_activation(OpKind op);
+// True for ReduceMean, ReduceMax, ReduceSum.
+bool is_reduce(OpKind op);
 // True for Add, Sub, Mul, Div.
 bool is_binary(OpKind op);
 

@@ -3,6 +3,7 @@
 #include "passes/eliminate_identity.h"
 #include "passes/fold_batchnorm_into_conv.h"
 #include "passes/fold_constants.h"
+#include "passes/fuse_channel_shuffle.h"
 #include "passes/fuse_conv_activation.h"
 #include "passes/remove_dead_nodes.h"
 
@@ -19,6 +20,7 @@ std::unique_ptr<Pass> create() {
 constexpr std::pair<const char*, std::unique_ptr<Pass> (*)()> kPasses[] = {
     {"eliminate_identity", create<EliminateIdentity>},
     {"fold_constants", create<FoldConstants>},
+    {"fuse_channel_shuffle", create<FuseChannelShuffle>},
     {"fold_batchnorm_into_conv", create<FoldBatchNormIntoConv>},
     {"fuse_conv_activation", create<FuseConvActivation>},
     {"remove_dead_nodes", create<RemoveDeadNodes>},

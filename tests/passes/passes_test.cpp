@@ -286,7 +286,7 @@ namespace {
 
 TEST(PassRegistry, NamesMatchPassesAndUnknownNameListsValidOnes) {
   std::vector<std::string> names = pass_names();
-  ASSERT_EQ(names.size(), 5u);
+  ASSERT_EQ(names.size(), 6u);
   for (const auto& n : names) EXPECT_EQ(make_pass(n)->name(), n);
   try {
     make_pass("fold_everything");
@@ -294,7 +294,7 @@ TEST(PassRegistry, NamesMatchPassesAndUnknownNameListsValidOnes) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
               "unknown pass 'fold_everything' (valid: eliminate_identity, fold_constants, "
-              "fold_batchnorm_into_conv, "
+              "fuse_channel_shuffle, fold_batchnorm_into_conv, "
               "fuse_conv_activation, remove_dead_nodes)");
   }
 }

@@ -43,6 +43,11 @@ constexpr std::string_view Split = "Split";
 constexpr std::string_view BatchNorm = "BatchNorm";
 constexpr std::string_view Scale = "Scale";
 constexpr std::string_view MemoryData = "MemoryData";
+constexpr std::string_view Reduction = "Reduction";
+constexpr std::string_view Crop = "Crop";
+constexpr std::string_view Slice = "Slice";  // ONNX Split (ncnn's "Split" duplicates a blob)
+constexpr std::string_view ShuffleChannel = "ShuffleChannel";
+constexpr std::string_view Permute = "Permute";
 }  // namespace layer
 
 // "Not set" marker used by Reshape dims; also the "SAME_UPPER" pad value of Convolution.
@@ -127,6 +132,23 @@ constexpr int channels = 0, eps = 1;
 }
 namespace scale {  // weights (raw fp32): scale[n], bias[n] when bias_term
 constexpr int scale_data_size = 0, bias_term = 1;
+}
+
+namespace reduction {  // axes count per-image dims from the outermost (c, d, h, w); fixbug0=1 marks that
+constexpr int operation = 0, reduce_all = 1, coeff = 2, axes = 3, keepdims = 4, fixbug0 = 5;
+constexpr int op_sum = 0, op_mean = 3, op_max = 4;
+}  // namespace reduction
+namespace crop {  // numpy-style slice: arrays of starts/ends/axes (per-image axes from the outermost)
+constexpr int starts = 9, ends = 10, axes = 11;
+}
+namespace slice {  // ncnn Slice: sizes of the parts along axis (-233 = the rest, split evenly)
+constexpr int slices = 0, axis = 1, indices = 2;
+}
+namespace shuffle_channel {
+constexpr int group = 0, reverse = 1;
+}
+namespace permute {  // order_type of a 3-D blob: the new (w, h, c) read as old axes
+constexpr int order_type = 0;
 }
 
 }  // namespace qd::ncnn
