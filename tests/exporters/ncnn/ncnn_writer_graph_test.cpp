@@ -250,7 +250,7 @@ TEST_F(NcnnWriterGraph, UnsupportedNodesAreNamed) {
   Graph& g = m.graph;
   ValueId x = g.add_value("data", qd::DataType::f32, {qd::kDynamicDim, 4, 8, 8});
   g.inputs().push_back(x);
-  ValueId t = node(g, "my_transpose", OpKind::Transpose, {x}, qd::ir::AxesAttrs{{0, 2, 3, 1}});
+  ValueId t = node(g, "my_transpose", OpKind::Transpose, {x}, qd::ir::AxesAttrs{{1, 0, 2, 3}});  // moves the batch
   g.outputs() = {t};
   try {
     qd::exporters::save_ncnn(m, path("u.param"), path("u.bin"));
