@@ -49,6 +49,24 @@ struct ReduceAttrs {
   bool keepdims = true;
 };
 
+// Slice with every axis explicit: axes non-negative and distinct, steps non-zero, starts non-negative;
+// a positive step's end may exceed the dim (clamped where used: the ncnn reader cannot resolve it), a
+// negative step's start/end are clamped to [0, dim-1] / [-1, dim-1] by the frontend.
+struct SliceAttrs {
+  std::vector<int64_t> starts, ends, axes, steps;
+};
+
+// Split along `axis` (non-negative) into parts of `sizes` (one per output, summing to the axis size).
+struct SplitAttrs {
+  int64_t axis = 0;
+  std::vector<int64_t> sizes;
+};
+
+// y[:, c*group + g] = x[:, g*(C/group) + c]: ShuffleNet's channel shuffle, ncnn ShuffleChannel(group).
+struct ShuffleChannelAttrs {
+  int64_t group = 1;
+};
+
 struct AxisAttrs {
   int64_t axis = 1;
 };
@@ -85,6 +103,7 @@ struct LayerNormAttrs {
 };
 
 using Attrs = std::variant<std::monostate, ConvAttrs, BatchNormAttrs, ActAttrs, PoolAttrs, ReduceAttrs,
-                           AxisAttrs, AxesAttrs, ReshapeAttrs, GemmAttrs, PadAttrs, LayerNormAttrs>;
+                           AxisAttrs, AxesAttrs, ReshapeAttrs, GemmAttrs, PadAttrs, LayerNormAttrs,
+                           SliceAttrs, SplitAttrs, ShuffleChannelAttrs>;
 
 }  // namespace qd::ir

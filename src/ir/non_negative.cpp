@@ -32,6 +32,11 @@ bool compute(const Graph& g, ValueId v, std::vector<int8_t>* memo) {
     case OpKind::GlobalAveragePool:
     case OpKind::GlobalMaxPool:
     case OpKind::ReduceMean:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceSum:
+    case OpKind::Slice:
+    case OpKind::Split:
+    case OpKind::ShuffleChannel:
     case OpKind::Flatten:
     case OpKind::Reshape:
     case OpKind::Squeeze:

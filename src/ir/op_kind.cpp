@@ -6,7 +6,7 @@
 namespace qd::ir {
 
 namespace {
-constexpr std::array<std::pair<OpKind, std::string_view>, 35> kOpNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 40> kOpNames{{
     {OpKind::Conv, "Conv"},
     {OpKind::BatchNormalization, "BatchNormalization"},
     {OpKind::Relu, "Relu"},
@@ -42,6 +42,11 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 35> kOpNames{{
     {OpKind::Pow, "Pow"},
     {OpKind::Gelu, "Gelu"},
     {OpKind::LayerNorm, "LayerNorm"},
+    {OpKind::ReduceMax, "ReduceMax"},
+    {OpKind::ReduceSum, "ReduceSum"},
+    {OpKind::Slice, "Slice"},
+    {OpKind::Split, "Split"},
+    {OpKind::ShuffleChannel, "ShuffleChannel"},
 }};
 }  // namespace
 
@@ -70,6 +75,10 @@ bool is_activation(OpKind op) {
     default:
       return false;
   }
+}
+
+bool is_reduce(OpKind op) {
+  return op == OpKind::ReduceMean || op == OpKind::ReduceMax || op == OpKind::ReduceSum;
 }
 
 bool is_binary(OpKind op) {

@@ -39,9 +39,14 @@ enum class OpKind {
   Transpose,  // attrs: AxesAttrs (perm)
   Erf,
   Sqrt,
-  Pow,        // numpy broadcasting, x ** y
-  Gelu,       // exact: x * 0.5 * (1 + erf(x / sqrt(2))) (fused from its ONNX pattern)
-  LayerNorm,  // inputs: X, scale [, bias]   attrs: LayerNormAttrs
+  Pow,             // numpy broadcasting, x ** y
+  Gelu,            // exact: x * 0.5 * (1 + erf(x / sqrt(2))) (fused from its ONNX pattern)
+  LayerNorm,       // inputs: X, scale [, bias]   attrs: LayerNormAttrs
+  ReduceMax,       // attrs: ReduceAttrs
+  ReduceSum,       // attrs: ReduceAttrs
+  Slice,           // attrs: SliceAttrs (starts/ends/axes/steps always attributes in the IR)
+  Split,           // attrs: SplitAttrs; one output per part
+  ShuffleChannel,  // attrs: ShuffleChannelAttrs: NCHW channel shuffle (Reshape-Transpose-Reshape)
 };
 
 std::string_view op_name(OpKind op);
@@ -49,6 +54,8 @@ std::optional<OpKind> op_from_name(std::string_view name);
 
 // True for Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Swish.
 bool is_activation(OpKind op);
+// True for ReduceMean, ReduceMax, ReduceSum.
+bool is_reduce(OpKind op);
 // True for Add, Sub, Mul, Div.
 bool is_binary(OpKind op);
 

@@ -158,6 +158,25 @@ Shape infer_matmul(const Node& n, Shape a, Shape b) {
   return out;
 }
 
+// Elements start, start+step, ... before end along each sliced axis (attrs already normalised).
+Shape infer_slice(const Graph& g, const Node& n) {
+  Shape out = in_shape(g, n, 0);
+  const auto& a = n.attr<SliceAttrs>();
+  if (a.starts.size() != a.axes.size() || a.ends.size() != a.axes.size() || a.steps.size() != a.axes.size())
+    shape_error(n, "starts, ends, axes and steps differ in length");
+  for (size_t i = 0; i < a.axes.size(); ++i) {
+    int64_t axis = norm_axis(n, a.axes[i], static_cast<int64_t>(out.size()));
+    if (a.steps[i] == 0) shape_error(n, "step 0");
+    if (out[axis] < 0) continue;  // symbolic stays symbolic
+    int64_t end = a.ends[i];
+    if (a.steps[i] > 0) end = std::min(end, out[axis]);
+    int64_t span = a.steps[i] > 0 ? end - a.starts[i] : a.starts[i] - end;
+    int64_t step = a.steps[i] > 0 ? a.steps[i] : -a.steps[i];
+    out[axis] = span <= 0 ? 0 : (span + step - 1) / step;
+  }
+  return out;
+}
+
 std::vector<Shape> infer_node(const Graph& g, const Node& n) {
   switch (n.op) {
     case OpKind::Conv:
@@ -214,7 +233,9 @@ std::vector<Shape> infer_node(const Graph& g, const Node& n) {
       for (size_t i = 2; i < x.size(); ++i) x[i] = 1;
       return {x};
     }
-    case OpKind::ReduceMean: {
+    case OpKind::ReduceMean:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceSum: {
       const Shape& x = in_shape(g, n, 0);
       const auto& a = n.attr<ReduceAttrs>();
       int64_t r = static_cast<int64_t>(x.size());
@@ -323,6 +344,34 @@ std::vector<Shape> infer_node(const Graph& g, const Node& n) {
       Shape out;
       for (int64_t p : perm) out.push_back(x.at(norm_axis(n, p, static_cast<int64_t>(x.size()))));
       return {out};
+    }
+    case OpKind::Slice:
+      return {infer_slice(g, n)};
+    case OpKind::Split: {
+      const Shape& x = in_shape(g, n, 0);
+      const auto& a = n.attr<SplitAttrs>();
+      int64_t axis = norm_axis(n, a.axis, static_cast<int64_t>(x.size()));
+      if (a.sizes.size() != n.outputs.size()) shape_error(n, "split sizes and outputs differ in number");
+      int64_t total = 0;
+      std::vector<Shape> r;
+      for (int64_t size : a.sizes) {
+        if (size < 0) shape_error(n, "negative split size");
+        total += size;
+        Shape o = x;
+        o[axis] = size;
+        r.push_back(o);
+      }
+      if (x[axis] >= 0 && total != x[axis])
+        shape_error(n,
+                    "split sizes sum to " + std::to_string(total) + ", axis has " + std::to_string(x[axis]));
+      return r;
+    }
+    case OpKind::ShuffleChannel: {
+      const Shape& x = in_shape(g, n, 0);
+      int64_t group = n.attr<ShuffleChannelAttrs>().group;
+      if (x.size() < 2 || group <= 0 || (x[1] >= 0 && x[1] % group != 0))
+        shape_error(n, "channels of " + shape_str(x) + " not divisible by group " + std::to_string(group));
+      return {x};
     }
   }
   shape_error(n, "no shape inference for this op");

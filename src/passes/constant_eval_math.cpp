@@ -289,6 +289,20 @@ std::optional<std::vector<Tensor>> evaluate_node(const ir::Node& n, const std::v
       return one(eval_concat(in, n.attr<ir::AxisAttrs>().axis));
     case OpKind::Transpose:
       return one(eval_transpose(in.at(0), n.attr<ir::AxesAttrs>().axes));
+    case OpKind::Slice: {
+      const auto& a = n.attr<ir::SliceAttrs>();
+      return one(eval_slice(in.at(0), a.starts, a.ends, a.axes, a.steps));
+    }
+    case OpKind::Split: {
+      const auto& a = n.attr<ir::SplitAttrs>();
+      std::vector<Tensor> parts;
+      int64_t begin = 0;
+      for (int64_t size : a.sizes) {
+        parts.push_back(eval_slice(in.at(0), {begin}, {begin + size}, {a.axis}, {1}));
+        begin += size;
+      }
+      return parts;
+    }
     default:
       return std::nullopt;
   }

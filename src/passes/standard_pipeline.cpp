@@ -4,6 +4,7 @@
 #include "passes/fold_batchnorm_into_conv.h"
 #include "passes/fold_constants.h"
 #include "passes/fold_scale_into_conv.h"
+#include "passes/fuse_channel_shuffle.h"
 #include "passes/fuse_conv_activation.h"
 #include "passes/fuse_gated_activation.h"
 #include "passes/fuse_gelu.h"
@@ -24,6 +25,7 @@ std::unique_ptr<Pass> create() {
 constexpr std::pair<const char*, std::unique_ptr<Pass> (*)()> kPasses[] = {
     {"eliminate_identity", create<EliminateIdentity>},
     {"fold_constants", create<FoldConstants>},
+    {"fuse_channel_shuffle", create<FuseChannelShuffle>},
     {"fuse_gelu", create<FuseGelu>},
     {"fuse_layer_norm", create<FuseLayerNorm>},
     {"rewrite_channels_last_chain", create<RewriteChannelsLastChain>},

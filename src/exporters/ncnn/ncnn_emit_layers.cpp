@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 
 #include "core/error.h"
 #include "exporters/ncnn/ncnn_write_context.h"
@@ -369,6 +370,79 @@ void emit_pad(WriteContext& ctx, const ir::Node& n) {
   ctx.add(std::move(L));
 }
 
+// ReduceMean/Max over H,W of an NCHW value: ncnn global Pooling (its result is a flat [C] blob, so
+// keepdims=0 adds a Flatten, a no-op in ncnn, that makes the shape explicit for readers of the file).
+// Other reductions: ncnn Reduction with its per-image axes (fixbug0=1 numbering, batch excluded).
+void emit_reduce(WriteContext& ctx, const ir::Node& n) {
+  const auto& a = n.attr<ir::ReduceAttrs>();
+  const Shape& x = ctx.g().value(n.inputs.at(0)).shape;
+  const bool spatial = x.size() == 4 && a.axes == std::vector<int64_t>{2, 3};
+  if (spatial && n.op != OpKind::ReduceSum) {
+    LayerOut L = start(ctx, n, layer::Pooling);
+    L.set_int(pooling::pooling_type, n.op == OpKind::ReduceMean ? pooling::type_avg : pooling::type_max,
+              pooling::type_max);
+    L.set_int(pooling::global_pooling, 1);
+    if (a.keepdims) return ctx.add(std::move(L));
+    const std::string out = L.tops[0];
+    L.tops[0] = ctx.fresh_blob(out + "_pooled");
+    LayerOut flat;
+    flat.type = layer::Flatten;
+    flat.name = L.name + "_flatten";
+    flat.bottoms = {L.tops[0]};
+    flat.tops = {out};
+    ctx.add(std::move(L));
+    return ctx.add(std::move(flat));
+  }
+  if (x.size() < 2 || x.size() > 5)
+    ctx.unsupported(n, "a reduction of a rank-" + std::to_string(x.size()) + " value");
+  std::vector<int> axes;
+  for (int64_t ax : a.axes) axes.push_back(ncnn_axis(ctx, n, ax));
+  LayerOut L = start(ctx, n, layer::Reduction);
+  L.set_int(reduction::operation, n.op == OpKind::ReduceMean  ? reduction::op_mean
+                                  : n.op == OpKind::ReduceMax ? reduction::op_max
+                                                              : reduction::op_sum);
+  L.set_int(reduction::reduce_all, 0);
+  L.set_ints(reduction::axes, axes);
+  L.set_int(reduction::keepdims, a.keepdims ? 1 : 0);
+  L.set_int(reduction::fixbug0, 1);
+  ctx.add(std::move(L));
+}
+
+// Slice with step 1 -> ncnn Crop with numpy-style starts/ends/axes (per-image axes).
+void emit_slice(WriteContext& ctx, const ir::Node& n) {
+  const auto& a = n.attr<ir::SliceAttrs>();
+  const Shape& x = ctx.g().value(n.inputs.at(0)).shape;
+  if (x.size() < 2 || x.size() > 5)
+    ctx.unsupported(n, "a Slice of a rank-" + std::to_string(x.size()) + " value");
+  std::vector<int> starts, ends, axes;
+  for (size_t i = 0; i < a.axes.size(); ++i) {
+    if (a.steps[i] != 1) ctx.unsupported(n, "a Slice with step " + std::to_string(a.steps[i]));
+    int64_t end = a.ends[i];
+    if (x[a.axes[i]] >= 0) end = std::min(end, x[a.axes[i]]);
+    if (end <= a.starts[i] || end > INT32_MAX) ctx.unsupported(n, "an empty or unbounded Slice");
+    starts.push_back(static_cast<int>(a.starts[i]));
+    ends.push_back(static_cast<int>(end));
+    axes.push_back(ncnn_axis(ctx, n, a.axes[i]));
+  }
+  LayerOut L = start(ctx, n, layer::Crop);
+  L.set_ints(crop::starts, starts);
+  L.set_ints(crop::ends, ends);
+  L.set_ints(crop::axes, axes);
+  ctx.add(std::move(L));
+}
+
+// Split -> ncnn Slice (one top per part).
+void emit_split(WriteContext& ctx, const ir::Node& n) {
+  const auto& a = n.attr<ir::SplitAttrs>();
+  LayerOut L = start(ctx, n, layer::Slice);
+  L.tops.clear();
+  for (ir::ValueId o : n.outputs) L.tops.push_back(ctx.g().value(o).name);
+  std::vector<int> sizes(a.sizes.begin(), a.sizes.end());
+  L.set_ints(slice::slices, sizes);
+  L.set_int(slice::axis, ncnn_axis(ctx, n, a.axis), 0);
+  ctx.add(std::move(L));
+}
+
 void emit_batchnorm(WriteContext& ctx, const ir::Node& n) {
   // IR inputs: X, scale, bias, mean, var; ncnn weights: slope, mean, variance, bias.
   std::vector<float> v[4];
@@ -540,6 +614,19 @@ void emit_node(WriteContext& ctx, ir::NodeId id) {
       return simple(layer::Noop);
     case OpKind::BatchNormalization:
       return emit_batchnorm(ctx, n);
+    case OpKind::ReduceMean:
+    case OpKind::ReduceMax:
+    case OpKind::ReduceSum:
+      return emit_reduce(ctx, n);
+    case OpKind::Slice:
+      return emit_slice(ctx, n);
+    case OpKind::Split:
+      return emit_split(ctx, n);
+    case OpKind::ShuffleChannel: {
+      LayerOut L = start(ctx, n, layer::ShuffleChannel);
+      L.set_int(shuffle_channel::group, static_cast<int>(n.attr<ir::ShuffleChannelAttrs>().group));
+      return ctx.add(std::move(L));
+    }
     default:
       ctx.unsupported(n, "this operation");
   }

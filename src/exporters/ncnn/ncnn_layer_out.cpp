@@ -29,6 +29,12 @@ void pad4(std::vector<uint8_t>& out, size_t start) {
 
 void LayerOut::set_float(int id, float v) { params.push_back(std::to_string(id) + "=" + fmt_float(v)); }
 
+void LayerOut::set_ints(int id, std::span<const int> v) {
+  std::string s = std::to_string(kArrayKeyBase - id) + "=" + std::to_string(v.size());
+  for (int i : v) s += "," + std::to_string(i);
+  params.push_back(s);
+}
+
 void LayerOut::set_floats(int id, std::span<const float> v) {
   std::string s = std::to_string(kArrayKeyBase - id) + "=" + std::to_string(v.size());
   for (float f : v) {

@@ -23,6 +23,7 @@ struct LayerOut {
     if (v != fallback) set_float(id, v);
   }
   void set_floats(int id, std::span<const float> v);
+  void set_ints(int id, std::span<const int> v);  // array param: -23300-id=n,v0,v1,...
 
   void put_raw(std::span<const float> v);           // plain fp32 array
   void put_tagged_fp32(std::span<const float> v);   // tag 0 + fp32

@@ -165,9 +165,10 @@ void save_ncnn(const ir::Model& m, const std::string& param_path, const std::str
       }
     emit_node(ctx, id);
     for (size_t o = 0; o < n.outputs.size(); ++o) {
-      if (o > 0 && (!g.consumers(n.outputs[o]).empty() || g.is_graph_output(n.outputs[o])))
+      const bool multi_top = n.op == ir::OpKind::Split;  // ncnn Slice: one top per output
+      if (o > 0 && !multi_top && (!g.consumers(n.outputs[o]).empty() || g.is_graph_output(n.outputs[o])))
         ctx.unsupported(n, "a second output");
-      if (o == 0) ctx.produced(n.outputs[0]);
+      if (o == 0 || multi_top) ctx.produced(n.outputs[o]);
     }
   }
 

@@ -257,11 +257,52 @@ void emit_node(ExportContext& ctx, const ir::Node& n, const ir::QuantParams* qua
     case ir::OpKind::GlobalMaxPool:
       simple("GlobalMaxPool");
       return;
-    case ir::OpKind::ReduceMean: {
+    case ir::OpKind::ReduceMean:
+    case ir::OpKind::ReduceMax: {  // opset 13: axes an attribute
       const auto& a = n.attr<ir::ReduceAttrs>();
-      onnx::NodeProto* p = simple("ReduceMean");
+      onnx::NodeProto* p = simple(n.op == ir::OpKind::ReduceMean ? "ReduceMean" : "ReduceMax");
       set_attr(p, "axes", a.axes);
       set_attr(p, "keepdims", int64_t{a.keepdims ? 1 : 0});
+      return;
+    }
+    case ir::OpKind::ReduceSum: {  // opset 13: axes an input
+      const auto& a = n.attr<ir::ReduceAttrs>();
+      in.resize(1);
+      in.push_back(ctx.add_i64s(n.name + "_axes", a.axes));
+      set_attr(simple("ReduceSum"), "keepdims", int64_t{a.keepdims ? 1 : 0});
+      return;
+    }
+    case ir::OpKind::Slice: {
+      const auto& a = n.attr<ir::SliceAttrs>();
+      in.resize(1);
+      for (const auto& [v, what] :
+           {std::pair{&a.starts, "_starts"}, {&a.ends, "_ends"}, {&a.axes, "_axes"}, {&a.steps, "_steps"}})
+        in.push_back(ctx.add_i64s(n.name + what, *v));
+      simple("Slice");
+      return;
+    }
+    case ir::OpKind::Split: {
+      const auto& a = n.attr<ir::SplitAttrs>();
+      in.resize(1);
+      in.push_back(ctx.add_i64s(n.name + "_split", a.sizes));
+      set_attr(simple("Split"), "axis", a.axis);
+      return;
+    }
+    case ir::OpKind::ShuffleChannel: {  // Reshape(N,g,C/g,-1) -> Transpose(0,2,1,3) -> Reshape(input shape)
+      const Shape& x = ctx.ir().value(n.inputs.at(0)).shape;
+      const int64_t group = n.attr<ir::ShuffleChannelAttrs>().group;
+      if (x.size() < 2 || x[1] < 0)
+        fail_unsupported(n.name, "ShuffleChannel of an input with unknown channels");
+      const std::string grouped = ctx.fresh(n.name + "_grouped"), swapped = ctx.fresh(n.name + "_swapped");
+      ctx.add_node("Reshape", {in.at(0), ctx.add_i64s(n.name + "_shape5", {0, group, x[1] / group, -1})},
+                   {grouped}, n.name + "_group");
+      set_attr(ctx.add_node("Transpose", {grouped}, {swapped}, n.name + "_swap"), "perm",
+               std::vector<int64_t>{0, 2, 1, 3});
+      std::vector<int64_t> back = x;  // 0 keeps the batch; the other dims must be known
+      back[0] = 0;
+      for (size_t i = 2; i < back.size(); ++i)
+        if (back[i] < 0) fail_unsupported(n.name, "ShuffleChannel of an input with unknown spatial dims");
+      ctx.add_node("Reshape", {swapped, ctx.add_i64s(n.name + "_shape", back)}, out, n.name, true);
       return;
     }
     case ir::OpKind::Flatten:

@@ -48,6 +48,10 @@ constexpr std::string_view GELU = "GELU";
 constexpr std::string_view LayerNorm = "LayerNorm";
 constexpr std::string_view Permute = "Permute";
 constexpr std::string_view UnaryOp = "UnaryOp";
+constexpr std::string_view Reduction = "Reduction";
+constexpr std::string_view Crop = "Crop";
+constexpr std::string_view Slice = "Slice";  // ONNX Split (ncnn's "Split" duplicates a blob)
+constexpr std::string_view ShuffleChannel = "ShuffleChannel";
 }  // namespace layer
 
 // "Not set" marker used by Reshape dims; also the "SAME_UPPER" pad value of Convolution.
@@ -153,5 +157,18 @@ namespace unaryop {
 constexpr int op_type = 0;
 constexpr int sqrt = 5;
 }  // namespace unaryop
+namespace reduction {  // axes count per-image dims from the outermost (c, d, h, w); fixbug0=1 marks that
+constexpr int operation = 0, reduce_all = 1, coeff = 2, axes = 3, keepdims = 4, fixbug0 = 5;
+constexpr int op_sum = 0, op_mean = 3, op_max = 4;
+}  // namespace reduction
+namespace crop {  // numpy-style slice: arrays of starts/ends/axes (per-image axes from the outermost)
+constexpr int starts = 9, ends = 10, axes = 11;
+}
+namespace slice {  // ncnn Slice: sizes of the parts along axis (-233 = the rest, split evenly)
+constexpr int slices = 0, axis = 1, indices = 2;
+}
+namespace shuffle_channel {
+constexpr int group = 0, reverse = 1;
+}
 
 }  // namespace qd::ncnn

@@ -1,4 +1,5 @@
 // Weight-free layers (activations, element-wise, pooling, layout) plus BatchNorm, Scale, MemoryData.
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 
@@ -281,6 +282,75 @@ void translate_unary_op(LoadContext& ctx, const LayerDesc& L) {
   unary(ctx, L, OpKind::Sqrt);
 }
 
+void translate_reduction(LoadContext& ctx, const LayerDesc& L) {
+  const ParamDict& pd = L.params;
+  const int op = pd.get_int(reduction::operation, reduction::op_sum);
+  const OpKind kind = op == reduction::op_mean  ? OpKind::ReduceMean
+                      : op == reduction::op_max ? OpKind::ReduceMax
+                      : op == reduction::op_sum ? OpKind::ReduceSum
+                                                : OpKind::Identity;
+  if (kind == OpKind::Identity) ctx.unsupported(L, "Reduction operation " + std::to_string(op));
+  if (pd.get_float(reduction::coeff, 1.f) != 1.f) ctx.unsupported(L, "Reduction with coeff other than 1");
+  if (pd.get_int(reduction::reduce_all, 1) != 0) ctx.unsupported(L, "Reduction with reduce_all=1");
+  const std::vector<int> axes = pd.get_ints(reduction::axes);
+  if (axes.empty()) ctx.bad(L, "Reduction without axes");
+  if (pd.get_int(reduction::fixbug0, 0) == 0) ctx.bad(L, "Reduction axes without fixbug0=1 (old numbering)");
+  ir::ReduceAttrs a;
+  a.keepdims = pd.get_int(reduction::keepdims, 0) != 0;
+  for (int ax : axes) {
+    if (ax < 0) ctx.unsupported(L, "negative Reduction axes");
+    a.axes.push_back(ir_axis(ax));
+  }
+  std::sort(a.axes.begin(), a.axes.end());
+  unary(ctx, L, kind, a);
+}
+
+// Numpy-style Crop (starts/ends/axes arrays) -> Slice; ncnn reads an end <= 0 as counted from the end.
+void translate_crop(LoadContext& ctx, const LayerDesc& L) {
+  const ParamDict& pd = L.params;
+  const std::vector<int> starts = pd.get_ints(crop::starts), ends = pd.get_ints(crop::ends),
+                         axes = pd.get_ints(crop::axes);
+  if (starts.empty() || ends.empty()) ctx.unsupported(L, "Crop without numpy-style starts/ends");
+  if (starts.size() != ends.size() || axes.size() != starts.size())
+    ctx.bad(L, "Crop starts, ends and axes differ in length");
+  ir::SliceAttrs a;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || starts[i] < 0 || ends[i] <= 0)
+      ctx.unsupported(L, "Crop with negative axes, starts or ends");
+    a.axes.push_back(ir_axis(axes[i]));
+    a.starts.push_back(starts[i] == kUnset ? 0 : starts[i]);
+    a.ends.push_back(ends[i]);
+    a.steps.push_back(1);
+  }
+  unary(ctx, L, OpKind::Slice, a);
+}
+
+// ncnn Slice (several tops) -> Split with explicit sizes.
+void translate_slice_layer(LoadContext& ctx, const LayerDesc& L) {
+  const std::vector<int> slices = L.params.get_ints(slice::slices);
+  if (!L.params.get_ints(slice::indices).empty()) ctx.unsupported(L, "Slice with indices");
+  if (L.bottoms.size() != 1 || L.tops.empty() || slices.size() != L.tops.size())
+    ctx.bad(L, "Slice needs one bottom and one top per slice");
+  ir::SplitAttrs a;
+  a.axis = ir_axis(L.params.get_int(slice::axis, 0));
+  if (a.axis < 0) ctx.unsupported(L, "Slice along a negative axis");
+  for (int s : slices) {
+    if (s <= 0) ctx.unsupported(L, "Slice sizes that are not explicit and positive");
+    a.sizes.push_back(s);
+  }
+  ir::ValueId x = ctx.bottom(L, 0);
+  std::vector<ir::ValueId> outs;
+  for (size_t i = 0; i < L.tops.size(); ++i) outs.push_back(ctx.top(L, i));
+  ctx.emit(L.name, OpKind::Split, {x}, outs, a);
+}
+
+void translate_shuffle_channel(LoadContext& ctx, const LayerDesc& L) {
+  if (L.params.get_int(shuffle_channel::reverse, 0) != 0) ctx.unsupported(L, "ShuffleChannel with reverse=1");
+  const int group = L.params.get_int(shuffle_channel::group, 1);
+  if (group <= 0) ctx.bad(L, "group must be positive");
+  unary(ctx, L, OpKind::ShuffleChannel, ir::ShuffleChannelAttrs{group});
+}
+
 }  // namespace
 
 bool translate_simple_layer(LoadContext& ctx, const LayerDesc& L) {
@@ -339,6 +409,14 @@ bool translate_simple_layer(LoadContext& ctx, const LayerDesc& L) {
     translate_permute(ctx, L);
   else if (t == layer::UnaryOp)
     translate_unary_op(ctx, L);
+  else if (t == layer::Reduction)
+    translate_reduction(ctx, L);
+  else if (t == layer::Crop)
+    translate_crop(ctx, L);
+  else if (t == layer::Slice)
+    translate_slice_layer(ctx, L);
+  else if (t == layer::ShuffleChannel)
+    translate_shuffle_channel(ctx, L);
   else
     return false;
   return true;

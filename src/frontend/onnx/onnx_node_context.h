@@ -40,6 +40,7 @@ class NodeContext {
 
   // Inputs. An input is present when its slot exists and its name is not empty.
   int num_inputs() const { return p_.input_size(); }
+  int num_outputs() const { return p_.output_size(); }
   bool has_input(int i) const { return i < p_.input_size() && !p_.input(i).empty(); }
   // Value of a required input (user error when absent).
   ir::ValueId input(int i) const;

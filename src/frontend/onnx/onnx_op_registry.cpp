@@ -7,7 +7,7 @@ namespace qd::frontend {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, TranslateFn>, 40> kTranslators{{
+constexpr std::array<std::pair<std::string_view, TranslateFn>, 43> kTranslators{{
     {"Conv", translate_conv},
     {"BatchNormalization", translate_batch_normalization},
     {"MaxPool", translate_max_pool},
@@ -30,6 +30,8 @@ constexpr std::array<std::pair<std::string_view, TranslateFn>, 40> kTranslators{
     {"Identity", translate_identity},
     {"Dropout", translate_dropout},
     {"ReduceMean", translate_reduce_mean},
+    {"ReduceMax", translate_reduce_max},
+    {"ReduceSum", translate_reduce_sum},
     {"Flatten", translate_flatten},
     {"Reshape", translate_reshape},
     {"Squeeze", translate_squeeze},
@@ -43,6 +45,7 @@ constexpr std::array<std::pair<std::string_view, TranslateFn>, 40> kTranslators{
     {"Cast", translate_cast},
     {"ConstantOfShape", translate_constant_of_shape},
     {"Slice", translate_slice},
+    {"Split", translate_split},
     {"Range", translate_range},
     {"Pow", translate_pow},
     {"Erf", translate_erf},

@@ -45,6 +45,8 @@ void translate_identity(NodeContext& ctx);
 void translate_dropout(NodeContext& ctx);
 // Layout ops (translate_layout.cpp)
 void translate_reduce_mean(NodeContext& ctx);
+void translate_reduce_max(NodeContext& ctx);
+void translate_reduce_sum(NodeContext& ctx);
 void translate_flatten(NodeContext& ctx);
 void translate_reshape(NodeContext& ctx);
 void translate_squeeze(NodeContext& ctx);
@@ -52,13 +54,15 @@ void translate_unsqueeze(NodeContext& ctx);
 void translate_concat(NodeContext& ctx);
 void translate_pad(NodeContext& ctx);
 void translate_transpose(NodeContext& ctx);
+// Slice and Split (translate_slice_split.cpp): folded for constant data, IR ops otherwise
+void translate_slice(NodeContext& ctx);
+void translate_split(NodeContext& ctx);
 // Constants and shape helpers that must fold at import time (translate_constant_ops.cpp)
 void translate_constant(NodeContext& ctx);
 void translate_shape(NodeContext& ctx);
 void translate_gather(NodeContext& ctx);
 void translate_cast(NodeContext& ctx);
 void translate_constant_of_shape(NodeContext& ctx);
-void translate_slice(NodeContext& ctx);
 void translate_range(NodeContext& ctx);
 
 }  // namespace qd::frontend

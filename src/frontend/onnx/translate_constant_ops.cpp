@@ -87,16 +87,6 @@ void translate_constant_of_shape(NodeContext& ctx) {
   ctx.set_constant_output(0, passes::eval_constant_of_shape(shape, value));
 }
 
-void translate_slice(NodeContext& ctx) {
-  const Tensor& data = constant_data(ctx, 0, "data");
-  if (ctx.opset() < 10) ctx.unsupported("Slice before opset 10");
-  auto ints = [&](int i, const char* what) {
-    return ctx.has_input(i) ? passes::tensor_to_ints(constant_data(ctx, i, what)) : std::vector<int64_t>{};
-  };
-  ctx.set_constant_output(
-      0, passes::eval_slice(data, ints(1, "starts"), ints(2, "ends"), ints(3, "axes"), ints(4, "steps")));
-}
-
 void translate_range(NodeContext& ctx) {
   ctx.set_constant_output(0,
                           passes::eval_range(constant_data(ctx, 0, "start"), constant_data(ctx, 1, "limit"),

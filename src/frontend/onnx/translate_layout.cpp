@@ -1,5 +1,7 @@
 // Reductions and layout ops whose axes/shape/pads are attributes in the IR: inputs that carry them
 // (newer opsets) must be constant after folding.
+#include <algorithm>
+
 #include "frontend/onnx/onnx_translators.h"
 #include "passes/constant_eval.h"
 
@@ -30,9 +32,13 @@ std::vector<int64_t> axes_attr_or_input(NodeContext& ctx, int input_from_opset) 
 
 }  // namespace
 
-void translate_reduce_mean(NodeContext& ctx) {
-  std::vector<int64_t> axes = axes_attr_or_input(ctx, 18);
-  bool noop_with_empty_axes = ctx.opset() >= 18 && ctx.attr_int("noop_with_empty_axes", 0) != 0;
+namespace {
+
+// ReduceMean/Max/Sum: axes an attribute before `axes_input_opset` (18; ReduceSum 13), an optional
+// constant input from then on; no axes reduces all (unless noop_with_empty_axes).
+void translate_reduce(NodeContext& ctx, ir::OpKind op, int axes_input_opset) {
+  std::vector<int64_t> axes = axes_attr_or_input(ctx, axes_input_opset);
+  bool noop_with_empty_axes = ctx.opset() >= axes_input_opset && ctx.attr_int("noop_with_empty_axes", 0) != 0;
   if (axes.empty() && noop_with_empty_axes) {
     ctx.emit(ir::OpKind::Identity, {ctx.input(0)});
     return;
@@ -43,8 +49,16 @@ void translate_reduce_mean(NodeContext& ctx) {
     for (int64_t i = 0; i < ctx.input_rank(0); ++i) axes.push_back(i);
   }
   a.axes = normalized_axes(ctx, axes);
-  ctx.emit(ir::OpKind::ReduceMean, {ctx.input(0)}, a);
+  std::sort(a.axes.begin(), a.axes.end());
+  a.axes.erase(std::unique(a.axes.begin(), a.axes.end()), a.axes.end());
+  ctx.emit(op, {ctx.input(0)}, a);
 }
+
+}  // namespace
+
+void translate_reduce_mean(NodeContext& ctx) { translate_reduce(ctx, ir::OpKind::ReduceMean, 18); }
+void translate_reduce_max(NodeContext& ctx) { translate_reduce(ctx, ir::OpKind::ReduceMax, 18); }
+void translate_reduce_sum(NodeContext& ctx) { translate_reduce(ctx, ir::OpKind::ReduceSum, 13); }
 
 void translate_flatten(NodeContext& ctx) {
   int64_t axis = ctx.attr_int("axis", 1);

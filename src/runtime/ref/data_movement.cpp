@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "runtime/ref/kernels.h"
@@ -105,6 +107,58 @@ Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm_in) {
     for (int d = 0; d < r; ++d) off += idx[d] * xs[perm[d]];
     yd[i] = xd[off];
   });
+  return y;
+}
+
+}  // namespace qd::runtime::ref
+
+namespace qd::runtime::ref {
+
+Tensor slice(const Tensor& x, const ir::SliceAttrs& a) {
+  const Shape& s = x.shape();
+  std::vector<int64_t> begin(s.size(), 0), step(s.size(), 1);
+  Shape out = s;
+  for (size_t i = 0; i < a.axes.size(); ++i) {
+    const int64_t ax = a.axes[i], st = a.steps[i];
+    const int64_t end = st > 0 ? std::min(a.ends[i], s[ax]) : a.ends[i];
+    const int64_t span = st > 0 ? end - a.starts[i] : a.starts[i] - end;
+    begin[ax] = a.starts[i];
+    step[ax] = st;
+    out[ax] = span <= 0 ? 0 : (span + std::abs(st) - 1) / std::abs(st);
+  }
+  Tensor y(DataType::f32, out);
+  const std::vector<int64_t> in_strides = strides_of(s);
+  const float* xd = x.data<float>();
+  float* yd = y.data<float>();
+  for_each_index(out, [&](int64_t o, const std::vector<int64_t>& idx) {
+    int64_t off = 0;
+    for (size_t d = 0; d < idx.size(); ++d) off += (begin[d] + idx[d] * step[d]) * in_strides[d];
+    yd[o] = xd[off];
+  });
+  return y;
+}
+
+std::vector<Tensor> split(const Tensor& x, const ir::SplitAttrs& a) {
+  std::vector<Tensor> parts;
+  int64_t begin = 0;
+  for (int64_t size : a.sizes) {
+    parts.push_back(slice(x, ir::SliceAttrs{{begin}, {begin + size}, {a.axis}, {1}}));
+    begin += size;
+  }
+  return parts;
+}
+
+Tensor shuffle_channel(const Tensor& x, int64_t group) {
+  const int64_t n = x.dim(0), c = x.dim(1), per_group = c / group;
+  const int64_t inner = x.numel() / std::max<int64_t>(n * c, 1);
+  Tensor y(DataType::f32, x.shape());
+  const float* xd = x.data<float>();
+  float* yd = y.data<float>();
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t g = 0; g < group; ++g)
+      for (int64_t k = 0; k < per_group; ++k)  // input channel g*per_group + k -> output k*group + g
+        std::memcpy(yd + (b * c + k * group + g) * inner, xd + (b * c + g * per_group + k) * inner,
+                    inner * sizeof(float));
   return y;
 }
 

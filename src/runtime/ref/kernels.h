@@ -42,7 +42,8 @@ Tensor avg_pool(const Tensor& x, const ir::PoolAttrs& attrs);
 Tensor global_avg_pool(const Tensor& x);
 Tensor global_max_pool(const Tensor& x);
 
-// --- reduce.cpp ---
+// --- reduce.cpp --- op: ReduceMean, ReduceMax or ReduceSum.
+Tensor reduce(const Tensor& x, ir::OpKind op, const ir::ReduceAttrs& attrs);
 Tensor reduce_mean(const Tensor& x, const ir::ReduceAttrs& attrs);
 
 // --- gemm.cpp ---
@@ -58,5 +59,10 @@ Tensor softmax(const Tensor& x, int64_t axis);
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis);
 Tensor pad(const Tensor& x, const ir::PadAttrs& attrs);
 Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm);
+// Slice with normalised attrs (see ir::SliceAttrs); Split into attrs.sizes parts along attrs.axis.
+Tensor slice(const Tensor& x, const ir::SliceAttrs& attrs);
+std::vector<Tensor> split(const Tensor& x, const ir::SplitAttrs& attrs);
+// NCHW channel shuffle: output channel k*group + g = input channel g*(C/group) + k.
+Tensor shuffle_channel(const Tensor& x, int64_t group);
 
 }  // namespace qd::runtime::ref

@@ -73,7 +73,15 @@ std::vector<Tensor> run_node(const ir::Graph& g, const ir::Node& n, const std::v
     case OpKind::GlobalMaxPool:
       return {global_max_pool(f32.at(0))};
     case OpKind::ReduceMean:
-      return {reduce_mean(f32.at(0), n.attr<ir::ReduceAttrs>())};
+    case OpKind::ReduceMax:
+    case OpKind::ReduceSum:
+      return {reduce(f32.at(0), n.op, n.attr<ir::ReduceAttrs>())};
+    case OpKind::Slice:
+      return {slice(f32.at(0), n.attr<ir::SliceAttrs>())};
+    case OpKind::Split:
+      return split(f32.at(0), n.attr<ir::SplitAttrs>());
+    case OpKind::ShuffleChannel:
+      return {shuffle_channel(f32.at(0), n.attr<ir::ShuffleChannelAttrs>().group)};
     case OpKind::Gemm:
       return {gemm(f32.at(0), f32.at(1), input_or_empty(f32, 2), n.attr<ir::GemmAttrs>())};
     case OpKind::MatMul:

@@ -1,0 +1,117 @@
+// Slice and Split. Constant data folds at import time (shape arithmetic); run-time data becomes an IR
+// Slice/Split whose starts/ends/sizes must be constant once the shape sub-graphs are folded.
+#include <algorithm>
+
+#include "frontend/onnx/onnx_translators.h"
+#include "passes/constant_eval.h"
+
+namespace qd::frontend {
+
+namespace {
+
+std::vector<int64_t> ints_input(NodeContext& ctx, int i, const char* what) {
+  return ctx.has_input(i) ? passes::tensor_to_ints(ctx.required_constant(i, what)) : std::vector<int64_t>{};
+}
+
+// ONNX Slice parameters -> SliceAttrs with every index resolved against the (static) input dims,
+// clamped as ONNX specifies; axes that keep the whole dimension are dropped.
+ir::SliceAttrs normalized_slice(NodeContext& ctx, const std::vector<int64_t>& starts,
+                                const std::vector<int64_t>& ends, std::vector<int64_t> axes,
+                                std::vector<int64_t> steps) {
+  const Shape& x = ctx.input_shape(0);
+  const int64_t rank = static_cast<int64_t>(x.size());
+  if (starts.size() != ends.size()) ctx.error("starts and ends differ in length");
+  if (axes.empty())
+    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+  if (steps.empty()) steps.assign(starts.size(), 1);
+  if (axes.size() != starts.size() || steps.size() != starts.size())
+    ctx.error("axes/steps length differs from starts");
+  ir::SliceAttrs a;
+  std::vector<bool> seen(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t ax = axes[i];
+    if (ax < -rank || ax >= rank) ctx.error("axis " + std::to_string(ax) + " out of range");
+    if (ax < 0) ax += rank;
+    if (seen[ax]) ctx.error("axis " + std::to_string(axes[i]) + " repeated");
+    seen[ax] = true;
+    const int64_t dim = x[ax], st = steps[i];
+    if (st == 0) ctx.error("step 0");
+    if (dim < 0) ctx.unsupported("slice along a symbolic dimension of " + shape_str(x));
+    int64_t b = starts[i], e = ends[i];
+    if (b < 0) b += dim;
+    if (e < 0) e += dim;
+    if (st > 0) {
+      b = std::clamp<int64_t>(b, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      if (b == 0 && e == dim && st == 1) continue;  // whole axis
+    } else {
+      b = std::clamp<int64_t>(b, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+    }
+    a.starts.push_back(b);
+    a.ends.push_back(e);
+    a.axes.push_back(ax);
+    a.steps.push_back(st);
+  }
+  return a;
+}
+
+}  // namespace
+
+void translate_slice(NodeContext& ctx) {
+  std::vector<int64_t> starts = ints_input(ctx, 1, "starts"), ends = ints_input(ctx, 2, "ends"),
+                       axes = ints_input(ctx, 3, "axes"), steps = ints_input(ctx, 4, "steps");
+  if (const Tensor* data = ctx.constant_input(0)) {
+    ctx.set_constant_output(0, passes::eval_slice(*data, starts, ends, axes, steps));
+    return;
+  }
+  ir::SliceAttrs a = normalized_slice(ctx, starts, ends, axes, steps);
+  if (a.axes.empty()) return ctx.emit(ir::OpKind::Identity, {ctx.input(0)});
+  ctx.emit(ir::OpKind::Slice, {ctx.input(0)}, a);
+}
+
+// Split sizes: the `split` attribute (opset < 13) or input 1 (13+); without them, equal parts
+// (opset 18: num_outputs parts of ceil(dim / n), the last smaller).
+void translate_split(NodeContext& ctx) {
+  const Shape& x = ctx.input_shape(0);
+  const int64_t rank = static_cast<int64_t>(x.size());
+  int64_t axis = ctx.attr_int("axis", 0);
+  if (axis < -rank || axis >= rank) ctx.error("axis " + std::to_string(axis) + " out of range");
+  if (axis < 0) axis += rank;
+  const int64_t dim = x[axis];
+  if (dim < 0) ctx.unsupported("split along a symbolic dimension of " + shape_str(x));
+  std::vector<int64_t> sizes = ctx.opset() < 13 ? ctx.attr_ints("split") : ints_input(ctx, 1, "split");
+  const int64_t parts =
+      ctx.opset() >= 18 && ctx.has_attr("num_outputs") ? ctx.attr_int("num_outputs", 0) : ctx.num_outputs();
+  if (sizes.empty()) {
+    if (parts <= 0) ctx.error("no outputs");
+    const int64_t chunk =
+        ctx.opset() >= 18 ? (dim + parts - 1) / parts : (dim % parts == 0 ? dim / parts : -1);
+    if (chunk < 0)
+      ctx.error("axis of size " + std::to_string(dim) + " does not split into " + std::to_string(parts) +
+                " equal parts");
+    for (int64_t i = 0, left = dim; i < parts; ++i, left -= chunk) sizes.push_back(std::min(chunk, left));
+  }
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0) ctx.error("negative split size");
+    total += s;
+  }
+  if (total != dim)
+    ctx.error("split sizes sum to " + std::to_string(total) + ", axis has " + std::to_string(dim));
+  if (static_cast<int>(sizes.size()) != ctx.num_outputs())
+    ctx.error(std::to_string(sizes.size()) + " split sizes for " + std::to_string(ctx.num_outputs()) +
+              " outputs");
+  if (const Tensor* data = ctx.constant_input(0)) {
+    int64_t begin = 0;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      ctx.set_constant_output(static_cast<int>(i),
+                              passes::eval_slice(*data, {begin}, {begin + sizes[i]}, {axis}, {1}));
+      begin += sizes[i];
+    }
+    return;
+  }
+  ctx.emit(ir::OpKind::Split, {ctx.input(0)}, ir::SplitAttrs{axis, sizes}, static_cast<int>(sizes.size()));
+}
+
+}  // namespace qd::frontend
