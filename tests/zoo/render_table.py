@@ -4,7 +4,8 @@
 Every line of tests/zoo/models.txt gets a row; a check that is off in ctest shows its measured figure (if any)
 followed by "(not yet)" and the line's reason.
 
-Usage: tests/zoo/render_table.py [ZOO]   (default build/zoo)
+Usage: tests/zoo/render_table.py [ZOO] [--into FILE]   (default build/zoo; --into: replace the table between
+       FILE's <!-- qdeploy:zoo:begin --> and <!-- qdeploy:zoo:end --> markers, e.g. docs/zoo.md)
 """
 import json
 import os
@@ -38,11 +39,10 @@ def row(name, opset, checks, reason, r):
     return f"| {name} | {opset} | " + " | ".join(cells) + f" | {reason} |"
 
 
-def main():
-    zoo = sys.argv[1] if len(sys.argv) > 1 else "build/zoo"
-    print("| model | opset | (a) ours fp32 vs ORT: SNR, top-1 | (b) our fp32 files in ncnn vs ORT | "
-          "(c) int8 ours vs ncnn: SNR, top-1; each vs fp32 | (d) vs fp32: ours vs ncnn2int8 in ncnn | note |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+def table(zoo):
+    lines = ["| model | opset | (a) ours fp32 vs ORT: SNR, top-1 | (b) our fp32 files in ncnn vs ORT | "
+             "(c) int8 ours vs ncnn: SNR, top-1; each vs fp32 | (d) vs fp32: ours vs ncnn2int8 in ncnn | note |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     with open(os.path.join(HERE, "models.txt")) as f:
         for line in f:
             body, _, reason = line.partition("#")
@@ -52,7 +52,30 @@ def main():
             name, opset, checks = fields[0], fields[1], fields[2].replace("-", "")
             path = os.path.join(zoo, "results", f"{name}_op{opset}.json")
             r = json.load(open(path)) if os.path.exists(path) else None
-            print(row(name, opset, checks, reason.strip(), r))
+            lines.append(row(name, opset, checks, reason.strip(), r))
+    return "\n".join(lines)
+
+
+def main():
+    args = sys.argv[1:]
+    into = None
+    if "--into" in args:
+        i = args.index("--into")
+        into = args[i + 1]
+        del args[i:i + 2]
+    text = table(args[0] if args else "build/zoo")
+    if not into:
+        print(text)
+        return 0
+    begin, end = "<!-- qdeploy:zoo:begin -->", "<!-- qdeploy:zoo:end -->"
+    doc = open(into).read()
+    if begin not in doc or end not in doc:
+        sys.exit(f"render_table.py: {into}: markers {begin} ... {end} not found")
+    doc = doc[:doc.index(begin) + len(begin)] + "\n" + text + "\n" + doc[doc.index(end):]
+    tmp = f"{into}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(doc)
+    os.replace(tmp, into)
     return 0
 
 
