@@ -56,6 +56,31 @@ TEST(RefBatchNorm, PerChannel) {
   EXPECT_FLOAT_EQ(y.data<float>()[1], 3.f);  // 1*(2-0)/1 + 1
 }
 
+// ReduceMax/Sum/Mean, Slice, Split and ShuffleChannel (the zoo's MNASNet/ShuffleNetV2 ops) on values worked
+// by hand.
+TEST(RefDataOps, ReduceSliceSplitShuffleByHand) {
+  const Tensor x = make({2, 3}, {1, 5, 2, 4, 0, 6});
+  Tensor mx = reduce(x, ir::OpKind::ReduceMax, ir::ReduceAttrs{{1}, false});
+  EXPECT_EQ(mx.shape(), (Shape{2}));
+  EXPECT_EQ(vals(mx), (std::vector<float>{5, 6}));
+  Tensor sum = reduce(x, ir::OpKind::ReduceSum, ir::ReduceAttrs{{0}, true});
+  EXPECT_EQ(sum.shape(), (Shape{1, 3}));
+  EXPECT_EQ(vals(sum), (std::vector<float>{5, 5, 8}));
+  EXPECT_EQ(vals(reduce(x, ir::OpKind::ReduceMean, ir::ReduceAttrs{{0, 1}, false})), (std::vector<float>{3}));
+
+  const Tensor r = make({1, 6}, {0, 1, 2, 3, 4, 5});
+  EXPECT_EQ(vals(slice(r, ir::SliceAttrs{{1}, {5}, {1}, {2}})), (std::vector<float>{1, 3}));
+  const std::vector<Tensor> parts = split(r, ir::SplitAttrs{1, {2, 4}});
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(vals(parts[0]), (std::vector<float>{0, 1}));
+  EXPECT_EQ(vals(parts[1]), (std::vector<float>{2, 3, 4, 5}));
+  EXPECT_EQ(parts[1].shape(), (Shape{1, 4}));
+
+  // y[:, c*group + g] = x[:, g*(C/group) + c], C = 4, group 2: channels 0 2 1 3.
+  EXPECT_EQ(vals(shuffle_channel(make({1, 4, 1, 1}, {10, 11, 12, 13}), 2)),
+            (std::vector<float>{10, 12, 11, 13}));
+}
+
 TEST(RefActivations, KnownPoints) {
   Tensor x = make({4}, {-2, -0.5f, 0.5f, 4});
   EXPECT_EQ(vals(activation(x, ir::OpKind::Relu, {})), (std::vector<float>{0, 0, 0.5f, 4}));
