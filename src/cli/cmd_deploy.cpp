@@ -16,7 +16,6 @@
 #include "data/deploy_config.h"
 #include "data/image.h"
 #include "data/preprocess.h"
-#include "util/progress.h"
 #include "eval/report_html.h"
 #include "eval/topk.h"
 #include "exporters/ncnn/ncnn_table_writer.h"
@@ -35,6 +34,7 @@
 #include "settings/name_list.h"
 #include "settings/range_method.h"
 #include "settings/weight_bits.h"
+#include "util/progress.h"
 
 namespace qd::cli {
 
@@ -136,14 +136,15 @@ int run_deploy(DeployArgs a) {
   auto t = std::chrono::steady_clock::now();
   ir::Model fp32 = frontend::import_onnx(a.model);
   copy_file_atomic(a.model, base + ".onnx");
-  nlohmann::json convert_outputs = {file_info(base + ".onnx")};
+  // json::array: clang reads `json x = {obj}` as a copy of obj, gcc as a one-element array.
+  nlohmann::json convert_outputs = nlohmann::json::array({file_info(base + ".onnx")});
   if (target.writes_ncnn_files) {
     exporters::save_ncnn(fp32, base + ".param", base + ".bin");
     convert_outputs.push_back(file_info(base + ".param"));
     convert_outputs.push_back(file_info(base + ".bin"));
   }
   report["stages"].push_back({{"stage", "convert"},
-                              {"inputs", {file_info(a.model)}},
+                              {"inputs", nlohmann::json::array({file_info(a.model)})},
                               {"outputs", convert_outputs},
                               {"seconds", seconds_since(t)}});
   std::printf("[1/3] convert   %.2f s -> %s%s\n", seconds_since(t), base.c_str(),
@@ -223,7 +224,7 @@ int run_deploy(DeployArgs a) {
     // are written next to it so `qdeploy quantize end2end_ptq.param end2end_ptq.bin end2end.table` reproduces
     // end2end_int8 (end2end.param/.bin stay the plain conversion of the ONNX model).
     const bool weights_changed = std::any_of(passes.begin(), passes.end(), quant::ptq_pass_changes_weights);
-    nlohmann::json calib_outputs = {file_info(base + ".table")};
+    nlohmann::json calib_outputs = nlohmann::json::array({file_info(base + ".table")});
     if (weights_changed) {
       ir::Model ptq_fp32 = int8;
       ptq_fp32.quant = {};
@@ -261,7 +262,7 @@ int run_deploy(DeployArgs a) {
     exporters::save_onnx_qdq(int8, base + "_quant.onnx");
     report["stages"].push_back({{"stage", "export_qdq"},
                                 {"inputs", {file_info(base + ".onnx"), file_info(base + ".table")}},
-                                {"outputs", {file_info(base + "_quant.onnx")}},
+                                {"outputs", nlohmann::json::array({file_info(base + "_quant.onnx")})},
                                 {"seconds", seconds_since(t)}});
     std::printf("%s %.2f s -> %s_quant.onnx\n",
                 target.writes_ncnn_files ? "      qdq onnx " : "[3/3] quantize ", seconds_since(t),

@@ -1,12 +1,12 @@
 #include "eval/results_json.h"
 
-#include "core/error.h"
 #include "core/atomic_file.h"
+#include "core/error.h"
 
 namespace qd {
 namespace {
 
-std::string class_name(const std::vector<std::string>& names, int c) {
+std::string class_name_or_empty(const std::vector<std::string>& names, int c) {
   return c >= 0 && c < static_cast<int>(names.size()) ? names[c] : std::string();
 }
 
@@ -23,7 +23,7 @@ nlohmann::json accuracy_summary(const TopKAccumulator& acc, const std::vector<st
   nlohmann::json per_class = nlohmann::json::object();
   const std::vector<double> fractions = acc.per_class_top1();
   for (int c = 0; c < acc.num_classes(); ++c) {
-    const std::string name = class_name(class_names, c);
+    const std::string name = class_name_or_empty(class_names, c);
     per_class[name.empty() ? std::to_string(c) : name] = fractions[c];
   }
   j["per_class_top1"] = per_class;
@@ -43,8 +43,8 @@ nlohmann::json prediction_to_json(const ImagePrediction& p, const std::vector<st
   nlohmann::json j;
   j["path"] = p.path;
   j["label"] = p.label;
-  if (p.label >= 0 && !class_name(class_names, p.label).empty())
-    j["label_name"] = class_name(class_names, p.label);
+  if (p.label >= 0 && !class_name_or_empty(class_names, p.label).empty())
+    j["label_name"] = class_name_or_empty(class_names, p.label);
   if (!p.top_classes.empty()) {
     j["predicted"] = p.top_classes[0];
     if (p.label >= 0) j["correct"] = p.top_classes[0] == p.label;
@@ -52,7 +52,7 @@ nlohmann::json prediction_to_json(const ImagePrediction& p, const std::vector<st
   nlohmann::json top = nlohmann::json::array();
   for (size_t i = 0; i < p.top_classes.size(); ++i) {
     nlohmann::json t = {{"class", p.top_classes[i]}, {"score", p.top_scores[i]}};
-    const std::string name = class_name(class_names, p.top_classes[i]);
+    const std::string name = class_name_or_empty(class_names, p.top_classes[i]);
     if (!name.empty()) t["name"] = name;
     top.push_back(std::move(t));
   }

@@ -20,7 +20,7 @@ struct GeluMatch {
   std::vector<ir::NodeId> nodes;
 };
 
-std::optional<GeluMatch> match(const ir::Graph& g, ir::NodeId e) {
+std::optional<GeluMatch> match_gelu(const ir::Graph& g, ir::NodeId e) {
   GeluMatch m;
   const ir::Node& erf = g.node(e);
   // x / sqrt(2) or x * (1 / sqrt(2))
@@ -75,7 +75,7 @@ bool FuseGelu::run(ir::Graph& g) {
   std::vector<bool> used(g.nodes().size(), false);
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     if (g.node(static_cast<ir::NodeId>(i)).op != ir::OpKind::Erf) continue;
-    std::optional<GeluMatch> m = match(g, static_cast<ir::NodeId>(i));
+    std::optional<GeluMatch> m = match_gelu(g, static_cast<ir::NodeId>(i));
     if (!m) continue;
     bool overlap = false;
     for (ir::NodeId k : m->nodes) overlap = overlap || used[k];

@@ -25,7 +25,7 @@ bool is_affine_constant(const ir::Graph& g, ir::ValueId v, const Shape& x, int64
   return s == Shape(x.begin() + axis, x.end());
 }
 
-std::optional<LayerNormMatch> match(const ir::Graph& g, ir::NodeId div_id) {
+std::optional<LayerNormMatch> match_layer_norm(const ir::Graph& g, ir::NodeId div_id) {
   LayerNormMatch m;
   const ir::Node& div = g.node(div_id);
   const ir::ValueId d = div.inputs.at(0);
@@ -100,7 +100,7 @@ bool FuseLayerNorm::run(ir::Graph& g) {
   std::vector<ir::Node> added;
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     if (g.node(static_cast<ir::NodeId>(i)).op != ir::OpKind::Div) continue;
-    std::optional<LayerNormMatch> m = match(g, static_cast<ir::NodeId>(i));
+    std::optional<LayerNormMatch> m = match_layer_norm(g, static_cast<ir::NodeId>(i));
     if (!m) continue;
     const Shape& xs = g.value(m->x).shape;
     int64_t count = 1;

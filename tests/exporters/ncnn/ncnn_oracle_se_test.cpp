@@ -19,7 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using qd::Tensor;
-using qd::runtime::testing::conv_attrs;
 using qd::runtime::testing::GraphBuilder;
 using qd::runtime::testing::random_tensor;
 
@@ -32,15 +31,15 @@ std::string oracle_path() {
 qd::ir::Model se_block_model() {
   GraphBuilder b;
   qd::ir::ValueId x = b.input("input", {qd::kDynamicDim, 8, 6, 6});
-  qd::ir::ConvAttrs relu = conv_attrs(1);
+  qd::ir::ConvAttrs relu = qd::runtime::testing::conv_attrs(1);
   relu.activation = qd::ir::FusedActivation{qd::ir::OpKind::Relu};
   const qd::ir::ValueId f = b.conv(x, 8, 16, relu, 21);
   qd::ir::ValueId s = b.node(qd::ir::OpKind::GlobalAveragePool, {f});
   s = b.conv(s, 16, 4, relu, 23);
-  qd::ir::ConvAttrs gate = conv_attrs(1);
+  qd::ir::ConvAttrs gate = qd::runtime::testing::conv_attrs(1);
   gate.activation = qd::ir::FusedActivation{qd::ir::OpKind::HardSigmoid, 1.f / 6.f, 0.5f};
   s = b.conv(s, 4, 16, gate, 25);
-  b.output(b.conv(b.node(qd::ir::OpKind::Mul, {f, s}), 16, 8, conv_attrs(1), 27));
+  b.output(b.conv(b.node(qd::ir::OpKind::Mul, {f, s}), 16, 8, qd::runtime::testing::conv_attrs(1), 27));
   return b.finish();
 }
 
