@@ -382,7 +382,7 @@ void emit_reduce(WriteContext& ctx, const ir::Node& n) {
     L.set_int(pooling::pooling_type, n.op == OpKind::ReduceMean ? pooling::type_avg : pooling::type_max,
               pooling::type_max);
     L.set_int(pooling::global_pooling, 1);
-    if (a.keepdims) return ctx.add(std::move(L));
+    if (a.keepdims) return add_global_pool(ctx, n, std::move(L));  // N x C x 1 x 1, as GlobalAveragePool
     const std::string out = L.tops[0];
     L.tops[0] = ctx.fresh_blob(out + "_pooled");
     LayerOut flat;

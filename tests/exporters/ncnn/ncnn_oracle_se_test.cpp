@@ -28,13 +28,15 @@ std::string oracle_path() {
 }
 
 // x (8 ch) -> conv 1x1 + ReLU (16 ch) = f -> SE(f) = f * hardsigmoid(fc2(relu(fc1(gap(f))))) -> conv 1x1.
-qd::ir::Model se_block_model() {
+// `reduce_mean`: the pool as ReduceMean over H,W with keepdims (x.mean((2, 3), keepdim=True) exports).
+qd::ir::Model se_block_model(bool reduce_mean) {
   GraphBuilder b;
   qd::ir::ValueId x = b.input("input", {qd::kDynamicDim, 8, 6, 6});
   qd::ir::ConvAttrs relu = qd::runtime::testing::conv_attrs(1);
   relu.activation = qd::ir::FusedActivation{qd::ir::OpKind::Relu};
   const qd::ir::ValueId f = b.conv(x, 8, 16, relu, 21);
-  qd::ir::ValueId s = b.node(qd::ir::OpKind::GlobalAveragePool, {f});
+  qd::ir::ValueId s = reduce_mean ? b.node(qd::ir::OpKind::ReduceMean, {f}, qd::ir::ReduceAttrs{{2, 3}, true})
+                                  : b.node(qd::ir::OpKind::GlobalAveragePool, {f});
   s = b.conv(s, 16, 4, relu, 23);
   qd::ir::ConvAttrs gate = qd::runtime::testing::conv_attrs(1);
   gate.activation = qd::ir::FusedActivation{qd::ir::OpKind::HardSigmoid, 1.f / 6.f, 0.5f};
@@ -113,16 +115,19 @@ class NcnnOracleSe : public ::testing::Test {
 TEST_F(NcnnOracleSe, Int8AndFp32SqueezeExcitationRightInRealNcnn) {
   ASSERT_TRUE(fs::exists(oracle_path())) << oracle_path() << " is missing (the real ncnn, see ../shared)";
   const Tensor x = random_tensor({4, 8, 6, 6}, 5, -1.f, 1.f);
-  qd::ir::Model m = se_block_model();
-  const Tensor fp32 = run_ours(m, qd::runtime::Int8Mode::off, x)[0];
-  EXPECT_GE(snr_db(run_ncnn(m, x, "fp32"), fp32), 60.0);
+  for (bool reduce_mean : {false, true}) {
+    SCOPED_TRACE(reduce_mean ? "ReduceMean keepdims" : "GlobalAveragePool");
+    qd::ir::Model m = se_block_model(reduce_mean);
+    const Tensor fp32 = run_ours(m, qd::runtime::Int8Mode::off, x)[0];
+    EXPECT_GE(snr_db(run_ncnn(m, x, "fp32"), fp32), 60.0);
 
-  quantize_all_convs(m, x);
-  const Tensor int8 = run_ours(m, qd::runtime::Int8Mode::real, x)[0];
-  ASSERT_GE(snr_db(std::vector<float>(int8.data<float>(), int8.data<float>() + int8.numel()), fp32),
-            25.0);  // the int8 model itself is good
-  // Before: the SE convs read the pooled vector as a 2 x 1 map of 8 channels (about 0 dB).
-  EXPECT_GE(snr_db(run_ncnn(m, x, "int8"), int8), 30.0);
+    quantize_all_convs(m, x);
+    const Tensor int8 = run_ours(m, qd::runtime::Int8Mode::real, x)[0];
+    ASSERT_GE(snr_db(std::vector<float>(int8.data<float>(), int8.data<float>() + int8.numel()), fp32),
+              25.0);  // the int8 model itself is good
+    // Before: the SE convs read the pooled vector as a 2 x 1 map of 8 channels (about 0 dB).
+    EXPECT_GE(snr_db(run_ncnn(m, x, "int8"), int8), 30.0);
+  }
 }
 
 }  // namespace
