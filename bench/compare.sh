@@ -10,6 +10,11 @@
 #   bench/compare.sh [--build DIR] [--rounds 3] [--repeat 10] [--warmup 3] [--threads 1,2] [--batch 1,32]
 #                    [--nets "resnet20 resnet18"] [--fresh]
 #
+# --nets takes the shared CIFAR models (resnet18, resnet20) and the model-zoo names of tests/zoo/models.txt
+# (e.g. "mobilenet_v3_large efficientnet_b0": <build>/zoo/models/<name>_op13.onnx, 224x224, made by the zoo_export
+# test or tests/zoo/make_zoo.py; calibrated on <build>/zoo/images/calib). Zoo models at batch 32 take long:
+# pass --batch 1 for them.
+#
 # Needs a built qdeploy (default build/qdeploy) and node. Int8 models are made once with
 # `qdeploy deploy ... --quant` into <build>/bench_compare/<net>/ (--fresh remakes them); per-round JSON and
 # the final table (compare.md, compare.json) land in <build>/bench_compare/.
@@ -37,7 +42,7 @@ while [ $# -gt 0 ]; do
     --batch) BATCH=$2; shift 2 ;;
     --nets) NETS=$2; shift 2 ;;
     --fresh) FRESH=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument '$1'" >&2; exit 1 ;;
   esac
 done
@@ -57,15 +62,32 @@ if [ ! -d "$ROOT/tools/ort/node_modules/onnxruntime-node" ]; then
   (cd "$ROOT/tools/ort" && npm ci --ignore-scripts)
 fi
 
-# Int8 models made by our own deploy flow (kl calibration on the shared calib set).
+# A net's files: CFG (model config), ONNX (fp32 model), IMAGE (deploy's test image), CALIB (extra deploy options).
+net_files() {
+  if [ -f "$SHARED/models/${1}_cifar10.onnx" ]; then
+    CFG=$ROOT/configs/${1}_cifar10.toml ONNX=$SHARED/models/${1}_cifar10.onnx
+    IMAGE=$SHARED/cifar10/test/airplane/0000.jpg CALIB=""
+  elif grep -q "^$1 " "$ROOT/tests/zoo/models.txt"; then
+    CFG=$ROOT/configs/imagenet/torchvision_224.toml ONNX=$BUILD/zoo/models/${1}_op13.onnx
+    IMAGE=$BUILD/zoo/images/test/cat/0000.jpg CALIB="--quant-image-dir $BUILD/zoo/images/calib --calib-num 100"
+    [ -f "$ONNX" ] || { echo "compare.sh: $ONNX missing: run the zoo_export test (ctest -R zoo_export)" >&2; exit 1; }
+  else
+    echo "compare.sh: unknown net '$1' (resnet18, resnet20 or a name in tests/zoo/models.txt)" >&2
+    exit 1
+  fi
+}
+
+# Int8 models made by our own deploy flow (kl calibration on the shared calib set or the zoo's).
 for net in $NETS; do
+  net_files "$net"
   d=$WORK/$net
   if [ "$FRESH" = 1 ] || [ ! -f "$d/end2end_int8.param" ]; then
     echo "compare.sh: deploying $net to int8 in $d" >&2
     rm -rf "$d"
-    "$QD" deploy "$ROOT/configs/deploy/classification_ncnn-int8_static.toml" "$ROOT/configs/${net}_cifar10.toml" \
-      "$SHARED/models/${net}_cifar10.onnx" "$SHARED/cifar10/test/airplane/0000.jpg" --work-dir "$d" --quant \
-      >"$WORK/deploy_$net.log" 2>&1 || { cat "$WORK/deploy_$net.log" >&2; exit 1; }
+    # shellcheck disable=SC2086
+    "$QD" deploy "$ROOT/configs/deploy/classification_ncnn-int8_static.toml" "$CFG" "$ONNX" "$IMAGE" \
+      --work-dir "$d" --quant --snr-num 0 $CALIB >"$WORK/deploy_$net.log" 2>&1 ||
+      { cat "$WORK/deploy_$net.log" >&2; exit 1; }
   fi
 done
 
@@ -73,20 +95,21 @@ rm -f "$WORK"/round*_*.json
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$ROUNDS"); do
   for net in $NETS; do
+    net_files "$net"
     ours() {
-      "$QD" bench "$ROOT/configs/${net}_cifar10.toml" --model "$SHARED/models/${net}_cifar10.onnx" \
+      "$QD" bench "$CFG" --model "$ONNX" \
         --model "$WORK/$net/end2end_int8.param" --label ours-fp32 --label ours-int8 --threads "$THREADS" \
         --batch "$BATCH" --repeat "$REPEAT" --warmup "$WARMUP" --json "$WORK/round${r}_${net}_ours.json" >/dev/null
     }
     ort() {
-      node "$ROOT/tools/ort/bench_ort.js" --model "$SHARED/models/${net}_cifar10.onnx" --label ort-fp32 \
+      node "$ROOT/tools/ort/bench_ort.js" --model "$ONNX" --label ort-fp32 \
         --threads "$THREADS" --batch "$BATCH" --repeat "$REPEAT" --warmup "$WARMUP" \
         --json "$WORK/round${r}_${net}_ort.json" >/dev/null
     }
     ncnn() {  # one JSON in bench_ort.js's shape: per (label, threads) the median of this round
       local shape results="" models="" label files out t
       shape=$(sed -n 's/^input_shape *= *\[ *[0-9]* *, *\([0-9]*\) *, *\([0-9]*\) *, *\([0-9]*\).*/\1,\2,\3/p' \
-        "$ROOT/configs/${net}_cifar10.toml")
+        "$CFG")
       for label in ncnn-fp32 ncnn-int8; do
         files="$WORK/$net/end2end.param $WORK/$net/end2end.bin"
         [ "$label" = ncnn-int8 ] && files="$WORK/$net/end2end_int8.param $WORK/$net/end2end_int8.bin"
