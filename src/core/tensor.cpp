@@ -2,13 +2,10 @@
 
 #include <cstdlib>
 
+#include "core/aligned_buffer.h"
 #include "core/memory_limit.h"
 
 namespace qd {
-
-namespace {
-constexpr size_t kAlignment = 64;
-}
 
 Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   int64_t n = shape_numel(shape_);
@@ -18,14 +15,8 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   for (int64_t d : shape_) wanted *= static_cast<double>(d);
   check_memory_budget(wanted * static_cast<double>(dtype_size(dtype_)),
                       "a tensor of shape " + shape_str(shape_));
-  size_t bytes = static_cast<size_t>(n) * dtype_size(dtype_);
-  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  if (rounded == 0) rounded = kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded);
-  if (!p) throw std::bad_alloc();
-  std::memset(p, 0, rounded);
-  owner_ = std::shared_ptr<void>(p, std::free);
-  data_ = p;
+  owner_ = allocate_aligned_zeroed(static_cast<size_t>(n) * dtype_size(dtype_));
+  data_ = owner_.get();
 }
 
 Tensor Tensor::view(DataType dtype, Shape shape, void* data) {

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "core/error.h"
 #include "core/tensor.h"
@@ -26,23 +25,18 @@ BinReader::BinReader(const std::string& path) : path_(path) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
     fail(path, "ncnn .bin is not a regular file");
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) fail(path, "cannot open ncnn .bin file");
-  // One read of the whole file: a byte-by-byte istreambuf_iterator copy was ~30 ms of ResNet-18's load time.
-  const std::streamoff size = f.tellg();
-  if (size < 0) fail(path, "cannot read ncnn .bin file (size unknown)");
-  bytes_.resize(static_cast<size_t>(size));
-  f.seekg(0);
-  if (size > 0 && !f.read(reinterpret_cast<char*>(bytes_.data()), size))
-    fail(path, "cannot read ncnn .bin file (read failed after " + std::to_string(f.gcount()) + " bytes)");
+  // Mapped, not read: int8 weights are used in place and fp32 ones copied once into their tensor.
+  file_ = std::make_unique<MappedFile>(path);
+  bytes_ = file_->data();
+  size_ = file_->size();
 }
 
 const uint8_t* BinReader::take(size_t n, const std::string& what) {
-  if (n > bytes_.size() - pos_)
+  if (n > size_ - pos_)
     fail(path_, "file too short for the .param: " + what + " needs " + std::to_string(n) +
                     " bytes at offset " + std::to_string(pos_) + " but the file has " +
-                    std::to_string(bytes_.size()) + " bytes");
-  const uint8_t* p = bytes_.data() + pos_;
+                    std::to_string(size_) + " bytes");
+  const uint8_t* p = bytes_ + pos_;
   pos_ += n;
   return p;
 }
@@ -65,8 +59,7 @@ TaggedBlob BinReader::read_tagged(size_t count, const std::string& what) {
     }
   } else if (b.tag == kTagInt8) {
     const uint8_t* p = take(align4(count), what + " (int8)");
-    b.i8.resize(count);
-    if (count) std::memcpy(b.i8.data(), p, count);
+    b.i8 = {reinterpret_cast<const int8_t*>(p), count};
   } else {
     fail(path_, what + ": unsupported weight tag " + hex32(b.tag) + " at offset " + std::to_string(tag_at) +
                     " (expected fp32 0, fp16 " + hex32(kTagFp16) + " or int8 " + hex32(kTagInt8) +
@@ -83,10 +76,10 @@ std::vector<float> BinReader::read_raw(size_t count, const std::string& what) {
 }
 
 void BinReader::expect_end() const {
-  if (pos_ != bytes_.size())
-    fail(path_, "file longer than the .param implies: " + std::to_string(bytes_.size() - pos_) +
+  if (pos_ != size_)
+    fail(path_, "file longer than the .param implies: " + std::to_string(size_ - pos_) +
                     " bytes left after the last layer (read " + std::to_string(pos_) + " of " +
-                    std::to_string(bytes_.size()) + ")");
+                    std::to_string(size_) + ")");
 }
 
 }  // namespace qd::ncnn

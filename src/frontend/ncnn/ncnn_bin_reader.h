@@ -3,27 +3,27 @@
 // are plain fp32 arrays (biases, scales, BatchNorm statistics).
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "core/mapped_file.h"
 #include "frontend/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 
 struct TaggedBlob {
   uint32_t tag = 0;
-  std::vector<float> f32;  // fp32 or fp16 data (fp16 widened)
-  std::vector<int8_t> i8;  // int8 data (tag kTagInt8)
+  std::vector<float> f32;      // fp32 or fp16 data (fp16 widened)
+  std::span<const int8_t> i8;  // int8 data (tag kTagInt8), a view of the reader's bytes (no copy)
   bool is_int8() const { return tag == kTagInt8; }
 };
 
 class BinReader {
  public:
-  // Loads the whole file; throws a user error naming the path when it cannot be read.
+  // Maps the whole file; throws a user error naming the path when it cannot be read.
   explicit BinReader(const std::string& path);
-  // Wraps bytes already in memory.
-  BinReader(std::vector<uint8_t> bytes, std::string path)
-      : path_(std::move(path)), bytes_(std::move(bytes)) {}
 
   // Reads a tagged blob of `count` elements for `what` (e.g. "layer 'conv1' weights").
   TaggedBlob read_tagged(size_t count, const std::string& what);
@@ -38,7 +38,9 @@ class BinReader {
   const uint8_t* take(size_t n, const std::string& what);
 
   std::string path_;
-  std::vector<uint8_t> bytes_;
+  std::unique_ptr<MappedFile> file_;
+  const uint8_t* bytes_ = nullptr;
+  size_t size_ = 0;
   size_t pos_ = 0;
 };
 

@@ -60,17 +60,19 @@ struct Int8Scales {
   float bottom = 0.f, top = 0.f;
 };
 
-// Dequantizes int8 weights [out][per_out] with per-output multipliers: w = q * step.
-std::vector<float> dequantize(const std::vector<int8_t>& q, int out_channels,
-                              const std::vector<float>& per_out) {
-  std::vector<float> w(q.size());
-  const size_t per = q.size() / out_channels;
+// Weights of `shape` as an fp32 tensor, built in place: int8 blobs dequantized with per-output multipliers
+// (w = q * step, the IR keeps q * float step), fp32/fp16 ones copied once.
+Tensor weight_tensor(const TaggedBlob& w, Shape shape, const std::vector<float>& per_out) {
+  if (!w.is_int8()) return Tensor::from<float>(std::move(shape), w.f32);
+  Tensor t(DataType::f32, std::move(shape));
+  float* dst = t.data<float>();
+  const int out_channels = static_cast<int>(per_out.size());
+  const size_t per = w.i8.size() / out_channels;
   for (int o = 0; o < out_channels; ++o) {
-    const float step =
-        static_cast<float>(step_from_multiplier(per_out[o]));  // IR weights stay q * float step
-    for (size_t i = 0; i < per; ++i) w[o * per + i] = static_cast<float>(q[o * per + i]) * step;
+    const float step = static_cast<float>(step_from_multiplier(per_out[o]));
+    for (size_t i = 0; i < per; ++i) dst[o * per + i] = static_cast<float>(w.i8[o * per + i]) * step;
   }
-  return w;
+  return t;
 }
 
 void check_scales(LoadContext& ctx, const LayerDesc& L, const Int8Scales& s) {
@@ -93,7 +95,7 @@ void record_quant(LoadContext& ctx, const std::string& node_name, const Int8Scal
   ctx.model.quant.layers[node_name] = std::move(q);
 }
 
-int max_abs(const std::vector<int8_t>& q) {
+int max_abs(std::span<const int8_t> q) {
   int m = 0;
   for (int8_t v : q) m = std::max(m, std::abs(static_cast<int>(v)));
   return m;
@@ -185,9 +187,9 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
       for (int o = 0; o < out_c; ++o) per_out_m.push_back(s.weight[o / per_group]);
     }
   }
-  std::vector<float> wf = w.f32;
+  std::vector<float> expanded;
   if (w.is_int8()) {
-    std::vector<float> expanded = per_out_m;
+    expanded = per_out_m;
     if (expanded.size() == 1) expanded.assign(out_c, per_out_m[0]);
     for (size_t o = 0; o < expanded.size(); ++o)
       if (!(expanded[o] > 0.f)) {
@@ -197,12 +199,11 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
         if (!all_zero) ctx.bad(L, "zero weight scale for a channel with non-zero int8 weights");
         expanded[o] = 1.f;  // all-zero channel: any scale dequantizes to 0
       }
-    wf = dequantize(w.i8, out_c, expanded);
   }
 
   ir::ValueId x = ctx.bottom(L, 0);
   Shape wshape{out_c, in_per_group, a.kernel_h, a.kernel_w};
-  std::vector<ir::ValueId> ins{x, ctx.constant(L.name + "_weight", Tensor::from<float>(wshape, wf))};
+  std::vector<ir::ValueId> ins{x, ctx.constant(L.name + "_weight", weight_tensor(w, wshape, expanded))};
   if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_c}, bias)));
   ctx.emit(L.name, ir::OpKind::Conv, ins, {ctx.top(L, 0)}, a);
   if (term) {
@@ -239,19 +240,18 @@ void translate_innerproduct(LoadContext& ctx, const LayerDesc& L) {
   } else if (w.is_int8()) {
     ctx.bad(L, "int8 weights without int8_scale_term");
   }
-  std::vector<float> wf = w.f32;
+  std::vector<float> m;
   if (w.is_int8()) {
-    std::vector<float> m = s.weight;
+    m = s.weight;
     for (float& v : m)
       if (!(v > 0.f)) v = 1.f;
-    wf = dequantize(w.i8, out_n, m);
   }
 
   // ncnn's InnerProduct flattens its input itself; the IR makes that explicit.
   ir::ValueId x = ctx.bottom(L, 0);
   ir::ValueId flat = ctx.temp(L.name + "_flatten");
   ctx.emit(ctx.g().unique_node_name(L.name + "_flatten"), ir::OpKind::Flatten, {x}, {flat}, ir::AxisAttrs{1});
-  std::vector<ir::ValueId> ins{flat, ctx.constant(L.name + "_weight", Tensor::from<float>({out_n, k}, wf))};
+  std::vector<ir::ValueId> ins{flat, ctx.constant(L.name + "_weight", weight_tensor(w, {out_n, k}, m))};
   if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_n}, bias)));
   ctx.emit(L.name, ir::OpKind::Gemm, ins, {ctx.top(L, 0)}, a);
   if (term) record_quant(ctx, L.name, s, s.weight, w.is_int8() ? max_abs(w.i8) : 127);

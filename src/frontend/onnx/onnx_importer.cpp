@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/mapped_file.h"
 #include "frontend/memory_check.h"
 #include "frontend/onnx/onnx_tensor.h"
 #include "frontend/onnx/onnx_translators.h"
@@ -137,14 +138,12 @@ void check_conv_weights(const ir::Graph& g, const std::string& file) {
 
 ir::Model import_onnx(const std::string& path) {
   if (std::filesystem::is_directory(path)) fail(path, "is a directory, not an ONNX file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string bytes = ss.str();
-  if (bytes.empty()) fail(path, "file is empty");
+  const MappedFile file(path);
+  if (file.size() == 0) fail(path, "file is empty");
+  if (file.size() > size_t(INT32_MAX)) fail(path, "larger than 2 GB (protobuf's limit): use external data");
   onnx::ModelProto m;
-  if (!m.ParseFromString(bytes)) fail(path, "not a valid ONNX protobuf file (corrupt or truncated)");
+  if (!m.ParseFromArray(file.data(), static_cast<int>(file.size())))
+    fail(path, "not a valid ONNX protobuf file (corrupt or truncated)");
   return import_onnx_proto(m, path);
 }
 

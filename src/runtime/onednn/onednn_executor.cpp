@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/aligned_buffer.h"
 #include "ir/non_negative.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/winograd_conv.h"
@@ -33,12 +34,7 @@ namespace onednn {
 namespace {
 
 // Zeroed: padded blocked layouts (e.g. 3 input channels in blocks of 4) must not read garbage.
-std::shared_ptr<void> aligned_alloc_bytes(size_t bytes, bool zero = true) {
-  void* p = std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
-  if (!p) throw std::bad_alloc();
-  if (zero) std::memset(p, 0, std::max<size_t>(64, (bytes + 63) / 64 * 64));
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-}
+std::shared_ptr<void> aligned_alloc_bytes(size_t bytes) { return allocate_aligned_zeroed(bytes); }
 
 bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
   const auto& a = n.attr<ir::GemmAttrs>();

@@ -75,8 +75,8 @@ TEST(OnnxErrors, NotProtobufAndMissingFile) {
   EXPECT_EQ(error_of([&] { frontend::import_onnx(dir); }, ErrorKind::user),
             dir + ": is a directory, not an ONNX file");
   std::string missing = dir + "/missing.onnx";
-  EXPECT_EQ(error_of([&] { frontend::import_onnx(missing); }, ErrorKind::user),
-            missing + ": cannot open file");
+  EXPECT_TRUE(contains(error_of([&] { frontend::import_onnx(missing); }, ErrorKind::user),
+                       missing + ": cannot open file"));
 }
 
 TEST(OnnxErrors, TruncatedFile) {
