@@ -1,7 +1,6 @@
 // qdeploy bench: speed of several models side by side on the same preprocessed images. One executor per
 // (model, threads, batch); within a (threads, batch) group the models take turns run by run (the order
 // rotates every repetition) so that machine noise hits all of them alike.
-#include <omp.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include "cli/model_files.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/model_config.h"
@@ -137,8 +137,7 @@ int run_bench(const BenchArgs& a) {
   if (a.repeat < 1) fail("--repeat", "must be at least 1");
   if (a.warmup < 0) fail("--warmup", "must be at least 0");
   std::vector<int> threads = parse_int_list(a.threads, "--threads", 0);
-  for (int& t : threads)
-    if (t == 0) t = omp_get_num_procs();  // show the count that runs
+  for (int& t : threads) t = resolve_threads(t);  // show the count that runs
   const std::vector<int> batches = parse_int_list(a.batch, "--batch");
   const std::vector<std::string> labels = model_labels(a);
   std::vector<std::string> warnings;
@@ -154,7 +153,7 @@ int run_bench(const BenchArgs& a) {
   report.date = utc_now();
   report.cpu = cpu_name();
   report.isa = runtime::onednn_cpu_isa();
-  report.cores = omp_get_num_procs();
+  report.cores = available_cores();
   const int max_batch = *std::max_element(batches.begin(), batches.end());
   const InputImages images = load_images(cfg, report.images, max_batch);
   report.images_decoded = images.count;

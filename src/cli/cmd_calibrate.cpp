@@ -24,6 +24,7 @@ struct CalibArgs {
   float percentile = 99.99f;
   int batch = 16;
   int weight_bits = 0;  // 0 = by target
+  int threads = 0;      // 0 = all cores
 };
 
 int run_calibrate(const CalibArgs& a) {
@@ -34,6 +35,8 @@ int run_calibrate(const CalibArgs& a) {
   co.target = parse_deploy_target(a.target, "--target");
   co.batch = a.batch;
   co.weight_bits = parse_weight_bits(a.weight_bits, "--weight-bits");
+  if (a.threads < 0) fail("--threads", "must be at least 0 (0 = all cores)");
+  co.num_threads = a.threads;
   ModelConfig cfg = load_model_config(a.config);
   std::string images = a.images.empty() ? cfg.calib_data : a.images;
   ir::Model model = load_model_files(
@@ -103,6 +106,7 @@ void register_calibrate(CLI::App& app) {
       "--out-model", a->out_model,
       "writes PREFIX.param/.bin: the fp32 model with the passes' weights, to quantize with the table");
   sub->add_option("--out", a->out, "output .table")->capture_default_str();
+  sub->add_option("--threads", a->threads, "threads (0 = all cores)")->capture_default_str();
   add_command(sub, [a] { return run_calibrate(*a); });
 }
 

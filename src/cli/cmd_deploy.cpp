@@ -51,6 +51,7 @@ struct DeployArgs {
   double max_drop = -1;    // < 0: no mixed precision
   size_t val_num = 500;    // labelled calibration images measuring accuracy for --max-drop
   int weight_bits = 0;     // 0 = by backend (ncnn: 6-bit for winograd-eligible convs)
+  int threads = -1;        // -1 = the deploy config's test.threads (0 = all cores)
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -97,6 +98,8 @@ int run_deploy(DeployArgs a) {
   if (a.test_num < -1) fail("--test-num", "must be at least 0 (0 = every image)");
   if (a.calib_num == 0 || a.calib_num < -1) fail("--calib-num", "must be at least 1");
   if (a.snr_num < 0) fail("--snr-num", "must be at least 0 (0 = no SNR analysis)");
+  if (a.threads < -1) fail("--threads", "must be at least 0 (0 = all cores)");
+  if (a.threads >= 0) dc.test.threads = a.threads;
   const size_t calib_num = static_cast<size_t>(a.calib_num > 0 ? a.calib_num : dc.quantize.calib_num);
   const std::string test_data = a.test_dataset.empty() ? dc.test.dataset : a.test_dataset;
   const size_t test_num = static_cast<size_t>(a.test_num >= 0 ? a.test_num : dc.test.num);
@@ -159,6 +162,7 @@ int run_deploy(DeployArgs a) {
     co.target = dc.target;
     co.batch = 16;
     co.weight_bits = weight_bits;
+    co.num_threads = dc.test.threads;
     pipeline::DatasetCalibrationOptions dco;
     dco.images = images;
     dco.max_images = calib_num;
@@ -378,6 +382,8 @@ void register_deploy(CLI::App& app) {
                   "confusion matrices in the report (default: test.dataset of the deploy config; none)");
   sub->add_option("--test-num", a->test_num,
                   "use a deterministic subset of N test images (0 = all; default: test.num)");
+  sub->add_option("--threads", a->threads,
+                  "threads for calibration, tests and the speed line (0 = all cores; default: test.threads)");
   sub->add_option("--snr-num", a->snr_num,
                   "calibration images for the per-layer SNR analysis of the int8 model (0 = skip)")
       ->capture_default_str();

@@ -1,12 +1,11 @@
 #include "data/batch_loader.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstring>
 #include <exception>
 
 #include "core/error.h"
+#include "core/threads.h"
 
 namespace qd {
 
@@ -37,7 +36,7 @@ bool BatchLoader::next(Batch& batch) {
     std::vector<std::string> errors(take);
     std::vector<char> was_resized(take, 0);
     std::vector<float> slots(static_cast<size_t>(take) * plane);
-    const int threads = options_.threads > 0 ? options_.threads : omp_get_max_threads();
+    const int threads = resolve_threads(options_.threads);
 #pragma omp parallel for schedule(dynamic) num_threads(std::min(threads, take))
     for (int i = 0; i < take; ++i) {
       const Sample& s = dataset_.samples[cursor_ + i];

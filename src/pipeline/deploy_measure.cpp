@@ -1,25 +1,24 @@
 #include "pipeline/deploy_measure.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "eval/accuracy.h"
 #include "eval/confusion_matrix.h"
 #include "eval/evaluate.h"
 #include "eval/latency.h"
-#include "util/progress.h"
 #include "eval/results_json.h"
 #include "pipeline/dataset_batch_source.h"
 #include "pipeline/onnxruntime_runner.h"
 #include "quant/analyse/quant_error_analysis.h"
 #include "runtime/executor.h"
+#include "util/progress.h"
 
 namespace qd::pipeline {
 
@@ -102,7 +101,7 @@ json measure_accuracy(const ir::Model& fp32, const ir::Model* int8, const ModelC
                          {"images", first.images},
                          {"skipped", first.skipped},
                          {"batch", options.batch},
-                         {"threads", options.threads > 0 ? options.threads : omp_get_num_procs()},
+                         {"threads", resolve_threads(options.threads)},
                          {"num_classes", first.accuracy.num_classes()}};
   // Image-by-image agreement of int8 with fp32 (both runs read the same images in the same order).
   if (runs.size() == 2) {
@@ -142,11 +141,11 @@ json measure_speed(const ir::Model& fp32, const ir::Model* int8, const Tensor& i
   }
   bar.finish();
   json out = {{"batch", 1},
-              {"threads", options.threads > 0 ? options.threads : omp_get_num_procs()},
+              {"threads", resolve_threads(options.threads)},
               {"warmup", options.warmup},
               {"runs", options.runs},
               {"input", "the test image"},
-              {"cores", omp_get_num_procs()},
+              {"cores", available_cores()},
               {"load_average_1min", load_average()}};
   for (size_t m = 0; m < models.size(); ++m) out[models[m].first] = latency_summary(stats[m], 1);
   if (models.size() == 2 && stats[0].median() > 0)

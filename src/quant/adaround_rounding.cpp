@@ -1,15 +1,14 @@
 // The per-layer AdaRound optimiser (see adaround.h): Adam on the rounding variables V of one layer.
-#include <omp.h>
-#include <oneapi/dnnl/dnnl.h>  // dnnl_sgemm only: the matrix products of the optimiser (see sgemm_row_major)
 
 #include <algorithm>
 #include <cmath>
 #include <random>
-#include <thread>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "quant/adaround.h"
 #include "quant/rounding.h"
+#include "runtime/sgemm.h"
 
 namespace qd::quant {
 namespace {
@@ -21,29 +20,6 @@ constexpr float kZeta = 1.1f, kGamma = -0.1f;  // rectified sigmoid stretch (Ada
 constexpr int64_t kParallelMin = 1 << 15;               // weights per elementwise loop
 constexpr int64_t kParallelGemmMin = int64_t{1} << 24;  // multiply-adds per step's matrix product
 constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEps = 1e-8f;
-
-// Sets OpenMP's thread count (dnnl_sgemm reads it) for a scope and restores it.
-class OmpThreadsScope {
- public:
-  explicit OmpThreadsScope(int n) : saved_(omp_get_max_threads()) { omp_set_num_threads(n); }
-  ~OmpThreadsScope() { omp_set_num_threads(saved_); }
-  OmpThreadsScope(const OmpThreadsScope&) = delete;
-  OmpThreadsScope& operator=(const OmpThreadsScope&) = delete;
-
- private:
-  int saved_;
-};
-
-int adaround_threads(int n) {  // not resolve_threads: calibrate.cpp has one (unity builds)
-  return n > 0 ? n : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-}
-
-// C[M, N] = alpha * op(A) op(B) + beta * C, row major (op = transpose when trans is 'T').
-void sgemm_row_major(char trans_a, char trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                     int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  if (dnnl_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc) != dnnl_success)
-    fail_internal("adaround: dnnl_sgemm failed");
-}
 
 struct Shape2 {
   int64_t O, Kg, G, Og, ldx, M;
@@ -69,8 +45,8 @@ Shape2 check_problem(const RoundingProblem& p) {
 // y[rows, O] = x[rows, ldx] W^T per group, W [O, Kg].
 void layer_forward(const Shape2& s, int64_t rows, const float* x, const float* w, float* y) {
   for (int64_t g = 0; g < s.G; ++g)
-    sgemm_row_major('N', 'T', rows, s.Og, s.Kg, 1.f, x + g * s.Kg, s.ldx, w + g * s.Og * s.Kg, s.Kg, 0.f,
-                    y + g * s.Og, s.O);
+    runtime::sgemm_row_major('N', 'T', rows, s.Og, s.Kg, 1.f, x + g * s.Kg, s.ldx, w + g * s.Og * s.Kg, s.Kg,
+                             0.f, y + g * s.Og, s.O);
 }
 
 }  // namespace
@@ -121,8 +97,8 @@ Tensor learn_rounding(const RoundingProblem& p, const AdaRoundOptions& opt) {
   const int qmax = qmax_for_bits(p.bits);
   const int64_t n = s.O * s.Kg;
   const int64_t B = std::min(std::max<int64_t>(1, opt.batch_size), s.M);
-  const int threads = n * B >= kParallelGemmMin ? adaround_threads(opt.threads) : 1;
-  OmpThreadsScope omp_threads(threads);
+  const int threads = n * B >= kParallelGemmMin ? resolve_threads(opt.threads) : 1;
+  const ThreadCountScope omp_threads(threads);  // the matrix products read OpenMP's count
   const float* w = p.weight.data<float>();
   const float* X = p.inputs.data<float>();
   const float* Y = p.targets.data<float>();
@@ -178,8 +154,8 @@ Tensor learn_rounding(const RoundingProblem& p, const AdaRoundOptions& opt) {
     for (int64_t i = 0; i < B * s.O; ++i) err[i] -= yb[i];
     // d/dW~ of mean_b ||e_b||^2 = (2 / B) E^T X, per group.
     for (int64_t g = 0; g < s.G; ++g)
-      sgemm_row_major('T', 'N', s.Og, s.Kg, B, 2.f / static_cast<float>(B), err.data() + g * s.Og, s.O,
-                      xb.data() + g * s.Kg, s.ldx, 0.f, grad.data() + g * s.Og * s.Kg, s.Kg);
+      runtime::sgemm_row_major('T', 'N', s.Og, s.Kg, B, 2.f / static_cast<float>(B), err.data() + g * s.Og,
+                               s.O, xb.data() + g * s.Kg, s.ldx, 0.f, grad.data() + g * s.Og * s.Kg, s.Kg);
 
     const bool regularise = it >= warmup_iters;
     const float rel = regularise ? static_cast<float>(it - warmup_iters) /

@@ -2,9 +2,9 @@
 
 #include <exception>
 #include <set>
-#include <thread>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "quant/ranges/range_methods.h"
 #include "quant/rounding.h"
 #include "quant/weight_quant.h"
@@ -12,11 +12,6 @@
 
 namespace qd::quant {
 namespace {
-
-int resolve_threads(int num_threads) {
-  if (num_threads > 0) return num_threads;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-}
 
 // Feeds tapped values into per-value statistics; a value reported twice within one batch counts once.
 class StatsCollector {

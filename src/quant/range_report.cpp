@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
-#include <thread>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "quant/ranges/range_methods.h"
 
 namespace qd::quant {
@@ -29,8 +29,7 @@ RangeReport range_report(const CalibrationStats& stats, const ir::Model& model, 
     report.rows.push_back(std::move(row));
     inputs.push_back(s);
   }
-  const int threads =
-      num_threads > 0 ? num_threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = resolve_threads(num_threads);
   const int64_t n = static_cast<int64_t>(report.rows.size());
   std::vector<std::exception_ptr> errors(n);
 #pragma omp parallel for schedule(dynamic) num_threads(threads)

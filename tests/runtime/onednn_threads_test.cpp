@@ -1,11 +1,12 @@
 // The oneDNN executor with more than one thread: groups too small to split run on one thread (the plan
-// says so), results still match the reference, and the caller's OpenMP thread count is left as set.
+// says so), results still match the reference, and the caller's OpenMP thread count is restored.
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cstdlib>
 #include <string>
 
+#include "core/threads.h"
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
@@ -85,21 +86,23 @@ TEST(OneDnnThreads, DefaultMinimumFollowsWaitPolicyAndLoad) {
     unsetenv("OMP_WAIT_POLICY");
 }
 
-TEST(OneDnnThreads, TwoThreadsMatchReferenceAndKeepThreadCount) {
+TEST(OneDnnThreads, TwoThreadsMatchReferenceAndRestoreCallersThreadCount) {
   const ir::Model m = mixed_model();
   const Tensor in = random_tensor({1, 32, 32, 32}, 9);
   const auto ref = run_with(m, Backend::reference, 1, in);
-  omp_set_num_threads(1);
+  omp_set_num_threads(3);  // the caller's own setting, which compile and run must not change
   CompileOptions o;
   o.threads = 2;
   o.min_parallel_work = 4e6;  // serial and parallel steps in one run
   auto ex = compile(m, o);
-  for (int rep = 0; rep < 2; ++rep) {  // the second run starts from the thread count the first left
+  EXPECT_EQ(omp_get_max_threads(), 3);
+  for (int rep = 0; rep < 2; ++rep) {
     const auto fast = ex->run({in});
     ASSERT_EQ(fast.size(), ref.size());
     for (size_t i = 0; i < ref.size(); ++i) EXPECT_EQ(compare(fast[i], ref[i]), "") << "output " << i;
-    EXPECT_EQ(omp_get_max_threads(), 2);  // the executor's count, not the 1 of its serial steps
+    EXPECT_EQ(omp_get_max_threads(), 3);  // neither the executor's 2 nor the 1 of its serial steps
   }
+  omp_set_num_threads(available_cores());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "ir/non_negative.h"
 #include "quant/analyse/single_layer_model.h"
 
@@ -162,8 +163,7 @@ AnalysisResult analyze_quant_error(const ir::Model& fp32_model, const ir::Model&
       e.input_absmax = absmax;
       e.input_clipped += clipped;
       e.input_count += xs.size();
-      if (options.histogram_bins > 0)
-        e.input_histogram.observe(xs, options.num_threads > 0 ? options.num_threads : 2);
+      if (options.histogram_bins > 0) e.input_histogram.observe(xs, resolve_threads(options.num_threads));
     }
     result.images += static_cast<uint64_t>(rows);
     ++done;

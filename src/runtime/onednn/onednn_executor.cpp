@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/aligned_buffer.h"
+#include "core/threads.h"
 #include "ir/non_negative.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/winograd_conv.h"
@@ -85,18 +86,6 @@ double group_work(const ir::Graph& g, const FusedGroup& grp) {
   return out;
 }
 
-// Sets OpenMP to one thread for its lifetime when `serial` (restores `threads` after).
-struct SerialScope {
-  SerialScope(bool serial, int threads) : serial_(serial), threads_(threads) {
-    if (serial_) omp_set_num_threads(1);
-  }
-  ~SerialScope() {
-    if (serial_) omp_set_num_threads(threads_);
-  }
-  bool serial_;
-  int threads_;
-};
-
 }  // namespace
 
 const ir::LayerQuant* OneDnnExecutor::quant_of(const ir::Node& n) const {
@@ -151,8 +140,8 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       int8_mode_(options.int8),
       profiling_(options.profile) {
   winograd_ = options.winograd;
-  threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
-  omp_set_num_threads(threads_);
+  threads_ = resolve_threads(options.threads);
+  const ThreadCountScope threads(threads_);  // oneDNN reads it when creating primitives
   const double min_work =
       options.min_parallel_work >= 0 ? options.min_parallel_work : default_min_parallel_work(threads_);
   const ir::Graph& g = graph_;
@@ -199,7 +188,8 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     const size_t first_step = steps_.size();
     const bool serial = threads_ > 1 && group_work(g, grp) < min_work;
     {
-      SerialScope scope(serial, threads_);  // oneDNN kernels fix their thread count when created
+      const ThreadCountScope scope(serial ? 1
+                                          : threads_);  // oneDNN kernels fix their thread count when created
       build_group(grp);
     }
     if (serial) {
@@ -426,7 +416,7 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
   if (inputs.size() != g.inputs().size())
     fail("",
          "expected " + std::to_string(g.inputs().size()) + " inputs, got " + std::to_string(inputs.size()));
-  omp_set_num_threads(threads_);
+  const ThreadCountScope threads(threads_);  // the caller's OpenMP setting is restored on return
   const auto in_t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ir::Value& v = g.value(g.inputs()[i]);
@@ -470,7 +460,6 @@ std::vector<Tensor> OneDnnExecutor::run(const std::vector<Tensor>& inputs, const
         profile_.push_back({s->prof_name, s->prof_op, ms});
     }
   }
-  if (current_threads != threads_) omp_set_num_threads(threads_);
   const auto out_t0 = std::chrono::steady_clock::now();
   std::vector<Tensor> result;
   for (OutputPlan& p : outputs_) {
@@ -516,7 +505,7 @@ double default_min_parallel_work(int threads) {
       others = std::min(others, std::max(0, running - 1));
     }
   }
-  return min_parallel_work_for(onednn::wait_policy_is_passive(), others, threads, omp_get_num_procs());
+  return min_parallel_work_for(onednn::wait_policy_is_passive(), others, threads, available_cores());
 }
 
 }  // namespace qd::runtime
