@@ -310,6 +310,46 @@ TEST(OneDnnExecutor, RunTwiceGivesSameResultAndRejectsWrongShape) {
   EXPECT_THROW(ex->run({random_tensor({1, 16, 12, 12}, 9)}), Error);
 }
 
+// ShuffleNetV2's channel split, channel shuffle and x.mean((2, 3)) pool: oneDNN primitives (reorders of
+// sub-memories, shuffle, pooling), on blocked conv outputs (aligned and unaligned cuts) and plain inputs.
+TEST(OneDnnDataMovement, SliceSplitShuffleReduceUsePrimitivesAndMatchReference) {
+  using ir::OpKind;
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", {kDynamicDim, 6, 5, 7});
+  ir::ValueId conv = b.conv(x, 6, 48, conv_attrs(3, 1, 1), 61);  // blocked layout (16 channels a block)
+  b.output(b.node(OpKind::Slice, {conv}, ir::SliceAttrs{{16}, {32}, {1}, {1}}));  // block aligned
+  b.output(b.node(OpKind::Slice, {conv}, ir::SliceAttrs{{5}, {29}, {1}, {1}}));   // unaligned
+  b.output(
+      b.node(OpKind::Slice, {conv}, ir::SliceAttrs{{1, 2}, {4, 99}, {2, 3}, {1, 1}}));  // H, W; end clamped
+  b.output(b.node(OpKind::Slice, {x}, ir::SliceAttrs{{3}, {6}, {1}, {1}}));             // plain graph input
+  {
+    ir::Node split;
+    split.name = "split";
+    split.op = OpKind::Split;
+    split.inputs = {conv};
+    split.outputs = {b.g().add_value("part0"), b.g().add_value("part1"), b.g().add_value("part2")};
+    split.attrs = ir::SplitAttrs{1, {24, 7, 17}};
+    const std::vector<ir::ValueId> parts = split.outputs;
+    b.g().add_node(std::move(split));
+    for (ir::ValueId p : parts) b.output(b.node(OpKind::Relu, {p}));
+  }
+  b.output(b.node(OpKind::ShuffleChannel, {conv}, ir::ShuffleChannelAttrs{2}));
+  b.output(b.node(OpKind::ShuffleChannel, {conv}, ir::ShuffleChannelAttrs{3}));
+  for (bool keep : {true, false})
+    for (OpKind op : {OpKind::ReduceMean, OpKind::ReduceMax}) {
+      ir::ReduceAttrs r;
+      r.axes = {3, 2};
+      r.keepdims = keep;
+      b.output(b.node(op, {conv}, r));
+    }
+  const ir::Model m = b.finish();
+  expect_same(m, 2);
+  CompileOptions o;
+  o.threads = 1;
+  const std::string plan = onednn_plan_summary(*compile(m, o));
+  EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
+}
+
 }  // namespace
 }  // namespace qd::runtime
 
@@ -341,6 +381,7 @@ TEST(OneDnnConvNextOps, LayerNormTransposeGeluSqrtUsePrimitivesAndMatchReference
   const std::string plan = onednn_plan_summary(*compile(m, o));
   EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
 }
+
 
 }  // namespace
 }  // namespace qd::runtime

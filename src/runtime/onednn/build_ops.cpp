@@ -86,6 +86,17 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
       case ir::OpKind::Concat:
         done = build_concat(n);
         break;
+      case ir::OpKind::Slice:
+      case ir::OpKind::Split:
+        done = build_slice(n);
+        break;
+      case ir::OpKind::ShuffleChannel:
+        done = build_shuffle_channel(n);
+        break;
+      case ir::OpKind::ReduceMean:
+      case ir::OpKind::ReduceMax:
+        done = build_reduce(n);
+        break;
       case ir::OpKind::Flatten:
       case ir::OpKind::Reshape:
       case ir::OpKind::Squeeze:

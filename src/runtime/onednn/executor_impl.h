@@ -85,6 +85,9 @@ class OneDnnExecutor : public Executor {
   bool build_layer_norm(const ir::Node& n);
   bool build_transpose(const ir::Node& n);
   bool build_concat(const ir::Node& n);
+  bool build_slice(const ir::Node& n);  // Slice (steps 1) and Split: reorders of sub-memories
+  bool build_shuffle_channel(const ir::Node& n);
+  bool build_reduce(const ir::Node& n);  // ReduceMean/ReduceMax over H,W: global pooling
   bool build_alias(const ir::Node& n);
   void build_reference(const ir::Node& n);
   void add_primitive(dnnl::primitive p, std::vector<std::pair<int, MemRef>> refs);
