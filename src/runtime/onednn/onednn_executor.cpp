@@ -396,10 +396,13 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
     s.prof_name = n.name;
     if (auto* p = dynamic_cast<PrimitiveStep*>(&s); p && p->kind() == dnnl::primitive::kind::reorder)
       s.prof_op = "reorder";
+    else if (p && p->kind() == dnnl::primitive::kind::convolution &&
+             p->implementation().find("wino") != std::string::npos)
+      s.prof_op = op + " winograd F(4x4)";  // oneDNN's own (build_conv)
     else if (dynamic_cast<QuantizeStep*>(&s))
       s.prof_op = "quantize";
     else if (dynamic_cast<WinogradConvStep*>(&s))
-      s.prof_op = op + " winograd";
+      s.prof_op = op + " winograd F(2x2)";
     else if (dynamic_cast<ReferenceStep*>(&s))
       s.prof_op = "reference " + std::string(ir::op_name(n.op));
     else

@@ -80,6 +80,15 @@ void PrimitiveStep::finalize(const dnnl::engine& eng, const std::vector<void*>& 
   }
 }
 
+std::string PrimitiveStep::implementation() const {
+  const char* name = nullptr;
+  if (dnnl_primitive_desc_query(prim_.get_primitive_desc(), dnnl_query_impl_info_str, 0, &name) !=
+          dnnl_success ||
+      !name)
+    return "";
+  return name;
+}
+
 void PrimitiveStep::execute(RunContext& ctx) {
   dnnl::error::wrap_c_api(
       dnnl_primitive_execute(prim_.get(), ctx.stream->get(), static_cast<int>(args_.size()), args_.data()),

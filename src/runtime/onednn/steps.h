@@ -45,6 +45,8 @@ class PrimitiveStep : public Step {
   // Through the C API with a prebuilt argument array: no map or vector built per inference.
   void execute(RunContext& ctx) override;
   dnnl::primitive::kind kind() const { return prim_.get_kind(); }
+  // oneDNN's name of the implementation it picked (e.g. "jit_wino_4x3:avx512_core", "brgconv:avx512_core").
+  std::string implementation() const;
 
  private:
   dnnl::primitive prim_;
