@@ -5,8 +5,6 @@
 #include "core/error.h"
 #include "frontend/ncnn/ncnn_reader.h"
 #include "frontend/onnx/onnx_importer.h"
-#include "ir/shape_inference.h"
-#include "passes/standard_pipeline.h"
 
 namespace qd::cli {
 
@@ -20,19 +18,7 @@ ir::Model load_model_files(const std::vector<std::string>& files, const Shape& i
   if (first.extension() == ".param") {
     std::string bin = files.size() > 1 ? files[1] : fs::path(first).replace_extension(".bin").string();
     if (!fs::exists(bin)) fail(bin, "no such file (the .bin that goes with " + files[0] + ")");
-    ir::Model m = frontend::load_ncnn(files[0], bin);
-    if (!input_shape.empty() && m.graph.inputs().size() == 1) {
-      Shape& s = m.graph.value(m.graph.inputs()[0]).shape;
-      bool unknown = s.size() != input_shape.size();
-      for (size_t i = 1; !unknown && i < s.size(); ++i) unknown = s[i] < 0;
-      if (unknown) {
-        s = input_shape;
-        s[0] = kDynamicDim;
-        ir::infer_shapes(m.graph);
-      }
-    }
-    passes::run_import_pipeline(m.graph);
-    return m;
+    return frontend::load_ncnn(files[0], bin, input_shape);
   }
   fail(files[0], "unknown model format (expected .onnx or .param)");
 }

@@ -20,7 +20,6 @@
 #include "frontend/ncnn/ncnn_reader.h"
 #include "frontend/onnx/onnx_importer.h"
 #include "ort/ort_runner.h"
-#include "passes/standard_pipeline.h"
 
 namespace qd {
 namespace {
@@ -190,7 +189,6 @@ TEST_P(Zoo, Fp32AndInt8MatchOnnxRuntimeAndRealNcnn) {
     } else {
       try {
         ir::Model m = frontend::load_ncnn(int8 + ".param", int8 + ".bin");
-        passes::run_import_pipeline(m.graph);
         ours8 = run_ours(m, test.x, runtime::Int8Mode::real, 10);
       } catch (const std::exception& e) {
         c["error"] = std::string("our runtime: ") + e.what();

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "frontend/ncnn/ncnn_scale.h"
-#include "frontend/ncnn/ncnn_schema.h"
+#include "format/ncnn/ncnn_scale.h"
+#include "format/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 namespace {

@@ -9,8 +9,8 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "frontend/ncnn/ncnn_scale.h"
-#include "frontend/ncnn/ncnn_table_reader.h"
+#include "format/ncnn/ncnn_scale.h"
+#include "format/ncnn/ncnn_weight_scales.h"
 
 namespace qd::ncnn {
 namespace {

@@ -6,8 +6,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "exporters/ncnn/ncnn_write_context.h"
-#include "frontend/ncnn/ncnn_scale.h"
-#include "frontend/ncnn/ncnn_schema.h"
+#include "format/ncnn/ncnn_scale.h"
+#include "format/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/tensor.h"
-#include "frontend/ncnn/ncnn_schema.h"
+#include "format/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 namespace {

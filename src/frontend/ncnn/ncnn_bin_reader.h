@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/mapped_file.h"
-#include "frontend/ncnn/ncnn_schema.h"
+#include "format/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "frontend/ncnn/ncnn_schema.h"
+#include "format/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 namespace {

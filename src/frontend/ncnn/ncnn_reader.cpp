@@ -3,10 +3,11 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "format/ncnn/ncnn_schema.h"
 #include "frontend/memory_check.h"
 #include "frontend/ncnn/ncnn_load_context.h"
-#include "frontend/ncnn/ncnn_schema.h"
 #include "ir/shape_inference.h"
+#include "passes/standard_pipeline.h"
 
 namespace qd::ncnn {
 
@@ -87,7 +88,7 @@ void infer_input_channels(ir::Graph& g) {
 
 namespace qd::frontend {
 
-ir::Model load_ncnn(const std::string& param_path, const std::string& bin_path) {
+ir::Model load_ncnn_unoptimized(const std::string& param_path, const std::string& bin_path) {
   using namespace qd::ncnn;
   ParamFile pf = parse_param_file(param_path);
   BinReader bin(bin_path);
@@ -143,6 +144,33 @@ ir::Model load_ncnn(const std::string& param_path, const std::string& bin_path) 
     frontend::check_model_memory(model.graph, param_path);
   }
   return model;
+}
+
+ir::Model load_ncnn(const std::string& param_path, const std::string& bin_path, const Shape& input_shape) {
+  ir::Model m = load_ncnn_unoptimized(param_path, bin_path);
+  ir::Graph& g = m.graph;
+  if (!input_shape.empty() && g.inputs().size() == 1) {
+    // The caller's size where the file leaves it open (ncnn's Input layer often has no size).
+    Shape& s = g.value(g.inputs()[0]).shape;
+    bool unknown = s.size() != input_shape.size();
+    for (size_t i = 1; !unknown && i < s.size(); ++i) unknown = s[i] < 0;
+    if (unknown) {
+      s = input_shape;
+      s[0] = kDynamicDim;
+      try {
+        ir::infer_shapes(g);
+      } catch (const Error& e) {
+        throw Error(e.kind(), param_path + ": " + e.what());
+      }
+      frontend::check_model_memory(g, param_path);
+    }
+  }
+  try {
+    passes::run_import_pipeline(g);  // as import_onnx: both importers return the same kind of graph
+  } catch (const Error& e) {
+    throw Error(e.kind(), param_path + ": " + e.what());
+  }
+  return m;
 }
 
 }  // namespace qd::frontend

@@ -20,11 +20,3 @@ ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g,
                                 std::vector<std::string>* warnings = nullptr);
 
 }  // namespace qd::frontend
-
-namespace qd::ncnn {
-
-// Number of weight scales ncnn expects for a quantizable node (Conv: out channels, or groups when
-// group > 1; Gemm: output features). Throws unsupported for other nodes.
-int ncnn_weight_scale_count(const ir::Graph& g, const ir::Node& n);
-
-}  // namespace qd::ncnn

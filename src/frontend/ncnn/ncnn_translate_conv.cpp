@@ -5,9 +5,9 @@
 
 #include "core/error.h"
 #include "frontend/ncnn/ncnn_load_context.h"
-#include "frontend/ncnn/ncnn_scale.h"
-#include "frontend/ncnn/ncnn_schema.h"
-#include "frontend/ncnn/ncnn_weight_bits.h"
+#include "format/ncnn/ncnn_scale.h"
+#include "format/ncnn/ncnn_schema.h"
+#include "format/ncnn/ncnn_weight_bits.h"
 
 namespace qd::ncnn {
 namespace {

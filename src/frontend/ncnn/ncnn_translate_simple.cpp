@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "frontend/ncnn/ncnn_load_context.h"
-#include "frontend/ncnn/ncnn_schema.h"
+#include "format/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 namespace {

@@ -28,7 +28,7 @@ const qd::ir::Node* find_node(const qd::ir::Graph& g, const std::string& name) {
 }
 
 TEST(NcnnReader, Resnet20OnnxToNcnnOutput) {
-  auto m = qd::frontend::load_ncnn(kRef + "resnet20.param", kRef + "resnet20.bin");
+  auto m = qd::frontend::load_ncnn_unoptimized(kRef + "resnet20.param", kRef + "resnet20.bin");
   const auto& g = m.graph;
   // 62 layers: 1 Input, 9 Split dropped; InnerProduct becomes Flatten + Gemm.
   EXPECT_EQ(g.nodes().size(), 62u - 1 - 9 + 1);
