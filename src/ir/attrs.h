@@ -16,11 +16,15 @@ struct FusedActivation {
   float beta = 0.f;            // Clip: max; HardSigmoid: beta
 };
 
-struct ConvAttrs {
+// The 2-D window of a convolution or a pooling, pads explicit (auto_pad resolved by the frontend): one
+// type, so frontends and exporters read and write it once for both.
+struct Window2d {
   int kernel_h = 1, kernel_w = 1;
   int stride_h = 1, stride_w = 1;
-  int pad_top = 0, pad_left = 0, pad_bottom = 0,
-      pad_right = 0;  // explicit (auto_pad resolved by the frontend)
+  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+};
+
+struct ConvAttrs : Window2d {
   int dilation_h = 1, dilation_w = 1;
   int group = 1;
   std::optional<FusedActivation> activation;
@@ -36,10 +40,7 @@ struct ActAttrs {
   float beta = 0.f;
 };
 
-struct PoolAttrs {
-  int kernel_h = 1, kernel_w = 1;
-  int stride_h = 1, stride_w = 1;
-  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+struct PoolAttrs : Window2d {
   bool ceil_mode = false;
   bool count_include_pad = false;  // AveragePool only
 };

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "ir/axis.h"
+
 namespace qd::ir {
 
 namespace {
@@ -17,9 +19,11 @@ const Shape& in_shape(const Graph& g, const Node& n, size_t i) {
 }
 
 int64_t norm_axis(const Node& n, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    shape_error(n, "axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
-  return axis < 0 ? axis + rank : axis;
+  try {
+    return normalize_axis(axis, rank);
+  } catch (const Error& e) {
+    shape_error(n, e.what());
+  }
 }
 
 // Product of dims [begin, end); -1 when any is symbolic.
@@ -46,27 +50,13 @@ int64_t window_out(const Node& n, int64_t in, int kernel, int stride, int pad_be
   return out;
 }
 
-// Numpy-style broadcast of two shapes; symbolic dims broadcast with 1 or themselves.
+// Numpy-style broadcast (ir/axis.h) with the node named in errors.
 Shape broadcast(const Node& n, const Shape& a, const Shape& b) {
-  size_t r = std::max(a.size(), b.size());
-  Shape out(r);
-  for (size_t i = 0; i < r; ++i) {
-    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-    if (da == db)
-      out[i] = da;
-    else if (da == 1)
-      out[i] = db;
-    else if (db == 1)
-      out[i] = da;
-    else if (da < 0)
-      out[i] = db;
-    else if (db < 0)
-      out[i] = da;
-    else
-      shape_error(n, "cannot broadcast " + shape_str(a) + " with " + shape_str(b));
+  try {
+    return broadcast_shapes(a, b);
+  } catch (const Error& e) {
+    shape_error(n, e.what());
   }
-  return out;
 }
 
 Shape infer_conv(const Graph& g, const Node& n) {

@@ -1,5 +1,6 @@
 // Small evaluators for constant sub-graphs: data movement (reshape, transpose, concat, gather, slice),
-// casts and elementwise math on constant tensors. Used by fold_constants and by the ONNX frontend to
+// casts and elementwise math on constant tensors; the op math itself is src/ops, which the reference
+// runtime uses too. Used by fold_constants and by the ONNX frontend to
 // fold shape-helper ops (Shape, Gather, Cast, ...) that have no IR op. Not a runtime: no SIMD, small
 // tensors expected. Every function returns a new tensor (inputs are never modified) and throws a user
 // error (no context) on inconsistent inputs; callers add the node name.
@@ -19,10 +20,6 @@ Tensor ints_to_tensor(const std::vector<int64_t>& v);
 // 0-D or 1-element tensor of any dtype -> float.
 float tensor_to_scalar(const Tensor& t);
 
-// Axis in [-rank, rank) -> [0, rank); throws otherwise.
-int64_t normalize_axis(int64_t axis, int64_t rank);
-// Numpy broadcast of two static shapes; throws when incompatible.
-Shape broadcast_static(const Shape& a, const Shape& b);
 // ONNX Reshape target: 0 copies the input dim (unless allowzero), one -1 is inferred.
 Shape resolve_reshape(const Shape& in, const std::vector<int64_t>& spec, bool allowzero = false);
 

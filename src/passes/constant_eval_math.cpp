@@ -1,68 +1,13 @@
 // Arithmetic evaluators on constant tensors and the per-node dispatcher used by fold_constants.
 #include <cmath>
 
+#include "ir/axis.h"
+#include "ops/binary.h"
 #include "passes/constant_eval.h"
 
 namespace qd::passes {
 
 namespace {
-
-template <typename T>
-T apply_binary(ir::OpKind op, T a, T b) {
-  switch (op) {
-    case ir::OpKind::Add:
-      return a + b;
-    case ir::OpKind::Sub:
-      return a - b;
-    case ir::OpKind::Mul:
-      return a * b;
-    case ir::OpKind::Div:
-      if constexpr (std::is_integral_v<T>) {
-        if (b == 0) fail("", "integer division by zero");
-      }
-      return a / b;
-    case ir::OpKind::Pow:
-      return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
-    default:
-      fail_internal("apply_binary: not a binary op");
-  }
-}
-
-template <typename T>
-Tensor binary_typed(ir::OpKind op, const Tensor& a, const Tensor& b) {
-  Shape out_shape = broadcast_static(a.shape(), b.shape());
-  Tensor out(a.dtype(), out_shape);
-  size_t r = out_shape.size();
-  // Broadcast strides: 0 along axes where the input has size 1 (or is missing).
-  auto bstrides = [&](const Shape& s) {
-    std::vector<int64_t> st(r, 0);
-    int64_t acc = 1;
-    for (size_t i = s.size(); i-- > 0;) {
-      st[r - s.size() + i] = s[i] == 1 ? 0 : acc;
-      acc *= s[i];
-    }
-    return st;
-  };
-  std::vector<int64_t> sa = bstrides(a.shape()), sb = bstrides(b.shape());
-  const T* pa = a.data<T>();
-  const T* pb = b.data<T>();
-  T* dst = out.data<T>();
-  std::vector<int64_t> idx(r, 0);
-  int64_t n = out.numel();
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t oa = 0, ob = 0;
-    for (size_t d = 0; d < r; ++d) {
-      oa += idx[d] * sa[d];
-      ob += idx[d] * sb[d];
-    }
-    dst[i] = apply_binary<T>(op, pa[oa], pb[ob]);
-    for (size_t d = r; d-- > 0;) {
-      if (++idx[d] < out_shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
 
 template <typename T>
 T from_double(double v) {
@@ -90,35 +35,7 @@ double element_as_double(const Tensor& x, int64_t i) {
 
 }  // namespace
 
-Shape broadcast_static(const Shape& a, const Shape& b) {
-  size_t r = std::max(a.size(), b.size());
-  Shape out(r);
-  for (size_t i = 0; i < r; ++i) {
-    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
-    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
-    if (da != db && da != 1 && db != 1)
-      fail("", "cannot broadcast " + shape_str(a) + " with " + shape_str(b));
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
-Tensor eval_binary(ir::OpKind op, const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype())
-    fail("", std::string(ir::op_name(op)) + ": inputs have different element types (" +
-                 std::string(dtype_name(a.dtype())) + ", " + std::string(dtype_name(b.dtype())) + ")");
-  switch (a.dtype()) {
-    case DataType::f32:
-      return binary_typed<float>(op, a, b);
-    case DataType::i64:
-      return binary_typed<int64_t>(op, a, b);
-    case DataType::i32:
-      return binary_typed<int32_t>(op, a, b);
-    default:
-      fail("",
-           std::string(ir::op_name(op)) + ": unsupported element type " + std::string(dtype_name(a.dtype())));
-  }
-}
+Tensor eval_binary(ir::OpKind op, const Tensor& a, const Tensor& b) { return ops::binary(op, a, b); }
 
 Tensor eval_cast(const Tensor& x, DataType to) {
   if (x.dtype() == to) return x.clone();
@@ -264,7 +181,7 @@ std::optional<std::vector<Tensor>> evaluate_node(const ir::Node& n, const std::v
       const auto& axes = n.attr<ir::AxesAttrs>().axes;
       for (size_t i = 0; i < s.size(); ++i) drop[i] = axes.empty() && s[i] == 1;
       for (int64_t ax : axes) {
-        int64_t a = normalize_axis(ax, static_cast<int64_t>(s.size()));
+        int64_t a = ir::normalize_axis(ax, static_cast<int64_t>(s.size()));
         if (s[a] != 1)
           fail("", "cannot squeeze axis " + std::to_string(ax) + " of size " + std::to_string(s[a]));
         drop[a] = true;
@@ -279,7 +196,7 @@ std::optional<std::vector<Tensor>> evaluate_node(const ir::Node& n, const std::v
       const auto& axes = n.attr<ir::AxesAttrs>().axes;
       int64_t r = static_cast<int64_t>(s.size() + axes.size());
       std::vector<bool> ins(r, false);
-      for (int64_t ax : axes) ins[normalize_axis(ax, r)] = true;
+      for (int64_t ax : axes) ins[ir::normalize_axis(ax, r)] = true;
       Shape out;
       size_t j = 0;
       for (int64_t i = 0; i < r; ++i) out.push_back(ins[i] ? 1 : s.at(j++));

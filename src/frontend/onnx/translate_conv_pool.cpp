@@ -5,9 +5,9 @@ namespace qd::frontend {
 
 namespace {
 
-struct Window2d {
-  int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
-  int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+// The IR window plus the dilations (convolutions only).
+struct Window2d : ir::Window2d {
+  int dilation_h = 1, dilation_w = 1;
 };
 
 int to_int(NodeContext& ctx, int64_t v, const char* what) {
@@ -70,14 +70,7 @@ ir::PoolAttrs read_pool(NodeContext& ctx) {
   Window2d w = read_window(ctx, k[0], k[1]);
   if (w.dilation_h != 1 || w.dilation_w != 1) ctx.unsupported("pooling with dilations is not supported");
   ir::PoolAttrs a;
-  a.kernel_h = w.kernel_h;
-  a.kernel_w = w.kernel_w;
-  a.stride_h = w.stride_h;
-  a.stride_w = w.stride_w;
-  a.pad_top = w.pad_top;
-  a.pad_left = w.pad_left;
-  a.pad_bottom = w.pad_bottom;
-  a.pad_right = w.pad_right;
+  static_cast<ir::Window2d&>(a) = w;
   a.ceil_mode = ctx.attr_int("ceil_mode", 0) != 0;
   return a;
 }
@@ -94,16 +87,9 @@ void translate_conv(NodeContext& ctx) {
   if (k.size() != 2) ctx.unsupported("only 2-D convolution is supported");
   Window2d win = read_window(ctx, k[0], k[1]);
   ir::ConvAttrs a;
-  a.kernel_h = win.kernel_h;
-  a.kernel_w = win.kernel_w;
-  a.stride_h = win.stride_h;
-  a.stride_w = win.stride_w;
+  static_cast<ir::Window2d&>(a) = win;
   a.dilation_h = win.dilation_h;
   a.dilation_w = win.dilation_w;
-  a.pad_top = win.pad_top;
-  a.pad_left = win.pad_left;
-  a.pad_bottom = win.pad_bottom;
-  a.pad_right = win.pad_right;
   int64_t group = ctx.attr_int("group", 1);
   if (group < 1) ctx.error("group must be positive");
   a.group = static_cast<int>(group);

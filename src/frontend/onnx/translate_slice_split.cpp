@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "frontend/onnx/onnx_translators.h"
+#include "ops/data_movement.h"
 #include "passes/constant_eval.h"
 
 namespace qd::frontend {
@@ -13,47 +14,23 @@ std::vector<int64_t> ints_input(NodeContext& ctx, int i, const char* what) {
   return ctx.has_input(i) ? passes::tensor_to_ints(ctx.required_constant(i, what)) : std::vector<int64_t>{};
 }
 
-// ONNX Slice parameters -> SliceAttrs with every index resolved against the (static) input dims,
-// clamped as ONNX specifies; axes that keep the whole dimension are dropped.
+// ONNX Slice parameters -> SliceAttrs resolved against the static input dims (ops::normalize_slice, as
+// constant folding does it).
 ir::SliceAttrs normalized_slice(NodeContext& ctx, const std::vector<int64_t>& starts,
                                 const std::vector<int64_t>& ends, std::vector<int64_t> axes,
                                 std::vector<int64_t> steps) {
   const Shape& x = ctx.input_shape(0);
   const int64_t rank = static_cast<int64_t>(x.size());
-  if (starts.size() != ends.size()) ctx.error("starts and ends differ in length");
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  if (steps.empty()) steps.assign(starts.size(), 1);
-  if (axes.size() != starts.size() || steps.size() != starts.size())
-    ctx.error("axes/steps length differs from starts");
-  ir::SliceAttrs a;
-  std::vector<bool> seen(rank, false);
-  for (size_t i = 0; i < starts.size(); ++i) {
-    int64_t ax = axes[i];
-    if (ax < -rank || ax >= rank) ctx.error("axis " + std::to_string(ax) + " out of range");
-    if (ax < 0) ax += rank;
-    if (seen[ax]) ctx.error("axis " + std::to_string(axes[i]) + " repeated");
-    seen[ax] = true;
-    const int64_t dim = x[ax], st = steps[i];
-    if (st == 0) ctx.error("step 0");
-    if (dim < 0) ctx.unsupported("slice along a symbolic dimension of " + shape_str(x));
-    int64_t b = starts[i], e = ends[i];
-    if (b < 0) b += dim;
-    if (e < 0) e += dim;
-    if (st > 0) {
-      b = std::clamp<int64_t>(b, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-      if (b == 0 && e == dim && st == 1) continue;  // whole axis
-    } else {
-      b = std::clamp<int64_t>(b, 0, dim - 1);
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-    }
-    a.starts.push_back(b);
-    a.ends.push_back(e);
-    a.axes.push_back(ax);
-    a.steps.push_back(st);
+  for (size_t i = 0; i < (axes.empty() ? starts.size() : axes.size()); ++i) {
+    const int64_t ax = axes.empty() ? static_cast<int64_t>(i) : axes[i];
+    if (ax >= -rank && ax < rank && x[ax < 0 ? ax + rank : ax] < 0)
+      ctx.unsupported("slice along a symbolic dimension of " + shape_str(x));
   }
-  return a;
+  try {
+    return ops::normalize_slice(x, starts, ends, std::move(axes), std::move(steps));
+  } catch (const Error& e) {
+    ctx.error(e.what());
+  }
 }
 
 }  // namespace

@@ -1,57 +1,18 @@
+#include "ops/data_movement.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
+#include "ops/tensor_index.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime::ref {
 
-namespace {
+using ops::for_each_index;
+using ops::strides_of;
 
-// Row-major strides of a shape.
-std::vector<int64_t> strides_of(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
-  return st;
-}
-
-// Calls f(out_flat_index, index) for every index of `shape` in row-major order.
-template <typename F>
-void for_each_index(const Shape& shape, F f) {
-  const int64_t n = shape_numel(shape);
-  std::vector<int64_t> idx(shape.size(), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    f(i, idx);
-    for (size_t d = shape.size(); d-- > 0;) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-}
-
-}  // namespace
-
-Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
-  QD_CHECK(!xs.empty(), "concat: no inputs");
-  const int r = xs[0].rank();
-  if (axis < 0) axis += r;
-  Shape out = xs[0].shape();
-  out[axis] = 0;
-  for (const Tensor& t : xs) out[axis] += t.dim(static_cast<int>(axis));
-  Tensor y(DataType::f32, out);
-  int64_t outer = 1, inner = 1;
-  for (int d = 0; d < axis; ++d) outer *= out[d];
-  for (int d = static_cast<int>(axis) + 1; d < r; ++d) inner *= out[d];
-  float* yd = y.data<float>();
-  int64_t offset = 0;  // elements along axis*inner already written per outer row
-  for (const Tensor& t : xs) {
-    const int64_t chunk = t.dim(static_cast<int>(axis)) * inner;
-    for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(yd + o * out[axis] * inner + offset, t.data<float>() + o * chunk, chunk * sizeof(float));
-    offset += chunk;
-  }
-  return y;
-}
+Tensor concat(const std::vector<Tensor>& xs, int64_t axis) { return ops::concat(xs, axis); }
 
 Tensor pad(const Tensor& x, const ir::PadAttrs& a) {
   const int r = x.rank();
@@ -91,62 +52,15 @@ Tensor pad(const Tensor& x, const ir::PadAttrs& a) {
   return y;
 }
 
-Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm_in) {
-  const int r = x.rank();
-  std::vector<int64_t> perm = perm_in;
-  if (perm.empty())  // ONNX default: reverse the dimensions
-    for (int d = 0; d < r; ++d) perm.push_back(r - 1 - d);
-  Shape out(r);
-  for (int d = 0; d < r; ++d) out[d] = x.dim(static_cast<int>(perm[d]));
-  Tensor y(DataType::f32, out);
-  const auto xs = strides_of(x.shape());
-  const float* xd = x.data<float>();
-  float* yd = y.data<float>();
-  for_each_index(out, [&](int64_t i, const std::vector<int64_t>& idx) {
-    int64_t off = 0;
-    for (int d = 0; d < r; ++d) off += idx[d] * xs[perm[d]];
-    yd[i] = xd[off];
-  });
-  return y;
-}
+Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm) { return ops::transpose(x, perm); }
 
 }  // namespace qd::runtime::ref
 
 namespace qd::runtime::ref {
 
-Tensor slice(const Tensor& x, const ir::SliceAttrs& a) {
-  const Shape& s = x.shape();
-  std::vector<int64_t> begin(s.size(), 0), step(s.size(), 1);
-  Shape out = s;
-  for (size_t i = 0; i < a.axes.size(); ++i) {
-    const int64_t ax = a.axes[i], st = a.steps[i];
-    const int64_t end = st > 0 ? std::min(a.ends[i], s[ax]) : a.ends[i];
-    const int64_t span = st > 0 ? end - a.starts[i] : a.starts[i] - end;
-    begin[ax] = a.starts[i];
-    step[ax] = st;
-    out[ax] = span <= 0 ? 0 : (span + std::abs(st) - 1) / std::abs(st);
-  }
-  Tensor y(DataType::f32, out);
-  const std::vector<int64_t> in_strides = strides_of(s);
-  const float* xd = x.data<float>();
-  float* yd = y.data<float>();
-  for_each_index(out, [&](int64_t o, const std::vector<int64_t>& idx) {
-    int64_t off = 0;
-    for (size_t d = 0; d < idx.size(); ++d) off += (begin[d] + idx[d] * step[d]) * in_strides[d];
-    yd[o] = xd[off];
-  });
-  return y;
-}
+Tensor slice(const Tensor& x, const ir::SliceAttrs& attrs) { return ops::slice(x, attrs); }
 
-std::vector<Tensor> split(const Tensor& x, const ir::SplitAttrs& a) {
-  std::vector<Tensor> parts;
-  int64_t begin = 0;
-  for (int64_t size : a.sizes) {
-    parts.push_back(slice(x, ir::SliceAttrs{{begin}, {begin + size}, {a.axis}, {1}}));
-    begin += size;
-  }
-  return parts;
-}
+std::vector<Tensor> split(const Tensor& x, const ir::SplitAttrs& attrs) { return ops::split(x, attrs); }
 
 Tensor shuffle_channel(const Tensor& x, int64_t group) {
   const int64_t n = x.dim(0), c = x.dim(1), per_group = c / group;

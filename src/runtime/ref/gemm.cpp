@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "ir/axis.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime::ref {
@@ -38,7 +39,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const int64_t M = a.dim(-2), K = a.dim(-1), N = b.dim(-1);
   QD_CHECK(b.dim(-2) == K, "matmul: inner dimensions differ");
   const Shape ba(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
-  const Shape batch = broadcast_shape(ba, bb);
+  const Shape batch = ir::broadcast_shapes(ba, bb);
   Shape out = batch;
   out.push_back(M);
   out.push_back(N);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/ref/conv_loop.h"
 #include "runtime/ref/kernels.h"
 #include "runtime/ref/quantize_simd.h"
 
@@ -57,33 +58,12 @@ Tensor quantize_weights(const Tensor& w, const std::vector<double>& steps, int b
 }
 
 Tensor conv2d_int32(const Tensor& qx, const Tensor& qw, const ir::ConvAttrs& a) {
-  const int64_t N = qx.dim(0), C = qx.dim(1), H = qx.dim(2), W = qx.dim(3);
-  const int64_t O = qw.dim(0), Cg = qw.dim(1), KH = qw.dim(2), KW = qw.dim(3), G = a.group, Og = O / G;
-  QD_CHECK(Cg * G == C, "conv2d_int32: channels do not match groups");
-  const int64_t OH = (H + a.pad_top + a.pad_bottom - (a.dilation_h * (KH - 1) + 1)) / a.stride_h + 1;
-  const int64_t OW = (W + a.pad_left + a.pad_right - (a.dilation_w * (KW - 1) + 1)) / a.stride_w + 1;
-  Tensor acc(DataType::i32, {N, O, OH, OW});
-  const int8_t* xd = qx.data<int8_t>();
-  const int8_t* wd = qw.data<int8_t>();
+  const ConvGeometry s = conv_geometry(qx, qw, a);
+  Tensor acc(DataType::i32, {s.N, s.O, s.OH, s.OW});
   int32_t* ad = acc.data<int32_t>();
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t o = 0; o < O; ++o)
-      for (int64_t oh = 0; oh < OH; ++oh)
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          int32_t s = 0;
-          for (int64_t c = 0; c < Cg; ++c)
-            for (int64_t kh = 0; kh < KH; ++kh) {
-              const int64_t ih = oh * a.stride_h - a.pad_top + kh * a.dilation_h;
-              if (ih < 0 || ih >= H) continue;
-              for (int64_t kw = 0; kw < KW; ++kw) {
-                const int64_t iw = ow * a.stride_w - a.pad_left + kw * a.dilation_w;
-                if (iw < 0 || iw >= W) continue;
-                s += static_cast<int32_t>(xd[((n * C + (o / Og) * Cg + c) * H + ih) * W + iw]) *
-                     wd[((o * Cg + c) * KH + kh) * KW + kw];
-              }
-            }
-          ad[((n * O + o) * OH + oh) * OW + ow] = s;
-        }
+  conv_loop<int32_t>(
+      s, a, qx.data<int8_t>(), qw.data<int8_t>(), [](int64_t) { return int32_t{0}; },
+      [&](int64_t i, int64_t, int32_t v) { ad[i] = v; });
   return acc;
 }
 

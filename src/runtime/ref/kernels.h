@@ -32,8 +32,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, const ir::Co
 Tensor batchnorm(const Tensor& x, const Tensor& scale, const Tensor& bias, const Tensor& mean,
                  const Tensor& var, float epsilon);
 
-// --- binary.cpp --- Add/Sub/Mul/Div/Pow with numpy broadcasting.
-Shape broadcast_shape(const Shape& a, const Shape& b);
+// --- binary.cpp --- Add/Sub/Mul/Div/Pow with numpy broadcasting (ops::binary, shared with constant folding).
 Tensor binary(ir::OpKind op, const Tensor& a, const Tensor& b);
 
 // --- pool.cpp --- NCHW pooling; output size per ONNX (ceil_mode: last window starts inside input/left pad).
@@ -55,7 +54,7 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // --- softmax.cpp --- softmax along `axis` (opset 13 semantics: one axis).
 Tensor softmax(const Tensor& x, int64_t axis);
 
-// --- data_movement.cpp ---
+// --- data_movement.cpp --- concat, transpose, slice and split are src/ops's (shared with constant folding).
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis);
 Tensor pad(const Tensor& x, const ir::PadAttrs& attrs);
 Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm);
