@@ -1,14 +1,15 @@
 // Calibration images of a dataset (through the data module) as preprocessed batches for quant, which never
 // reads image files itself.
 #pragma once
+#include <memory>
 #include <string>
 
 #include "core/error.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/model_config.h"
-#include "util/progress.h"
 #include "quant/calibrate.h"
+#include "util/progress.h"
 
 namespace qd::pipeline {
 
@@ -18,7 +19,7 @@ class DatasetBatchSource : public quant::BatchSource {
   DatasetBatchSource(const std::string& dir, const ModelConfig& cfg, size_t max_images, int batch,
                      SkipHandler on_skip = {})
       : loader_(make_dataset(dir, max_images), cfg.preprocess,
-                options(batch, cfg.max_pixels, std::move(on_skip))),
+                options(batch, cfg.max_pixels, first_pass_only(std::move(on_skip), rewound_))),
         dir_(dir),
         batch_(batch) {}
   // Throws "<dir>: no readable calibration images" when every image was skipped.
@@ -35,8 +36,15 @@ class DatasetBatchSource : public quant::BatchSource {
     return true;
   }
   size_t size() const override { return (loader_.size() + batch_ - 1) / batch_; }
+  // The same images again (a second calibration pass); skipped images are reported and counted once.
+  bool rewind() override {
+    if (!*rewound_) skipped_first_pass_ = loader_.skipped();
+    *rewound_ = true;
+    loader_.reset();
+    return true;
+  }
   size_t images() const { return loader_.size(); }
-  size_t skipped() const { return loader_.skipped(); }
+  size_t skipped() const { return *rewound_ ? skipped_first_pass_ : loader_.skipped(); }
 
  private:
   static Dataset make_dataset(const std::string& dir, size_t max_images) {
@@ -50,6 +58,15 @@ class DatasetBatchSource : public quant::BatchSource {
     o.on_skip = std::move(on_skip);
     return o;
   }
+  // on_skip, silenced once the source is rewound (the second pass skips the same images)
+  static SkipHandler first_pass_only(SkipHandler on_skip, const std::shared_ptr<bool>& rewound) {
+    if (!on_skip) return on_skip;
+    return [on_skip = std::move(on_skip), rewound](const std::string& path, const std::string& reason) {
+      if (!*rewound) on_skip(path, reason);
+    };
+  }
+  std::shared_ptr<bool> rewound_ = std::make_shared<bool>(false);  // declared before loader_ (its handler)
+  size_t skipped_first_pass_ = 0;
   BatchLoader loader_;
   std::string dir_;
   int batch_;

@@ -14,7 +14,8 @@ std::unique_ptr<DatasetBatchSource> DatasetCalibration::source(size_t max_images
 }
 
 const quant::CalibrationStats& DatasetCalibration::collect(const ir::Model& fp32) {
-  ProgressBar bar("calibrate", static_cast<int64_t>(first_->size()), options_.reporting.progress);
+  const size_t passes = quant::needs_kl_histogram_pass(options_.calib) ? 2 : 1;  // kl: a second pass
+  ProgressBar bar("calibrate", static_cast<int64_t>(first_->size() * passes), options_.reporting.progress);
   stats_ = std::make_unique<quant::CalibrationStats>(
       quant::collect_stats(fp32, *first_, options_.calib, [&](size_t, size_t) { bar.advance(1); }));
   bar.finish();

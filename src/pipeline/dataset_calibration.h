@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "data/model_config.h"
-#include "util/progress.h"
 #include "ir/model.h"
 #include "pipeline/dataset_batch_source.h"
 #include "quant/calibrate.h"
 #include "quant/ptq_passes.h"
+#include "util/progress.h"
 
 namespace qd::pipeline {
 
@@ -28,7 +28,8 @@ class DatasetCalibration {
   // Opens the dataset (throws "<images>: ..." for a missing or empty one); nothing runs yet.
   DatasetCalibration(const ModelConfig& config, DatasetCalibrationOptions options);
 
-  // Runs `fp32` once over the calibration images and keeps the statistics (quant::collect_stats).
+  // Runs `fp32` over the calibration images (twice for kl: quant::needs_kl_histogram_pass) and keeps the
+  // statistics (quant::collect_stats).
   const quant::CalibrationStats& collect(const ir::Model& fp32);
   const quant::CalibrationStats& stats() const { return *stats_; }
 

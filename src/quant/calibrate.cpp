@@ -46,6 +46,32 @@ class StatsCollector {
   CalibrationStats stats_;
 };
 
+// The second pass: each value's histogram over [0, its first-pass absmax] (ActivationStats::kl_histogram).
+class KlHistogramCollector {
+ public:
+  KlHistogramCollector(CalibrationStats& stats, int bins, int threads) : threads_(threads) {
+    for (auto& [name, s] : stats.values)
+      if (s.absmax() > 0.f) {  // an all-zero value has no kl threshold to find
+        s.kl_histogram = RangeHistogram(bins, s.absmax());
+        histograms_[name] = &s.kl_histogram;
+      }
+  }
+
+  void begin_batch(int64_t) { seen_.clear(); }
+  void observe(const std::string& name, const Tensor& data) {
+    auto it = histograms_.find(name);
+    if (it == histograms_.end() || !seen_.insert(name).second) return;
+    const Tensor f32 = data.to_f32();
+    it->second->observe(f32.values<float>(), threads_);
+  }
+  void end_batch() {}
+
+ private:
+  std::map<std::string, RangeHistogram*> histograms_;
+  std::set<std::string> seen_;
+  int threads_;
+};
+
 // Quantization parameters of one node from its input statistics.
 ir::LayerQuant layer_params(const ir::Graph& g, const QuantizableNode& q, const ActivationStats& input_stats,
                             const CalibOptions& options, const RangeOptions& ranges) {
@@ -86,6 +112,10 @@ std::vector<QuantizableNode> quantizable_nodes(const ir::Graph& graph) {
   return out;
 }
 
+bool needs_kl_histogram_pass(const CalibOptions& options) {
+  return options.method == RangeMethod::kl && target_profile(options.target).kl_histogram_second_pass;
+}
+
 CalibrationStats collect_stats(const ir::Model& model, BatchSource& source, const CalibOptions& options,
                                const ExecutorFactory& make_executor, const CalibProgress& progress) {
   const ir::Graph& g = model.graph;
@@ -94,37 +124,48 @@ CalibrationStats collect_stats(const ir::Model& model, BatchSource& source, cons
   std::set<std::string> wanted;
   for (const QuantizableNode& q : quantizable_nodes(g)) wanted.insert(g.value(q.input).name);
   const std::string& input_name = g.value(g.inputs()[0]).name;
+  const int threads = resolve_threads(options.num_threads);
 
-  StatsCollector collector(wanted, options.histogram_bins, resolve_threads(options.num_threads));
   std::map<int64_t, std::unique_ptr<runtime::Executor>> executors;  // one per batch size met (last batch)
-  const runtime::Tap tap = [&](const std::string& name, const Tensor& data) {
-    collector.observe(name, data);
-  };
-  const size_t total = source.size();
+  const bool second_pass = needs_kl_histogram_pass(options);
+  const size_t total = source.size() * (second_pass ? 2 : 1);
   size_t done = 0;
-  Tensor batch;
-  while (source.next(batch)) {
-    if (batch.rank() < 1 || batch.dim(0) < 1)
-      fail("calibration", "batch " + std::to_string(done) + " is empty");
-    const Tensor input = batch.to_f32();
-    const int64_t n = input.dim(0);
-    auto& exec = executors[n];
-    if (!exec) exec = make_executor(model, n);
-    collector.begin_batch(n);
-    collector.observe(input_name, input);  // a graph input feeding a Conv is observed even if not tapped
-    exec->run({input}, tap);
-    collector.end_batch();
-    ++done;
-    if (progress) progress(done, total);
-  }
-  if (done == 0) fail("calibration", "the calibration set is empty");
+  // One pass over `source`: every batch through the fp32 model, its input and tapped values to `collector`.
+  auto run_pass = [&](auto& collector) {
+    const runtime::Tap tap = [&](const std::string& name, const Tensor& data) {
+      collector.observe(name, data);
+    };
+    size_t batches = 0;
+    Tensor batch;
+    while (source.next(batch)) {
+      if (batch.rank() < 1 || batch.dim(0) < 1)
+        fail("calibration", "batch " + std::to_string(batches) + " is empty");
+      const Tensor input = batch.to_f32();
+      const int64_t n = input.dim(0);
+      auto& exec = executors[n];
+      if (!exec) exec = make_executor(model, n);
+      collector.begin_batch(n);
+      collector.observe(input_name, input);  // a graph input feeding a Conv is observed even if not tapped
+      exec->run({input}, tap);
+      collector.end_batch();
+      ++batches;
+      if (progress) progress(++done, total);
+    }
+    return batches;
+  };
 
+  StatsCollector collector(wanted, options.histogram_bins, threads);
+  if (run_pass(collector) == 0) fail("calibration", "the calibration set is empty");
   CalibrationStats stats = collector.take();
   for (const auto& [name, s] : stats.values) {
     if (s.minmax.nonfinite_count())
       fail("calibration", "value '" + name + "' has " + std::to_string(s.minmax.nonfinite_count()) +
                               " non-finite elements (NaN/inf) in the calibration run");
     if (s.samples == 0) fail_internal("calibration: the runtime never reported value '" + name + "'");
+  }
+  if (second_pass && source.rewind()) {
+    KlHistogramCollector kl(stats, range_options(options).kl_bins, threads);
+    run_pass(kl);
   }
   return stats;
 }

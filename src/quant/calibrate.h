@@ -41,6 +41,9 @@ class BatchSource {
   virtual bool next(Tensor& batch) = 0;
   // Number of batches in total, for progress (0 if unknown).
   virtual size_t size() const = 0;
+  // Starts again from the first batch, for a second statistics pass (kl); false when the source cannot
+  // (then kl uses the streaming histogram of the first pass).
+  virtual bool rewind() { return false; }
 };
 
 // Called after each batch with (batches done, BatchSource::size()).
@@ -72,9 +75,15 @@ struct CalibrationStats {
   }
 };
 
+// True when collect_stats makes a second pass over the calibration set: method kl for a target whose
+// profile asks for ncnn2table's histograms over each activation's [0, absmax]
+// (ActivationStats::kl_histogram).
+bool needs_kl_histogram_pass(const CalibOptions& options);
+
 // Runs `make_executor`'s executors over every batch of `source` and observes the input of every quantizable
-// node. Throws a user error for an empty source, a model without exactly one graph input, or NaN/inf in an
-// observed activation (naming the value).
+// node; with needs_kl_histogram_pass(options), rewinds the source and runs it again for the kl histograms
+// (progress then counts the batches of both passes). Throws a user error for an empty source, a model without
+// exactly one graph input, or NaN/inf in an observed activation (naming the value).
 CalibrationStats collect_stats(const ir::Model& fp32_model, BatchSource& source, const CalibOptions& options,
                                const ExecutorFactory& make_executor, const CalibProgress& progress = {});
 // Same, with the fast runtime: runtime::compile(model, {onednn, Int8Mode::off, num_threads, batch}).

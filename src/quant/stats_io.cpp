@@ -1,6 +1,7 @@
 #include "quant/stats_io.h"
 
 #include <cstdio>
+#include <span>
 #include <sstream>
 #include <vector>
 
@@ -61,6 +62,39 @@ class Lines {
   int number_ = 0;
 };
 
+// "<bin> <count> ..." of the non-empty bins.
+std::string sparse_bins(std::span<const uint64_t> counts) {
+  std::string bins;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (!counts[i]) continue;
+    if (!bins.empty()) bins += ' ';
+    bins += std::to_string(i);
+    bins += ' ';
+    bins += std::to_string(counts[i]);
+  }
+  return bins;
+}
+size_t nonempty_bins(std::span<const uint64_t> counts) {
+  size_t n = 0;
+  for (uint64_t c : counts) n += c != 0;
+  return n;
+}
+
+// Reads the line of `nonempty` "<bin> <count>" pairs into `bins` counts.
+std::vector<uint64_t> read_sparse_bins(Lines& lines, int bins, size_t nonempty, const std::string& what) {
+  if (bins <= 0 || bins > (1 << 24)) lines.error("bad " + what + " bin count " + std::to_string(bins));
+  std::vector<uint64_t> counts(bins, 0);
+  std::istringstream bl(lines.expect_line(what + " bins"));
+  for (size_t k = 0; k < nonempty; ++k) {
+    int64_t i = 0;
+    uint64_t c = 0;
+    lines.read(bl, what + " bin", i, c);
+    if (i < 0 || i >= bins) lines.error(what + " bin " + std::to_string(i) + " out of range");
+    counts[i] = c;
+  }
+  return counts;
+}
+
 }  // namespace
 
 std::string stats_to_text(const CalibrationStats& stats) {
@@ -75,20 +109,16 @@ std::string stats_to_text(const CalibrationStats& stats) {
            std::to_string(mm.zero_count()) + " " + std::to_string(mm.nonfinite_count()) + "\n";
     out += "moments " + std::to_string(mo.count()) + " " + f64(mo.sum_sq()) + " " + f64(mo.sum_abs()) + "\n";
     out += "samples " + std::to_string(s.elements_per_sample) + " " + std::to_string(s.samples) + "\n";
-    size_t nonempty = 0;
-    for (uint64_t c : h.counts()) nonempty += c != 0;
     out += "histogram " + std::to_string(h.num_bins()) + " " + std::to_string(h.empty() ? 0 : h.exponent()) +
-           " " + std::to_string(h.zero_count()) + " " + f32(h.absmax()) + " " + std::to_string(nonempty) +
-           "\n";
-    std::string bins;
-    for (size_t i = 0; i < h.counts().size(); ++i) {
-      if (!h.counts()[i]) continue;
-      if (!bins.empty()) bins += ' ';
-      bins += std::to_string(i);
-      bins += ' ';
-      bins += std::to_string(h.counts()[i]);
+           " " + std::to_string(h.zero_count()) + " " + f32(h.absmax()) + " " +
+           std::to_string(nonempty_bins(h.counts())) + "\n";
+    out += sparse_bins(h.counts()) + "\n";
+    if (const RangeHistogram& k = s.kl_histogram; k.collected()) {
+      out += "kl_histogram " + std::to_string(k.num_bins()) + " " + f32(k.range()) + " " +
+             std::to_string(nonempty_bins(k.counts())) + "\n";
+      out += sparse_bins(k.counts()) + "\n";
     }
-    out += bins + "\nend\n";
+    out += "end\n";
   }
   return out;
 }
@@ -125,23 +155,28 @@ CalibrationStats stats_from_text(std::string_view text, const std::string& conte
     lines.read(sa, "samples", per_sample, samples);
     std::istringstream hi = lines.fields(lines.expect_line("'histogram'"), "histogram");
     lines.read(hi, "histogram header", bins, exponent, hzeros, absmax, nonempty);
-    if (bins <= 0 || bins > (1 << 24)) lines.error("bad histogram bin count " + std::to_string(bins));
-    std::vector<uint64_t> counts(bins, 0);
-    std::istringstream bl(lines.expect_line("histogram bins"));
-    for (size_t k = 0; k < nonempty; ++k) {
-      int64_t i = 0;
-      uint64_t c = 0;
-      lines.read(bl, "histogram bin", i, c);
-      if (i < 0 || i >= bins) lines.error("histogram bin " + std::to_string(i) + " out of range");
-      counts[i] = c;
+    std::vector<uint64_t> counts = read_sparse_bins(lines, bins, nonempty, "histogram");
+    std::string last = lines.expect_line("'end'");
+    RangeHistogram kl_histogram;
+    if (last.rfind("kl_histogram ", 0) == 0) {  // optional: the kl second pass ran
+      std::istringstream kh = lines.fields(last, "kl_histogram");
+      int kl_bins = 0;
+      float kl_range = 0;
+      size_t kl_nonempty = 0;
+      lines.read(kh, "kl_histogram header", kl_bins, kl_range, kl_nonempty);
+      std::vector<uint64_t> kl_counts = read_sparse_bins(lines, kl_bins, kl_nonempty, "kl_histogram");
+      kl_histogram =
+          RangeHistogram::restore(std::move(kl_counts), kl_range, context + ": value '" + name + "'");
+      last = lines.expect_line("'end'");
     }
-    if (lines.expect_line("'end'") != "end") lines.error("expected 'end'");
+    if (last != "end") lines.error("expected 'end'");
 
     ActivationStats s(bins);
     s.minmax = MinMaxObserver::restore(min, max, count, zeros, nonfinite);
     s.moments = MomentsObserver::restore(mcount, sum_sq, sum_abs);
     s.histogram = AbsHistogram::restore(std::move(counts), exponent, hzeros, absmax,
                                         context + ": value '" + name + "'");
+    s.kl_histogram = std::move(kl_histogram);
     s.elements_per_sample = per_sample;
     s.samples = samples;
     stats.values.emplace(name, std::move(s));

@@ -11,6 +11,8 @@
 //   samples <elements per sample> <samples>
 //   histogram <bins> <exponent> <zero count> <absmax> <non-empty bins>
 //   <bin> <count> <bin> <count> ...
+//   kl_histogram <bins> <range> <non-empty bins>     (only when the kl second pass ran)
+//   <bin> <count> ...
 //   end
 #pragma once
 #include <string>

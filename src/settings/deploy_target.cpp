@@ -8,9 +8,9 @@ namespace {
 
 // Indexed by DeployTarget.
 constexpr TargetProfile kProfiles[] = {
-    {DeployTarget::ncnn, "ncnn", true, true, true, true, false},
-    {DeployTarget::qdeploy, "qdeploy", false, false, false, false, false},
-    {DeployTarget::onnxruntime, "onnxruntime", false, false, false, false, true},
+    {DeployTarget::ncnn, "ncnn", true, true, true, true, false, true},
+    {DeployTarget::qdeploy, "qdeploy", false, false, false, false, false, false},
+    {DeployTarget::onnxruntime, "onnxruntime", false, false, false, false, true, false},
 };
 
 }  // namespace

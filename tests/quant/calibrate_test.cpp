@@ -80,16 +80,25 @@ class FakeExecutor : public runtime::Executor {
 
 class VectorSource : public BatchSource {
  public:
-  explicit VectorSource(std::vector<Tensor> batches) : batches_(std::move(batches)) {}
+  explicit VectorSource(std::vector<Tensor> batches, bool can_rewind = true)
+      : batches_(std::move(batches)), can_rewind_(can_rewind) {}
   bool next(Tensor& batch) override {
     if (i_ >= batches_.size()) return false;
     batch = batches_[i_++];
     return true;
   }
   size_t size() const override { return batches_.size(); }
+  bool rewind() override {
+    if (!can_rewind_) return false;
+    i_ = 0;
+    ++rewinds;
+    return true;
+  }
+  int rewinds = 0;
 
  private:
   std::vector<Tensor> batches_;
+  bool can_rewind_;
   size_t i_ = 0;
 };
 
@@ -185,6 +194,63 @@ TEST(Calibrate, CollectOnceComputeManyMethods) {
     EXPECT_TRUE(std::isfinite(1.f / p.layers.at("conv1").input_scale)) << m;
   }
   EXPECT_EQ(factory.compiled.size(), 2u);  // the model ran once per batch size, not once per method
+}
+
+TEST(Calibrate, KlForNcnnMakesASecondPassForHistogramsOverAbsmax) {
+  TinyNet net;
+  VectorSource src(tiny_batches());
+  FakeFactory factory;
+  std::vector<std::pair<size_t, size_t>> progress;
+  CalibOptions opt;  // kl, target ncnn
+  opt.batch = 2;
+  const CalibrationStats stats = collect_stats(net.model, src, opt, factory.get(),
+                                               [&](size_t d, size_t t) { progress.emplace_back(d, t); });
+  EXPECT_EQ(src.rewinds, 1);
+  EXPECT_EQ(factory.compiled, (std::vector<int64_t>{2, 1}));  // the executors serve both passes
+  ASSERT_EQ(progress.size(), 6u);
+  EXPECT_EQ(progress.back(), (std::pair<size_t, size_t>{6, 6}));
+  EXPECT_EQ(stats.batches, 3u);  // the second pass adds histograms only
+  const ActivationStats& x = *stats.find("x");
+  EXPECT_EQ(x.samples, 5u);
+  // x's 18 non-zero |x| of tiny_batches() in 2048 bins over [0, 3]: bin = int(|x| / 3 * 2048), 3 itself in
+  // the last bin; the two zeros are skipped and the duplicate tap counts once.
+  ASSERT_TRUE(x.kl_histogram.collected());
+  EXPECT_EQ(x.kl_histogram.num_bins(), 2048);
+  EXPECT_EQ(x.kl_histogram.range(), 3.f);
+  EXPECT_EQ(x.kl_histogram.nonzero_count(), 18u);
+  const auto counts = x.kl_histogram.counts();
+  EXPECT_EQ(counts[2047], 1u);  // 3
+  EXPECT_EQ(counts[1706], 1u);  // 2.5 -> 1706.67
+  EXPECT_EQ(counts[1365], 1u);  // 2 -> 1365.33
+  EXPECT_EQ(counts[682], 3u);   // 1, 1, 1 -> 682.67
+  EXPECT_EQ(counts[341], 2u);   // 0.5, 0.5 -> 341.33
+  EXPECT_EQ(counts[477], 2u);   // 0.7, 0.7 -> 477.87
+  EXPECT_EQ(counts[0], 0u);
+  EXPECT_TRUE(stats.find("f")->kl_histogram.collected());
+}
+
+TEST(Calibrate, OtherMethodsTargetsAndSourcesThatCannotRewindMakeOnePass) {
+  TinyNet net;
+  FakeFactory factory;
+  CalibOptions opt;
+  opt.method = RangeMethod::minmax;
+  VectorSource src(tiny_batches());
+  const CalibrationStats one_pass = collect_stats(net.model, src, opt, factory.get());
+  EXPECT_EQ(src.rewinds, 0);
+  EXPECT_FALSE(one_pass.find("x")->kl_histogram.collected());
+
+  opt.method = RangeMethod::kl;
+  opt.target = DeployTarget::qdeploy;  // kl on the streaming histogram
+  VectorSource one_target_pass(tiny_batches());
+  EXPECT_FALSE(
+      collect_stats(net.model, one_target_pass, opt, factory.get()).find("x")->kl_histogram.collected());
+  EXPECT_EQ(one_target_pass.rewinds, 0);
+
+  opt.target = DeployTarget::ncnn;
+  VectorSource once(tiny_batches(), /*can_rewind=*/false);
+  const CalibrationStats streaming = collect_stats(net.model, once, opt, factory.get());
+  EXPECT_FALSE(streaming.find("x")->kl_histogram.collected());
+  EXPECT_GT(compute_threshold(RangeMethod::kl, *streaming.find("x"), range_options(opt)), 0.f);
 }
 
 TEST(Calibrate, RangeReportComparesMethodsOnOneCollection) {

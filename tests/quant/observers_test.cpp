@@ -9,6 +9,7 @@
 #include "quant/observers/abs_histogram.h"
 #include "quant/observers/activation_stats.h"
 #include "quant/observers/minmax_observer.h"
+#include "quant/observers/range_histogram.h"
 
 namespace qd::quant {
 namespace {
@@ -160,6 +161,28 @@ TEST(AbsHistogram, RebinnedKeepsMassAndCumulativeCounts) {
   }
 }
 
+TEST(RangeHistogram, BinsLikeNcnn2tableOverAFixedRange) {
+  // 8 bins over [0, 4]: bin = int(|x| / 4 * 8); |x| >= 4 in the last bin; zeros and NaN/inf not counted.
+  RangeHistogram h(8, 4.f);
+  h.observe(std::vector<float>{0.f, 0.5f, -1.f, 1.49f, 3.f, -4.f, 9.f, NAN, INFINITY, -0.f, 0.49f});
+  EXPECT_EQ(h.nonzero_count(), 7u);
+  const std::vector<uint64_t> expected = {1, 1, 2, 0, 0, 0, 1, 2};  // 0.49 | 0.5 | 1, 1.49 | 3 | 4, 9
+  EXPECT_TRUE(std::equal(h.counts().begin(), h.counts().end(), expected.begin()));
+  // Threads and merging give the same counts.
+  std::vector<float> big(200000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<float>(i % 1000) / 250.f;  // [0, 4)
+  RangeHistogram one(8, 4.f), threaded(8, 4.f), a(8, 4.f), b(8, 4.f);
+  one.observe(big);
+  threaded.observe(big, 4);
+  a.observe(std::span<const float>(big).first(70000));
+  b.observe(std::span<const float>(big).subspan(70000));
+  a.merge(b);
+  EXPECT_TRUE(std::equal(one.counts().begin(), one.counts().end(), threaded.counts().begin()));
+  EXPECT_TRUE(std::equal(one.counts().begin(), one.counts().end(), a.counts().begin()));
+  EXPECT_EQ(one.counts()[0], 200u * 124);  // i % 1000 in 1..124 (0 is skipped): |x| < 0.5
+  EXPECT_FALSE(RangeHistogram().collected());
+}
+
 TEST(ActivationStats, ObserveAndMerge) {
   ActivationStats a, b;
   std::vector<float> x1(2 * 10, 1.f), x2(3 * 10, -2.f);
@@ -172,6 +195,20 @@ TEST(ActivationStats, ObserveAndMerge) {
   EXPECT_EQ(a.histogram.nonzero_count(), 50u);
   EXPECT_NEAR(a.moments.rms(), std::sqrt((20 * 1.0 + 30 * 4.0) / 50), 1e-9);
   EXPECT_NEAR(a.moments.mean_abs(), (20 * 1.0 + 30 * 2.0) / 50, 1e-9);
+}
+
+TEST(ActivationStats, MergeKeepsSecondPassHistogramsOnlyOverTheSameRange) {
+  ActivationStats a, b, c;
+  a.kl_histogram = RangeHistogram(4, 2.f);
+  a.kl_histogram.observe(std::vector<float>{1.f});
+  b.kl_histogram = RangeHistogram(4, 2.f);
+  b.kl_histogram.observe(std::vector<float>{1.5f, 0.1f});
+  a.merge(b);
+  ASSERT_TRUE(a.kl_histogram.collected());
+  EXPECT_EQ(a.kl_histogram.nonzero_count(), 3u);
+  c.kl_histogram = RangeHistogram(4, 3.f);  // another range: the merged histogram would be wrong
+  a.merge(c);
+  EXPECT_FALSE(a.kl_histogram.collected());
 }
 
 }  // namespace

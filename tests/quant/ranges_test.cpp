@@ -132,6 +132,37 @@ TEST(KlRange, MatchesNaiveSearchOnSmallHistograms) {
   }
 }
 
+// Worked by hand (target 2 bins; P and Q get +1e-4 per bin, which moves the sums below by < 1e-3):
+// hist [1, 1, 0, 3] -> p = [.2, .2, 0, .6].
+//   t = 2: Q = [.2, .2]; P = [.2, .2 + tail .6] = [.2, .8]: KL = .8 ln(.8 / .2) = 1.109.
+//   t = 3: quantized bins of 1.5 source bins: q0 = (.2 + .5 * .2) / 1.5 = .2, q1 = (.5 * .2 + 0) / 1.5 =
+//   .0667;
+//          expanded [.2, .5 q0 + .5 q1, q1] = [.2, .1333, .0667]; P = [.2, .2, .6]:
+//          KL = .2 ln(.2 / .1333) + .6 ln(.6 / .0667) = .081 + 1.318 = 1.399.       -> t = 2
+// hist [1, 1, 1, 2] -> p = [.2, .2, .2, .4].
+//   t = 2: P = [.2, .8], Q = [.2, .2]: KL = 1.109.
+//   t = 3: q0 = q1 = .2, expanded [.2, .2, .2]; P = [.2, .2, .6]: KL = .6 ln 3 = .659.   -> t = 3
+TEST(KlRange, BestBinCountOnHistogramsWorkedByHand) {
+  EXPECT_EQ(kl_best_bin_count(std::vector<double>{1, 1, 0, 3}, 2), 2);
+  EXPECT_EQ(kl_best_bin_count(std::vector<double>{1, 1, 1, 2}, 2), 3);
+}
+
+TEST(KlRange, UsesTheSecondPassHistogramOverAbsmaxWhenThere) {
+  // Streaming histogram of {0.5, 1.5, 2.5, 3.5, 4}: on 4 bins over [0, 4] it is [1, 1, 1, 2] -> t = 3,
+  // threshold (3 + .5) * 4 / 4 = 3.5 (see the hand-worked case above).
+  ActivationStats s = stats_of({0.5f, 1.5f, 2.5f, 3.5f, 4.f});
+  EXPECT_FLOAT_EQ(kl_threshold(s, 4, 2), 3.5f);
+  // A second-pass histogram over [0, absmax] with other counts, [1, 1, 0, 3] -> t = 2: threshold 2.5.
+  s.kl_histogram = RangeHistogram(4, 4.f);
+  s.kl_histogram.observe(std::vector<float>{0.5f, 1.5f, 3.5f, 3.9f, 4.f});
+  EXPECT_FLOAT_EQ(kl_threshold(s, 4, 2), 2.5f);
+  // ... but only when it has the bins asked for and covers exactly [0, absmax].
+  EXPECT_FLOAT_EQ(kl_threshold(s, 8, 2), kl_threshold(stats_of({0.5f, 1.5f, 2.5f, 3.5f, 4.f}), 8, 2));
+  s.kl_histogram = RangeHistogram(4, 5.f);
+  s.kl_histogram.observe(std::vector<float>{0.5f, 1.5f, 3.5f, 3.9f, 4.f});
+  EXPECT_FLOAT_EQ(kl_threshold(s, 4, 2), 3.5f);
+}
+
 TEST(KlRange, ThresholdIsBinCentreOfBestBinCount) {
   const ActivationStats s = stats_of(laplace(100000, 1.0, 4));
   const std::vector<double> hist = s.histogram.rebinned(2048, s.absmax());

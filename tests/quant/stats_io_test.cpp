@@ -24,6 +24,8 @@ CalibrationStats sample_stats() {
   a.observe(v, 2);
   for (float& x : v) x = d(rng) * 30.f;
   a.observe(v, 2);
+  a.kl_histogram = RangeHistogram(2048, a.absmax());  // as the kl second pass leaves it
+  a.kl_histogram.observe(v);
   stats.values.emplace("/layer 1/relu out", a);  // spaces survive: the name runs to the end of the line
   ActivationStats zeros;
   zeros.observe(std::vector<float>(64, 0.f), 2);
@@ -49,8 +51,13 @@ TEST(StatsIo, RoundTripIsExactAndDeterministic) {
     EXPECT_TRUE(
         std::equal(l->histogram.counts().begin(), l->histogram.counts().end(), s.histogram.counts().begin()));
     EXPECT_DOUBLE_EQ(l->moments.rms(), s.moments.rms());
+    ASSERT_EQ(l->kl_histogram.collected(), s.kl_histogram.collected()) << name;
+    EXPECT_EQ(l->kl_histogram.range(), s.kl_histogram.range());
+    EXPECT_TRUE(std::equal(l->kl_histogram.counts().begin(), l->kl_histogram.counts().end(),
+                           s.kl_histogram.counts().begin()));
     for (const std::string& m : range_method_names())
-      EXPECT_EQ(compute_threshold(parse_range_method(m), *l, {}), compute_threshold(parse_range_method(m), s, {}))
+      EXPECT_EQ(compute_threshold(parse_range_method(m), *l, {}),
+                compute_threshold(parse_range_method(m), s, {}))
           << name << " " << m;
   }
 }
@@ -83,6 +90,9 @@ TEST(StatsIo, MalformedInputNamesFileAndLine) {
                      kw + " " + bins + " " + std::to_string(std::stoi(exponent) + 3) + " " + zeros + " " +
                          absmax + " " + nonempty);
   expect_error(bad_absmax, "does not match its absmax");
+  std::string bad_kl = good;
+  bad_kl.replace(bad_kl.find("kl_histogram 2048 "), 18, "kl_histogram 2048 -1 ");
+  expect_error(bad_kl, "not a positive number");
 }
 
 }  // namespace

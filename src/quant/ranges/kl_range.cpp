@@ -71,8 +71,14 @@ int kl_best_bin_count(std::span<const double> hist, int target_bins) {
 
 float kl_threshold(const ActivationStats& stats, int num_bins, int target_bins) {
   const float absmax = stats.absmax();
-  if (!(absmax > 0.f) || stats.histogram.empty()) return 0.f;
-  const std::vector<double> hist = stats.histogram.rebinned(num_bins, absmax);
+  if (!(absmax > 0.f) || stats.histogram.empty()) return 0.f;  // all zeros (or nothing finite)
+  // ncnn2table's histogram when the second calibration pass built it for these bins, else the streaming
+  // histogram resampled to num_bins over [0, absmax].
+  const RangeHistogram& exact = stats.kl_histogram;
+  const std::vector<double> hist =
+      exact.collected() && exact.num_bins() == num_bins && exact.range() == absmax
+          ? std::vector<double>(exact.counts().begin(), exact.counts().end())
+          : stats.histogram.rebinned(num_bins, absmax);
   const int t = kl_best_bin_count(hist, target_bins);
   return static_cast<float>((t + 0.5) * absmax / num_bins);
 }

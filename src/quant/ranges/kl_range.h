@@ -23,6 +23,9 @@ std::vector<double> kl_divergence_curve(std::span<const double> hist, int target
 int kl_best_bin_count(std::span<const double> hist, int target_bins);
 
 // The KL threshold in absmax units (0 for an all-zero activation). Zeros are not in the histogram (ncnn).
+// The histogram is stats.kl_histogram when it has num_bins bins over [0, absmax] (ncnn2table's, from the
+// second calibration pass), else the streaming histogram resampled to that grid (an approximation: the
+// chosen bin can move by a few bins where the KL curve is flat).
 float kl_threshold(const ActivationStats& stats, int num_bins = 2048, int target_bins = 128);
 
 }  // namespace qd::quant

@@ -33,7 +33,10 @@ class RandomImages : public BatchSource {
     return true;
   }
   size_t size() const override { return static_cast<size_t>((images_ + batch_ - 1) / batch_); }
-  void rewind() { done_ = 0; }
+  bool rewind() override {
+    done_ = 0;
+    return true;
+  }
 
  private:
   int images_, batch_, done_ = 0;
