@@ -2,22 +2,28 @@
 # Regenerates the README's accuracy and speed tables from real runs on this machine:
 #   1. bench/compare.sh (deploys each net to int8 once, then ours fp32/int8, ONNX Runtime, real ncnn; --json),
 #   2. `qdeploy test` of each net's fp32 ONNX and of the same int8 files on the full shared test set,
-#   3. bench/render_readme.js writes both tables between the README's marker comments (date, CPU, ISA, load).
+#   3. bench/render_readme.js writes both tables between the README's marker comments (date, CPU, ISA, load);
+#   4. on a machine whose oneDNN ISA is above AVX2, the same speed comparison with ONEDNN_MAX_CPU_ISA=AVX2
+#      (oneDNN's AVX2 kernels) into the README's speed-avx2 section: one table per ISA;
+#   5. when the model zoo is exported (<build>/zoo/models, the zoo_export test), every zoo model at one
+#      thread, batch 1, into docs/benchmarks.md's zoo-speed section.
 #
-#   bench/report.sh [--build DIR] [--nets "resnet20 resnet18"] [--rounds 5] [--readme README.md]
+#   bench/report.sh [--build DIR] [--nets "resnet20 resnet18"] [--rounds 5] [--readme README.md] [--no-zoo]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build
 NETS="resnet20 resnet18"
 ROUNDS=5
 README=$ROOT/README.md
+ZOO=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) BUILD=$(cd "$2" && pwd); shift 2 ;;
     --nets) NETS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --readme) README=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --no-zoo) ZOO=0; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "report.sh: unknown argument '$1'" >&2; exit 1 ;;
   esac
 done
@@ -58,4 +64,26 @@ printf '%s\n' "${rows[@]}" | node -e '
 ' "$OUT/speed.json" "$OUT/accuracy.json"
 
 node "$ROOT/bench/render_readme.js" --readme "$README" --accuracy "$OUT/accuracy.json" --speed "$OUT/speed.json"
-echo "report.sh: tables written into $README (inputs in $OUT)" >&2
+
+# One speed table per ISA: oneDNN's AVX2 kernels on this machine too (ncnn keeps its own dispatch).
+ISA=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).machine.isa)' \
+  "$OUT/speed.json")
+if [ "$ISA" != avx2 ]; then
+  echo "report.sh: speed with ONEDNN_MAX_CPU_ISA=AVX2" >&2
+  ONEDNN_MAX_CPU_ISA=AVX2 bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$NETS" --rounds "$ROUNDS" \
+    --threads 1,2 --batch 1 >"$OUT/compare_avx2.log"
+  cp "$BUILD/bench_compare/compare.json" "$OUT/speed_avx2.json"
+  node "$ROOT/bench/render_readme.js" --readme "$README" --speed "$OUT/speed_avx2.json" --section speed-avx2
+fi
+
+# Every zoo model (224x224), one thread, batch 1.
+if [ "$ZOO" = 1 ] && [ -d "$BUILD/zoo/models" ]; then
+  ZOO_NETS=$(awk '!/^#/ && $2 == 13 {print $1}' "$ROOT/tests/zoo/models.txt" | tr '\n' ' ')
+  echo "report.sh: zoo speed ($ZOO_NETS)" >&2
+  bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$ZOO_NETS" --rounds 1 --threads 1 --batch 1 \
+    >"$OUT/compare_zoo.log"
+  cp "$BUILD/bench_compare/compare.json" "$OUT/speed_zoo.json"
+  node "$ROOT/bench/render_readme.js" --readme "$ROOT/docs/benchmarks.md" --speed "$OUT/speed_zoo.json" \
+    --section zoo-speed
+fi
+echo "report.sh: tables written into $README and docs/benchmarks.md (inputs in $OUT)" >&2
