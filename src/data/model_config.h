@@ -6,7 +6,11 @@
 //                 output_name = "output", output_is_probability = false
 //   [preprocess]  color = "RGB" | "BGR", mean = [3 numbers] (required), std = [3 numbers] (required),
 //                 in the network's channel order (for "BGR", mean[0] is blue's),
-//                 max_pixels = <int> (images with more pixels are refused before decoding; default 64 Mi)
+//                 max_pixels = <int> (images with more pixels are refused before decoding; default 64 Mi),
+//                 resize_short = <int> (short side to this length, aspect kept) or resize = n | [h, w],
+//                 center_crop = n | [h, w] (at most the input size), interpolation = "bilinear" | "bicubic"
+//                 | "nearest", backend = "pil" (torchvision's arithmetic, default) | "cv2" (mmcls's).
+//                 Without resize/crop, an image of another size is stretched to the input size.
 //   [dataset]     test = "<path>", calib = "<path>", num_classes, classes = ["name", ...]
 //                 (a top-level `classes` array, written before the first table, is accepted too)
 //
