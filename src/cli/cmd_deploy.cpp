@@ -103,7 +103,7 @@ int run_deploy(DeployArgs a) {
 
   // Every input is read or checked before the first output is written (issue 6): a bad test image, a
   // missing calibration or test set fails here and leaves the work dir as it was.
-  Image img = decode_image(a.image, mc.max_pixels);
+  Image img = decode_image(a.image, mc.max_pixels, image_loader(mc.preprocess));
   Tensor input(DataType::f32, {1, 3, mc.preprocess.height, mc.preprocess.width});
   image_to_nchw(img, mc.preprocess, input.data<float>());
   const std::string images = a.quant_dir.empty() ? mc.calib_data : a.quant_dir;

@@ -222,8 +222,8 @@ Dataset open_dataset(const std::string& path) {
   return ds;
 }
 
-Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels) {
-  if (dataset.kind != DatasetKind::cifar_binary) return decode_image(sample.path, max_pixels);
+Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels, ImageLoader loader) {
+  if (dataset.kind != DatasetKind::cifar_binary) return decode_image(sample.path, max_pixels, loader);
   std::ifstream in(sample.path, std::ios::binary);
   if (!in) fail(sample_name(dataset, sample), "cannot open CIFAR batch file");
   std::vector<char> record(kCifarRecordBytes);

@@ -48,7 +48,8 @@ bool has_image_extension(const std::string& path);
 Dataset open_dataset(const std::string& path);
 
 // Reads the pixels of one sample (decodes the file, or copies the CIFAR record). Throws naming the file.
-Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels = kDefaultMaxPixels);
+Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels = kDefaultMaxPixels,
+                  ImageLoader loader = ImageLoader::pil);
 
 // A readable name for a sample in messages: its path, or "<batch file>#<record>" for CIFAR records.
 std::string sample_name(const Dataset& dataset, const Sample& sample);

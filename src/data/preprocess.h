@@ -33,6 +33,11 @@ struct Preprocess {
   bool resizes_or_crops() const { return resize_short > 0 || resize_width > 0 || crop_width > 0; }
 };
 
+// The loader whose conversions (EXIF orientation, CMYK) match the resize backend's reference pipeline.
+inline ImageLoader image_loader(const Preprocess& pre) {
+  return pre.backend == ResizeBackend::cv2 ? ImageLoader::cv2 : ImageLoader::pil;
+}
+
 // The 8-bit image the network sees: resize and center crop as configured, and when the result is still not
 // width x height, the plain bilinear stretch. Throws "image is WxH after resizing, smaller than the HxW
 // crop" when the crop does not fit. Sets *stretched when the stretch was applied.

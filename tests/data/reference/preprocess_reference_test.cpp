@@ -70,7 +70,8 @@ TEST(PreprocessReference, CropsMatchTorchvisionAndMmcls) {
     ASSERT_EQ(ref.size(), static_cast<size_t>(c.crop) * c.crop * 3) << c.ref;
     Image got;
     try {
-      got = network_view(decode_image(dir + "/" + c.image), preprocess_for(c));
+      const Preprocess pre = preprocess_for(c);
+      got = network_view(decode_image(dir + "/" + c.image, kDefaultMaxPixels, image_loader(pre)), pre);
     } catch (const std::exception& e) {
       ADD_FAILURE() << c.image << " (" << key << "): " << e.what();
       continue;
