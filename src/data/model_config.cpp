@@ -118,6 +118,12 @@ ModelConfig load_model_config(const std::string& path, std::vector<std::string>*
   auto top_classes = r.get_strings("classes");
   if (classes && top_classes) r.fail_at("classes", "is given twice (top level and [dataset]); keep one");
   c.classes = classes ? *classes : top_classes.value_or(std::vector<std::string>{});
+  c.dataset_options.data_prefix = resolve(path, r.get_string("dataset.data_prefix").value_or(""));
+  c.dataset_options.class_index = resolve(path, r.get_string("dataset.class_index").value_or(""));
+  if (const auto file = r.get_string("dataset.classes_file")) {
+    if (classes || top_classes) r.fail_at("dataset.classes_file", "and classes are both given; keep one");
+    c.classes = read_class_names(resolve(path, *file));
+  }
   const auto num = r.get_int("dataset.num_classes");
   if (num && *num <= 0) r.fail_at("dataset.num_classes", "must be positive");
   c.num_classes = num ? static_cast<int>(*num) : static_cast<int>(c.classes.size());

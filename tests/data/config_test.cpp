@@ -162,6 +162,25 @@ TEST(ModelConfig, ResizeAndCrop) {
   EXPECT_NE(msg.find("is not reproduced for backend \"cv2\""), std::string::npos) << msg;
 }
 
+TEST(ModelConfig, ImageNetDatasetKeys) {
+  TempDir dir;
+  test::write_bytes(dir / "cfg/names.txt", "tench\ngoldfish\n");
+  test::write_bytes(dir / "cfg/m.toml", std::string(kMinimal) +
+                                            "[dataset]\ntest = \"meta/val.txt\"\ndata_prefix = \"data/val\"\n"
+                                            "class_index = \"synsets.txt\"\nclasses_file = \"names.txt\"\n");
+  std::vector<std::string> warnings;
+  const ModelConfig c = load_model_config(dir / "cfg/m.toml", &warnings);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(c.classes, (std::vector<std::string>{"tench", "goldfish"}));
+  EXPECT_EQ(c.num_classes, 2);
+  EXPECT_EQ(c.dataset_options.data_prefix, dir / "cfg/data/val");
+  EXPECT_EQ(c.dataset_options.class_index, dir / "cfg/synsets.txt");
+  test::write_bytes(dir / "cfg/bad.toml",
+                    std::string(kMinimal) + "[dataset]\nclasses = [\"a\"]\nclasses_file = \"names.txt\"\n");
+  const std::string msg = error_of([&] { load_model_config(dir / "cfg/bad.toml"); });
+  EXPECT_NE(msg.find("'dataset.classes_file' and classes are both given"), std::string::npos) << msg;
+}
+
 TEST(ModelConfig, TopLevelClasses) {
   TempDir dir;
   test::write_bytes(dir / "m.toml", "classes = [\"x\", \"y\"]\n" + std::string(kMinimal));
