@@ -162,6 +162,22 @@ TEST(ModelConfig, ResizeAndCrop) {
   EXPECT_NE(msg.find("is not reproduced for backend \"cv2\""), std::string::npos) << msg;
 }
 
+TEST(ModelConfig, ShippedImageNetConfigs) {
+  for (const char* name : {"torchvision_resize256_crop224.toml", "mmcls_resnet50_cv2.toml"}) {
+    std::vector<std::string> warnings;
+    const ModelConfig c = load_model_config(kConfigs + "/imagenet/" + name, &warnings);
+    EXPECT_TRUE(warnings.empty()) << warnings.front();
+    EXPECT_EQ(c.num_classes, 1000) << name;
+    ASSERT_EQ(c.classes.size(), 1000u) << name;
+    EXPECT_EQ(c.classes[0], "tench");
+    EXPECT_EQ(c.classes[999], "toilet tissue");
+    EXPECT_EQ(c.preprocess.resize_short, 256);
+    EXPECT_EQ(c.preprocess.crop_width, 224);
+    EXPECT_EQ(c.preprocess.backend,
+              std::string(name).find("cv2") != std::string::npos ? ResizeBackend::cv2 : ResizeBackend::pil);
+  }
+}
+
 TEST(ModelConfig, ImageNetDatasetKeys) {
   TempDir dir;
   test::write_bytes(dir / "cfg/names.txt", "tench\ngoldfish\n");
