@@ -5,8 +5,8 @@ tests/data/reference/preprocess_reference_test.cpp.
 Usage: /usr/bin/python3 make_preprocess_refs.py <shared cifar10 test dir> <out dir>
 
 From CIFAR-10 test images: 220 files of varied sizes (small/large, portrait/landscape, odd), formats and
-modes (baseline and progressive JPEG at 4:2:0 and 4:4:4, grayscale JPEG/PNG, RGB and RGBA PNG, CMYK JPEG,
-JPEGs with an EXIF orientation tag). For each, the reference crops:
+modes (baseline and progressive JPEG at 4:2:0 and 4:4:4, grayscale JPEG/PNG, RGB, RGBA, paletted and
+grayscale+alpha PNG, CMYK JPEG, JPEGs with an EXIF orientation tag). For each, the reference crops:
   pil: torchvision's ImageFolder loader (PIL open + convert("RGB")), transforms.Resize(256) and
        CenterCrop(224) (bilinear; bicubic and nearest on some files);
   cv2: mmcv.imfrombytes (cv2.imdecode, IMREAD_COLOR, BGR) then mmcls ResizeEdge(256, edge="short",
@@ -58,7 +58,7 @@ def make_image(rng, src_path, i):
 
 def save_variant(img, i, out_images):
     kind = ["jpeg420", "jpeg444", "progressive", "png", "gray_jpeg", "gray_png", "rgba_png", "cmyk_jpeg",
-            "exif_jpeg", "jpeg420"][i % 10]
+            "exif_jpeg", "jpeg420", "palette_png", "gray_alpha_png"][i % 12]
     q = 60 + (i * 7) % 40
     name = "%03d_%s" % (i, kind)
     if kind == "jpeg420":
@@ -85,6 +85,14 @@ def save_variant(img, i, out_images):
         alpha = Image.fromarray((np.indices((img.height, img.width)).sum(0) % 256).astype(np.uint8))
         rgba.putalpha(alpha)
         rgba.save(path)
+    elif kind == "palette_png":
+        path = os.path.join(out_images, name + ".png")
+        img.convert("P", palette=Image.ADAPTIVE, colors=200).save(path)
+    elif kind == "gray_alpha_png":
+        path = os.path.join(out_images, name + ".png")
+        la = img.convert("LA")
+        la.putalpha(Image.fromarray((np.indices((img.height, img.width))[1] % 256).astype(np.uint8)))
+        la.save(path)
     elif kind == "cmyk_jpeg":
         path = os.path.join(out_images, name + ".jpg")
         img.convert("CMYK").save(path, quality=q)
