@@ -24,7 +24,8 @@ TEST(ResizeCv2, LinearUsesTwoTapsWithoutAntialiasing) {
 }
 
 TEST(ResizeCv2, ExactHalvingAveragesTwoByTwo) {
-  // cv::resize switches to INTER_AREA here: the rounded mean (10 + 20 + 30 + 41 + 2) >> 2 = 25.
+  // cv::resize switches to INTER_AREA here: the rounded mean (10 + 20 + 30 + 41 + 2) >> 2 = 25, which the
+  // 1024/1024 linear weights give too.
   const Image out = resize_cv2(gray_image(2, 2, {10, 20, 30, 41}), 1, 1, Interpolation::bilinear);
   EXPECT_EQ(out.pixel(0, 0)[0], 25);
 }
