@@ -2,8 +2,9 @@
 # Installs qdeploy's build dependencies from Debian and builds it (Release) into build/.
 # Usage: scripts/setup.sh [--no-install] [--with-torch]
 #   --no-install  build only, install nothing
-#   --with-torch  also install Debian's python3-torch, python3-torchvision, python3-numpy and python3-pil
-#                 (large, ~1 GB), needed by the model-zoo tests (tests/zoo) and by
+#   --with-torch  also install Debian's python3-torch, python3-torchvision, python3-numpy, python3-pil and
+#                 python3-opencv (large, ~1 GB), needed by the model-zoo tests (tests/zoo), by the reference
+#                 crops of tests/data/reference (torchvision on PIL, mmcls arithmetic on OpenCV) and by
 #                 tools/export_pytorch.py (PyTorch/mmcls checkpoint -> end2end.onnx) and its test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,7 @@ packages=(
 )
 
 if ((with_torch)); then
-  packages+=(python3-torch python3-torchvision python3-numpy python3-pil)
+  packages+=(python3-torch python3-torchvision python3-numpy python3-pil python3-opencv)
 fi
 
 if ((!no_install)); then

@@ -61,7 +61,7 @@ struct InputImages {
 };
 
 InputImages load_images(const ModelConfig& cfg, const std::string& path, int wanted) {
-  Dataset ds = limit(open_dataset(path), static_cast<size_t>(wanted));
+  Dataset ds = limit(open_dataset(path, cfg.dataset_options), static_cast<size_t>(wanted));
   BatchLoaderOptions lo;
   lo.batch_size = wanted;
   lo.on_skip = [](const std::string& p, const std::string& reason) {

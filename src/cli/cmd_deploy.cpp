@@ -106,14 +106,19 @@ int run_deploy(DeployArgs a) {
 
   // Every input is read or checked before the first output is written (issue 6): a bad test image, a
   // missing calibration or test set fails here and leaves the work dir as it was.
-  Image img = decode_image(a.image, mc.max_pixels);
+  Image img = decode_image(a.image, mc.max_pixels, image_loader(mc.preprocess));
   Tensor input(DataType::f32, {1, 3, mc.preprocess.height, mc.preprocess.width});
-  image_to_nchw(img, mc.preprocess, input.data<float>());
+  try {
+    image_to_nchw(img, mc.preprocess, input.data<float>());
+  } catch (const Error& e) {  // e.g. smaller than the crop: name the image
+    if (e.kind() != ErrorKind::user) throw;
+    fail(a.image, e.what());
+  }
   const std::string images = a.quant_dir.empty() ? mc.calib_data : a.quant_dir;
   if (quant) {
     if (images.empty())
       fail(a.model_config, "no calibration images: give --quant-image-dir or set dataset.calib");
-    (void)open_dataset(images);  // throws for a missing or empty folder
+    (void)open_dataset(images, mc.dataset_options);  // throws for a missing or empty folder
   }
   if (!test_data.empty()) pipeline::check_test_dataset(test_data, mc);
   // --max-drop measures accuracy on labelled calibration images (e.g. cifar10/calib's <class>_* names).

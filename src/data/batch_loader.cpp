@@ -41,7 +41,7 @@ bool BatchLoader::next(Batch& batch) {
     for (int i = 0; i < take; ++i) {
       const Sample& s = dataset_.samples[cursor_ + i];
       try {
-        const Image img = load_sample(dataset_, s, options_.max_pixels);
+        const Image img = load_sample(dataset_, s, options_.max_pixels, image_loader(preprocess_));
         was_resized[i] = image_to_nchw(img, preprocess_, slots.data() + i * plane);
       } catch (const std::exception& e) {
         // Errors carry "<path>: <reason>"; keep only the reason, the callback gets the path separately.

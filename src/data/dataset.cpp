@@ -81,6 +81,41 @@ Dataset open_image_folder(const fs::path& dir, const std::vector<std::string>& c
   return ds;
 }
 
+// The entries of a class-index file: folder name (first word) and display name (the rest, or the folder
+// name), in label order.
+std::vector<std::pair<std::string, std::string>> read_class_index(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot read class-index file");
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string folder, word, name;
+    if (!(words >> folder)) continue;
+    while (words >> word) name += (name.empty() ? "" : " ") + word;
+    entries.emplace_back(folder, name.empty() ? folder : name);
+  }
+  if (entries.empty()) fail(path, "class-index file lists no classes");
+  return entries;
+}
+
+Dataset open_indexed_image_folder(const fs::path& dir, const std::vector<std::string>& folders,
+                                  const std::string& index_path) {
+  const auto index = read_class_index(index_path);
+  Dataset ds;
+  ds.kind = DatasetKind::image_folder;
+  for (const auto& entry : index) ds.class_names.push_back(entry.second);
+  for (const std::string& folder : folders) {
+    const auto it =
+        std::find_if(index.begin(), index.end(), [&](const auto& e) { return e.first == folder; });
+    if (it == index.end())
+      fail((dir / folder).string(), "class folder is not listed in the class-index file " + index_path);
+    const int label = static_cast<int>(it - index.begin());
+    for (auto& file : list_images(dir / folder, /*recursive=*/true))
+      ds.samples.push_back({std::move(file), label, static_cast<int>(ds.samples.size())});
+  }
+  return ds;
+}
+
 Dataset open_flat_folder(const fs::path& dir) {
   Dataset ds;
   ds.kind = DatasetKind::flat_folder;
@@ -132,13 +167,13 @@ bool parse_int(const std::string& s, int& value) {
   return err == std::errc() && p == end;
 }
 
-Dataset open_list_file(const fs::path& list) {
+Dataset open_list_file(const fs::path& list, const std::string& data_prefix) {
   const std::string path = list.string();
   std::ifstream in(list);
   if (!in) fail(path, "cannot read image list file");
   Dataset ds;
   ds.kind = DatasetKind::list_file;
-  const fs::path base = list.parent_path();
+  const fs::path base = data_prefix.empty() ? list.parent_path() : fs::path(data_prefix);
   int line_no = 0;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
@@ -196,7 +231,7 @@ bool has_image_extension(const std::string& path) {
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
 }
 
-Dataset open_dataset(const std::string& path) {
+Dataset open_dataset(const std::string& path, const DatasetOptions& options) {
   std::error_code ec;
   const fs::path p(path);
   const auto status = fs::status(p, ec);
@@ -206,7 +241,8 @@ Dataset open_dataset(const std::string& path) {
     if (fs::is_regular_file(p / kCifarTestBatch, ec)) {
       ds = open_cifar_binary(p / kCifarTestBatch);
     } else if (auto classes = subdirectories(p); !classes.empty()) {
-      ds = open_image_folder(p, classes);
+      ds = options.class_index.empty() ? open_image_folder(p, classes)
+                                       : open_indexed_image_folder(p, classes, options.class_index);
       // Subfolders without any image (e.g. "thumbs/" next to the pictures) do not make an ImageFolder.
       if (ds.samples.empty()) ds = open_flat_folder(p);
     } else {
@@ -216,14 +252,28 @@ Dataset open_dataset(const std::string& path) {
   } else if (lower(p.extension().string()) == ".bin") {
     ds = open_cifar_binary(p);
   } else {
-    ds = open_list_file(p);
+    ds = open_list_file(p, options.data_prefix);
   }
   ds.source = path;
   return ds;
 }
 
-Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels) {
-  if (dataset.kind != DatasetKind::cifar_binary) return decode_image(sample.path, max_pixels);
+std::vector<std::string> read_class_names(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot read class-names file");
+  std::vector<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    size_t start = 0;
+    while (start < line.size() && std::isspace(static_cast<unsigned char>(line[start]))) ++start;
+    if (start < line.size()) names.push_back(line.substr(start));
+  }
+  if (names.empty()) fail(path, "class-names file lists no classes");
+  return names;
+}
+
+Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels, ImageLoader loader) {
+  if (dataset.kind != DatasetKind::cifar_binary) return decode_image(sample.path, max_pixels, loader);
   std::ifstream in(sample.path, std::ios::binary);
   if (!in) fail(sample_name(dataset, sample), "cannot open CIFAR batch file");
   std::vector<char> record(kCifarRecordBytes);

@@ -37,6 +37,17 @@ struct Dataset {
 // File extensions accepted as images in folders (case-insensitive): .jpg .jpeg .png .bmp
 bool has_image_extension(const std::string& path);
 
+// How a model config's data sets are laid out beyond what the path itself says.
+struct DatasetOptions {
+  // List files: relative paths resolve against this folder instead of the list's own (mmcls's data_prefix
+  // beside an ann_file "relative/path.JPEG label").
+  std::string data_prefix;
+  // ImageFolders: a class-index file (line i = class i: "<folder name> [display name...]", e.g. ImageNet's
+  // "n01440764 tench"); labels come from it rather than from the sorted folder names, so a folder holding
+  // only some classes keeps the right labels. A class folder missing from the index is an error.
+  std::string class_index;
+};
+
 // Opens a dataset, choosing the reader from what `path` is:
 //  - a directory with subdirectories holding images -> ImageFolder (files sorted by path, searched
 //    recursively in each class folder; hidden entries and files next to the class folders skipped);
@@ -45,10 +56,15 @@ bool has_image_extension(const std::string& path);
 //  - a *.bin file -> CIFAR binary (its size must be a multiple of 3073 bytes);
 //  - any other file -> list file ("#" comments and blank lines skipped; a trailing integer is the label).
 // Throws "<path>: ..." for a missing path, an unreadable list, a malformed record file or no images.
-Dataset open_dataset(const std::string& path);
+Dataset open_dataset(const std::string& path, const DatasetOptions& options = {});
+
+// Class names from a text file, one per non-empty line (classes_file = "..." in model configs); throws when
+// the file cannot be read or holds none.
+std::vector<std::string> read_class_names(const std::string& path);
 
 // Reads the pixels of one sample (decodes the file, or copies the CIFAR record). Throws naming the file.
-Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels = kDefaultMaxPixels);
+Image load_sample(const Dataset& dataset, const Sample& sample, int64_t max_pixels = kDefaultMaxPixels,
+                  ImageLoader loader = ImageLoader::pil);
 
 // A readable name for a sample in messages: its path, or "<batch file>#<record>" for CIFAR records.
 std::string sample_name(const Dataset& dataset, const Sample& sample);

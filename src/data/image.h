@@ -25,14 +25,23 @@ struct Rgb {
 
 constexpr int64_t kDefaultMaxPixels = 64LL * 1024 * 1024;
 
+// Whose image loader's conversions decoding reproduces. Both decode JPEG with libjpeg-turbo's defaults,
+// replicate grayscale and drop alpha; they differ in:
+//   pil: PIL's Image.open(...).convert("RGB") (torchvision's loader): EXIF orientation ignored, CMYK JPEG
+//        converted with PIL's formula;
+//   cv2: OpenCV's imdecode(IMREAD_COLOR) (mmcv.imfrombytes): EXIF orientation of a JPEG applied, CMYK JPEG
+//        converted with OpenCV's formula.
+enum class ImageLoader { pil, cv2 };
+
 // Decodes a JPEG/PNG/BMP file to RGB8 (grayscale is replicated, alpha dropped). The header is checked
 // against max_pixels before any pixel is decoded. Throws "<path>: <reason>" for a missing, empty, truncated,
 // corrupt, non-image or too-large file.
-Image decode_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels);
+Image decode_image(const std::string& path, int64_t max_pixels = kDefaultMaxPixels,
+                   ImageLoader loader = ImageLoader::pil);
 
 // Same, from bytes in memory; `context` names the source in error messages.
 Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& context,
-                         int64_t max_pixels = kDefaultMaxPixels);
+                         int64_t max_pixels = kDefaultMaxPixels, ImageLoader loader = ImageLoader::pil);
 
 // Bilinear resize with half-pixel centres (align_corners = false, as OpenCV INTER_LINEAR and ncnn).
 Image resize_bilinear(const Image& src, int width, int height);

@@ -11,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/exif_orientation.h"
 #include "data/image.h"
 #include "data/jpeg_decode.h"
 
@@ -120,7 +121,8 @@ std::vector<uint8_t> without_empty_idat_chunks(const std::vector<uint8_t>& b) {
 
 }  // namespace
 
-Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& context, int64_t max_pixels) {
+Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& context, int64_t max_pixels,
+                         ImageLoader loader) {
   if (bytes.empty()) fail(context, "empty file (0 bytes), not an image");
   if (bytes.size() > static_cast<size_t>(INT32_MAX)) fail(context, "file too large for the image decoder");
   const auto* data = bytes.data();
@@ -131,7 +133,12 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
     fail(context, "not a JPEG, PNG or BMP image (unrecognised file header)");
   // JPEG goes to libjpeg, decoded exactly as the reference pipeline (PIL) decodes it; stb's JPEG decoder
   // differs in IDCT and chroma upsampling and is not compiled in.
-  if (format == ImageFormat::jpeg) return decode_jpeg(data, bytes.size(), context, max_pixels);
+  if (format == ImageFormat::jpeg) {
+    Image img = decode_jpeg(data, bytes.size(), context, max_pixels, loader);
+    if (loader != ImageLoader::cv2) return img;
+    const int orientation = jpeg_exif_orientation(data, bytes.size());
+    return orientation == 1 ? img : apply_exif_orientation(img, orientation);
+  }
   // Header only: rejects oversize images before allocating any pixels. The format-specific readers keep
   // stb's reason (stbi_info tries every format and ends with a generic "unknown image type").
   stbi__context header;
@@ -171,8 +178,8 @@ Image decode_image_bytes(const std::vector<uint8_t>& bytes, const std::string& c
   return img;
 }
 
-Image decode_image(const std::string& path, int64_t max_pixels) {
-  return decode_image_bytes(read_whole_file(path), path, max_pixels);
+Image decode_image(const std::string& path, int64_t max_pixels, ImageLoader loader) {
+  return decode_image_bytes(read_whole_file(path), path, max_pixels, loader);
 }
 
 void save_png(const Image& image, const std::string& path) {

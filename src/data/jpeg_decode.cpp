@@ -110,9 +110,18 @@ void inverted_cmyk_to_rgb(const uint8_t* cmyk, size_t pixels, uint8_t* rgb) {
   }
 }
 
+// OpenCV's CMYK -> BGR on the stored (Adobe-inverted) values: channel = k - ((255 - c) * k >> 8).
+void opencv_cmyk_to_rgb(const uint8_t* cmyk, size_t pixels, uint8_t* rgb) {
+  for (size_t i = 0; i < pixels; ++i, cmyk += 4, rgb += 3) {
+    const int k = cmyk[3];
+    for (int c = 0; c < 3; ++c) rgb[c] = static_cast<uint8_t>(k - (((255 - cmyk[c]) * k) >> 8));
+  }
+}
+
 }  // namespace
 
-Image decode_jpeg(const uint8_t* data, size_t size, const std::string& context, int64_t max_pixels) {
+Image decode_jpeg(const uint8_t* data, size_t size, const std::string& context, int64_t max_pixels,
+                  ImageLoader loader) {
   ErrorManager err{};
   jpeg_decompress_struct cinfo{};  // zeroed: destroying it is a no-op until jpeg_create_decompress ran
   cinfo.err = jpeg_std_error(&err.pub);
@@ -151,6 +160,8 @@ Image decode_jpeg(const uint8_t* data, size_t size, const std::string& context, 
     if (components == 1) {
       for (size_t i = 0; i < static_cast<size_t>(pixels); ++i)
         img.rgb[3 * i] = img.rgb[3 * i + 1] = img.rgb[3 * i + 2] = raw[i];
+    } else if (loader == ImageLoader::cv2) {
+      opencv_cmyk_to_rgb(raw.data(), static_cast<size_t>(pixels), img.rgb.data());
     } else {
       inverted_cmyk_to_rgb(raw.data(), static_cast<size_t>(pixels), img.rgb.data());
     }

@@ -23,6 +23,61 @@ std::string resolve(const std::string& config_path, const std::string& p) {
   return (std::filesystem::path(config_path).parent_path() / path).lexically_normal().string();
 }
 
+// [h, w] from "n" (square) or "[h, w]"; both positive.
+std::array<int, 2> height_width(TomlReader& r, const std::string& key, const std::vector<int64_t>& v) {
+  if (v.size() != 1 && v.size() != 2) r.fail_at(key, "must be a number or [height, width]");
+  const int64_t h = v[0], w = v.size() == 2 ? v[1] : v[0];
+  if (h <= 0 || w <= 0 || h > 65535 || w > 65535) r.fail_at(key, "sizes must be between 1 and 65535");
+  return {static_cast<int>(h), static_cast<int>(w)};
+}
+
+void read_resize_and_crop(TomlReader& r, Preprocess& p) {
+  const auto short_side = r.get_int("preprocess.resize_short");
+  const auto resize = r.get_int_or_ints("preprocess.resize");
+  if (short_side && resize)
+    r.fail_at("preprocess.resize", "and preprocess.resize_short are both given; keep one");
+  if (short_side) {
+    if (*short_side <= 0 || *short_side > 65535) r.fail_at("preprocess.resize_short", "must be 1..65535");
+    p.resize_short = static_cast<int>(*short_side);
+  }
+  if (resize) {
+    const auto hw = height_width(r, "preprocess.resize", *resize);
+    p.resize_height = hw[0];
+    p.resize_width = hw[1];
+  }
+  if (const auto crop = r.get_int_or_ints("preprocess.center_crop")) {
+    const auto hw = height_width(r, "preprocess.center_crop", *crop);
+    if (hw[0] > p.height || hw[1] > p.width)
+      r.fail_at("preprocess.center_crop", "(" + std::to_string(hw[0]) + "x" + std::to_string(hw[1]) +
+                                              ") is larger than the model input (" +
+                                              std::to_string(p.height) + "x" + std::to_string(p.width) + ")");
+    p.crop_height = hw[0];
+    p.crop_width = hw[1];
+  }
+  const std::string interp = r.get_string("preprocess.interpolation").value_or("bilinear");
+  if (interp == "bilinear")
+    p.interpolation = Interpolation::bilinear;
+  else if (interp == "bicubic")
+    p.interpolation = Interpolation::bicubic;
+  else if (interp == "nearest")
+    p.interpolation = Interpolation::nearest;
+  else
+    r.fail_at("preprocess.interpolation",
+              "must be \"bilinear\", \"bicubic\" or \"nearest\", not \"" + interp + "\"");
+  const std::string backend = r.get_string("preprocess.backend").value_or("pil");
+  if (backend == "pil")
+    p.backend = ResizeBackend::pil;
+  else if (backend == "cv2")
+    p.backend = ResizeBackend::cv2;
+  else
+    r.fail_at("preprocess.backend",
+              "must be \"pil\" (torchvision) or \"cv2\" (mmcls), not \"" + backend + "\"");
+  if (p.backend == ResizeBackend::cv2 && p.interpolation == Interpolation::bicubic)
+    r.fail_at("preprocess.interpolation",
+              "\"bicubic\" is not reproduced for backend \"cv2\" (OpenCV's INTER_CUBIC); use \"bilinear\" or "
+              "backend \"pil\"");
+}
+
 }  // namespace
 
 ModelConfig load_model_config(const std::string& path, std::vector<std::string>* warnings) {
@@ -55,6 +110,7 @@ ModelConfig load_model_config(const std::string& path, std::vector<std::string>*
   if (c.max_pixels <= 0) r.fail_at("preprocess.max_pixels", "must be positive");
   c.preprocess.height = static_cast<int>(s[2]);
   c.preprocess.width = static_cast<int>(s[3]);
+  read_resize_and_crop(r, c.preprocess);
 
   c.test_data = resolve(path, r.get_string("dataset.test").value_or(""));
   c.calib_data = resolve(path, r.get_string("dataset.calib").value_or(""));
@@ -62,6 +118,12 @@ ModelConfig load_model_config(const std::string& path, std::vector<std::string>*
   auto top_classes = r.get_strings("classes");
   if (classes && top_classes) r.fail_at("classes", "is given twice (top level and [dataset]); keep one");
   c.classes = classes ? *classes : top_classes.value_or(std::vector<std::string>{});
+  c.dataset_options.data_prefix = resolve(path, r.get_string("dataset.data_prefix").value_or(""));
+  c.dataset_options.class_index = resolve(path, r.get_string("dataset.class_index").value_or(""));
+  if (const auto file = r.get_string("dataset.classes_file")) {
+    if (classes || top_classes) r.fail_at("dataset.classes_file", "and classes are both given; keep one");
+    c.classes = read_class_names(resolve(path, *file));
+  }
   const auto num = r.get_int("dataset.num_classes");
   if (num && *num <= 0) r.fail_at("dataset.num_classes", "must be positive");
   c.num_classes = num ? static_cast<int>(*num) : static_cast<int>(c.classes.size());

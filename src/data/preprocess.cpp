@@ -1,15 +1,72 @@
 #include "data/preprocess.h"
 
+#include <string>
+
 #include "core/error.h"
+#include "data/center_crop.h"
+#include "data/resize_cv2.h"
+#include "data/resize_pil.h"
 
 namespace qd {
+namespace {
+
+// Output size of a short-side resize: torchvision's and mmcls's arithmetic agree: the short side becomes
+// `size`, the long one int(size * long / short) (Python true division, then truncation).
+void short_side_size(int w, int h, int size, int* out_w, int* out_h) {
+  const auto scaled = [size](int num, int den) {
+    return static_cast<int>(static_cast<double>(static_cast<int64_t>(size) * num) / den);
+  };
+  if (w <= h) {
+    *out_w = size;
+    *out_h = scaled(h, w);
+  } else {
+    *out_h = size;
+    *out_w = scaled(w, h);
+  }
+}
+
+Image resize_with(const Image& image, int w, int h, const Preprocess& pre) {
+  if (image.width == w && image.height == h) return image;
+  return pre.backend == ResizeBackend::pil ? resize_pil(image, w, h, pre.interpolation)
+                                           : resize_cv2(image, w, h, pre.interpolation);
+}
+
+}  // namespace
+
+Image network_view(const Image& image, const Preprocess& pre, bool* stretched) {
+  QD_CHECK(pre.width > 0 && pre.height > 0, "network_view: Preprocess width/height not set");
+  if (stretched) *stretched = false;
+  Image out;
+  const Image* cur = &image;
+  if (pre.resize_short > 0 || pre.resize_width > 0) {
+    int w = pre.resize_width, h = pre.resize_height;
+    if (pre.resize_short > 0) short_side_size(image.width, image.height, pre.resize_short, &w, &h);
+    out = resize_with(image, w, h, pre);
+    cur = &out;
+  }
+  if (pre.crop_width > 0) {
+    if (cur->width < pre.crop_width || cur->height < pre.crop_height) {
+      fail("", "image is " + std::to_string(cur->width) + "x" + std::to_string(cur->height) +
+                   (cur == &image ? "" : " after resizing") + ", smaller than the " +
+                   std::to_string(pre.crop_width) + "x" + std::to_string(pre.crop_height) + " crop");
+    }
+    out = center_crop(*cur, pre.crop_width, pre.crop_height);
+    cur = &out;
+  }
+  if (cur->width != pre.width || cur->height != pre.height) {
+    if (stretched) *stretched = true;
+    return resize_bilinear(*cur, pre.width, pre.height);
+  }
+  return cur == &image ? image : std::move(out);
+}
 
 bool image_to_nchw(const Image& image, const Preprocess& pre, float* dst) {
   QD_CHECK(pre.width > 0 && pre.height > 0, "image_to_nchw: Preprocess width/height not set");
-  const bool resize = image.width != pre.width || image.height != pre.height;
-  Image resized;
-  if (resize) resized = resize_bilinear(image, pre.width, pre.height);
-  const Image& src = resize ? resized : image;
+  bool stretched = false;
+  Image view;
+  const bool as_is = image.width == pre.width && image.height == pre.height && !pre.resizes_or_crops();
+  if (!as_is) view = network_view(image, pre, &stretched);
+  const Image& src = as_is ? image : view;
   const size_t plane = static_cast<size_t>(pre.width) * pre.height;
   for (int c = 0; c < 3; ++c) {
     const int src_channel = pre.bgr ? 2 - c : c;  // tensor channel c reads this RGB channel
@@ -19,7 +76,7 @@ bool image_to_nchw(const Image& image, const Preprocess& pre, float* dst) {
     const uint8_t* in = src.rgb.data() + src_channel;
     for (size_t i = 0; i < plane; ++i) out[i] = (static_cast<float>(in[i * 3]) - mean) * inv_std;
   }
-  return resize;
+  return stretched;
 }
 
 }  // namespace qd

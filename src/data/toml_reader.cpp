@@ -123,6 +123,13 @@ std::optional<std::vector<int64_t>> TomlReader::get_ints(const std::string& key)
   return out;
 }
 
+std::optional<std::vector<int64_t>> TomlReader::get_int_or_ints(const std::string& key) {
+  const toml::node* n = find(key);
+  if (!n) return std::nullopt;
+  if (n->is_integer()) return std::vector<int64_t>{n->as_integer()->get()};
+  return get_ints(key);
+}
+
 std::optional<std::vector<double>> TomlReader::get_numbers(const std::string& key) {
   const toml::node* n = find(key);
   if (!n) return std::nullopt;

@@ -27,6 +27,8 @@ class TomlReader {
   std::optional<std::vector<std::string>> get_strings(const std::string& key);
   std::optional<std::vector<int64_t>> get_ints(const std::string& key);
   std::optional<std::vector<double>> get_numbers(const std::string& key);
+  // An integer n reads as {n}; an array of integers as it is.
+  std::optional<std::vector<int64_t>> get_int_or_ints(const std::string& key);
 
   // Throws "<path>: missing required key 'key'" when absent.
   template <typename T>

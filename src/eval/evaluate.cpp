@@ -15,7 +15,7 @@ namespace qd {
 
 EvalResult evaluate(const ir::Model& model, const ModelConfig& config, const std::string& dataset_path,
                     const EvalOptions& options, nlohmann::json* predictions) {
-  Dataset ds = open_dataset(dataset_path);
+  Dataset ds = open_dataset(dataset_path, config.dataset_options);
   if (options.limit) ds = limit(ds, options.limit);
   int num_classes = config.num_classes > 0 ? config.num_classes : static_cast<int>(ds.class_names.size());
   if (num_classes <= 0) num_classes = 10;

@@ -18,7 +18,7 @@ class DatasetBatchSource : public quant::BatchSource {
   // The first `max_images` (0 = all) of the dataset at `dir`, in batches of `batch`, preprocessed by `cfg`.
   DatasetBatchSource(const std::string& dir, const ModelConfig& cfg, size_t max_images, int batch,
                      SkipHandler on_skip = {})
-      : loader_(make_dataset(dir, max_images), cfg.preprocess,
+      : loader_(make_dataset(dir, cfg.dataset_options, max_images), cfg.preprocess,
                 options(batch, cfg.max_pixels, first_pass_only(std::move(on_skip), rewound_))),
         dir_(dir),
         batch_(batch) {}
@@ -47,8 +47,8 @@ class DatasetBatchSource : public quant::BatchSource {
   size_t skipped() const { return *rewound_ ? skipped_first_pass_ : loader_.skipped(); }
 
  private:
-  static Dataset make_dataset(const std::string& dir, size_t max_images) {
-    Dataset ds = open_dataset(dir);
+  static Dataset make_dataset(const std::string& dir, const DatasetOptions& opts, size_t max_images) {
+    Dataset ds = open_dataset(dir, opts);
     return max_images ? limit(ds, max_images) : ds;
   }
   static BatchLoaderOptions options(int batch, int64_t max_pixels, SkipHandler on_skip) {

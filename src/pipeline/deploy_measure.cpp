@@ -51,7 +51,7 @@ json load_average() {
 }  // namespace
 
 size_t check_test_dataset(const std::string& path, const ModelConfig& config) {
-  const Dataset ds = open_dataset(path);
+  const Dataset ds = open_dataset(path, config.dataset_options);
   const int classes = class_count(config, ds);
   size_t labelled = 0;
   for (const Sample& s : ds.samples) {
@@ -189,7 +189,7 @@ json measure_layer_snr(const ir::Model& fp32, const ir::Model& int8, const Model
 json measure_onnxruntime_accuracy(const std::string& onnx_model, const ModelConfig& config,
                                   const std::string& path, const AccuracyOptions& options,
                                   const std::string& scratch_dir) {
-  Dataset ds = open_dataset(path);
+  Dataset ds = open_dataset(path, config.dataset_options);
   if (options.num) ds = limit(ds, options.num);
   TopKAccumulator acc(class_count(config, ds), 5);
   BatchLoaderOptions lo;

@@ -10,7 +10,7 @@
 namespace qd::pipeline {
 
 std::optional<Dataset> open_labelled_dataset(const ModelConfig& config, const std::string& path) {
-  Dataset ds = open_dataset(path);
+  Dataset ds = open_dataset(path, config.dataset_options);
   if (ds.kind == DatasetKind::flat_folder) {
     const bool cifar = config.num_classes == 10 || config.num_classes == 0;
     const std::vector<std::string>& names = !config.classes.empty() ? config.classes

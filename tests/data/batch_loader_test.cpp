@@ -71,6 +71,33 @@ TEST(BatchLoader, SkipsCorruptFileWithWarningAndKeepsBatchesFull) {
   EXPECT_EQ(loader.skipped(), 2u);  // counters accumulate across passes
 }
 
+TEST(BatchLoader, ImageSmallerThanTheCropIsSkippedAndCounted) {
+  // Crop 32 without resize: the 20x40 image cannot be cropped (a warning, skipped), the 40x50 one is cropped
+  // (not counted as resized), the 32x32 one passes as is.
+  TempDir dir;
+  test::write_png(dir / "a_small.png", 20, 40, 3, std::vector<uint8_t>(20 * 40 * 3, 1));
+  test::write_png(dir / "b_big.png", 40, 50, 3, std::vector<uint8_t>(40 * 50 * 3, 2));
+  test::write_png(dir / "c_fit.png", 32, 32, 3, std::vector<uint8_t>(32 * 32 * 3, 3));
+  std::vector<std::pair<std::string, std::string>> warnings;
+  BatchLoaderOptions opt;
+  opt.batch_size = 4;
+  opt.on_skip = [&](const std::string& path, const std::string& reason) {
+    warnings.emplace_back(path, reason);
+  };
+  Preprocess pre = identity_32();
+  pre.crop_width = pre.crop_height = 32;
+  BatchLoader loader(open_dataset(dir.str()), pre, opt);
+  Batch b;
+  ASSERT_TRUE(loader.next(b));
+  ASSERT_EQ(b.size(), 2);
+  EXPECT_FLOAT_EQ(b.input.data<float>()[0], 2.f);
+  EXPECT_EQ(loader.skipped(), 1u);
+  EXPECT_EQ(loader.resized(), 0u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].first, dir / "a_small.png");
+  EXPECT_EQ(warnings[0].second, "image is 20x40, smaller than the 32x32 crop");
+}
+
 TEST(BatchLoader, SharedCalibSetInBatchesMatchesSingleImages) {
   Dataset ds = open_dataset(test::kSharedDir + "/cifar10/calib");
   Preprocess pre = identity_32();

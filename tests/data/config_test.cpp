@@ -114,6 +114,89 @@ TEST(ModelConfig, Errors) {
   EXPECT_NE(msg.find("TOML syntax error"), std::string::npos) << msg;
 }
 
+TEST(ModelConfig, ResizeAndCrop) {
+  TempDir dir;
+  const std::string base =
+      "[model]\nname = \"m\"\ninput_shape = [1, 3, 224, 224]\n[preprocess]\n"
+      "mean = [0, 0, 0]\nstd = [1, 1, 1]\n";
+  test::write_bytes(dir / "a.toml", base + "resize_short = 256\ncenter_crop = 224\nbackend = \"cv2\"\n");
+  Preprocess p = load_model_config(dir / "a.toml").preprocess;
+  EXPECT_EQ(p.resize_short, 256);
+  EXPECT_EQ(p.resize_width, 0);
+  EXPECT_EQ(p.crop_width, 224);
+  EXPECT_EQ(p.crop_height, 224);
+  EXPECT_EQ(p.backend, ResizeBackend::cv2);
+  EXPECT_EQ(p.interpolation, Interpolation::bilinear);
+  test::write_bytes(dir / "b.toml", base +
+                                        "resize = [300, 256]\ncenter_crop = [224, 200]\n"
+                                        "interpolation = \"bicubic\"\n");
+  p = load_model_config(dir / "b.toml").preprocess;
+  EXPECT_EQ(p.resize_height, 300);
+  EXPECT_EQ(p.resize_width, 256);
+  EXPECT_EQ(p.crop_height, 224);
+  EXPECT_EQ(p.crop_width, 200);
+  EXPECT_EQ(p.backend, ResizeBackend::pil);
+  EXPECT_EQ(p.interpolation, Interpolation::bicubic);
+  // The CIFAR configs set none of these: no resize, no crop.
+  p = load_model_config(kConfigs + "/resnet18_cifar10.toml").preprocess;
+  EXPECT_FALSE(p.resizes_or_crops());
+
+  auto load = [&](const std::string& extra) {
+    test::write_bytes(dir / "bad.toml", base + extra);
+    return error_of([&] { load_model_config(dir / "bad.toml"); });
+  };
+  std::string msg = load("resize_short = 256\nresize = 256\n");
+  EXPECT_NE(msg.find("'preprocess.resize' and preprocess.resize_short are both given"), std::string::npos)
+      << msg;
+  msg = load("center_crop = 256\n");
+  EXPECT_NE(msg.find("'preprocess.center_crop' (256x256) is larger than the model input (224x224)"),
+            std::string::npos)
+      << msg;
+  msg = load("resize = [1, 2, 3]\n");
+  EXPECT_NE(msg.find("must be a number or [height, width]"), std::string::npos) << msg;
+  msg = load("interpolation = \"area\"\n");
+  EXPECT_NE(msg.find("'preprocess.interpolation' must be \"bilinear\""), std::string::npos) << msg;
+  msg = load("backend = \"skimage\"\n");
+  EXPECT_NE(msg.find("'preprocess.backend' must be \"pil\""), std::string::npos) << msg;
+  msg = load("backend = \"cv2\"\ninterpolation = \"bicubic\"\n");
+  EXPECT_NE(msg.find("is not reproduced for backend \"cv2\""), std::string::npos) << msg;
+}
+
+TEST(ModelConfig, ShippedImageNetConfigs) {
+  for (const char* name : {"torchvision_resize256_crop224.toml", "mmcls_resnet50_cv2.toml"}) {
+    std::vector<std::string> warnings;
+    const ModelConfig c = load_model_config(kConfigs + "/imagenet/" + name, &warnings);
+    EXPECT_TRUE(warnings.empty()) << warnings.front();
+    EXPECT_EQ(c.num_classes, 1000) << name;
+    ASSERT_EQ(c.classes.size(), 1000u) << name;
+    EXPECT_EQ(c.classes[0], "tench");
+    EXPECT_EQ(c.classes[999], "toilet tissue");
+    EXPECT_EQ(c.preprocess.resize_short, 256);
+    EXPECT_EQ(c.preprocess.crop_width, 224);
+    EXPECT_EQ(c.preprocess.backend,
+              std::string(name).find("cv2") != std::string::npos ? ResizeBackend::cv2 : ResizeBackend::pil);
+  }
+}
+
+TEST(ModelConfig, ImageNetDatasetKeys) {
+  TempDir dir;
+  test::write_bytes(dir / "cfg/names.txt", "tench\ngoldfish\n");
+  test::write_bytes(dir / "cfg/m.toml", std::string(kMinimal) +
+                                            "[dataset]\ntest = \"meta/val.txt\"\ndata_prefix = \"data/val\"\n"
+                                            "class_index = \"synsets.txt\"\nclasses_file = \"names.txt\"\n");
+  std::vector<std::string> warnings;
+  const ModelConfig c = load_model_config(dir / "cfg/m.toml", &warnings);
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(c.classes, (std::vector<std::string>{"tench", "goldfish"}));
+  EXPECT_EQ(c.num_classes, 2);
+  EXPECT_EQ(c.dataset_options.data_prefix, dir / "cfg/data/val");
+  EXPECT_EQ(c.dataset_options.class_index, dir / "cfg/synsets.txt");
+  test::write_bytes(dir / "cfg/bad.toml",
+                    std::string(kMinimal) + "[dataset]\nclasses = [\"a\"]\nclasses_file = \"names.txt\"\n");
+  const std::string msg = error_of([&] { load_model_config(dir / "cfg/bad.toml"); });
+  EXPECT_NE(msg.find("'dataset.classes_file' and classes are both given"), std::string::npos) << msg;
+}
+
 TEST(ModelConfig, TopLevelClasses) {
   TempDir dir;
   test::write_bytes(dir / "m.toml", "classes = [\"x\", \"y\"]\n" + std::string(kMinimal));

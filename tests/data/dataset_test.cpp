@@ -97,6 +97,57 @@ TEST(OpenDataset, ImageFolderSortsClassesAndSkipsOtherFiles) {
   EXPECT_EQ(filename(ds.samples[2].path), "b.png");
 }
 
+TEST(OpenDataset, ImageNetValFolderTakesLabelsFromTheClassIndex) {
+  // Only two of the index's classes are present: labels must be their index lines (2 and 0), not their rank
+  // among the folders.
+  TempDir dir;
+  test::write_bytes(dir / "val/n01443537/ILSVRC2012_val_00000236.JPEG", "x");
+  test::write_bytes(dir / "val/n01440764/ILSVRC2012_val_00000293.JPEG", "x");
+  test::write_bytes(dir / "synsets.txt",
+                    "n01440764 tench, Tinca tinca\nn01443536 other\n\nn01443537 goldfish\n");
+  DatasetOptions opts;
+  opts.class_index = dir / "synsets.txt";
+  const Dataset ds = open_dataset(dir / "val", opts);
+  EXPECT_EQ(ds.kind, DatasetKind::image_folder);
+  EXPECT_EQ(ds.class_names, (std::vector<std::string>{"tench, Tinca tinca", "other", "goldfish"}));
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(filename(ds.samples[0].path), "ILSVRC2012_val_00000293.JPEG");
+  EXPECT_EQ(ds.samples[0].label, 0);
+  EXPECT_EQ(ds.samples[1].label, 2);
+
+  test::write_bytes(dir / "val/n99999999/x.JPEG", "x");
+  const std::string msg = dataset_error_of([&] { open_dataset(dir / "val", opts); });
+  EXPECT_EQ(msg, dir / "val/n99999999" + ": class folder is not listed in the class-index file " +
+                     (dir / "synsets.txt"));
+  test::write_bytes(dir / "empty.txt", "\n\n");
+  opts.class_index = dir / "empty.txt";
+  EXPECT_EQ(dataset_error_of([&] { open_dataset(dir / "val", opts); }),
+            dir / "empty.txt" + ": class-index file lists no classes");
+}
+
+TEST(OpenDataset, AnnFileWithDataPrefix) {
+  // mmcls: ann_file lines "relative/path.JPEG label" resolve against data_prefix; absolute paths stay.
+  TempDir dir;
+  test::write_bytes(dir / "meta/val.txt", "n01440764/ILSVRC2012_val_00000293.JPEG 0\n/abs/x.JPEG 5\n");
+  DatasetOptions opts;
+  opts.data_prefix = dir / "data/val";
+  const Dataset ds = open_dataset(dir / "meta/val.txt", opts);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds.samples[0].path, dir / "data/val/n01440764/ILSVRC2012_val_00000293.JPEG");
+  EXPECT_EQ(ds.samples[0].label, 0);
+  EXPECT_EQ(ds.samples[1].path, "/abs/x.JPEG");
+  EXPECT_EQ(ds.samples[1].label, 5);
+}
+
+TEST(ReadClassNames, OneNamePerLineTrimmed) {
+  TempDir dir;
+  test::write_bytes(dir / "names.txt", "tench\n  goldfish \n\ngreat white shark\r\n");
+  EXPECT_EQ(read_class_names(dir / "names.txt"),
+            (std::vector<std::string>{"tench", "goldfish", "great white shark"}));
+  EXPECT_EQ(dataset_error_of([&] { read_class_names(dir / "none.txt"); }),
+            dir / "none.txt" + ": cannot read class-names file");
+}
+
 TEST(OpenDataset, FolderWhoseSubfoldersHoldNoImagesIsFlat) {
   TempDir dir;
   test::write_bytes(dir / "b.png", "x");

@@ -4,8 +4,41 @@
 
 #include <vector>
 
+#include "data/user_error.h"
+
 namespace qd {
 namespace {
+
+TEST(NetworkView, ShortSideResizeKeepsAspect) {
+  // 500x375 with resize_short 256: height 256, width int(256 * 500 / 375) = int(341.33) = 341.
+  Preprocess pre;
+  pre.resize_short = 256;
+  pre.width = 341;
+  pre.height = 256;
+  bool stretched = true;
+  for (const ResizeBackend b : {ResizeBackend::pil, ResizeBackend::cv2}) {
+    pre.backend = b;
+    const Image out = network_view(Image(500, 375), pre, &stretched);
+    EXPECT_EQ(out.width, 341);
+    EXPECT_EQ(out.height, 256);
+    EXPECT_FALSE(stretched);
+  }
+  // Portrait: 375x500 -> 256 x int(256 * 500 / 375) = 341 high.
+  pre.width = 256;
+  pre.height = 341;
+  EXPECT_EQ(network_view(Image(375, 500), pre).height, 341);
+}
+
+TEST(NetworkView, CropLargerThanImageIsAUserError) {
+  Preprocess pre;
+  pre.width = pre.height = pre.crop_width = pre.crop_height = 224;
+  EXPECT_EQ(test::error_of([&] { network_view(Image(100, 300), pre); }),
+            "image is 100x300, smaller than the 224x224 crop");
+  pre.resize_height = 200;
+  pre.resize_width = 300;
+  EXPECT_EQ(test::error_of([&] { network_view(Image(600, 400), pre); }),
+            "image is 300x200 after resizing, smaller than the 224x224 crop");
+}
 
 TEST(ImageToNchw, OnePixelByHandRgb) {
   Image img(1, 1);

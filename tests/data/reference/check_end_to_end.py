@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""End to end on the images of make_preprocess_refs.py: `qdeploy test` with the shipped ImageNet configs
+against the reference pipelines feeding the same ONNX model in ONNX Runtime:
+  torchvision: PIL loader, Resize(256), CenterCrop(224), ToTensor, Normalize   (configs/imagenet/
+               torchvision_resize256_crop224.toml, zoo model resnet18_op13)
+  mmcls:       cv2.imdecode, ResizeEdge(256) + CenterCrop(224) arithmetic, to_rgb, mean/std
+               (configs/imagenet/mmcls_resnet50_cv2.toml, zoo model mmcls_resnet18_op11)
+Every image must give the same top-1 and logits within 1e-4 relative (max |difference| / max |logit|).
+
+Usage: /usr/bin/python3 check_end_to_end.py <qdeploy> <source dir> <zoo models dir> <refs dir>
+Exit 0 when all agree; prints one line per pipeline.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+from PIL import Image
+import torchvision.transforms as T
+
+MEAN = np.array([123.675, 116.28, 103.53], np.float32)
+STD = np.array([58.395, 57.12, 57.375], np.float32)
+
+
+def torchvision_input(path):
+    with open(path, "rb") as f:
+        img = Image.open(f).convert("RGB")
+    t = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),
+                   T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    return t(img).numpy()
+
+
+def mmcls_input(path):
+    with open(path, "rb") as f:
+        img = cv2.imdecode(np.frombuffer(f.read(), np.uint8), cv2.IMREAD_COLOR)
+    h, w = img.shape[:2]
+    width, height = (256, int(256 * h / w)) if w < h else (int(256 * w / h), 256)
+    img = cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
+    y1, x1 = max(0, int(round((height - 224) / 2.0))), max(0, int(round((width - 224) / 2.0)))
+    img = img[y1:y1 + 224, x1:x1 + 224, ::-1].astype(np.float32)
+    return ((img - MEAN) / STD).transpose(2, 0, 1)
+
+
+def check(name, qdeploy, src, model, config, make_input, images, work):
+    inputs, ort_out, pred = (os.path.join(work, name + s) for s in (".f32", "_ort.f32", ".json"))
+    with open(inputs, "wb") as f:
+        for p in images:
+            f.write(make_input(p).astype(np.float32).tobytes())
+    subprocess.run(["node", os.path.join(src, "tools/ort/run_model.js"), model, inputs, ort_out, "--threads", "1"],
+                   check=True, stdout=subprocess.DEVNULL)
+    os.remove(inputs)
+    subprocess.run([qdeploy, "test", os.path.join(src, "configs/imagenet", config), "--model", model, "--dataset",
+                    os.path.join(work, "list.txt"), "--out", pred, "--threads", "1"], check=True,
+                   stdout=subprocess.DEVNULL)
+    ours = np.array([p["scores"] for p in json.load(open(pred))["predictions"]], np.float64)
+    ref = np.fromfile(ort_out, np.float32).reshape(len(images), -1).astype(np.float64)
+    same = int((ours.argmax(1) == ref.argmax(1)).sum())
+    rel = np.abs(ours - ref).max(1) / np.abs(ref).max(1)
+    worst = int(rel.argmax())
+    print("%s: %d/%d same top-1, logits max relative difference %.2e (%s)" %
+          (name, same, len(images), rel.max(), os.path.basename(images[worst])))
+    return same == len(images) and rel.max() <= 1e-4
+
+
+def main():
+    qdeploy, src, models, refs = sys.argv[1:5]
+    images = sorted({os.path.join(refs, line.split()[0]) for line in open(os.path.join(refs, "manifest.txt"))})
+    work = os.path.join(refs, "end_to_end")
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "list.txt"), "w") as f:
+        f.writelines(p + " 0\n" for p in images)
+    ok = check("torchvision", qdeploy, src, os.path.join(models, "resnet18_op13.onnx"),
+               "torchvision_resize256_crop224.toml", torchvision_input, images, work)
+    ok &= check("mmcls", qdeploy, src, os.path.join(models, "mmcls_resnet18_op11.onnx"), "mmcls_resnet50_cv2.toml",
+                mmcls_input, images, work)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
