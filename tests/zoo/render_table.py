@@ -28,7 +28,8 @@ def fig(r, check, fmt):
 
 def row(name, opset, checks, reason, r):
     a = fig(r, "a", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}")
-    b = fig(r, "b", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}")
+    b = fig(r, "b", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}"
+                              + (f"; {c['fp16_fc_snr_db']:.0f} dB" if "fp16_fc_snr_db" in c else ""))
     c = fig(r, "c", lambda c: (f"{c['ours_vs_ncnn_snr_db']:.1f} dB, {c['ours_vs_ncnn_top1_agreement']:.0%}; "
                                f"{c['ours_vs_fp32_snr_db']:.1f} / {c['ncnn_vs_fp32_snr_db']:.1f} dB"))
     d = fig(r, "d", lambda c: f"{c.get('ours_vs_fp32_snr_db', float('nan')):.2f} vs {c['ncnn_chain_vs_fp32_snr_db']:.2f} dB")

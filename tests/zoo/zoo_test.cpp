@@ -1,7 +1,13 @@
 // Issue 14.2: every model of the zoo (tests/zoo/models.txt, exported by make_zoo.py into the build tree)
 // checked end to end on the same preprocessed tensors (our data pipeline: 30 upscaled CIFAR-10 test images):
 //   (a) our fp32 runtime on the ONNX file vs ONNX Runtime: same top-1, output SNR >= 100 dB
-//   (b) our fp32 .param/.bin (`qdeploy convert`) in real ncnn vs ONNX Runtime: same top-1, SNR >= 60 dB
+//   (b) our fp32 .param/.bin (`qdeploy convert`) in real ncnn: same top-1 as ONNX Runtime, and SNR >= 60 dB
+//       against what ncnn computes by design: ncnn's x86 InnerProduct keeps its weights as fp16 (truncated,
+//       not rounded) when opt.use_fp16_storage (default on) and the CPU has F16C, which alone costs the big
+//       FC layers of VGG about 60 dB vs ONNX Runtime, and mmcls_resnet50 41 dB (its FC weights, ~3e-6, become
+//       fp16 subnormals; the softmax output shows absolute logit errors). The reference is our
+//       runtime on the same .param/.bin with the InnerProduct weights truncated to fp16 the same way; the SNR
+//       vs ONNX Runtime is reported too (docs/ncnn.md: why, and how to turn it off)
 //   (c) `qdeploy deploy --quant` (kl, 100 calibration images); its int8 files in our runtime vs in real ncnn:
 //       SNR >= 30 dB, top-1 agreement >= 95%; each >= 20 dB from fp32 (ONNX Runtime)
 //   (d) ncnn's own ncnn2table + ncnn2int8 on our fp32 files, same images, in real ncnn: ours in real ncnn at
@@ -74,6 +80,34 @@ double top1_agreement(const std::vector<float>& a, const std::vector<float>& b) 
   int same = 0;
   for (size_t i = 0; i < ta.size() && i < tb.size(); ++i) same += ta[i] == tb[i];
   return ta.empty() ? 0 : double(same) / ta.size();
+}
+
+// x as ncnn's x86 InnerProduct stores it with fp16 storage on: _mm*_cvtps_ph(x, _MM_FROUND_TRUNC), i.e. the
+// float16 toward zero (ncnn src/layer/x86/innerproduct_fp.h); fp16 subnormals kept, no overflow to inf.
+float fp16_toward_zero(float x) {
+  const float a = std::fabs(x);
+  if (a >= 65504.f) return std::copysign(65504.f, x);
+  if (a < 0x1p-14f) return std::trunc(x * 0x1p24f) * 0x1p-24f;  // subnormal fp16: multiples of 2^-24
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  u &= ~0x1FFFu;  // keep 10 of the 23 mantissa bits
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+// Our runtime on ncnn files with every InnerProduct's (Gemm's) weights as real ncnn holds them: the reference
+// for what ncnn computes with its default options.
+std::vector<float> run_ours_fp16_fc_weights(const std::string& base, const Tensor& x) {
+  ir::Model m = frontend::load_ncnn(base + ".param", base + ".bin");
+  for (const ir::Node& n : m.graph.nodes())
+    if (n.op == ir::OpKind::Gemm && m.graph.value(n.inputs.at(1)).is_constant()) {
+      const Tensor& w = m.graph.value(n.inputs[1]).constant;
+      std::vector<float> t(w.values<float>().begin(), w.values<float>().end());
+      for (float& v : t) v = fp16_toward_zero(v);
+      m.graph.value(n.inputs[1]).constant = Tensor::from<float>(w.shape(), t);
+    }
+  passes::run_import_pipeline(m.graph);
+  return run_ours(m, x, runtime::Int8Mode::off, 10);
 }
 
 std::vector<float> read_f32(const std::string& path) {
@@ -167,7 +201,15 @@ TEST_P(Zoo, Fp32AndInt8MatchOnnxRuntimeAndRealNcnn) {
     b = {{"pass", false}, {"error", error_line(conv.out)}};
   } else if (auto y = run_real_ncnn(fp32, in, dir + "/ncnn_fp32.f32", b["error"]); !y.empty()) {
     b = {{"snr_db", snr_db(ort, y)}, {"top1_agreement", top1_agreement(ort, y)}};
-    b["pass"] = b["snr_db"] >= kNcnnFp32VsOrtDb && b["top1_agreement"] == 1.0;
+    try {
+      const std::vector<float> ref16 = run_ours_fp16_fc_weights(fp32, test.x);
+      b["fp16_fc_snr_db"] = snr_db(ref16, y);               // real ncnn vs what it computes by design
+      b["fp16_fc_ref_vs_ort_snr_db"] = snr_db(ort, ref16);  // what the fp16 weights alone cost
+      b["pass"] = b["fp16_fc_snr_db"] >= kNcnnFp32VsOrtDb && b["top1_agreement"] == 1.0;
+    } catch (const std::exception& e) {
+      b["pass"] = false;
+      b["error"] = std::string("our runtime: ") + e.what();
+    }
   } else {
     b["pass"] = false;
   }
