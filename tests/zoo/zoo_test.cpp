@@ -106,7 +106,6 @@ std::vector<float> run_ours_fp16_fc_weights(const std::string& base, const Tenso
       for (float& v : t) v = fp16_toward_zero(v);
       m.graph.value(n.inputs[1]).constant = Tensor::from<float>(w.shape(), t);
     }
-  passes::run_import_pipeline(m.graph);
   return run_ours(m, x, runtime::Int8Mode::off, 10);
 }
 
