@@ -118,14 +118,19 @@ ir::Model load_ncnn_unoptimized(const std::string& param_path, const std::string
   bin.expect_end();
   if (model.graph.inputs().empty()) fail(param_path, "the model has no Input layer");
 
-  // Graph outputs: blobs no layer reads, in production order (an unread Split output marks its input).
+  // Graph outputs: blobs no layer reads, in production order (an unread Split output marks its input). An
+  // unread part of a multi-output layer (a Slice whose part the ONNX model dropped) is not an output
+  // unless nothing else is: it came before the real output and our runtime returned it instead.
   auto& outs = model.graph.outputs();
+  std::vector<ir::ValueId> dropped_parts;
   for (const LayerDesc& L : pf.layers)
     for (const auto& t : L.tops) {
       if (ctx.reads[t] != 0) continue;
       ir::ValueId v = ctx.blobs.at(t);
-      if (std::find(outs.begin(), outs.end(), v) == outs.end()) outs.push_back(v);
+      auto& list = L.tops.size() > 1 && L.type != layer::Split ? dropped_parts : outs;
+      if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
     }
+  if (outs.empty()) outs = dropped_parts;
   infer_input_channels(model.graph);
   model.graph.metadata["source_format"] = "ncnn";
   model.graph.sort_topologically();
