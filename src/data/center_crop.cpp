@@ -15,13 +15,18 @@ int half_rounded_to_even(int d) {
 
 }  // namespace
 
+ImageWindow center_crop_window(int image_width, int image_height, int width, int height) {
+  QD_CHECK(width > 0 && height > 0 && width <= image_width && height <= image_height,
+           "center_crop: bad size");
+  return {half_rounded_to_even(image_width - width), half_rounded_to_even(image_height - height), width,
+          height};
+}
+
 Image center_crop(const Image& src, int width, int height) {
-  QD_CHECK(width > 0 && height > 0 && width <= src.width && height <= src.height, "center_crop: bad size");
-  const int left = half_rounded_to_even(src.width - width);
-  const int top = half_rounded_to_even(src.height - height);
+  const ImageWindow w = center_crop_window(src.width, src.height, width, height);
   Image dst(width, height);
   for (int y = 0; y < height; ++y)
-    std::copy_n(src.pixel(left, top + y), static_cast<size_t>(width) * 3, dst.pixel(0, y));
+    std::copy_n(src.pixel(w.x, w.y + y), static_cast<size_t>(width) * 3, dst.pixel(0, y));
   return dst;
 }
 

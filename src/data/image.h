@@ -19,6 +19,11 @@ struct Image {
   const uint8_t* pixel(int x, int y) const { return &rgb[(static_cast<size_t>(y) * width + x) * 3]; }
 };
 
+// A rectangle of an image (or of an image about to be computed), in pixels.
+struct ImageWindow {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
 struct Rgb {
   uint8_t r = 0, g = 0, b = 0;
 };

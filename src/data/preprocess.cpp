@@ -25,10 +25,15 @@ void short_side_size(int w, int h, int size, int* out_w, int* out_h) {
   }
 }
 
-Image resize_with(const Image& image, int w, int h, const Preprocess& pre) {
-  if (image.width == w && image.height == h) return image;
-  return pre.backend == ResizeBackend::pil ? resize_pil(image, w, h, pre.interpolation)
-                                           : resize_cv2(image, w, h, pre.interpolation);
+Image resize_with(const Image& image, int w, int h, const Preprocess& pre, ImageWindow window = {}) {
+  return pre.backend == ResizeBackend::pil ? resize_pil(image, w, h, pre.interpolation, window)
+                                           : resize_cv2(image, w, h, pre.interpolation, window);
+}
+
+[[noreturn]] void crop_does_not_fit(int w, int h, bool resized, const Preprocess& pre) {
+  fail("", "image is " + std::to_string(w) + "x" + std::to_string(h) + (resized ? " after resizing" : "") +
+               ", smaller than the " + std::to_string(pre.crop_width) + "x" +
+               std::to_string(pre.crop_height) + " crop");
 }
 
 }  // namespace
@@ -38,19 +43,21 @@ Image network_view(const Image& image, const Preprocess& pre, bool* stretched) {
   if (stretched) *stretched = false;
   Image out;
   const Image* cur = &image;
+  const bool crop = pre.crop_width > 0;
   if (pre.resize_short > 0 || pre.resize_width > 0) {
     int w = pre.resize_width, h = pre.resize_height;
     if (pre.resize_short > 0) short_side_size(image.width, image.height, pre.resize_short, &w, &h);
-    out = resize_with(image, w, h, pre);
+    if (crop && (w < pre.crop_width || h < pre.crop_height)) crop_does_not_fit(w, h, true, pre);
+    // Only the crop's window of the resized image is computed: the same pixels, less work.
+    const ImageWindow window =
+        crop ? center_crop_window(w, h, pre.crop_width, pre.crop_height) : ImageWindow{0, 0, w, h};
+    out = w == image.width && h == image.height ? center_crop(image, window.width, window.height)
+                                                : resize_with(image, w, h, pre, window);
     cur = &out;
-  }
-  if (pre.crop_width > 0) {
-    if (cur->width < pre.crop_width || cur->height < pre.crop_height) {
-      fail("", "image is " + std::to_string(cur->width) + "x" + std::to_string(cur->height) +
-                   (cur == &image ? "" : " after resizing") + ", smaller than the " +
-                   std::to_string(pre.crop_width) + "x" + std::to_string(pre.crop_height) + " crop");
-    }
-    out = center_crop(*cur, pre.crop_width, pre.crop_height);
+  } else if (crop) {
+    if (image.width < pre.crop_width || image.height < pre.crop_height)
+      crop_does_not_fit(image.width, image.height, false, pre);
+    out = center_crop(image, pre.crop_width, pre.crop_height);
     cur = &out;
   }
   if (cur->width != pre.width || cur->height != pre.height) {

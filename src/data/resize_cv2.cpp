@@ -38,31 +38,35 @@ std::vector<Cv2Tap> cv2_linear_taps(int src_len, int dst_len) {
   return taps;
 }
 
-Image cv2_linear(const Image& src, int width, int height) {
+// Only the window's output pixels are computed; the SIMD/scalar split is by position in the full row.
+Image cv2_linear(const Image& src, int width, int height, ImageWindow win) {
   const auto xs = cv2_linear_taps(src.width, width);
   const auto ys = cv2_linear_taps(src.height, height);
   const int row_len = width * 3;
-  // Horizontal pass of every source row, kept in int32 (pixel * 2048 scale).
-  std::vector<int32_t> hrows(static_cast<size_t>(src.height) * row_len);
-  for (int y = 0; y < src.height; ++y) {
-    int32_t* out = &hrows[static_cast<size_t>(y) * row_len];
-    for (int x = 0; x < width; ++x) {
-      const Cv2Tap t = xs[x];
+  const int simd_end = row_len / kVerticalSimdBytes * kVerticalSimdBytes;
+  // Horizontal pass of the source rows the window reads, kept in int32 (pixel * 2048 scale).
+  const int row0 = ys[win.y].i0;
+  const int row1 = std::min(ys[win.y + win.height - 1].i0 + 1, src.height - 1);
+  const int win_len = win.width * 3;
+  std::vector<int32_t> hrows(static_cast<size_t>(row1 - row0 + 1) * win_len);
+  for (int y = row0; y <= row1; ++y) {
+    int32_t* out = &hrows[static_cast<size_t>(y - row0) * win_len];
+    for (int x = 0; x < win.width; ++x) {
+      const Cv2Tap t = xs[win.x + x];
       const uint8_t* p0 = src.pixel(t.i0, y);
       const uint8_t* p1 = src.pixel(std::min(t.i0 + 1, src.width - 1), y);
       for (int c = 0; c < 3; ++c) out[x * 3 + c] = p0[c] * t.w0 + p1[c] * t.w1;
     }
   }
-  const int simd_end = row_len >= kVerticalSimdBytes ? row_len / kVerticalSimdBytes * kVerticalSimdBytes : 0;
-  Image dst(width, height);
-  for (int y = 0; y < height; ++y) {
-    const Cv2Tap t = ys[y];
-    const int32_t* s0 = &hrows[static_cast<size_t>(t.i0) * row_len];
-    const int32_t* s1 = &hrows[static_cast<size_t>(std::min(t.i0 + 1, src.height - 1)) * row_len];
+  Image dst(win.width, win.height);
+  for (int y = 0; y < win.height; ++y) {
+    const Cv2Tap t = ys[win.y + y];
+    const int32_t* s0 = &hrows[static_cast<size_t>(t.i0 - row0) * win_len];
+    const int32_t* s1 = &hrows[static_cast<size_t>(std::min(t.i0 + 1, src.height - 1) - row0) * win_len];
     uint8_t* d = dst.pixel(0, y);
-    for (int i = 0; i < row_len; ++i) {
+    for (int i = 0; i < win_len; ++i) {
       int v;
-      if (i < simd_end) {  // v_mul_hi on (value >> 4) as int16, then a rounding shift by 2
+      if (win.x * 3 + i < simd_end) {  // v_mul_hi on (value >> 4) as int16, then a rounding shift by 2
         const int a = ((s0[i] >> 4) * t.w0) >> 16;
         const int b = ((s1[i] >> 4) * t.w1) >> 16;
         v = (a + b + 2) >> 2;
@@ -75,14 +79,14 @@ Image cv2_linear(const Image& src, int width, int height) {
   return dst;
 }
 
-Image cv2_nearest(const Image& src, int width, int height) {
+Image cv2_nearest(const Image& src, int width, int height, ImageWindow win) {
   const double ifx = 1.0 / (static_cast<double>(width) / src.width);
   const double ify = 1.0 / (static_cast<double>(height) / src.height);
-  Image dst(width, height);
-  for (int y = 0; y < height; ++y) {
-    const int sy = std::min(static_cast<int>(std::floor(y * ify)), src.height - 1);
-    for (int x = 0; x < width; ++x) {
-      const int sx = std::min(static_cast<int>(std::floor(x * ifx)), src.width - 1);
+  Image dst(win.width, win.height);
+  for (int y = 0; y < win.height; ++y) {
+    const int sy = std::min(static_cast<int>(std::floor((win.y + y) * ify)), src.height - 1);
+    for (int x = 0; x < win.width; ++x) {
+      const int sx = std::min(static_cast<int>(std::floor((win.x + x) * ifx)), src.width - 1);
       std::copy_n(src.pixel(sx, sy), 3, dst.pixel(x, y));
     }
   }
@@ -91,17 +95,26 @@ Image cv2_nearest(const Image& src, int width, int height) {
 
 }  // namespace
 
-Image resize_cv2(const Image& src, int width, int height, Interpolation interpolation) {
+Image resize_cv2(const Image& src, int width, int height, Interpolation interpolation, ImageWindow win) {
   QD_CHECK(width > 0 && height > 0 && src.width > 0 && src.height > 0, "resize_cv2: empty size");
-  if (src.width == width && src.height == height) return src;
-  if (interpolation == Interpolation::nearest) return cv2_nearest(src, width, height);
+  if (win.width == 0) win = {0, 0, width, height};
+  QD_CHECK(win.x >= 0 && win.y >= 0 && win.width > 0 && win.height > 0 && win.x + win.width <= width &&
+               win.y + win.height <= height,
+           "resize_cv2: window outside the output");
   if (interpolation == Interpolation::bicubic)
     fail("",
          "interpolation \"bicubic\" with backend \"cv2\" is not supported (OpenCV's INTER_CUBIC is not "
          "reproduced); use \"bilinear\" or backend \"pil\"");
+  if (src.width == width && src.height == height) {  // cv::resize copies
+    Image dst(win.width, win.height);
+    for (int y = 0; y < win.height; ++y)
+      std::copy_n(src.pixel(win.x, win.y + y), static_cast<size_t>(win.width) * 3, dst.pixel(0, y));
+    return dst;
+  }
+  if (interpolation == Interpolation::nearest) return cv2_nearest(src, width, height, win);
   // cv::resize switches to INTER_AREA for an exact 2x reduction; with weights 1024/1024 the linear
   // arithmetic (vectorised or scalar) gives the same rounded 2x2 mean, so it needs no path of its own.
-  return cv2_linear(src, width, height);
+  return cv2_linear(src, width, height, win);
 }
 
 }  // namespace qd

@@ -8,6 +8,8 @@
 
 namespace qd {
 
-Image resize_cv2(const Image& src, int width, int height, Interpolation interpolation);
+// Resizes to width x height and returns the `window` of the result (default: all of it), computing only it.
+Image resize_cv2(const Image& src, int width, int height, Interpolation interpolation,
+                 ImageWindow window = {});
 
 }  // namespace qd

@@ -72,17 +72,18 @@ uint8_t pil_clip8(int32_t v) {
   return static_cast<uint8_t>(std::clamp(s, 0, 255));
 }
 
-// One pass along x over rows [row0, row0 + rows) of src.
-Image pil_horizontal(const Image& src, int out_w, int row0, int rows, const PilTaps& t) {
-  Image dst(out_w, rows);
+// Pass along x: output columns [x0, x0 + w) for source rows [row0, row0 + rows).
+Image pil_horizontal(const Image& src, const PilTaps& t, int x0, int w, int row0, int rows) {
+  Image dst(w, rows);
+  constexpr int32_t kHalf = 1 << (kPilPrecisionBits - 1);
   for (int y = 0; y < rows; ++y) {
-    for (int x = 0; x < out_w; ++x) {
-      const int32_t* w = &t.weights[static_cast<size_t>(x) * t.ksize];
-      int32_t acc[3] = {1 << (kPilPrecisionBits - 1), 1 << (kPilPrecisionBits - 1),
-                        1 << (kPilPrecisionBits - 1)};
-      const uint8_t* p = src.pixel(t.first[x], row0 + y);
-      for (int k = 0; k < t.count[x]; ++k, p += 3)
-        for (int c = 0; c < 3; ++c) acc[c] += p[c] * w[k];
+    for (int x = 0; x < w; ++x) {
+      const int ox = x0 + x;
+      const int32_t* wt = &t.weights[static_cast<size_t>(ox) * t.ksize];
+      int32_t acc[3] = {kHalf, kHalf, kHalf};
+      const uint8_t* p = src.pixel(t.first[ox], row0 + y);
+      for (int k = 0; k < t.count[ox]; ++k, p += 3)
+        for (int c = 0; c < 3; ++c) acc[c] += p[c] * wt[k];
       uint8_t* d = dst.pixel(x, y);
       for (int c = 0; c < 3; ++c) d[c] = pil_clip8(acc[c]);
     }
@@ -90,20 +91,27 @@ Image pil_horizontal(const Image& src, int out_w, int row0, int rows, const PilT
   return dst;
 }
 
-// One pass along y; src row r is source row r + row_shift of the taps.
-Image pil_vertical(const Image& src, int out_h, int row_shift, const PilTaps& t) {
-  Image dst(src.width, out_h);
+// Pass along y: output rows [y0, y0 + h); row r of src is source row r + row0.
+Image pil_vertical(const Image& src, const PilTaps& t, int y0, int h, int row0) {
+  Image dst(src.width, h);
   const size_t stride = static_cast<size_t>(src.width) * 3;
-  for (int y = 0; y < out_h; ++y) {
-    const int32_t* w = &t.weights[static_cast<size_t>(y) * t.ksize];
-    const uint8_t* base = src.pixel(0, t.first[y] - row_shift);
+  for (int y = 0; y < h; ++y) {
+    const int oy = y0 + y;
+    const int32_t* wt = &t.weights[static_cast<size_t>(oy) * t.ksize];
+    const uint8_t* base = src.pixel(0, t.first[oy] - row0);
     uint8_t* d = dst.pixel(0, y);
     for (size_t i = 0; i < stride; ++i) {
       int32_t acc = 1 << (kPilPrecisionBits - 1);
-      for (int k = 0; k < t.count[y]; ++k) acc += base[k * stride + i] * w[k];
+      for (int k = 0; k < t.count[oy]; ++k) acc += base[k * stride + i] * wt[k];
       d[i] = pil_clip8(acc);
     }
   }
+  return dst;
+}
+
+Image copy_window(const Image& src, int x0, int y0, int w, int h) {
+  Image dst(w, h);
+  for (int y = 0; y < h; ++y) std::copy_n(src.pixel(x0, y0 + y), static_cast<size_t>(w) * 3, dst.pixel(0, y));
   return dst;
 }
 
@@ -119,27 +127,32 @@ std::vector<int> pil_nearest_index(int in_size, int out_size) {
 
 }  // namespace
 
-Image resize_pil(const Image& src, int width, int height, Interpolation interpolation) {
+Image resize_pil(const Image& src, int width, int height, Interpolation interpolation, ImageWindow win) {
   QD_CHECK(width > 0 && height > 0 && src.width > 0 && src.height > 0, "resize_pil: empty size");
+  if (win.width == 0) win = {0, 0, width, height};
+  QD_CHECK(win.x >= 0 && win.y >= 0 && win.width > 0 && win.height > 0 && win.x + win.width <= width &&
+               win.y + win.height <= height,
+           "resize_pil: window outside the output");
   if (interpolation == Interpolation::nearest) {
     const auto xs = pil_nearest_index(src.width, width);
     const auto ys = pil_nearest_index(src.height, height);
-    Image dst(width, height);
-    for (int y = 0; y < height; ++y)
-      for (int x = 0; x < width; ++x) std::copy_n(src.pixel(xs[x], ys[y]), 3, dst.pixel(x, y));
+    Image dst(win.width, win.height);
+    for (int y = 0; y < win.height; ++y)
+      for (int x = 0; x < win.width; ++x)
+        std::copy_n(src.pixel(xs[win.x + x], ys[win.y + y]), 3, dst.pixel(x, y));
     return dst;
   }
-  const PilTaps tx = pil_taps(src.width, width, interpolation);
-  const PilTaps ty = pil_taps(src.height, height, interpolation);
   const bool need_h = width != src.width, need_v = height != src.height;
-  if (!need_h && !need_v) return src;
-  if (!need_h) return pil_vertical(src, height, 0, ty);
-  // Horizontal first, only over the rows the vertical pass reads (as Pillow does).
-  const int first_row = ty.first[0];
-  const int last_row = ty.first[height - 1] + ty.count[height - 1];
-  if (!need_v) return pil_horizontal(src, width, 0, src.height, tx);
-  const Image tmp = pil_horizontal(src, width, first_row, last_row - first_row, tx);
-  return pil_vertical(tmp, height, first_row, ty);
+  const PilTaps tx = need_h ? pil_taps(src.width, width, interpolation) : PilTaps{};
+  const PilTaps ty = need_v ? pil_taps(src.height, height, interpolation) : PilTaps{};
+  // Horizontal first, over the source rows the vertical pass reads (as Pillow does); only the window's
+  // columns and rows are computed, each exactly as in the full image.
+  const int last = win.y + win.height - 1;
+  const int row0 = need_v ? ty.first[win.y] : win.y;
+  const int row1 = need_v ? ty.first[last] + ty.count[last] : win.y + win.height;
+  Image tmp = need_h ? pil_horizontal(src, tx, win.x, win.width, row0, row1 - row0)
+                     : copy_window(src, win.x, row0, win.width, row1 - row0);
+  return need_v ? pil_vertical(tmp, ty, win.y, win.height, row0) : tmp;
 }
 
 }  // namespace qd

@@ -8,6 +8,9 @@
 
 namespace qd {
 
-Image resize_pil(const Image& src, int width, int height, Interpolation interpolation);
+// Resizes to width x height and returns the `window` of the result (default: all of it); computing only a
+// crop's window gives the same pixels as resizing everything and cropping.
+Image resize_pil(const Image& src, int width, int height, Interpolation interpolation,
+                 ImageWindow window = {});
 
 }  // namespace qd
