@@ -45,6 +45,10 @@ class OneDnnExecutor : public Executor {
   // inexact), while u8 sources in [0,127] accumulate exactly.
   bool non_negative(ir::ValueId v);
   std::vector<int8_t> nonneg_memo_;  // -1 unknown
+  // True when an int8 Conv/Gemm reading v must split it into two u8 halves (signed v on a machine where
+  // oneDNN's s8 sources are inexact, see s8_sources_exact); false when v is read as u8 or s8 directly.
+  bool needs_split(ir::ValueId v) { return !s8_sources_exact_ && !non_negative(v); }
+  bool s8_sources_exact_ = false;
   int alloc_buffer(size_t bytes);
   void release_value(ir::ValueId v);
   void release_buffer(int b);

@@ -13,6 +13,7 @@
 
 #include "ir/non_negative.h"
 #include "runtime/onednn/executor_impl.h"
+#include "runtime/onednn/s8_source_exact.h"
 #include "runtime/onednn/winograd_conv.h"
 #include "runtime/prepare_graph.h"
 #include "runtime/ref/int8.h"
@@ -129,9 +130,9 @@ float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float outpu
       continue;
     }
     if (cons.empty()) return 0.f;
-    // Convs read a signed value as two u8 halves split from f32 (build_conv_int8_signed): emitting s8
-    // would only add a dequantizing round trip.
-    if (!non_negative(cur)) return 0.f;
+    // Without exact s8 sources, convs read a signed value as two u8 halves split from f32
+    // (build_conv_int8_signed): emitting s8 would only add a dequantizing round trip.
+    if (needs_split(cur)) return 0.f;
     for (ir::NodeId m : cons) {
       const ir::Node& mn = g.node(m);
       const ir::LayerQuant* q = quant_of(mn);
@@ -160,6 +161,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   const double min_work =
       options.min_parallel_work >= 0 ? options.min_parallel_work : default_min_parallel_work(threads_);
   const ir::Graph& g = graph_;
+  s8_sources_exact_ = int8_mode_ == Int8Mode::real && s8_sources_exact(eng_);
   tapped_ = tapped_values(g);
   values_.assign(g.num_values(), {});
   const size_t num_nodes = g.nodes().size();
@@ -174,9 +176,9 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       fail("", "node '" + n.name + "': int8 input step must be positive (got " +
                    std::to_string(q->input_scale) + ")");
     bn_ok[i] = false;  // the quantization steps refer to the weights as they are
-    if (n.op == ir::OpKind::Gemm && int8_mode_ == Int8Mode::real && !non_negative(n.inputs[0]))
+    if (n.op == ir::OpKind::Gemm && int8_mode_ == Int8Mode::real && needs_split(n.inputs[0]))
       fusable[i] = false;  // reference int8 kernel (see build_gemm)
-    if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && !non_negative(n.inputs[0])) {
+    if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && needs_split(n.inputs[0])) {
       sum_ok[i] = false;  // signed input: two u8 convs (see build_conv), no room for more fusion
     } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && q->output_scale > 0.f) {
       requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i), static_cast<float>(q->output_scale));
@@ -390,7 +392,7 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
     op = "conv ";
     op += !q                                ? "fp32"
           : !int8                           ? "fake-quant"
-          : !non_negative(n.inputs[0])      ? "int8(signed)"
+          : needs_split(n.inputs[0])        ? "int8(signed)"
           : requant_step_[grp.anchor] > 0.f ? "int8->int8"
                                             : "int8";
     const Shape& ws = graph_.value(n.inputs[1]).shape;
