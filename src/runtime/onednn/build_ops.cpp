@@ -110,8 +110,10 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
     build_reference(n);
     summary_ += "reference " + n.name + "\n";
   } else if (n.op != ir::OpKind::Conv) {
-    summary_ +=
-        std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") + "\n";
+    const bool int8_out =
+        !n.outputs.empty() && n.outputs[0] != ir::kNoValue && values_[n.outputs[0]].int8_step > 0.f;
+    summary_ += std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") +
+                (int8_out ? " ->int8" : "") + "\n";
   }
 }
 
@@ -237,18 +239,32 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
   if (!b_full && same_rank && out.size() == 4)
     for (auto t : {memory::format_tag::nChw16c, memory::format_tag::nhwc, memory::format_tag::nchw})
       layouts.emplace_back(values_[a].md.dims(), values_[a].md.data_type(), t);
+  // Read only by int8 convs with one input step (SE blocks' x * scale before the projection conv): emit
+  // q = clamp(y / step) as s8/u8 in the same primitive instead of an f32 tensor and a quantize step.
+  const float out_step = int8_consumer_step(y);
+  const bool out_u8 = out_step > 0.f && non_negative(y);
+  dnnl::primitive_attr attr;
+  if (out_step > 0.f) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / out_step, 0.f);
+    po.append_eltwise(1.f, algorithm::eltwise_clip_v2, out_u8 ? 0.f : -127.f, 127.f);
+    attr.set_post_ops(po);
+  }
+  const auto dst_dt = out_step == 0.f ? memory::data_type::f32
+                      : out_u8        ? memory::data_type::u8
+                                      : memory::data_type::s8;
   memory::desc src0_md, src1_md;
   dnnl::binary::primitive_desc pd;
-  for (const memory::desc& layout : layouts) {
+  auto make_pd = [&](const memory::desc& layout) {
     src0_md = layout;
     src1_md = b_full ? src0_md : same_rank ? broadcast_md_like(src0_md, bx) : plain_md(bx);
-    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
+    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, with_type(src0_md, dst_dt)),
+                                      attr, eng_);
+  };
+  for (const memory::desc& layout : layouts) {
+    make_pd(layout);
     if (std::string_view(pd.impl_info_str()).substr(0, 3) != "ref") break;
-    if (&layout == &layouts.back()) {  // no jit kernel for any: the first layout, without a reorder
-      src0_md = layouts.front();
-      src1_md = b_full ? src0_md : same_rank ? broadcast_md_like(src0_md, bx) : plain_md(bx);
-      pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
-    }
+    if (&layout == &layouts.back()) make_pd(layouts.front());  // no jit kernel for any: no reorder
   }
   const MemRef src0 = value_as(a, src0_md);
   MemRef src1;
@@ -263,6 +279,7 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
     src1.md = src1_md;  // same bytes, rank expanded
   }
   const MemRef dst = define_value(y, pd.dst_desc());
+  if (out_step > 0.f) values_[y].int8_step = out_step;
   add_primitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
   return true;
 }

@@ -39,7 +39,10 @@ class OneDnnExecutor : public Executor {
   // f32 copy of v in layout `want` with every element fake-quantized (Int8Mode::simulate).
   MemRef fake_quantized_as(ir::ValueId v, const dnnl::memory::desc& want, float step);
   const ir::LayerQuant* quant_of(const ir::Node& n) const;
-  float requant_step(const ir::Graph& g, ir::NodeId conv, float output_scale);
+  float requant_step(const ir::Graph& g, ir::NodeId conv);
+  // The common input step of v's readers when they are all int8 Convs reading v as their source (so v
+  // may be materialised as s8/u8 with it), else 0.
+  float int8_consumer_step(ir::ValueId v);
   // True when value v is >= 0 by construction (Relu & co., pooling/reshaping of such values). Such
   // values are quantized to u8: on AVX2 without VNNI oneDNN halves s8-source weights (scale_adjust 0.5,
   // inexact), while u8 sources in [0,127] accumulate exactly.

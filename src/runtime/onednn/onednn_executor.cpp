@@ -110,8 +110,9 @@ const ir::LayerQuant* OneDnnExecutor::quant_of(const ir::Node& n) const {
 }
 
 // The step with which conv `c` may emit s8: its output (after single-consumer activations) is read only
-// by int8 Convs whose input step equals output_scale, so emitting q directly changes no numerics. 0 if not.
-float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float output_scale) {
+// by int8 Convs with one common input step, so emitting q directly changes no numerics (the reference
+// quantizes the fp32 output with that step; the IR's output_scale does not matter). 0 if not.
+float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c) {
   ir::ValueId cur = g.node(c).outputs[0];
   // The requantization's linear post-op and the activations must all fuse (see eltwise_algorithm_bits).
   unsigned used = kRequantEltwiseBits;
@@ -129,21 +130,29 @@ float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float outpu
       cur = g.node(cons[0]).outputs[0];
       continue;
     }
-    if (cons.empty()) return 0.f;
-    // Without exact s8 sources, convs read a signed value as two u8 halves split from f32
-    // (build_conv_int8_signed): emitting s8 would only add a dequantizing round trip.
-    if (needs_split(cur)) return 0.f;
-    for (ir::NodeId m : cons) {
-      const ir::Node& mn = g.node(m);
-      const ir::LayerQuant* q = quant_of(mn);
-      if (mn.op != ir::OpKind::Conv || !q || static_cast<float>(q->input_scale) != output_scale ||
-          mn.inputs[0] != cur)
-        return 0.f;
-      for (size_t k = 1; k < mn.inputs.size(); ++k)
-        if (mn.inputs[k] == cur) return 0.f;
-    }
-    return output_scale;
+    return int8_consumer_step(cur);
   }
+}
+
+float OneDnnExecutor::int8_consumer_step(ir::ValueId v) {
+  const ir::Graph& g = graph_;
+  if (int8_mode_ != Int8Mode::real || g.is_graph_output(v)) return 0.f;
+  // Without exact s8 sources, convs read a signed value as two u8 halves split from f32
+  // (build_conv_int8_signed): emitting s8 would only add a dequantizing round trip.
+  if (needs_split(v)) return 0.f;
+  const auto cons = g.consumers(v);
+  if (cons.empty()) return 0.f;
+  float step = 0.f;
+  for (ir::NodeId m : cons) {
+    const ir::Node& mn = g.node(m);
+    const ir::LayerQuant* q = quant_of(mn);
+    if (mn.op != ir::OpKind::Conv || !q || mn.inputs[0] != v || !(q->input_scale > 0.f)) return 0.f;
+    if (step != 0.f && static_cast<float>(q->input_scale) != step) return 0.f;
+    step = static_cast<float>(q->input_scale);
+    for (size_t k = 1; k < mn.inputs.size(); ++k)
+      if (mn.inputs[k] == v) return 0.f;
+  }
+  return step;
 }
 
 bool OneDnnExecutor::non_negative(ir::ValueId v) {
@@ -180,8 +189,8 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       fusable[i] = false;  // reference int8 kernel (see build_gemm)
     if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && needs_split(n.inputs[0])) {
       sum_ok[i] = false;  // signed input: two u8 convs (see build_conv), no room for more fusion
-    } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && q->output_scale > 0.f) {
-      requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i), static_cast<float>(q->output_scale));
+    } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv) {
+      requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i));
       sum_ok[i] = requant_step_[i] == 0.f;
     }
   }
