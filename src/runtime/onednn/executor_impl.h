@@ -87,7 +87,8 @@ class OneDnnExecutor : public Executor {
   bool build_pool(const ir::Node& n);
   bool build_eltwise(const ir::Node& n);
   bool build_binary(const ir::Node& n);
-  bool build_batchnorm(const ir::Node& n);
+  bool build_batchnorm(const FusedGroup& grp);
+  bool build_batchnorm_relu_u8(const FusedGroup& grp, float step);
   bool build_softmax(const ir::Node& n);
   bool build_layer_norm(const ir::Node& n);
   bool build_transpose(const ir::Node& n);
