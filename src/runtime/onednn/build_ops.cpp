@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "runtime/onednn/batchnorm_relu_quantize.h"
 #include "runtime/onednn/executor_impl.h"
 
 namespace qd::runtime::onednn {
@@ -321,60 +322,31 @@ bool OneDnnExecutor::build_batchnorm(const FusedGroup& grp) {
   return true;
 }
 
-// BN + Relu read only by int8 convs with one input step: q = clamp(((x - mean) * a + beta) / step, 0, 127)
-// as u8 in one binary primitive (a = gamma / sqrt(var + eps), the order of oneDNN's and the reference's
-// BatchNorm; the rest as post-ops) instead of BN, Relu and a quantize step over fp32 tensors (DenseNet:
-// 186 steps -> 62).
+// BN + Relu read only by int8 convs with one input step, on NCHW or NHWC data (DenseNet's concats are
+// NHWC): one pass writing u8 (batchnorm_relu_quantize, the reference's numerics) instead of BN, Relu and a
+// quantize step over fp32 tensors (DenseNet: 186 steps -> 62). False for other layouts.
 bool OneDnnExecutor::build_batchnorm_relu_u8(const FusedGroup& grp, float step) {
   const ir::Node& n = graph_.node(grp.anchor);
   const ir::ValueId x = n.inputs.at(0), y = grp.output;
   const Shape& xs = graph_.value(x).shape;
+  const memory::dims dims(xs.begin(), xs.end());
+  const memory::desc& md = values_[x].md;
+  const bool nhwc = md == memory::desc(dims, memory::data_type::f32, memory::format_tag::nhwc);
+  if (!nhwc && !(md == memory::desc(dims, memory::data_type::f32, memory::format_tag::nchw))) return false;
   const int64_t C = xs[1];
-  const float eps = n.attr<ir::BatchNormAttrs>().epsilon;
-  auto channel = [&](size_t input) {
+  BatchNormChannels ch;
+  for (auto [input, dst] : {std::pair{1, &ch.gamma}, {2, &ch.beta}, {3, &ch.mean}, {4, &ch.inv_std}}) {
     const Tensor t = graph_.value(n.inputs.at(input)).constant.to_f32();
-    return t.numel() == C ? t.reshaped({1, C, 1, 1}) : Tensor();
-  };
-  const Tensor gamma = channel(1), beta = channel(2), mean = channel(3), var = channel(4);
-  if (gamma.empty() || beta.empty() || mean.empty() || var.empty()) return false;
-  Tensor a(DataType::f32, {1, C, 1, 1});
-  for (int64_t c = 0; c < C; ++c)
-    a.data<float>()[c] = gamma.data<float>()[c] * (1.f / std::sqrt(var.data<float>()[c] + eps));
-  const Shape per_channel{1, C, 1, 1};
-  std::vector<memory::desc> layouts = {values_[x].md};
-  for (auto t : {memory::format_tag::nChw16c, memory::format_tag::nhwc})
-    layouts.emplace_back(values_[x].md.dims(), memory::data_type::f32, t);
-  memory::desc src_md, ch_md;
-  dnnl::binary::primitive_desc pd;
-  auto make_pd = [&](const memory::desc& layout) {
-    src_md = layout;
-    ch_md = broadcast_md_like(src_md, per_channel);
-    dnnl::post_ops po;
-    po.append_binary(algorithm::binary_mul, ch_md);
-    po.append_binary(algorithm::binary_add, ch_md);
-    po.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / step, 0.f);
-    po.append_eltwise(1.f, algorithm::eltwise_clip_v2, 0.f, 127.f);  // the Relu and the u8 range
-    dnnl::primitive_attr attr;
-    attr.set_post_ops(po);
-    pd = dnnl::binary::primitive_desc(
-        dnnl::binary::desc(algorithm::binary_sub, src_md, ch_md, with_type(src_md, memory::data_type::u8)),
-        attr, eng_);
-  };
-  for (const memory::desc& layout : layouts) {
-    make_pd(layout);
-    if (std::string_view(pd.impl_info_str()).substr(0, 3) != "ref") break;
-    if (&layout == &layouts.back()) make_pd(layouts.front());
+    if (t.numel() != C) return false;
+    dst->assign(t.data<float>(), t.data<float>() + C);
   }
-  const MemRef src = value_as(x, src_md);
-  const MemRef dst = define_value(y, pd.dst_desc());
+  const float eps = n.attr<ir::BatchNormAttrs>().epsilon;
+  for (float& v : ch.inv_std) v = 1.f / std::sqrt(v + eps);
+  const MemRef src = value_ref(x);
+  const MemRef dst = define_value(y, with_type(md, memory::data_type::u8));
   values_[y].int8_step = step;
-  add_primitive(
-      dnnl::binary(pd),
-      {{DNNL_ARG_SRC_0, src},
-       {DNNL_ARG_SRC_1, {ch_md, -1, constant_memory(mean, ch_md)}},
-       {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, {ch_md, -1, constant_memory(a, ch_md)}},
-       {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, {ch_md, -1, constant_memory(beta, ch_md)}},
-       {DNNL_ARG_DST, dst}});
+  steps_.push_back(std::make_unique<BatchNormReluQuantizeStep>(src.buffer, dst.buffer, xs[0], C,
+                                                               xs[2] * xs[3], nhwc, std::move(ch), step));
   return true;
 }
 
