@@ -73,6 +73,8 @@ void batchnorm_relu_quantize(const float* x, uint8_t* q, int64_t n, int64_t c, i
   const float* b = ch.beta.data();
   const float* m = ch.mean.data();
   const float* inv = ch.inv_std.data();
+  // Rows split over the step's OpenMP threads (one on small tensors, see the executor's min_parallel_work).
+#pragma omp parallel for schedule(static) if (rows * row >= (int64_t{1} << 16))
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * row;
     uint8_t* qr = q + r * row;
