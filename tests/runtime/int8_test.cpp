@@ -10,6 +10,7 @@
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
+#include "runtime/onednn/s8_source_exact.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime {
@@ -235,12 +236,14 @@ TEST(OneDnnInt8, ResidualNetworkWithRequantizedChainsMatchesReference) {
     CompileOptions o;
     o.batch = batch;
     const std::string plan = onednn_plan_summary(*compile(m, o));
-    // conv1 reads the signed graph input (two u8 convs, fp32 out); conv3 emits int8 for conv4.
-    EXPECT_NE(plan.find("int8(signed: 2 x u8) +Relu"), std::string::npos) << plan;
+    // conv1 reads the signed graph input: as s8 where oneDNN's s8 sources are exact (VNNI; conv1 then
+    // also emits int8 for conv2), else as two u8 convs with fp32 out. conv3 emits int8 for conv4.
+    const bool s8 = onednn::s8_sources_exact(dnnl::engine(dnnl::engine::kind::cpu, 0));
+    EXPECT_EQ(plan.find("int8(signed: 2 x u8) +Relu") != std::string::npos, !s8) << plan;
     size_t int8_out = 0;
     for (size_t p = plan.find("int8->int8"); p != std::string::npos; p = plan.find("int8->int8", p + 1))
       ++int8_out;
-    EXPECT_EQ(int8_out, 1u) << plan;
+    EXPECT_EQ(int8_out, s8 ? 2u : 1u) << plan;
     EXPECT_NE(plan.find("int8 gemm"), std::string::npos) << plan;
     EXPECT_NE(plan.find("int8 +sum(in-place) +Relu"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
@@ -273,7 +276,7 @@ TEST(OneDnnInt8, TapsShowDequantizedS8Values) {
 TEST(OneDnnInt8, GemmSignedAndNonNegativeInputs) {
   GraphBuilder b;
   ir::ValueId x = b.input("x", {4, 20});
-  ir::GemmAttrs ga;  // signed input: the exact reference int8 kernel runs it
+  ir::GemmAttrs ga;  // signed input: oneDNN with s8 source on VNNI, else the exact reference int8 kernel
   ga.alpha = 0.5f;
   ga.beta = 2.f;
   ga.trans_b = true;
@@ -309,7 +312,8 @@ TEST(OneDnnInt8, GemmSignedAndNonNegativeInputs) {
   CompileOptions o;
   o.batch = 4;
   const std::string plan = onednn_plan_summary(*compile(m, o));
-  EXPECT_NE(plan.find("reference"), std::string::npos) << plan;  // the signed one
+  const bool s8 = onednn::s8_sources_exact(dnnl::engine(dnnl::engine::kind::cpu, 0));
+  EXPECT_EQ(plan.find("reference") != std::string::npos, !s8) << plan;  // the signed one
   EXPECT_NE(plan.find("int8 gemm"), std::string::npos) << plan;
   auto sim_ref = run(m, Backend::reference, Int8Mode::simulate, {in}, 4);
   auto sim_fast = run(m, Backend::onednn, Int8Mode::simulate, {in}, 4);

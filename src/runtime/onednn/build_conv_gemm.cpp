@@ -129,7 +129,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   if (int8) attr.set_output_scales(1 << 1, scales);
   const memory::desc bias_md =
       b.empty() ? memory::desc() : memory::desc({O}, memory::data_type::f32, memory::format_tag::a);
-  if (int8 && !non_negative(x)) return build_conv_int8_signed(grp, *q, wdims, scales, b), true;
+  if (int8 && needs_split(x)) return build_conv_int8_signed(grp, *q, wdims, scales, b), true;
   const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
   const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;
@@ -173,6 +173,11 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
     }
   }
   if (!q && !winograd && build_conv_winograd(grp, w, b)) return true;
+  if (src_dt == s8) {  // s8_sources_exact() probed this; a kernel that halves the weights would be inexact
+    const auto& extra = pd.weights_desc().data.extra;
+    if ((extra.flags & dnnl_memory_extra_flag_scale_adjust) && extra.scale_adjust != 1.f)
+      fail_internal("node '" + n.name + "': oneDNN scales the weights of this s8-source conv");
+  }
 
   std::vector<std::pair<int, MemRef>> refs;
   refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
@@ -294,7 +299,7 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
   const ir::LayerQuant* q = quant_of(n);
   const bool int8 = q && int8_mode_ == Int8Mode::real;
   // Signed int8 sources are not exact in oneDNN on AVX2: the reference int8 kernel runs those.
-  if (int8 && !non_negative(x)) return false;
+  if (int8 && needs_split(x)) return false;
   // oneDNN inner product weights are [N, K] ("oi") = B^T.
   Tensor w(DataType::f32, {N, K});
   for (int64_t o = 0; o < N; ++o)
@@ -316,7 +321,9 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
   attr.set_post_ops(po);
   if (int8) attr.set_output_scales(1 << 1, scales);
   const auto wdt = int8 ? memory::data_type::s8 : memory::data_type::f32;
-  const memory::desc src_md = plain_md(xs, int8 ? memory::data_type::u8 : memory::data_type::f32);
+  const memory::desc src_md = plain_md(xs, !int8             ? memory::data_type::f32
+                                           : non_negative(x) ? memory::data_type::u8
+                                                             : memory::data_type::s8);
   const memory::desc bias_md =
       c.empty() ? memory::desc() : memory::desc({N}, memory::data_type::f32, memory::format_tag::a);
   auto pd = dnnl::inner_product_forward::primitive_desc(

@@ -1,6 +1,8 @@
 // Builders for the non-conv ops of the oneDNN executor, and the group dispatch.
 #include <algorithm>
+#include <cmath>
 
+#include "runtime/onednn/batchnorm_relu_quantize.h"
 #include "runtime/onednn/executor_impl.h"
 
 namespace qd::runtime::onednn {
@@ -72,7 +74,7 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
         done = build_binary(n);
         break;
       case ir::OpKind::BatchNormalization:
-        done = build_batchnorm(n);
+        done = build_batchnorm(grp);
         break;
       case ir::OpKind::Softmax:
         done = build_softmax(n);
@@ -121,8 +123,9 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
     build_reference(n);
     summary_ += "reference " + n.name + "\n";
   } else if (n.op != ir::OpKind::Conv) {
-    summary_ +=
-        std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") + "\n";
+    const bool int8_out = grp.output != ir::kNoValue && values_[grp.output].int8_step > 0.f;
+    summary_ += std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") +
+                (int8_out ? " ->int8" : "") + "\n";
   }
 }
 
@@ -248,18 +251,32 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
   if (!b_full && same_rank && out.size() == 4)
     for (auto t : {memory::format_tag::nChw16c, memory::format_tag::nhwc, memory::format_tag::nchw})
       layouts.emplace_back(values_[a].md.dims(), values_[a].md.data_type(), t);
+  // Read only by int8 convs with one input step (SE blocks' x * scale before the projection conv): emit
+  // q = clamp(y / step) as s8/u8 in the same primitive instead of an f32 tensor and a quantize step.
+  const float out_step = int8_consumer_step(y);
+  const bool out_u8 = out_step > 0.f && non_negative(y);
+  dnnl::primitive_attr attr;
+  if (out_step > 0.f) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / out_step, 0.f);
+    po.append_eltwise(1.f, algorithm::eltwise_clip_v2, out_u8 ? 0.f : -127.f, 127.f);
+    attr.set_post_ops(po);
+  }
+  const auto dst_dt = out_step == 0.f ? memory::data_type::f32
+                      : out_u8        ? memory::data_type::u8
+                                      : memory::data_type::s8;
   memory::desc src0_md, src1_md;
   dnnl::binary::primitive_desc pd;
-  for (const memory::desc& layout : layouts) {
+  auto make_pd = [&](const memory::desc& layout) {
     src0_md = layout;
     src1_md = b_full ? src0_md : same_rank ? broadcast_md_like(src0_md, bx) : plain_md(bx);
-    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
+    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, with_type(src0_md, dst_dt)),
+                                      attr, eng_);
+  };
+  for (const memory::desc& layout : layouts) {
+    make_pd(layout);
     if (std::string_view(pd.impl_info_str()).substr(0, 3) != "ref") break;
-    if (&layout == &layouts.back()) {  // no jit kernel for any: the first layout, without a reorder
-      src0_md = layouts.front();
-      src1_md = b_full ? src0_md : same_rank ? broadcast_md_like(src0_md, bx) : plain_md(bx);
-      pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0_md, src1_md, src0_md), eng_);
-    }
+    if (&layout == &layouts.back()) make_pd(layouts.front());  // no jit kernel for any: no reorder
   }
   const MemRef src0 = value_as(a, src0_md);
   MemRef src1;
@@ -274,20 +291,29 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
     src1.md = src1_md;  // same bytes, rank expanded
   }
   const MemRef dst = define_value(y, pd.dst_desc());
+  if (out_step > 0.f) values_[y].int8_step = out_step;
   add_primitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
   return true;
 }
 
 // A BatchNormalization that did not fold into a convolution (DenseNet's BN after a concat, pre-activation
-// blocks): oneDNN's inference batch normalization with the model's statistics, in the input's layout.
-bool OneDnnExecutor::build_batchnorm(const ir::Node& n) {
-  const ir::ValueId x = n.inputs.at(0), y = n.outputs.at(0);
+// blocks): oneDNN's inference batch normalization with the model's statistics, in the input's layout, with
+// a following Relu fused (fuse_groups).
+bool OneDnnExecutor::build_batchnorm(const FusedGroup& grp) {
+  const ir::Node& n = graph_.node(grp.anchor);
+  const ir::ValueId x = n.inputs.at(0), y = grp.output;
   if (graph_.value(x).is_constant() || values_[x].md.data_type() != memory::data_type::f32) return false;
   if (graph_.value(x).shape.size() < 2) return false;
   for (size_t i = 1; i < 5; ++i)
     if (!graph_.value(n.inputs.at(i)).is_constant()) return false;
-  const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
-                     dnnl::normalization_flags::use_shift;
+  const bool relu = !grp.pre_sum.empty();
+  if (relu && graph_.value(x).shape.size() == 4) {
+    if (const float step = int8_consumer_step(y); step > 0.f && build_batchnorm_relu_u8(grp, step))
+      return true;
+  }
+  auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+               dnnl::normalization_flags::use_shift;
+  if (relu) flags |= dnnl::normalization_flags::fuse_norm_relu;
   auto pd = dnnl::batch_normalization_forward::primitive_desc(
       dnnl::batch_normalization_forward::desc(prop_kind::forward_inference, values_[x].md,
                                               n.attr<ir::BatchNormAttrs>().epsilon, flags),
@@ -304,6 +330,34 @@ bool OneDnnExecutor::build_batchnorm(const ir::Node& n) {
                                                         {DNNL_ARG_MEAN, param(3)},
                                                         {DNNL_ARG_VARIANCE, param(4)},
                                                         {DNNL_ARG_DST, dst}});
+  return true;
+}
+
+// BN + Relu read only by int8 convs with one input step, on NCHW or NHWC data (DenseNet's concats are
+// NHWC): one pass writing u8 (batchnorm_relu_quantize, the reference's numerics) instead of BN, Relu and a
+// quantize step over fp32 tensors (DenseNet: 186 steps -> 62). False for other layouts.
+bool OneDnnExecutor::build_batchnorm_relu_u8(const FusedGroup& grp, float step) {
+  const ir::Node& n = graph_.node(grp.anchor);
+  const ir::ValueId x = n.inputs.at(0), y = grp.output;
+  const Shape& xs = graph_.value(x).shape;
+  const memory::dims dims(xs.begin(), xs.end());
+  const memory::desc& md = values_[x].md;
+  const bool nhwc = md == memory::desc(dims, memory::data_type::f32, memory::format_tag::nhwc);
+  if (!nhwc && !(md == memory::desc(dims, memory::data_type::f32, memory::format_tag::nchw))) return false;
+  const int64_t C = xs[1];
+  BatchNormChannels ch;
+  for (auto [input, dst] : {std::pair{1, &ch.gamma}, {2, &ch.beta}, {3, &ch.mean}, {4, &ch.inv_std}}) {
+    const Tensor t = graph_.value(n.inputs.at(input)).constant.to_f32();
+    if (t.numel() != C) return false;
+    dst->assign(t.data<float>(), t.data<float>() + C);
+  }
+  const float eps = n.attr<ir::BatchNormAttrs>().epsilon;
+  for (float& v : ch.inv_std) v = 1.f / std::sqrt(v + eps);
+  const MemRef src = value_ref(x);
+  const MemRef dst = define_value(y, with_type(md, memory::data_type::u8));
+  values_[y].int8_step = step;
+  steps_.push_back(std::make_unique<BatchNormReluQuantizeStep>(src.buffer, dst.buffer, xs[0], C,
+                                                               xs[2] * xs[3], nhwc, std::move(ch), step));
   return true;
 }
 

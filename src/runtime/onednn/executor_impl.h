@@ -39,12 +39,19 @@ class OneDnnExecutor : public Executor {
   // f32 copy of v in layout `want` with every element fake-quantized (Int8Mode::simulate).
   MemRef fake_quantized_as(ir::ValueId v, const dnnl::memory::desc& want, float step);
   const ir::LayerQuant* quant_of(const ir::Node& n) const;
-  float requant_step(const ir::Graph& g, ir::NodeId conv, float output_scale);
+  float requant_step(const ir::Graph& g, ir::NodeId conv);
+  // The common input step of v's readers when they are all int8 Convs reading v as their source (so v
+  // may be materialised as s8/u8 with it), else 0.
+  float int8_consumer_step(ir::ValueId v);
   // True when value v is >= 0 by construction (Relu & co., pooling/reshaping of such values). Such
   // values are quantized to u8: on AVX2 without VNNI oneDNN halves s8-source weights (scale_adjust 0.5,
   // inexact), while u8 sources in [0,127] accumulate exactly.
   bool non_negative(ir::ValueId v);
   std::vector<int8_t> nonneg_memo_;  // -1 unknown
+  // True when an int8 Conv/Gemm reading v must split it into two u8 halves (signed v on a machine where
+  // oneDNN's s8 sources are inexact, see s8_sources_exact); false when v is read as u8 or s8 directly.
+  bool needs_split(ir::ValueId v) { return !s8_sources_exact_ && !non_negative(v); }
+  bool s8_sources_exact_ = false;
   int alloc_buffer(size_t bytes);
   void release_value(ir::ValueId v);
   void release_buffer(int b);
@@ -80,7 +87,8 @@ class OneDnnExecutor : public Executor {
   bool build_pool(const ir::Node& n);
   bool build_eltwise(const ir::Node& n);
   bool build_binary(const ir::Node& n);
-  bool build_batchnorm(const ir::Node& n);
+  bool build_batchnorm(const FusedGroup& grp);
+  bool build_batchnorm_relu_u8(const FusedGroup& grp, float step);
   bool build_softmax(const ir::Node& n);
   bool build_layer_norm(const ir::Node& n);
   bool build_transpose(const ir::Node& n);

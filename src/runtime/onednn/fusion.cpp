@@ -97,6 +97,21 @@ std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>&
         grp.output = mn.outputs[0];
       }
     }
+    if (n.op == ir::OpKind::BatchNormalization && all_constant(g, n, 1) && !n.inputs.empty() &&
+        !g.value(n.inputs[0]).is_constant() && g.value(n.inputs[0]).shape.size() >= 2 &&
+        consumers[grp.output].size() == 1 && !g.is_graph_output(grp.output)) {
+      // A standalone BatchNormalization (DenseNet's norm1 after a concat) takes a following Relu as oneDNN's
+      // fused norm-relu: one pass instead of two, and its output can then be written as u8 for int8 readers.
+      const ir::NodeId m = consumers[grp.output][0];
+      const ir::Node& mn = nodes[m];
+      if (!absorbed[m] && mn.op == ir::OpKind::Relu && mn.inputs[0] == grp.output) {
+        grp.pre_sum.push_back(standalone_activation(mn));
+        absorbed[m] = true;
+        grp.members.push_back(m);
+        grp.last = m;
+        grp.output = mn.outputs[0];
+      }
+    }
     groups.push_back(grp);
   }
   std::stable_sort(groups.begin(), groups.end(),

@@ -15,6 +15,7 @@
 #include "core/threads.h"
 #include "ir/non_negative.h"
 #include "runtime/onednn/executor_impl.h"
+#include "runtime/onednn/s8_source_exact.h"
 #include "runtime/onednn/winograd_conv.h"
 #include "runtime/prepare_graph.h"
 #include "runtime/ref/int8.h"
@@ -94,8 +95,9 @@ const ir::LayerQuant* OneDnnExecutor::quant_of(const ir::Node& n) const {
 }
 
 // The step with which conv `c` may emit s8: its output (after single-consumer activations) is read only
-// by int8 Convs whose input step equals output_scale, so emitting q directly changes no numerics. 0 if not.
-float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float output_scale) {
+// by int8 Convs with one common input step, so emitting q directly changes no numerics (the reference
+// quantizes the fp32 output with that step; the IR's output_scale does not matter). 0 if not.
+float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c) {
   ir::ValueId cur = g.node(c).outputs[0];
   // The requantization's linear post-op and the activations must all fuse (see eltwise_algorithm_bits).
   unsigned used = kRequantEltwiseBits;
@@ -113,21 +115,29 @@ float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c, float outpu
       cur = g.node(cons[0]).outputs[0];
       continue;
     }
-    if (cons.empty()) return 0.f;
-    // Convs read a signed value as two u8 halves split from f32 (build_conv_int8_signed): emitting s8
-    // would only add a dequantizing round trip.
-    if (!non_negative(cur)) return 0.f;
-    for (ir::NodeId m : cons) {
-      const ir::Node& mn = g.node(m);
-      const ir::LayerQuant* q = quant_of(mn);
-      if (mn.op != ir::OpKind::Conv || !q || static_cast<float>(q->input_scale) != output_scale ||
-          mn.inputs[0] != cur)
-        return 0.f;
-      for (size_t k = 1; k < mn.inputs.size(); ++k)
-        if (mn.inputs[k] == cur) return 0.f;
-    }
-    return output_scale;
+    return int8_consumer_step(cur);
   }
+}
+
+float OneDnnExecutor::int8_consumer_step(ir::ValueId v) {
+  const ir::Graph& g = graph_;
+  if (int8_mode_ != Int8Mode::real || g.is_graph_output(v)) return 0.f;
+  // Without exact s8 sources, convs read a signed value as two u8 halves split from f32
+  // (build_conv_int8_signed): emitting s8 would only add a dequantizing round trip.
+  if (needs_split(v)) return 0.f;
+  const auto cons = g.consumers(v);
+  if (cons.empty()) return 0.f;
+  float step = 0.f;
+  for (ir::NodeId m : cons) {
+    const ir::Node& mn = g.node(m);
+    const ir::LayerQuant* q = quant_of(mn);
+    if (mn.op != ir::OpKind::Conv || !q || mn.inputs[0] != v || !(q->input_scale > 0.f)) return 0.f;
+    if (step != 0.f && static_cast<float>(q->input_scale) != step) return 0.f;
+    step = static_cast<float>(q->input_scale);
+    for (size_t k = 1; k < mn.inputs.size(); ++k)
+      if (mn.inputs[k] == v) return 0.f;
+  }
+  return step;
 }
 
 bool OneDnnExecutor::non_negative(ir::ValueId v) {
@@ -145,6 +155,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   const double min_work =
       options.min_parallel_work >= 0 ? options.min_parallel_work : default_min_parallel_work(threads_);
   const ir::Graph& g = graph_;
+  s8_sources_exact_ = int8_mode_ == Int8Mode::real && s8_sources_exact(eng_);
   tapped_ = tapped_values(g);
   values_.assign(g.num_values(), {});
   const size_t num_nodes = g.nodes().size();
@@ -159,12 +170,12 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       fail("", "node '" + n.name + "': int8 input step must be positive (got " +
                    std::to_string(q->input_scale) + ")");
     bn_ok[i] = false;  // the quantization steps refer to the weights as they are
-    if (n.op == ir::OpKind::Gemm && int8_mode_ == Int8Mode::real && !non_negative(n.inputs[0]))
+    if (n.op == ir::OpKind::Gemm && int8_mode_ == Int8Mode::real && needs_split(n.inputs[0]))
       fusable[i] = false;  // reference int8 kernel (see build_gemm)
-    if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && !non_negative(n.inputs[0])) {
+    if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && needs_split(n.inputs[0])) {
       sum_ok[i] = false;  // signed input: two u8 convs (see build_conv), no room for more fusion
-    } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && q->output_scale > 0.f) {
-      requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i), static_cast<float>(q->output_scale));
+    } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv) {
+      requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i));
       sum_ok[i] = requant_step_[i] == 0.f;
     }
   }
@@ -376,7 +387,7 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
     op = "conv ";
     op += !q                                ? "fp32"
           : !int8                           ? "fake-quant"
-          : !non_negative(n.inputs[0])      ? "int8(signed)"
+          : needs_split(n.inputs[0])        ? "int8(signed)"
           : requant_step_[grp.anchor] > 0.f ? "int8->int8"
                                             : "int8";
     const Shape& ws = graph_.value(n.inputs[1]).shape;
