@@ -10,7 +10,8 @@ namespace {
 #define QD_AVX2_FMA __attribute__((target("avx2,fma")))
 
 bool cpu_has_avx2_fma() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool ok =
+      (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
   return ok;
 }
 

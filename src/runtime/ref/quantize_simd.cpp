@@ -63,7 +63,8 @@ QD_AVX2 int64_t fake_quantize_avx2(const float* x, float* y, int64_t begin, int6
   return i;
 }
 
-const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+// __builtin_cpu_init first: this runs as a static initializer, possibly before libgcc's own.
+const bool kHasAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
 
 }  // namespace
 
