@@ -3,6 +3,7 @@
 # result in build/zoo/results/<model>_op<opset>.json failed is switched off and its figure becomes the
 # comment. Run from the repository root after `ctest -L zoo` when test data or code changed the figures.
 #   python3 tests/zoo/derive_checks.py
+import json, os, re
 zoo='build/zoo/results'
 lines=open('tests/zoo/models.txt').read().split('\n')
 out=[]
