@@ -1,6 +1,7 @@
 // Conv (+ folded BatchNorm, bias, activations, residual sum) and Gemm (inner product) builders.
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/ref/int8.h"
@@ -140,12 +141,13 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
     src_any = memory::desc(memory::dims(xs.begin(), xs.end()), src_dt, memory::format_tag::nchw);
     dst_any = memory::desc(memory::dims(ys.begin(), ys.end()), dst_dt, memory::format_tag::nchw);
   }
-  auto desc =
-      dnnl::convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct, src_any,
-                                      memory::desc(wdims, int8 ? s8 : f32, memory::format_tag::any), bias_md,
-                                      dst_any, {a.stride_h, a.stride_w}, {a.dilation_h - 1, a.dilation_w - 1},
-                                      {a.pad_top, a.pad_left}, {a.pad_bottom, a.pad_right});
-  auto pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng_);
+  auto conv_desc = [&](algorithm alg) {
+    return dnnl::convolution_forward::desc(prop_kind::forward_inference, alg, src_any,
+                                           memory::desc(wdims, int8 ? s8 : f32, memory::format_tag::any),
+                                           bias_md, dst_any, {a.stride_h, a.stride_w},
+                                           {a.dilation_h - 1, a.dilation_w - 1}, {a.pad_top, a.pad_left},
+                                           {a.pad_bottom, a.pad_right});
+  };
   // oneDNN's own Winograd F(4x4, 3x3) where it has one (AVX-512 in oneDNN 2.6). On VGG-11 at 224 its 3x3
   // convs of 64-512 channels ran 1.2-1.6x faster than both direct and our F(2x2, 3x3) (with 3 input channels
   // 2.5x slower); whole models at one thread: VGG-11 110.6 -> 87.7 ms, DenseNet-121 59.2 -> 51.0, ResNet-50
@@ -155,24 +157,21 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   // nChw16c where the direct kernel uses nhwc, so below 14x14 outputs the reorders cost more than it saves.
   // The zoo's fp32 check stays at 118-122 dB against ONNX Runtime. Where oneDNN has none (AVX2; a fused sum
   // at some sizes) our F(2x2, 3x3) (build_conv_winograd) or the direct convolution runs.
-  bool winograd = false;
+  std::optional<dnnl::convolution_forward::primitive_desc> winograd;
   if (!q && winograd_ == WinogradPolicy::when_faster && w.dim(2) == 3 && w.dim(3) == 3 && G == 1 &&
       a.stride_h == 1 && a.stride_w == 1 && a.dilation_h == 1 && a.dilation_w == 1 &&
       w.dim(1) >= kOneDnnWinogradMinInChannels && O >= kOneDnnWinogradMinOutChannels &&
       ys[2] * ys[3] >= kOneDnnWinogradMinPixels) {
     try {
-      const dnnl::convolution_forward::primitive_desc w_pd(
-          dnnl::convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_winograd,
-                                          src_any, memory::desc(wdims, f32, memory::format_tag::any), bias_md,
-                                          dst_any, {1, 1}, {0, 0}, {a.pad_top, a.pad_left},
-                                          {a.pad_bottom, a.pad_right}),
-          attr, eng_);
-      pd = w_pd;
-      winograd = true;
+      winograd.emplace(conv_desc(algorithm::convolution_winograd), attr, eng_);
     } catch (const dnnl::error&) {
     }
   }
   if (!q && !winograd && build_conv_winograd(grp, w, b)) return true;
+  // The direct descriptor only when no Winograd runs.
+  const auto pd = winograd ? *winograd
+                           : dnnl::convolution_forward::primitive_desc(
+                                 conv_desc(algorithm::convolution_direct), attr, eng_);
   if (src_dt == s8) {  // s8_sources_exact() probed this; a kernel that halves the weights would be inexact
     const auto& extra = pd.weights_desc().data.extra;
     if ((extra.flags & dnnl_memory_extra_flag_scale_adjust) && extra.scale_adjust != 1.f)
