@@ -41,6 +41,13 @@ void expect_same(const ir::Model& m, int64_t batch = 1, float rtol = 1e-4f) {
   for (size_t i = 0; i < ref.size(); ++i) EXPECT_EQ(compare(fast[i], ref[i], rtol), "") << "output " << i;
 }
 
+// The oneDNN executor's plan of `m` at one thread (which steps run where).
+std::string one_thread_plan(const ir::Model& m) {
+  CompileOptions o;
+  o.threads = 1;
+  return onednn_plan_summary(*compile(m, o));
+}
+
 struct ConvCase {
   const char* name;
   int64_t n, c, h, w, o;
@@ -256,9 +263,7 @@ TEST(OneDnnResidual, BlockMatchesReference) {
 }
 
 TEST(OneDnnResidual, PlanFusesResidualAddsWithoutFallbacks) {
-  CompileOptions o;
-  o.threads = 1;
-  const std::string plan = onednn_plan_summary(*compile(residual_model(false), o));
+  const std::string plan = one_thread_plan(residual_model(false));
   // Both adds become sum post-ops accumulating into the shortcut's buffer; all relus are fused.
   size_t in_place = 0;
   for (size_t p = plan.find("+sum(in-place) +Relu"); p != std::string::npos;
@@ -267,7 +272,7 @@ TEST(OneDnnResidual, PlanFusesResidualAddsWithoutFallbacks) {
   EXPECT_EQ(in_place, 2u) << plan;
   EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("Relu R"), std::string::npos) << plan;  // no standalone Relu step
-  const std::string reused = onednn_plan_summary(*compile(residual_model(true), o));
+  const std::string reused = one_thread_plan(residual_model(true));
   EXPECT_NE(reused.find("+sum(copy)"), std::string::npos) << reused;
 }
 
@@ -344,9 +349,7 @@ TEST(OneDnnDataMovement, SliceSplitShuffleReduceUsePrimitivesAndMatchReference) 
     }
   const ir::Model m = b.finish();
   expect_same(m, 2);
-  CompileOptions o;
-  o.threads = 1;
-  const std::string plan = onednn_plan_summary(*compile(m, o));
+  const std::string plan = one_thread_plan(m);
   EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
 }
 
@@ -376,12 +379,9 @@ TEST(OneDnnConvNextOps, LayerNormTransposeGeluSqrtUsePrimitivesAndMatchReference
   b.output(b.node(OpKind::Transpose, {sq}, ir::AxesAttrs{{0, 3, 1, 2}}));
   const ir::Model m = b.finish();
   expect_same(m, 2);
-  CompileOptions o;
-  o.threads = 1;
-  const std::string plan = onednn_plan_summary(*compile(m, o));
+  const std::string plan = one_thread_plan(m);
   EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
 }
-
 
 }  // namespace
 }  // namespace qd::runtime
