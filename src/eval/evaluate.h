@@ -1,4 +1,5 @@
-// Runs a model over a dataset: top-1/top-5 and per-batch latency (decode excluded). Used by `qdeploy test`,
+// Runs a model over a dataset: top-1/top-5, per-batch latency (decode excluded) and end-to-end throughput
+// (the next batches decode on a worker thread while the current one runs). Used by `qdeploy test`,
 // deploy's accuracy measurement, tests and benches.
 #pragma once
 #include <string>
@@ -6,9 +7,9 @@
 #include "data/model_config.h"
 #include "eval/accuracy.h"
 #include "eval/latency.h"
-#include "util/progress.h"
 #include "ir/model.h"
 #include "nlohmann/json_fwd.hpp"
+#include "util/progress.h"
 
 namespace qd {
 
@@ -25,6 +26,10 @@ struct EvalOptions {
 struct EvalResult {
   TopKAccumulator accuracy{1};
   LatencyStats batch_ms;  // one sample per batch run (warm-up excluded)
+  // Wall time of the timed batches (after the warm-up) and their images: decoding, as far as it does not
+  // overlap inference, included.
+  double timed_wall_ms = 0;
+  size_t timed_images = 0;
   size_t images = 0, skipped = 0, resized = 0;
 };
 
