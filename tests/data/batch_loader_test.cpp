@@ -11,6 +11,18 @@ namespace {
 
 using test::TempDir;
 
+using Warnings = std::vector<std::pair<std::string, std::string>>;  // path, reason
+
+// Options whose skip handler appends to `warnings`.
+BatchLoaderOptions collecting_warnings(int batch_size, Warnings& warnings) {
+  BatchLoaderOptions opt;
+  opt.batch_size = batch_size;
+  opt.on_skip = [&warnings](const std::string& path, const std::string& reason) {
+    warnings.emplace_back(path, reason);
+  };
+  return opt;
+}
+
 Preprocess identity_32() {
   Preprocess pre;  // mean 0, std 1: tensor values are the raw pixel values
   pre.width = pre.height = 32;
@@ -26,13 +38,9 @@ TEST(BatchLoader, SkipsCorruptFileWithWarningAndKeepsBatchesFull) {
   test::write_bytes(dir / "img1_bad.jpg", "garbage");  // sorts between img1.png and img2.png
   test::write_png(dir / "z_big.png", 64, 64, 3, std::vector<uint8_t>(64 * 64 * 3, 200));
 
-  std::vector<std::pair<std::string, std::string>> warnings;
-  BatchLoaderOptions opt;
-  opt.batch_size = 3;
+  Warnings warnings;
+  BatchLoaderOptions opt = collecting_warnings(3, warnings);
   opt.threads = 2;
-  opt.on_skip = [&](const std::string& path, const std::string& reason) {
-    warnings.emplace_back(path, reason);
-  };
   BatchLoader loader(open_dataset(dir.str()), identity_32(), opt);
 
   Batch b;
@@ -78,12 +86,8 @@ TEST(BatchLoader, ImageSmallerThanTheCropIsSkippedAndCounted) {
   test::write_png(dir / "a_small.png", 20, 40, 3, std::vector<uint8_t>(20 * 40 * 3, 1));
   test::write_png(dir / "b_big.png", 40, 50, 3, std::vector<uint8_t>(40 * 50 * 3, 2));
   test::write_png(dir / "c_fit.png", 32, 32, 3, std::vector<uint8_t>(32 * 32 * 3, 3));
-  std::vector<std::pair<std::string, std::string>> warnings;
-  BatchLoaderOptions opt;
-  opt.batch_size = 4;
-  opt.on_skip = [&](const std::string& path, const std::string& reason) {
-    warnings.emplace_back(path, reason);
-  };
+  Warnings warnings;
+  BatchLoaderOptions opt = collecting_warnings(4, warnings);
   Preprocess pre = identity_32();
   pre.crop_width = pre.crop_height = 32;
   BatchLoader loader(open_dataset(dir.str()), pre, opt);
@@ -96,6 +100,40 @@ TEST(BatchLoader, ImageSmallerThanTheCropIsSkippedAndCounted) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0].first, dir / "a_small.png");
   EXPECT_EQ(warnings[0].second, "image is 20x40, smaller than the 32x32 crop");
+}
+
+TEST(BatchLoader, ZeroSizeImagesAreSkippedWithTheirNamesAndCounted) {
+  // A 0-byte file, a PNG whose header declares width 0 and a JPEG whose header declares height 0 between
+  // two good images: three warnings naming the files, three skipped, the good images in one batch.
+  TempDir dir;
+  test::write_png(dir / "a_good.png", 32, 32, 3, std::vector<uint8_t>(32 * 32 * 3, 5));
+  test::write_bytes(dir / "b_empty.jpg", "");
+  std::string png = test::read_bytes(dir / "a_good.png");
+  png.replace(16, 4, std::string(4, '\0'));  // IHDR width
+  test::write_bytes(dir / "c_width0.png", png);
+  std::string jpeg = test::read_bytes(test::kSharedDir + "/cifar10/test/airplane/0000.jpg");
+  const size_t sof = jpeg.find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  jpeg.replace(sof + 5, 2, std::string(2, '\0'));  // SOF0 height
+  test::write_bytes(dir / "d_height0.jpg", jpeg);
+  test::write_png(dir / "e_good.png", 32, 32, 3, std::vector<uint8_t>(32 * 32 * 3, 6));
+
+  Warnings warnings;
+  BatchLoaderOptions opt = collecting_warnings(2, warnings);
+  BatchLoader loader(open_dataset(dir.str()), identity_32(), opt);
+  Batch b;
+  ASSERT_TRUE(loader.next(b));
+  EXPECT_EQ(b.indices, (std::vector<int>{0, 4}));
+  EXPECT_FALSE(loader.next(b));
+  EXPECT_EQ(loader.skipped(), 3u);
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_EQ(warnings[0].first, dir / "b_empty.jpg");
+  EXPECT_EQ(warnings[0].second, "empty file (0 bytes), not an image");
+  EXPECT_EQ(warnings[1].first, dir / "c_width0.png");
+  EXPECT_EQ(warnings[1].second, "corrupt PNG header (0-pixel image)");
+  EXPECT_EQ(warnings[2].first, dir / "d_height0.jpg");
+  EXPECT_NE(warnings[2].second.find("corrupt JPEG (Empty JPEG image"), std::string::npos)
+      << warnings[2].second;
 }
 
 TEST(BatchLoader, SharedCalibSetInBatchesMatchesSingleImages) {

@@ -183,6 +183,32 @@ TEST(DecodeImage, BmpOfHeightZeroIsACorruptHeader) {
   EXPECT_NE(msg.find("corrupt BMP header (8x0 pixels)"), std::string::npos) << msg;
 }
 
+TEST(DecodeImage, PngAndJpegDeclaringZeroPixelsAreCorruptHeaders) {
+  TempDir dir;
+  test::write_png(dir / "ok.png", 4, 4, 3, std::vector<uint8_t>(4 * 4 * 3, 9));
+  std::string png = test::read_bytes(dir / "ok.png");
+  ASSERT_EQ(png.substr(12, 4), "IHDR");
+  png.replace(16, 4, std::string(4, '\0'));  // IHDR width = 0
+  test::write_bytes(dir / "w0.png", png);
+  std::string msg = error_of([&] { decode_image(dir / "w0.png"); });
+  EXPECT_EQ(msg, dir / "w0.png" + ": corrupt PNG header (0-pixel image)");
+
+  // SOF0 of the CIFAR JPEG: FF C0, length (2), precision (1), height (2), width (2).
+  const std::string jpeg = test::read_bytes(kCifarJpeg);
+  const size_t sof = jpeg.find("\xFF\xC0");
+  ASSERT_NE(sof, std::string::npos);
+  ASSERT_EQ(jpeg.substr(sof + 5, 4), std::string("\0\x20\0\x20", 4));  // 32x32
+  for (const size_t at : {sof + 5, sof + 7}) {                         // height 0, then width 0
+    std::string zero = jpeg;
+    zero.replace(at, 2, std::string(2, '\0'));
+    test::write_bytes(dir / "zero.jpg", zero);
+    msg = error_of([&] { decode_image(dir / "zero.jpg"); });
+    EXPECT_EQ(msg.find(dir / "zero.jpg" + ": "), 0u) << msg;
+    EXPECT_NE(msg.find("JPEG"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Empty JPEG image"), std::string::npos) << msg;  // libjpeg's reason
+  }
+}
+
 TEST(DecodeImage, EmptyIdatChunkDecodesLikeTheOriginal) {
   // Legal PNG that made stb_image call memcpy(NULL, ..., 0) (fuzz finding; UBSan flags it under
   // QDEPLOY_SANITIZE): a zero-length IDAT chunk placed before the real one.
