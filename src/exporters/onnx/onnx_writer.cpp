@@ -6,6 +6,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "exporters/onnx/onnx_export_context.h"
+#include "ir/axis.h"
 
 namespace qd::exporters {
 
@@ -169,7 +170,7 @@ void emit_layer_norm(ExportContext& ctx, const ir::Node& n, const std::string& x
   const auto& a = n.attr<ir::LayerNormAttrs>();
   const Shape& xs = ctx.ir().value(n.inputs.at(0)).shape;
   const int64_t rank = static_cast<int64_t>(xs.size());
-  const int64_t axis = a.axis < 0 ? a.axis + rank : a.axis;
+  const int64_t axis = ir::normalize_axis(a.axis, rank);
   std::vector<int64_t> axes;
   Shape affine;
   for (int64_t d = axis; d < rank; ++d) {

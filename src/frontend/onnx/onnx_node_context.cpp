@@ -1,6 +1,8 @@
 #include "frontend/onnx/onnx_node_context.h"
 
+#include "core/error.h"
 #include "frontend/onnx/onnx_tensor.h"
+#include "ir/axis.h"
 #include "ir/shape_inference.h"
 #include "passes/fold_constants.h"
 
@@ -115,6 +117,14 @@ void NodeContext::set_constant_output(int i, Tensor t) {
 
 void NodeContext::error(const std::string& msg) const {
   fail(s_.file, "node '" + name_ + "' (" + p_.op_type() + "): " + msg);
+}
+
+int64_t NodeContext::normalized_axis(int64_t axis, int64_t rank) const {
+  try {
+    return ir::normalize_axis(axis, rank);
+  } catch (const Error& e) {
+    error(e.what());
+  }
 }
 
 }  // namespace qd::frontend

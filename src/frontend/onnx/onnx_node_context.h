@@ -73,6 +73,8 @@ class NodeContext {
   [[noreturn]] void unsupported(const std::string& reason) const { throw NodeUnsupported{reason}; }
   // A user error "<file>: node '<name>' (<op>): <msg>".
   [[noreturn]] void error(const std::string& msg) const;
+  // `axis` in [-rank, rank) as [0, rank) (ir::normalize_axis); otherwise a user error naming this node.
+  int64_t normalized_axis(int64_t axis, int64_t rank) const;
 
  private:
   ImportState& s_;

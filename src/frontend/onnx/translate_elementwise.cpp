@@ -49,10 +49,7 @@ void translate_sqrt(NodeContext& ctx) { ctx.emit(ir::OpKind::Sqrt, {ctx.input(0)
 // training outputs and must be unused.
 void translate_layer_normalization(NodeContext& ctx) {
   const int64_t rank = ctx.input_rank(0);
-  int64_t axis = ctx.attr_int("axis", -1);
-  if (axis < -rank || axis >= rank)
-    ctx.error("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
-  if (axis < 0) axis += rank;
+  const int64_t axis = ctx.normalized_axis(ctx.attr_int("axis", -1), rank);
   if (ctx.attr_int("stash_type", 1) != 1) ctx.unsupported("stash_type other than float");
   ir::LayerNormAttrs a{axis, rank - axis, ctx.attr_float("epsilon", 1e-5f)};
   std::vector<ir::ValueId> inputs{ctx.input(0), ctx.input(1)};
@@ -76,12 +73,9 @@ void translate_mat_mul(NodeContext& ctx) { ctx.emit(ir::OpKind::MatMul, {ctx.inp
 // Before opset 13 the default axis is 1 and the input is coerced to 2-D at `axis`, which equals a
 // softmax along `axis` only when every later dimension is 1 (or axis is the last one).
 void translate_softmax(NodeContext& ctx) {
-  int64_t axis = ctx.attr_int("axis", ctx.opset() < 13 ? 1 : -1);
   const Shape& x = ctx.input_shape(0);
-  int64_t rank = static_cast<int64_t>(x.size());
-  if (axis < -rank || axis >= rank)
-    ctx.error("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
-  if (axis < 0) axis += rank;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  const int64_t axis = ctx.normalized_axis(ctx.attr_int("axis", ctx.opset() < 13 ? 1 : -1), rank);
   if (ctx.opset() < 13)
     for (int64_t d = axis + 1; d < rank; ++d)
       if (x[d] != 1)

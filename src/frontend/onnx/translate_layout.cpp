@@ -14,12 +14,8 @@ std::vector<int64_t> normalized_axes(NodeContext& ctx, std::vector<int64_t> axes
   bool negative = false;
   for (int64_t a : axes) negative = negative || a < 0;
   if (!negative) return axes;
-  int64_t rank = ctx.input_rank(0) + extra_rank;
-  for (int64_t& a : axes) {
-    if (a < -rank || a >= rank)
-      ctx.error("axis " + std::to_string(a) + " out of range for rank " + std::to_string(rank));
-    if (a < 0) a += rank;
-  }
+  const int64_t rank = ctx.input_rank(0) + extra_rank;
+  for (int64_t& a : axes) a = ctx.normalized_axis(a, rank);
   return axes;
 }
 

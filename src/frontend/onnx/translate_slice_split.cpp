@@ -52,9 +52,7 @@ void translate_slice(NodeContext& ctx) {
 void translate_split(NodeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   const int64_t rank = static_cast<int64_t>(x.size());
-  int64_t axis = ctx.attr_int("axis", 0);
-  if (axis < -rank || axis >= rank) ctx.error("axis " + std::to_string(axis) + " out of range");
-  if (axis < 0) axis += rank;
+  const int64_t axis = ctx.normalized_axis(ctx.attr_int("axis", 0), rank);
   const int64_t dim = x[axis];
   if (dim < 0) ctx.unsupported("split along a symbolic dimension of " + shape_str(x));
   std::vector<int64_t> sizes = ctx.opset() < 13 ? ctx.attr_ints("split") : ints_input(ctx, 1, "split");

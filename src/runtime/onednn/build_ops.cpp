@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/axis.h"
 #include "runtime/onednn/batchnorm_relu_quantize.h"
 #include "runtime/onednn/executor_impl.h"
 
@@ -365,8 +366,7 @@ bool OneDnnExecutor::build_softmax(const ir::Node& n) {
   const ir::ValueId x = n.inputs.at(0), y = n.outputs.at(0);
   const Shape& xs = graph_.value(x).shape;
   if (graph_.value(x).is_constant()) return false;
-  int64_t axis = n.attr<ir::AxisAttrs>().axis;
-  if (axis < 0) axis += static_cast<int64_t>(xs.size());
+  const int64_t axis = ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, static_cast<int64_t>(xs.size()));
   const memory::desc md = plain_md(xs);
   auto pd = dnnl::softmax_forward::primitive_desc(
       dnnl::softmax_forward::desc(prop_kind::forward_inference, md, static_cast<int>(axis)), eng_);
@@ -382,8 +382,8 @@ bool OneDnnExecutor::build_concat(const ir::Node& n) {
     if (v == ir::kNoValue || graph_.value(v).is_constant()) return false;
     mds.push_back(values_[v].md);
   }
-  int64_t axis = n.attr<ir::AxisAttrs>().axis;
-  if (axis < 0) axis += static_cast<int64_t>(graph_.value(n.outputs[0]).shape.size());
+  const int64_t axis = ir::normalize_axis(n.attr<ir::AxisAttrs>().axis,
+                                          static_cast<int64_t>(graph_.value(n.outputs[0]).shape.size()));
   auto pd = dnnl::concat::primitive_desc(static_cast<int>(axis), mds, eng_);
   std::vector<std::pair<int, MemRef>> refs;
   for (size_t i = 0; i < n.inputs.size(); ++i)
@@ -402,7 +402,7 @@ bool OneDnnExecutor::build_layer_norm(const ir::Node& n) {
   if (graph_.value(x).is_constant()) return false;
   const auto& a = n.attr<ir::LayerNormAttrs>();
   const int64_t rank = static_cast<int64_t>(xs.size());
-  const int64_t axis = a.axis < 0 ? a.axis + rank : a.axis;
+  const int64_t axis = ir::normalize_axis(a.axis, rank);
   memory::desc md = plain_md(xs);
   memory::desc ln_md = md;
   if (a.num_axes != 1) return false;

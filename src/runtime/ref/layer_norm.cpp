@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "ir/axis.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime::ref {
@@ -9,7 +10,7 @@ namespace qd::runtime::ref {
 Tensor layer_norm(const Tensor& x_in, const Tensor& scale, const Tensor& bias, const ir::LayerNormAttrs& a) {
   Tensor x = x_in.to_f32();
   const int r = x.rank();
-  const int64_t axis = a.axis < 0 ? a.axis + r : a.axis;
+  const int64_t axis = ir::normalize_axis(a.axis, r);
   if (axis < 0 || a.num_axes < 1 || axis + a.num_axes > r)
     fail("", "layer_norm: axes outside the input rank");
   int64_t outer = 1, count = 1, inner = 1;

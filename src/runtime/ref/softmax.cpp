@@ -1,14 +1,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/axis.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime::ref {
 
 Tensor softmax(const Tensor& x, int64_t axis) {
   const int r = x.rank();
-  if (axis < 0) axis += r;
-  QD_CHECK(axis >= 0 && axis < r, "softmax: axis out of range");
+  axis = ir::normalize_axis(axis, r);
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= x.dim(d);
   for (int d = static_cast<int>(axis) + 1; d < r; ++d) inner *= x.dim(d);
