@@ -24,6 +24,10 @@ struct ImageWindow {
   int x = 0, y = 0, width = 0, height = 0;
 };
 
+// The part of a width x height output a resize computes: `window`, or all of it when window.width is 0.
+// An internal error (naming `resizer`) when the window lies outside the output.
+ImageWindow output_window(int width, int height, ImageWindow window, const char* resizer);
+
 struct Rgb {
   uint8_t r = 0, g = 0, b = 0;
 };

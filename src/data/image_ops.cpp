@@ -1,4 +1,5 @@
-// Pixel operations on RGB8 images: bilinear resize and nearest-neighbour enlargement.
+// Pixel operations on RGB8 images: bilinear resize, nearest-neighbour enlargement, and the output window
+// the reference resizers check.
 #include <algorithm>
 #include <cmath>
 
@@ -28,6 +29,14 @@ std::vector<Tap> bilinear_taps(int src_len, int dst_len) {
 }
 
 }  // namespace
+
+ImageWindow output_window(int width, int height, ImageWindow win, const char* resizer) {
+  if (win.width == 0) return {0, 0, width, height};
+  QD_CHECK(win.x >= 0 && win.y >= 0 && win.width > 0 && win.height > 0 && win.x + win.width <= width &&
+               win.y + win.height <= height,
+           std::string(resizer) + ": window outside the output");
+  return win;
+}
 
 Image resize_bilinear(const Image& src, int width, int height) {
   QD_CHECK(width > 0 && height > 0, "resize_bilinear: target size must be positive");

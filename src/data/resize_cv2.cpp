@@ -97,10 +97,7 @@ Image cv2_nearest(const Image& src, int width, int height, ImageWindow win) {
 
 Image resize_cv2(const Image& src, int width, int height, Interpolation interpolation, ImageWindow win) {
   QD_CHECK(width > 0 && height > 0 && src.width > 0 && src.height > 0, "resize_cv2: empty size");
-  if (win.width == 0) win = {0, 0, width, height};
-  QD_CHECK(win.x >= 0 && win.y >= 0 && win.width > 0 && win.height > 0 && win.x + win.width <= width &&
-               win.y + win.height <= height,
-           "resize_cv2: window outside the output");
+  win = output_window(width, height, win, "resize_cv2");
   if (interpolation == Interpolation::bicubic)
     fail("",
          "interpolation \"bicubic\" with backend \"cv2\" is not supported (OpenCV's INTER_CUBIC is not "

@@ -129,10 +129,7 @@ std::vector<int> pil_nearest_index(int in_size, int out_size) {
 
 Image resize_pil(const Image& src, int width, int height, Interpolation interpolation, ImageWindow win) {
   QD_CHECK(width > 0 && height > 0 && src.width > 0 && src.height > 0, "resize_pil: empty size");
-  if (win.width == 0) win = {0, 0, width, height};
-  QD_CHECK(win.x >= 0 && win.y >= 0 && win.width > 0 && win.height > 0 && win.x + win.width <= width &&
-               win.y + win.height <= height,
-           "resize_pil: window outside the output");
+  win = output_window(width, height, win, "resize_pil");
   if (interpolation == Interpolation::nearest) {
     const auto xs = pil_nearest_index(src.width, width);
     const auto ys = pil_nearest_index(src.height, height);

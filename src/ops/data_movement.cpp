@@ -10,6 +10,24 @@
 
 namespace qd::ops {
 
+namespace {
+
+// A tensor of shape `out` whose element at each index is x's element at source_offset(index) (an element
+// offset into x): the copy loop of transpose and slice.
+template <typename SourceOffset>
+Tensor copy_from_source_offsets(const Tensor& x, const Shape& out, SourceOffset source_offset) {
+  Tensor y(x.dtype(), out);
+  const size_t es = dtype_size(x.dtype());
+  auto* dst = static_cast<uint8_t*>(y.raw());
+  const auto* src = static_cast<const uint8_t*>(x.raw());
+  for_each_index(out, [&](int64_t o, const std::vector<int64_t>& idx) {
+    std::memcpy(dst + o * es, src + source_offset(idx) * es, es);
+  });
+  return y;
+}
+
+}  // namespace
+
 Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm_in) {
   const Shape& s = x.shape();
   const int64_t r = static_cast<int64_t>(s.size());
@@ -25,17 +43,12 @@ Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm_in) {
     seen[perm[i]] = true;
     out[i] = s[perm[i]];
   }
-  Tensor y(x.dtype(), out);
-  const size_t es = dtype_size(x.dtype());
   const std::vector<int64_t> in_strides = strides_of(s);
-  auto* dst = static_cast<uint8_t*>(y.raw());
-  const auto* src = static_cast<const uint8_t*>(x.raw());
-  for_each_index(out, [&](int64_t o, const std::vector<int64_t>& idx) {
+  return copy_from_source_offsets(x, out, [&](const std::vector<int64_t>& idx) {
     int64_t off = 0;
     for (size_t i = 0; i < idx.size(); ++i) off += idx[i] * in_strides[perm[i]];
-    std::memcpy(dst + o * es, src + off * es, es);
+    return off;
   });
-  return y;
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis_in) {
@@ -138,17 +151,12 @@ Tensor slice(const Tensor& x, const ir::SliceAttrs& a) {
     step[ax] = st;
     out[ax] = span <= 0 ? 0 : (span + std::abs(st) - 1) / std::abs(st);
   }
-  Tensor y(x.dtype(), out);
-  const size_t es = dtype_size(x.dtype());
   const std::vector<int64_t> in_strides = strides_of(s);
-  auto* dst = static_cast<uint8_t*>(y.raw());
-  const auto* src = static_cast<const uint8_t*>(x.raw());
-  for_each_index(out, [&](int64_t o, const std::vector<int64_t>& idx) {
+  return copy_from_source_offsets(x, out, [&](const std::vector<int64_t>& idx) {
     int64_t off = 0;
     for (size_t d = 0; d < idx.size(); ++d) off += (begin[d] + idx[d] * step[d]) * in_strides[d];
-    std::memcpy(dst + o * es, src + off * es, es);
+    return off;
   });
-  return y;
 }
 
 std::vector<Tensor> split(const Tensor& x, const ir::SplitAttrs& a) {
