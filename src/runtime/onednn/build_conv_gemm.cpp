@@ -77,7 +77,8 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const ir::Graph& g = graph_;
   const ir::Node& n = g.node(grp.anchor);
   const auto& a = n.attr<ir::ConvAttrs>();
-  const ir::ValueId x = n.inputs.at(0);
+  const int fold = folded_of_value_[n.inputs.at(0)];  // >= 0: the source is x * s (se_scale_folding.h)
+  const ir::ValueId x = fold >= 0 ? folded_[fold].x : n.inputs.at(0);
   if (g.value(x).is_constant() || !g.value(n.inputs.at(1)).is_constant())
     fail_unsupported("", "node '" + n.name + "': Conv needs a computed input and constant weights");
   const bool has_bias = n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue;
@@ -178,12 +179,24 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
       fail_internal("node '" + n.name + "': oneDNN scales the weights of this s8-source conv");
   }
 
+  // A folded SE scaling rescales the weights before each run; in a weight layout the step does not know,
+  // the Mul runs here instead (x and s live until this group).
+  const bool scale_weights = fold >= 0 && InputChannelScaleStep::supports(pd.weights_desc());
+  if (fold >= 0 && !scale_weights && !build_binary(g.node(folded_[fold].mul)))
+    fail_internal("node '" + n.name + "': the SE scaling before it could not be built");
+  const ir::ValueId src_value = fold >= 0 && !scale_weights ? n.inputs[0] : x;
   std::vector<std::pair<int, MemRef>> refs;
   refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
                                 : q  ? fake_quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
-                                     : value_as(x, pd.src_desc())});
+                                     : value_as(src_value, pd.src_desc())});
   const Tensor wq = int8 ? ref::quantize_weights(w, q->weight_scales, q->weight_bits) : w;
-  refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, constant_memory(wq, pd.weights_desc())}});
+  const dnnl::memory weights = constant_memory(wq, pd.weights_desc());
+  if (scale_weights) {
+    const MemRef scale = channel_vector(folded_[fold].scale);
+    steps_.push_back(std::make_unique<InputChannelScaleStep>(weights, constant_memory(wq, pd.weights_desc()),
+                                                             scale.buffer));
+  }
+  refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, weights}});
   if (!b.empty()) refs.push_back({DNNL_ARG_BIAS, {pd.bias_desc(), -1, constant_memory(b, pd.bias_desc())}});
 
   bool in_place_sum = false;
@@ -194,9 +207,9 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   std::string line = "conv " + n.name +
                      (int8       ? requant > 0.f ? " int8->int8" : " int8"
                       : q        ? " fake-quant"
-                      : winograd ? " winograd F(4x4,3x3)"
+                      : winograd ? " winograd " + onednn_winograd_tile(pd.impl_info_str())
                                  : "") +
-                     fused_summary(grp, in_place_sum);
+                     (scale_weights ? " +SE scale in weights" : "") + fused_summary(grp, in_place_sum);
   summary_ += line + "\n";
   return true;
 }
