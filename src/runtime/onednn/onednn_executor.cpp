@@ -16,6 +16,7 @@
 #include "ir/non_negative.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/s8_source_exact.h"
+#include "runtime/onednn/swish_step.h"
 #include "runtime/onednn/winograd_conv.h"
 #include "runtime/prepare_graph.h"
 #include "runtime/ref/int8.h"
@@ -443,6 +444,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
     else if (p && p->kind() == dnnl::primitive::kind::convolution &&
              p->implementation().find("wino") != std::string::npos)
       s.prof_op = op + " winograd " + onednn_winograd_tile(p->implementation());  // oneDNN's (build_conv)
+    else if (dynamic_cast<SwishStep*>(&s))
+      s.prof_op = "Swish (AVX-512 pass)";
     else if (dynamic_cast<InputChannelScaleStep*>(&s))
       s.prof_op = "SE scale into conv weights";
     else if (dynamic_cast<QuantizeStep*>(&s))
