@@ -144,10 +144,10 @@ class OneDnnExecutor : public Executor {
   void label_steps(size_t first, const FusedGroup& grp);
 };
 
-// The output tile of one of oneDNN's Winograd implementations, from its name: "jit_fp32_wino_2x3" computes
-// F(2x2, 3x3), "jit_wino_4x3" F(4x4, 3x3).
+// The output tile of one of oneDNN's Winograd implementations, from its name ("jit_fp32_wino_2x3" computes
+// F(2x2, 3x3), "jit_wino_4x3" F(4x4, 3x3)), marked as oneDNN's (our own kernel is "winograd F(2x2)").
 inline std::string onednn_winograd_tile(const std::string& impl) {
-  return impl.find("2x3") != std::string::npos ? "F(2x2)" : "F(4x4)";
+  return impl.find("2x3") != std::string::npos ? "F(2x2) oneDNN" : "F(4x4) oneDNN";
 }
 
 // oneDNN eltwise post-ops for one activation (HardSigmoid needs two).
