@@ -68,9 +68,12 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
       case ir::OpKind::Sqrt:
         done = build_eltwise(n);
         break;
+      case ir::OpKind::Mul:
+        // An SE scaling folded into the next conv's weights runs there (build_conv).
+        done = folded_of_value_[n.outputs.at(0)] >= 0 || build_binary(n);
+        break;
       case ir::OpKind::Add:
       case ir::OpKind::Sub:
-      case ir::OpKind::Mul:
       case ir::OpKind::Div:
         done = build_binary(n);
         break;
@@ -123,6 +126,8 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
     QD_CHECK(grp.members.size() == 1, "fused group of '" + n.name + "' could not be built");
     build_reference(n);
     summary_ += "reference " + n.name + "\n";
+  } else if (n.op == ir::OpKind::Mul && folded_of_value_[n.outputs.at(0)] >= 0) {
+    summary_ += "Mul " + n.name + " folded into the next conv's weights\n";
   } else if (n.op != ir::OpKind::Conv) {
     const bool int8_out = grp.output != ir::kNoValue && values_[grp.output].int8_step > 0.f;
     summary_ += std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") +

@@ -6,6 +6,7 @@
 
 #include "runtime/executor.h"
 #include "runtime/onednn/fusion.h"
+#include "runtime/onednn/se_scale_folding.h"
 #include "runtime/onednn/steps.h"
 
 namespace qd::runtime::onednn {
@@ -114,6 +115,15 @@ class OneDnnExecutor : public Executor {
   std::vector<int> buffer_refs_;  // live values using each buffer
   std::vector<int> free_buffers_;
   std::vector<int> last_use_;  // per value: index of the last group reading it
+  // SE scalings folded into their 1x1 conv (se_scale_folding.h); per value y = x * s: index into folded_ or
+  // -1.
+  std::vector<FoldedScale> folded_;
+  std::vector<int> folded_of_value_;
+  // Memory of a [1, C, 1, 1] f32 value s with its C floats in order (its own buffer where the layout already
+  // is).
+  MemRef channel_vector(ir::ValueId s);
+  // The values group member `m` reads: its inputs, with a folded y replaced by its x and s.
+  std::vector<ir::ValueId> values_read(ir::NodeId m) const;
   int current_group_ = 0;
   std::vector<std::unique_ptr<Step>> steps_;
   std::vector<std::shared_ptr<void>> storage_;  // owners of buffers and fixed memories
@@ -133,6 +143,12 @@ class OneDnnExecutor : public Executor {
   // Labels the steps a group added (from index `first`) for the profile.
   void label_steps(size_t first, const FusedGroup& grp);
 };
+
+// The output tile of one of oneDNN's Winograd implementations, from its name ("jit_fp32_wino_2x3" computes
+// F(2x2, 3x3), "jit_wino_4x3" F(4x4, 3x3)), marked as oneDNN's (our own kernel is "winograd F(2x2)").
+inline std::string onednn_winograd_tile(const std::string& impl) {
+  return impl.find("2x3") != std::string::npos ? "F(2x2) oneDNN" : "F(4x4) oneDNN";
+}
 
 // oneDNN eltwise post-ops for one activation (HardSigmoid needs two).
 void append_activation(dnnl::post_ops& po, const ir::FusedActivation& act);

@@ -16,6 +16,7 @@
 #include "ir/non_negative.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/s8_source_exact.h"
+#include "runtime/onednn/swish_step.h"
 #include "runtime/onednn/winograd_conv.h"
 #include "runtime/prepare_graph.h"
 #include "runtime/ref/int8.h"
@@ -180,11 +181,17 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     }
   }
   const std::vector<FusedGroup> groups = fuse_groups(g, fusable, sum_ok, bn_ok);
+  std::vector<bool> fp32_conv(num_nodes);
+  for (size_t i = 0; i < num_nodes; ++i) fp32_conv[i] = quant_of(g.nodes()[i]) == nullptr;
+  folded_ = find_foldable_scales(g, fp32_conv);
+  folded_of_value_.assign(g.num_values(), -1);
+  for (size_t f = 0; f < folded_.size(); ++f)
+    folded_of_value_[g.node(folded_[f].mul).outputs[0]] = static_cast<int>(f);
 
   last_use_.assign(g.num_values(), -1);
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     for (ir::NodeId m : groups[gi].members)
-      for (ir::ValueId v : g.node(m).inputs)
+      for (ir::ValueId v : values_read(m))
         if (v != ir::kNoValue) last_use_[v] = static_cast<int>(gi);
   }
 
@@ -212,8 +219,15 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       if (o != ir::kNoValue && values_[o].live && tapped_[o])
         steps_.push_back(std::make_unique<TapStep>(g.value(o).name, g.value(o).shape, value_ref(o), eng_,
                                                    values_[o].int8_step));
+    if (const ir::ValueId y = g.node(grp.last).outputs.empty() ? ir::kNoValue : g.node(grp.last).outputs[0];
+        y != ir::kNoValue && folded_of_value_[y] >= 0 && tapped_[y]) {
+      const FoldedScale& f = folded_[folded_of_value_[y]];
+      auto tap = std::make_unique<TapStep>(g.value(y).name, g.value(y).shape, value_ref(f.x), eng_);
+      tap->scale_channels_by(channel_vector(f.scale).buffer);
+      steps_.push_back(std::move(tap));
+    }
     for (ir::NodeId m : grp.members) {
-      for (ir::ValueId v : g.node(m).inputs)
+      for (ir::ValueId v : values_read(m))
         if (v != ir::kNoValue && last_use_[v] == current_group_) release_value(v);
     }
     for (ir::ValueId o : g.node(grp.last).outputs)
@@ -237,6 +251,26 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       p.to_plain = dnnl::reorder(dnnl::reorder::primitive_desc(eng_, values_[o].md, eng_, p.plain));
     outputs_.push_back(std::move(p));
   }
+}
+
+MemRef OneDnnExecutor::channel_vector(ir::ValueId s) {
+  const Shape& ss = graph_.value(s).shape;
+  // [1, C, 1, 1] is stored channel after channel in every layout broadcast_md_like knows.
+  const bool direct = values_[s].md.data_type() == dnnl::memory::data_type::f32 &&
+                      broadcast_md_like(values_[s].md, ss) == values_[s].md;
+  return direct ? value_ref(s) : value_as(s, plain_md(ss));
+}
+
+std::vector<ir::ValueId> OneDnnExecutor::values_read(ir::NodeId m) const {
+  std::vector<ir::ValueId> vs;
+  for (ir::ValueId v : graph_.node(m).inputs) {
+    vs.push_back(v);
+    if (v != ir::kNoValue && folded_of_value_[v] >= 0) {
+      vs.push_back(folded_[folded_of_value_[v]].x);
+      vs.push_back(folded_[folded_of_value_[v]].scale);
+    }
+  }
+  return vs;
 }
 
 int OneDnnExecutor::alloc_buffer(size_t bytes) {
@@ -409,7 +443,11 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = "reorder";
     else if (p && p->kind() == dnnl::primitive::kind::convolution &&
              p->implementation().find("wino") != std::string::npos)
-      s.prof_op = op + " winograd F(4x4)";  // oneDNN's own (build_conv)
+      s.prof_op = op + " winograd " + onednn_winograd_tile(p->implementation());  // oneDNN's (build_conv)
+    else if (dynamic_cast<SwishStep*>(&s))
+      s.prof_op = "Swish (AVX-512 pass)";
+    else if (dynamic_cast<InputChannelScaleStep*>(&s))
+      s.prof_op = "SE scale into conv weights";
     else if (dynamic_cast<QuantizeStep*>(&s))
       s.prof_op = "quantize";
     else if (dynamic_cast<WinogradConvStep*>(&s))

@@ -132,6 +132,13 @@ void TapStep::execute(RunContext& ctx) {
   } else {
     std::memcpy(t.raw(), src_mem_.get_data_handle(), t.nbytes());
   }
+  if (channel_scale_ >= 0) {
+    const float* s = static_cast<const float*>((*ctx.buffers)[channel_scale_]);
+    const int64_t c = shape_.at(1), per = t.numel() / c;
+    float* d = t.data<float>();
+    for (int64_t i = 0; i < c; ++i)
+      for (int64_t k = 0; k < per; ++k) d[i * per + k] *= s[i];
+  }
   (*ctx.tap)(name_, t);
 }
 

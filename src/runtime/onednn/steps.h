@@ -107,8 +107,12 @@ class TapStep : public Step {
   TapStep(std::string name, Shape shape, MemRef src, const dnnl::engine& eng, float dequant_step = 0.f);
   void finalize(const dnnl::engine& eng, const std::vector<void*>& buffers) override;
   void execute(RunContext& ctx) override;
+  // Shows src * scale[c] instead (batch 1; `buffer` holds C floats): an SE scaling folded into the next
+  // conv's weights (se_scale_folding.h) is shown as the value the Mul would have materialised.
+  void scale_channels_by(int buffer) { channel_scale_ = buffer; }
 
  private:
+  int channel_scale_ = -1;
   std::string name_;
   Shape shape_;
   MemRef src_;

@@ -1,0 +1,73 @@
+#include "runtime/onednn/swish_step.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+
+#include "runtime/cpu_isa.h"
+
+namespace qd::runtime::onednn {
+
+namespace {
+
+#define QD_AVX512_SWISH __attribute__((target("avx512f")))
+
+// exp(v) for v in [-88.38, 88.38] (the caller clamps): Cephes expf, n = round(v / ln 2), r = v - n ln 2 in
+// two parts, e^r = 1 + r + r^2 * p(r), scaled by 2^n.
+QD_AVX512_SWISH inline __m512 swish_exp512(__m512 v) {
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), v);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.f));
+  return _mm512_scalef_ps(e, n);
+}
+
+QD_AVX512_SWISH inline __m512 swish512(__m512 x) {
+  const __m512 e = swish_exp512(
+      _mm512_max_ps(_mm512_set1_ps(-88.3762626647949f),
+                    _mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x), _mm512_set1_ps(88.3762626647949f))));
+  const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.f));  // in [1, 2.4e38]
+  const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.f), d);
+  // Below -88.38 exp(-x) would overflow: the true value (|y| < 5e-37) is taken as 0 (NaN stays NaN).
+  const __mmask16 finite = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-88.3762626647949f), _CMP_NLT_UQ);
+  return _mm512_maskz_mul_ps(finite, x, inv);
+}
+
+QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) _mm512_storeu_ps(x + i, swish512(_mm512_loadu_ps(x + i)));
+  if (i < count) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (count - i)) - 1);
+    _mm512_mask_storeu_ps(x + i, m, swish512(_mm512_maskz_loadu_ps(m, x + i)));
+  }
+}
+
+}  // namespace
+
+bool swish_pass_available() {
+  static const bool avx512 = onednn_cpu_isa().rfind("avx512", 0) == 0 && __builtin_cpu_supports("avx512f");
+  return avx512;
+}
+
+void swish_inplace(float* x, int64_t count) { swish_avx512(x, count); }
+
+void SwishStep::execute(RunContext& ctx) {
+  ctx.stream->wait();  // the convolution has written the buffer
+  float* x = static_cast<float*>((*ctx.buffers)[buffer_]);
+  constexpr int64_t kChunk = 1 << 18;  // elements per thread task (~75 us): smaller ones are not worth a fork
+  const int64_t chunks = (count_ + kChunk - 1) / kChunk;
+  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), chunks));
+  if (threads <= 1) return swish_inplace(x, count_);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) swish_inplace(x + c * kChunk, std::min(kChunk, count_ - c * kChunk));
+}
+
+}  // namespace qd::runtime::onednn

@@ -1,0 +1,29 @@
+// The AVX-512 Swish pass (runtime/onednn/swish_step.h) against x / (1 + exp(-x)) in double precision, over
+// the whole float range that matters (saturation on both sides) and lengths that are not multiples of 16.
+#include "runtime/onednn/swish_step.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace qd::runtime::onednn {
+namespace {
+
+TEST(SwishPass, WithinAFewUlpOfTheDefinition) {
+  if (!swish_pass_available()) GTEST_SKIP() << "no AVX-512 here: convs keep oneDNN's swish post-op";
+  for (int64_t n : {1, 15, 16, 17, 1000, 4099}) {
+    std::vector<float> x(n);
+    for (int64_t i = 0; i < n; ++i) x[i] = -120.f + 240.f * static_cast<float>(i) / static_cast<float>(n);
+    if (n > 3) x[1] = 0.f, x[2] = -1e-30f, x[3] = 1e-3f;
+    std::vector<float> y = x;
+    swish_inplace(y.data(), n);
+    for (int64_t i = 0; i < n; ++i) {
+      const double want = x[i] / (1.0 + std::exp(-static_cast<double>(x[i])));
+      EXPECT_NEAR(y[i], want, 4e-7 * std::fabs(want) + 1e-36) << "x = " << x[i] << ", n = " << n;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qd::runtime::onednn
