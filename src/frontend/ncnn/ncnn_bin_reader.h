@@ -15,8 +15,9 @@ namespace qd::ncnn {
 
 struct TaggedBlob {
   uint32_t tag = 0;
-  std::vector<float> f32;      // fp32 or fp16 data (fp16 widened)
-  std::span<const int8_t> i8;  // int8 data (tag kTagInt8), a view of the reader's bytes (no copy)
+  std::vector<float> f32;               // fp32 or fp16 data (fp16 widened)
+  std::span<const int8_t> i8;           // int8 data (tag kTagInt8), a view of the reader's bytes (no copy)
+  std::shared_ptr<const void> mapping;  // keeps `i8` valid after the reader is gone
   bool is_int8() const { return tag == kTagInt8; }
 };
 
@@ -38,7 +39,7 @@ class BinReader {
   const uint8_t* take(size_t n, const std::string& what);
 
   std::string path_;
-  std::unique_ptr<MappedFile> file_;
+  std::shared_ptr<const MappedFile> file_;
   const uint8_t* bytes_ = nullptr;
   size_t size_ = 0;
   size_t pos_ = 0;

@@ -182,7 +182,8 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
                                 : q  ? fake_quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
                                      : value_as(x, pd.src_desc())});
-  const Tensor wq = int8 ? ref::quantize_weights(w, q->weight_scales, q->weight_bits) : w;
+  // int8 weights read from an int8 file go straight from the file into oneDNN's layout.
+  const Tensor wq = int8 ? ref::int8_weights(w, q->weight_scales, q->weight_bits) : w;
   refs.push_back({DNNL_ARG_WEIGHTS, {pd.weights_desc(), -1, constant_memory(wq, pd.weights_desc())}});
   if (!b.empty()) refs.push_back({DNNL_ARG_BIAS, {pd.bias_desc(), -1, constant_memory(b, pd.bias_desc())}});
 
@@ -255,8 +256,7 @@ void OneDnnExecutor::build_conv_int8_signed(const FusedGroup& grp, const ir::Lay
                                                   memory::data_type::f32, memory::format_tag::a);
   auto pd_neg = dnnl::convolution_forward::primitive_desc(
       conv_desc(pd_pos.src_desc(), pd_pos.weights_desc(), bias_md, pd_pos.dst_desc()), attr_neg, eng_);
-  const Tensor wq =
-      ref::quantize_weights(g.value(n.inputs[1]).constant.to_f32(), q.weight_scales, q.weight_bits);
+  const Tensor wq = ref::int8_weights(g.value(n.inputs[1]).constant.to_f32(), q.weight_scales, q.weight_bits);
   const dnnl::memory w_pos = constant_memory(wq, pd_pos.weights_desc());
   const dnnl::memory w_neg =
       pd_neg.weights_desc() == pd_pos.weights_desc() ? w_pos : constant_memory(wq, pd_neg.weights_desc());
@@ -299,14 +299,19 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
   const bool int8 = q && int8_mode_ == Int8Mode::real;
   // Signed int8 sources are not exact in oneDNN on AVX2: the reference int8 kernel runs those.
   if (int8 && needs_split(x)) return false;
-  // oneDNN inner product weights are [N, K] ("oi") = B^T.
-  Tensor w(DataType::f32, {N, K});
-  for (int64_t o = 0; o < N; ++o)
-    for (int64_t k = 0; k < K; ++k)
-      w.data<float>()[o * K + k] = a.trans_b ? bt.data<float>()[o * K + k] : bt.data<float>()[k * N + o];
+  // oneDNN inner product weights are [N, K] ("oi") = B^T; int8 ones read from an int8 file as they are.
+  Tensor w = int8 && a.trans_b ? ref::stored_int8_weights(bt, q->weight_scales, q->weight_bits) : Tensor();
+  const bool stored = !w.empty();
+  if (!stored) {
+    w = Tensor(DataType::f32, {N, K});
+    const float* src = bt.data<float>();
+    float* dst = w.data<float>();
+    for (int64_t o = 0; o < N; ++o)
+      for (int64_t k = 0; k < K; ++k) dst[o * K + k] = a.trans_b ? src[o * K + k] : src[k * N + o];
+  }
   std::vector<float> scales;
   if (int8) {
-    w = ref::quantize_weights(w, q->weight_scales, q->weight_bits);
+    if (!stored) w = ref::quantize_weights(w, q->weight_scales, q->weight_bits);
     for (int64_t o = 0; o < N; ++o) scales.push_back(ref::dequant_scale(*q, o, a.alpha));
     if (!c.empty())
       for (int64_t o = 0; o < N; ++o) c.data<float>()[o] /= scales[o];  // oneDNN: scale * (acc + bias)
