@@ -47,15 +47,16 @@ TaggedBlob BinReader::read_tagged(size_t count, const std::string& what) {
   std::memcpy(&b.tag, take(4, what + " (tag)"), 4);
   if (b.tag == kTagFp32) {
     const uint8_t* p = take(count * 4, what);  // checked before allocating
-    b.f32.resize(count);
-    if (count) std::memcpy(b.f32.data(), p, count * 4);
+    b.f32 = Tensor(DataType::f32, {static_cast<int64_t>(count)});
+    if (count) std::memcpy(b.f32.raw(), p, count * 4);
   } else if (b.tag == kTagFp16) {
     const uint8_t* p = take(align4(count * 2), what + " (fp16)");
-    b.f32.resize(count);
+    b.f32 = Tensor(DataType::f32, {static_cast<int64_t>(count)});
+    float* dst = b.f32.data<float>();
     for (size_t i = 0; i < count; ++i) {
       uint16_t h;
       std::memcpy(&h, p + 2 * i, 2);
-      b.f32[i] = half_to_float(h);
+      dst[i] = half_to_float(h);
     }
   } else if (b.tag == kTagInt8) {
     const uint8_t* p = take(align4(count), what + " (int8)");

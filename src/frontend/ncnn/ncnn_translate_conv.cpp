@@ -62,9 +62,10 @@ struct Int8Scales {
 
 // Weights of `shape` as an fp32 tensor. int8 blobs stay int8 in the mapped file: the tensor is their
 // dequantization w = q * float step (per-output multipliers), made only if something reads it as fp32, and
-// carries the int8 rows so that the int8 runtime takes them as they are; fp32/fp16 ones are copied once.
+// carries the int8 rows so that the int8 runtime takes them as they are; fp32/fp16 ones were read into their
+// tensor (one copy).
 Tensor weight_tensor(const TaggedBlob& w, Shape shape, const std::vector<float>& per_out, int max_abs_q) {
-  if (!w.is_int8()) return Tensor::from<float>(std::move(shape), w.f32);
+  if (!w.is_int8()) return w.f32.reshaped(std::move(shape));
   Int8Rows rows;
   rows.q = Tensor::view(DataType::i8, std::move(shape), const_cast<int8_t*>(w.i8.data()), w.mapping);
   for (float m : per_out) rows.steps.push_back(static_cast<float>(step_from_multiplier(m)));
