@@ -14,10 +14,24 @@ using dnnl::prop_kind;
 
 namespace {
 
-// Output pixels (N*OH*OW) at or below which a fp32 k>1 conv runs on plain NCHW (gemm) instead of blocked.
+// Output pixels (N*OH*OW) at or below which a fp32 k>1 conv runs on plain NCHW (gemm) instead of blocked,
+// where oneDNN's ISA is below AVX-512 (tiny_convs_on_gemm).
 constexpr int64_t kTinyConvPixels = 16;
 constexpr int64_t kOneDnnWinogradMinInChannels = 64, kOneDnnWinogradMinOutChannels = 16,
                   kOneDnnWinogradMinPixels = 14 * 14;
+
+// The plain-NCHW gemm convolution for tiny fp32 convs pays below AVX-512 only. With AVX-512 oneDNN's blocked
+// kernels ran ResNet-18 CIFAR fp32 faster without it (1 thread, CPU time per image 9.4-9.7 -> 8.6-8.7 ms;
+// with oneDNN capped to AVX2 the rule still gains: 9.8 -> 9.2 ms), and the gemm convolution's first run
+// generates oneDNN's JIT sgemm kernels: ~90 ms of a fresh process's first inference (110 -> 19 ms).
+bool tiny_convs_on_gemm() {
+  static const bool below_avx512 = [] {
+    const auto isa = dnnl::get_effective_cpu_isa();
+    return isa == dnnl::cpu_isa::sse41 || isa == dnnl::cpu_isa::avx || isa == dnnl::cpu_isa::avx2 ||
+           isa == dnnl::cpu_isa::avx2_vnni;
+  }();
+  return below_avx512;
+}
 
 memory::desc any_md(const Shape& s, memory::data_type dt = memory::data_type::f32) {
   return memory::desc(memory::dims(s.begin(), s.end()), dt, memory::format_tag::any);
@@ -135,7 +149,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
   const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;
   memory::desc src_any = any_md(xs, src_dt), dst_any = any_md(ys, dst_dt);
-  if (!int8 && w.dim(2) * w.dim(3) > 1 && ys[0] * ys[2] * ys[3] <= kTinyConvPixels) {
+  if (!int8 && w.dim(2) * w.dim(3) > 1 && ys[0] * ys[2] * ys[3] <= kTinyConvPixels && tiny_convs_on_gemm()) {
     // Measured on AVX2 (ResNet-18 CIFAR, 512 ch at 4x4): oneDNN's gemm convolution on plain NCHW beats
     // its blocked direct kernel by ~20% when there are very few output pixels.
     src_any = memory::desc(memory::dims(xs.begin(), xs.end()), src_dt, memory::format_tag::nchw);
