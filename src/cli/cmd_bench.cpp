@@ -165,6 +165,7 @@ int run_bench(const BenchArgs& a) {
     info.label = labels[m];
     info.path = a.models[m];
     const Tensor in = images.batch(batches[0]);
+    const double cpu0 = process_cpu_ms();
     Stopwatch sw;
     models.push_back(load_model_files({a.models[m]}, cfg.input_shape));
     info.open_ms = sw.elapsed_ms();
@@ -175,6 +176,7 @@ int run_bench(const BenchArgs& a) {
     sw.restart();
     ex->run({in});
     info.first_run_ms = sw.elapsed_ms();
+    info.load_cpu_ms = process_cpu_ms() - cpu0;
     report.models.push_back(info);
   }
 

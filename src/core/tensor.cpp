@@ -1,6 +1,8 @@
 #include "core/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
+#include <mutex>
 
 #include "core/aligned_buffer.h"
 #include "core/memory_limit.h"
@@ -19,12 +21,69 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   data_ = owner_.get();
 }
 
-Tensor Tensor::view(DataType dtype, Shape shape, void* data) {
+Tensor Tensor::view(DataType dtype, Shape shape, void* data, std::shared_ptr<const void> owner) {
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);
+  t.owner_ = std::const_pointer_cast<void>(std::move(owner));
   t.data_ = data;
   return t;
+}
+
+struct Tensor::Deferred {
+  Int8Rows rows;
+  std::once_flag made;
+  Tensor values;                     // the f32 form, once made
+  std::atomic<bool> written{false};  // the f32 form was handed out for writing: no longer rows' image
+};
+
+namespace {
+
+// value[r, i] = q[r, i] * step(r) over rows of dim 0.
+Tensor dequantize_rows(const Int8Rows& rows) {
+  const Tensor& q = rows.q;
+  Tensor t(DataType::f32, q.shape());
+  const int64_t n = q.numel(), row_count = q.rank() ? q.dim(0) : 1, per = row_count ? n / row_count : 0;
+  const int8_t* src = q.data<int8_t>();
+  float* dst = t.data<float>();
+  for (int64_t r = 0; r < row_count; ++r) {
+    const float step = rows.step(r);
+    for (int64_t i = 0; i < per; ++i) dst[r * per + i] = static_cast<float>(src[r * per + i]) * step;
+  }
+  return t;
+}
+
+}  // namespace
+
+Tensor Tensor::dequantized_on_demand(Int8Rows rows) {
+  QD_CHECK(rows.q.dtype() == DataType::i8, "dequantized_on_demand needs i8 data");
+  const int64_t row_count = rows.q.rank() ? rows.q.dim(0) : 1;
+  QD_CHECK(rows.steps.size() == 1 || static_cast<int64_t>(rows.steps.size()) == row_count,
+           "dequantized_on_demand: one step per row or one for all");
+  // The budget is checked now, as for any tensor, not on first access.
+  check_memory_budget(static_cast<double>(rows.q.numel()) * dtype_size(DataType::f32),
+                      "a tensor of shape " + shape_str(rows.q.shape()));
+  Tensor t;
+  t.dtype_ = DataType::f32;
+  t.shape_ = rows.q.shape();
+  t.deferred_ = std::make_shared<Deferred>();
+  t.deferred_->rows = std::move(rows);
+  return t;
+}
+
+const Int8Rows* Tensor::int8_rows() const {
+  return deferred_ && !deferred_->written.load() ? &deferred_->rows : nullptr;
+}
+
+void* Tensor::materialize() const {
+  Deferred& d = *deferred_;
+  std::call_once(d.made, [&d] { d.values = dequantize_rows(d.rows); });
+  return d.values.data_;
+}
+
+void* Tensor::materialize_for_writing() {
+  deferred_->written.store(true);
+  return materialize();
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
@@ -37,31 +96,32 @@ Tensor Tensor::reshaped(Shape shape) const {
 
 Tensor Tensor::clone() const {
   Tensor t(dtype_, shape_);
-  if (nbytes()) std::memcpy(t.data_, data_, nbytes());
+  if (nbytes()) std::memcpy(t.data_, raw(), nbytes());
   return t;
 }
 
 Tensor Tensor::to_f32() const {
   if (dtype_ == DataType::f32) return *this;
   Tensor t(DataType::f32, shape_);
+  const void* src = raw();
   float* dst = t.data<float>();
   int64_t n = numel();
   for (int64_t i = 0; i < n; ++i) {
     switch (dtype_) {
       case DataType::f16:
-        dst[i] = half_to_float(static_cast<const uint16_t*>(data_)[i]);
+        dst[i] = half_to_float(static_cast<const uint16_t*>(src)[i]);
         break;
       case DataType::i8:
-        dst[i] = static_cast<const int8_t*>(data_)[i];
+        dst[i] = static_cast<const int8_t*>(src)[i];
         break;
       case DataType::u8:
-        dst[i] = static_cast<const uint8_t*>(data_)[i];
+        dst[i] = static_cast<const uint8_t*>(src)[i];
         break;
       case DataType::i32:
-        dst[i] = static_cast<float>(static_cast<const int32_t*>(data_)[i]);
+        dst[i] = static_cast<float>(static_cast<const int32_t*>(src)[i]);
         break;
       case DataType::i64:
-        dst[i] = static_cast<float>(static_cast<const int64_t*>(data_)[i]);
+        dst[i] = static_cast<float>(static_cast<const int64_t*>(src)[i]);
         break;
       case DataType::f32:
         break;

@@ -59,10 +59,10 @@ std::string format_bench_report(const BenchReport& report, size_t profile_top_n)
   out += "\nload time (open + compile + first inference, ms):\n";
   std::vector<std::vector<std::string>> load;
   for (const BenchModel& m : report.models)
-    load.push_back(
-        {m.label, fmt_ms(m.open_ms), fmt_ms(m.compile_ms), fmt_ms(m.first_run_ms), fmt_ms(m.load_ms())});
-  out += format_text_table({"model", "open", "compile", "first run", "total"}, load,
-                           {false, true, true, true, true});
+    load.push_back({m.label, fmt_ms(m.open_ms), fmt_ms(m.compile_ms), fmt_ms(m.first_run_ms),
+                    fmt_ms(m.load_ms()), fmt_ms(m.load_cpu_ms)});
+  out += format_text_table({"model", "open", "compile", "first run", "total", "total cpu"}, load,
+                           {false, true, true, true, true, true});
   out += format_number("\npeak RSS %.1f MB", report.peak_rss_mb);
   out += " · " + std::to_string(report.repeat) + " timed runs per case after " +
          std::to_string(report.warmup) +
@@ -108,7 +108,8 @@ nlohmann::json bench_json(const BenchReport& report, size_t profile_top_n) {
                            {"open_ms", m.open_ms},
                            {"compile_ms", m.compile_ms},
                            {"first_run_ms", m.first_run_ms},
-                           {"load_ms", m.load_ms()}});
+                           {"load_ms", m.load_ms()},
+                           {"load_cpu_ms", m.load_cpu_ms}});
   j["results"] = nlohmann::json::array();
   const std::vector<BenchRow> rows = bench_rows(report);
   for (size_t i = 0; i < rows.size(); ++i) {

@@ -19,6 +19,9 @@ struct BenchModel {
   // Load time = open (read + import) + compile (first threads/batch) + first inference.
   double open_ms = 0, compile_ms = 0, first_run_ms = 0;
   double load_ms() const { return open_ms + compile_ms + first_run_ms; }
+  // CPU time of the process over the three (all threads): what other load on a shared machine does not
+  // stretch, unlike the wall times.
+  double load_cpu_ms = 0;
 };
 
 // One measured combination.
@@ -69,9 +72,9 @@ std::string format_bench_table(const BenchReport& report);
 
 // {"config", "images", "images_decoded", "repeat", "warmup", "date", "machine": {"cpu", "isa", "cores",
 //  "load_average"}, "peak_rss_mb", "models": [{"label", "path", "precision", "open_ms", "compile_ms",
-//  "first_run_ms", "load_ms"}], "results": [{"model", "precision", "threads", "batch", "median_ms", "p90_ms",
-//  "mean_ms", "min_ms", "max_ms", "ms_per_image", "images_per_second", "speedup_vs_first",
-//  "cpu_median_ms", "runs", "samples_ms", "cpu_samples_ms", "profile" (with --profile)}]}
+//  "first_run_ms", "load_ms", "load_cpu_ms"}], "results": [{"model", "precision", "threads", "batch",
+//  "median_ms", "p90_ms", "mean_ms", "min_ms", "max_ms", "ms_per_image", "images_per_second",
+//  "speedup_vs_first", "cpu_median_ms", "runs", "samples_ms", "cpu_samples_ms", "profile" (with --profile)}]}
 nlohmann::json bench_json(const BenchReport& report, size_t profile_top_n = 10);
 
 }  // namespace qd

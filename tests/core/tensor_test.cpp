@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 namespace qd {
 
@@ -35,6 +36,48 @@ TEST(Tensor, ReshapeKeepsDataAndRejectsWrongCount) {
   Tensor a(DataType::i8, {2, 6});
   EXPECT_EQ(a.reshaped({3, 4}).raw(), a.raw());
   EXPECT_THROW(a.reshaped({5}), Error);
+}
+
+TEST(Tensor, ViewKeepsItsOwnerAlive) {
+  auto bytes = std::make_shared<std::vector<int8_t>>(std::vector<int8_t>{1, 2, 3});
+  std::weak_ptr<std::vector<int8_t>> watch = bytes;
+  Tensor v = Tensor::view(DataType::i8, {3}, bytes->data(), bytes);
+  bytes.reset();
+  EXPECT_FALSE(watch.expired());
+  EXPECT_EQ(v.data<int8_t>()[2], 3);
+  v = Tensor();
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST(Tensor, DequantizedOnDemandIsQTimesRowStep) {
+  const std::vector<int8_t> q = {1, -2, 3, 127, 0, -127};
+  const Tensor qt = Tensor::from<int8_t>({2, 3}, q);
+  const Tensor t = Tensor::dequantized_on_demand({qt, {0.5f, 0.25f}, 127});
+  EXPECT_FALSE(t.empty());
+  EXPECT_EQ(t.dtype(), DataType::f32);
+  EXPECT_EQ(t.shape(), (Shape{2, 3}));
+  const std::vector<float> want = {0.5f, -1.f, 1.5f, 31.75f, 0.f, -31.75f};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(t.data<float>()[i], want[i]) << i;
+  ASSERT_NE(t.int8_rows(), nullptr);  // reading keeps the int8 form
+  EXPECT_EQ(t.int8_rows()->q.raw(), qt.raw());
+  EXPECT_EQ(t.int8_rows()->step(1), 0.25f);
+  // One step for every row.
+  const Tensor one = Tensor::dequantized_on_demand({qt, {2.f}, 127});
+  EXPECT_EQ(one.to_f32().data<float>()[5], -254.f);
+}
+
+TEST(Tensor, WritingADequantizedTensorDropsItsInt8Rows) {
+  const Tensor qt = Tensor::from<int8_t>({2, 2}, std::vector<int8_t>{4, 5, 6, 7});
+  const Tensor t = Tensor::dequantized_on_demand({qt, {1.f, 0.5f}, 127});
+  Tensor clone = t.clone();  // a plain copy of the values
+  EXPECT_EQ(clone.int8_rows(), nullptr);
+  EXPECT_EQ(clone.data<float>()[3], 3.5f);
+  Tensor alias = t.reshaped({4});  // shares the storage
+  ASSERT_NE(alias.int8_rows(), nullptr);
+  alias.data<float>()[0] = 9.f;  // non-const access: the values may no longer be q * step
+  EXPECT_EQ(t.int8_rows(), nullptr);
+  EXPECT_EQ(t.data<float>()[0], 9.f);
+  EXPECT_EQ(qt.data<int8_t>()[0], 4);  // the int8 source is untouched
 }
 
 }  // namespace qd

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/error.h"
-#include "util/int_list.h"
 #include "eval/profile_summary.h"
+#include "util/int_list.h"
 #include "util/text_table.h"
 
 namespace qd {
@@ -80,7 +80,7 @@ BenchReport sample_report() {
   r.cpu = "Test CPU";
   r.cores = 2;
   r.peak_rss_mb = 123.4;
-  r.models = {{"fp32", "a.onnx", "fp32", 10, 20, 5}, {"int8", "b.param", "int8", 1, 2, 3}};
+  r.models = {{"fp32", "a.onnx", "fp32", 10, 20, 5, 31}, {"int8", "b.param", "int8", 1, 2, 3, 4}};
   r.cases.push_back({0, 1, 4, stats({40, 10, 30, 20}), stats({9, 11, 10, 10}), std::nullopt});
   r.cases.push_back({1, 1, 4, stats({5, 5, 6, 4}), {}, std::nullopt});
   r.cases.push_back({1, 1, 8, stats({3, 1, 2}), {}, std::nullopt});
@@ -131,7 +131,8 @@ TEST(BenchReport, TableText) {
       << t;
   const std::string full = format_bench_report(sample_report());
   EXPECT_NE(full.find("peak RSS 123.4 MB"), std::string::npos) << full;
-  EXPECT_NE(full.find("| fp32  | 10.000 |  20.000 |     5.000 | 35.000 |"), std::string::npos) << full;
+  EXPECT_NE(full.find("| fp32  | 10.000 |  20.000 |     5.000 | 35.000 |    31.000 |"), std::string::npos)
+      << full;
 }
 
 TEST(BenchReport, JsonKeysAndValues) {
@@ -144,6 +145,7 @@ TEST(BenchReport, JsonKeysAndValues) {
   EXPECT_EQ(j["machine"]["cores"], 2);
   EXPECT_EQ(j["models"].size(), 2u);
   EXPECT_DOUBLE_EQ(j["models"][0]["load_ms"].get<double>(), 35);
+  EXPECT_DOUBLE_EQ(j["models"][1]["load_cpu_ms"].get<double>(), 4);
   EXPECT_EQ(j["models"][1]["precision"], "int8");
   ASSERT_EQ(j["results"].size(), 3u);
   const auto& e = j["results"][1];

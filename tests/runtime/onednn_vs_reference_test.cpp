@@ -256,8 +256,8 @@ ir::Model residual_model(bool shortcut_reused_later, int64_t hw = 12) {
 TEST(OneDnnResidual, BlockMatchesReference) {
   expect_same(residual_model(false));
   expect_same(residual_model(true));
-  // 8x8: the second block's 4x4 3x3 conv runs on plain NCHW (tiny-conv rule) while its 1x1 projection
-  // stays blocked, so the residual sum needs a layout change.
+  // 8x8: below AVX-512 the second block's 4x4 3x3 conv runs on plain NCHW (tiny-conv rule) while its 1x1
+  // projection stays blocked, so the residual sum needs a layout change.
   expect_same(residual_model(false, 8));
   expect_same(residual_model(true, 8), 2);
 }

@@ -25,8 +25,8 @@ BinReader::BinReader(const std::string& path) : path_(path) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
     fail(path, "ncnn .bin is not a regular file");
-  // Mapped, not read: int8 weights are used in place and fp32 ones copied once into their tensor.
-  file_ = std::make_unique<MappedFile>(path);
+  // Mapped, not read: int8 weights are used in place (their tensors keep the mapping) and fp32 ones copied.
+  file_ = std::make_shared<const MappedFile>(path);
   bytes_ = file_->data();
   size_ = file_->size();
 }
@@ -47,19 +47,21 @@ TaggedBlob BinReader::read_tagged(size_t count, const std::string& what) {
   std::memcpy(&b.tag, take(4, what + " (tag)"), 4);
   if (b.tag == kTagFp32) {
     const uint8_t* p = take(count * 4, what);  // checked before allocating
-    b.f32.resize(count);
-    if (count) std::memcpy(b.f32.data(), p, count * 4);
+    b.f32 = Tensor(DataType::f32, {static_cast<int64_t>(count)});
+    if (count) std::memcpy(b.f32.raw(), p, count * 4);
   } else if (b.tag == kTagFp16) {
     const uint8_t* p = take(align4(count * 2), what + " (fp16)");
-    b.f32.resize(count);
+    b.f32 = Tensor(DataType::f32, {static_cast<int64_t>(count)});
+    float* dst = b.f32.data<float>();
     for (size_t i = 0; i < count; ++i) {
       uint16_t h;
       std::memcpy(&h, p + 2 * i, 2);
-      b.f32[i] = half_to_float(h);
+      dst[i] = half_to_float(h);
     }
   } else if (b.tag == kTagInt8) {
     const uint8_t* p = take(align4(count), what + " (int8)");
     b.i8 = {reinterpret_cast<const int8_t*>(p), count};
+    b.mapping = file_;
   } else {
     fail(path_, what + ": unsupported weight tag " + hex32(b.tag) + " at offset " + std::to_string(tag_at) +
                     " (expected fp32 0, fp16 " + hex32(kTagFp16) + " or int8 " + hex32(kTagInt8) +

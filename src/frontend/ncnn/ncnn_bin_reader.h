@@ -9,14 +9,16 @@
 #include <vector>
 
 #include "core/mapped_file.h"
+#include "core/tensor.h"
 #include "format/ncnn/ncnn_schema.h"
 
 namespace qd::ncnn {
 
 struct TaggedBlob {
   uint32_t tag = 0;
-  std::vector<float> f32;      // fp32 or fp16 data (fp16 widened)
+  Tensor f32;                  // fp32 or fp16 data (fp16 widened), 1-D, read straight into the tensor
   std::span<const int8_t> i8;  // int8 data (tag kTagInt8), a view of the reader's bytes (no copy)
+  std::shared_ptr<const void> mapping;  // keeps `i8` valid after the reader is gone
   bool is_int8() const { return tag == kTagInt8; }
 };
 
@@ -38,7 +40,7 @@ class BinReader {
   const uint8_t* take(size_t n, const std::string& what);
 
   std::string path_;
-  std::unique_ptr<MappedFile> file_;
+  std::shared_ptr<const MappedFile> file_;
   const uint8_t* bytes_ = nullptr;
   size_t size_ = 0;
   size_t pos_ = 0;

@@ -4,10 +4,10 @@
 #include <cstdlib>
 
 #include "core/error.h"
-#include "frontend/ncnn/ncnn_load_context.h"
 #include "format/ncnn/ncnn_scale.h"
 #include "format/ncnn/ncnn_schema.h"
 #include "format/ncnn/ncnn_weight_bits.h"
+#include "frontend/ncnn/ncnn_load_context.h"
 
 namespace qd::ncnn {
 namespace {
@@ -60,19 +60,17 @@ struct Int8Scales {
   float bottom = 0.f, top = 0.f;
 };
 
-// Weights of `shape` as an fp32 tensor, built in place: int8 blobs dequantized with per-output multipliers
-// (w = q * step, the IR keeps q * float step), fp32/fp16 ones copied once.
-Tensor weight_tensor(const TaggedBlob& w, Shape shape, const std::vector<float>& per_out) {
-  if (!w.is_int8()) return Tensor::from<float>(std::move(shape), w.f32);
-  Tensor t(DataType::f32, std::move(shape));
-  float* dst = t.data<float>();
-  const int out_channels = static_cast<int>(per_out.size());
-  const size_t per = w.i8.size() / out_channels;
-  for (int o = 0; o < out_channels; ++o) {
-    const float step = static_cast<float>(step_from_multiplier(per_out[o]));
-    for (size_t i = 0; i < per; ++i) dst[o * per + i] = static_cast<float>(w.i8[o * per + i]) * step;
-  }
-  return t;
+// Weights of `shape` as an fp32 tensor. int8 blobs stay int8 in the mapped file: the tensor is their
+// dequantization w = q * float step (per-output multipliers), made only if something reads it as fp32, and
+// carries the int8 rows so that the int8 runtime takes them as they are; fp32/fp16 ones were read into their
+// tensor (one copy).
+Tensor weight_tensor(const TaggedBlob& w, Shape shape, const std::vector<float>& per_out, int max_abs_q) {
+  if (!w.is_int8()) return w.f32.reshaped(std::move(shape));
+  Int8Rows rows;
+  rows.q = Tensor::view(DataType::i8, std::move(shape), const_cast<int8_t*>(w.i8.data()), w.mapping);
+  for (float m : per_out) rows.steps.push_back(static_cast<float>(step_from_multiplier(m)));
+  rows.max_abs_q = max_abs_q;
+  return Tensor::dequantized_on_demand(std::move(rows));
 }
 
 void check_scales(LoadContext& ctx, const LayerDesc& L, const Int8Scales& s) {
@@ -203,13 +201,12 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
 
   ir::ValueId x = ctx.bottom(L, 0);
   Shape wshape{out_c, in_per_group, a.kernel_h, a.kernel_w};
-  std::vector<ir::ValueId> ins{x, ctx.constant(L.name + "_weight", weight_tensor(w, wshape, expanded))};
+  const int max_q = w.is_int8() ? max_abs(w.i8) : 127;
+  std::vector<ir::ValueId> ins{x,
+                               ctx.constant(L.name + "_weight", weight_tensor(w, wshape, expanded, max_q))};
   if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_c}, bias)));
   ctx.emit(L.name, ir::OpKind::Conv, ins, {ctx.top(L, 0)}, a);
-  if (term) {
-    int max_q = w.is_int8() ? max_abs(w.i8) : 127;
-    record_quant(ctx, L.name, s, per_out_m, max_q);
-  }
+  if (term) record_quant(ctx, L.name, s, per_out_m, max_q);
 }
 
 void translate_innerproduct(LoadContext& ctx, const LayerDesc& L) {
@@ -251,10 +248,12 @@ void translate_innerproduct(LoadContext& ctx, const LayerDesc& L) {
   ir::ValueId x = ctx.bottom(L, 0);
   ir::ValueId flat = ctx.temp(L.name + "_flatten");
   ctx.emit(ctx.g().unique_node_name(L.name + "_flatten"), ir::OpKind::Flatten, {x}, {flat}, ir::AxisAttrs{1});
-  std::vector<ir::ValueId> ins{flat, ctx.constant(L.name + "_weight", weight_tensor(w, {out_n, k}, m))};
+  const int max_q = w.is_int8() ? max_abs(w.i8) : 127;
+  std::vector<ir::ValueId> ins{flat,
+                               ctx.constant(L.name + "_weight", weight_tensor(w, {out_n, k}, m, max_q))};
   if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_n}, bias)));
   ctx.emit(L.name, ir::OpKind::Gemm, ins, {ctx.top(L, 0)}, a);
-  if (term) record_quant(ctx, L.name, s, s.weight, w.is_int8() ? max_abs(w.i8) : 127);
+  if (term) record_quant(ctx, L.name, s, s.weight, max_q);
 }
 
 }  // namespace qd::ncnn

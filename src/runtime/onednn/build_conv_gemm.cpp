@@ -15,10 +15,24 @@ using dnnl::prop_kind;
 
 namespace {
 
-// Output pixels (N*OH*OW) at or below which a fp32 k>1 conv runs on plain NCHW (gemm) instead of blocked.
+// Output pixels (N*OH*OW) at or below which a fp32 k>1 conv runs on plain NCHW (gemm) instead of blocked,
+// where oneDNN's ISA is below AVX-512 (tiny_convs_on_gemm).
 constexpr int64_t kTinyConvPixels = 16;
 constexpr int64_t kOneDnnWinogradMinInChannels = 16, kOneDnnWinogradMinOutChannels = 16,
                   kOneDnnWinogradMinPixels = 8 * 8;
+
+// The plain-NCHW gemm convolution for tiny fp32 convs pays below AVX-512 only. With AVX-512 oneDNN's blocked
+// kernels ran ResNet-18 CIFAR fp32 faster without it (1 thread, CPU time per image 9.4-9.7 -> 8.6-8.7 ms;
+// with oneDNN capped to AVX2 the rule still gains: 9.8 -> 9.2 ms), and the gemm convolution's first run
+// generates oneDNN's JIT sgemm kernels: ~90 ms of a fresh process's first inference (110 -> 19 ms).
+bool tiny_convs_on_gemm() {
+  static const bool below_avx512 = [] {
+    const auto isa = dnnl::get_effective_cpu_isa();
+    return isa == dnnl::cpu_isa::sse41 || isa == dnnl::cpu_isa::avx || isa == dnnl::cpu_isa::avx2 ||
+           isa == dnnl::cpu_isa::avx2_vnni;
+  }();
+  return below_avx512;
+}
 
 memory::desc any_md(const Shape& s, memory::data_type dt = memory::data_type::f32) {
   return memory::desc(memory::dims(s.begin(), s.end()), dt, memory::format_tag::any);
@@ -143,7 +157,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
   const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;
   memory::desc src_any = any_md(xs, src_dt), dst_any = any_md(ys, dst_dt);
-  if (!int8 && w.dim(2) * w.dim(3) > 1 && ys[0] * ys[2] * ys[3] <= kTinyConvPixels) {
+  if (!int8 && w.dim(2) * w.dim(3) > 1 && ys[0] * ys[2] * ys[3] <= kTinyConvPixels && tiny_convs_on_gemm()) {
     // Measured on AVX2 (ResNet-18 CIFAR, 512 ch at 4x4): oneDNN's gemm convolution on plain NCHW beats
     // its blocked direct kernel by ~20% when there are very few output pixels.
     src_any = memory::desc(memory::dims(xs.begin(), xs.end()), src_dt, memory::format_tag::nchw);
@@ -200,7 +214,8 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   refs.push_back({DNNL_ARG_SRC, int8 ? quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
                                 : q  ? fake_quantized_as(x, pd.src_desc(), static_cast<float>(q->input_scale))
                                      : value_as(src_value, pd.src_desc())});
-  const Tensor wq = int8 ? ref::quantize_weights(w, q->weight_scales, q->weight_bits) : w;
+  // int8 weights read from an int8 file go straight from the file into oneDNN's layout.
+  const Tensor wq = int8 ? ref::int8_weights(w, q->weight_scales, q->weight_bits) : w;
   const dnnl::memory weights = constant_memory(wq, pd.weights_desc());
   if (scale_weights) {
     const MemRef scale = channel_vector(folded_[fold].scale);
@@ -282,8 +297,7 @@ void OneDnnExecutor::build_conv_int8_signed(const FusedGroup& grp, const ir::Lay
                                                   memory::data_type::f32, memory::format_tag::a);
   auto pd_neg = dnnl::convolution_forward::primitive_desc(
       conv_desc(pd_pos.src_desc(), pd_pos.weights_desc(), bias_md, pd_pos.dst_desc()), attr_neg, eng_);
-  const Tensor wq =
-      ref::quantize_weights(g.value(n.inputs[1]).constant.to_f32(), q.weight_scales, q.weight_bits);
+  const Tensor wq = ref::int8_weights(g.value(n.inputs[1]).constant.to_f32(), q.weight_scales, q.weight_bits);
   const dnnl::memory w_pos = constant_memory(wq, pd_pos.weights_desc());
   const dnnl::memory w_neg =
       pd_neg.weights_desc() == pd_pos.weights_desc() ? w_pos : constant_memory(wq, pd_neg.weights_desc());
@@ -326,14 +340,19 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
   const bool int8 = q && int8_mode_ == Int8Mode::real;
   // Signed int8 sources are not exact in oneDNN on AVX2: the reference int8 kernel runs those.
   if (int8 && needs_split(x)) return false;
-  // oneDNN inner product weights are [N, K] ("oi") = B^T.
-  Tensor w(DataType::f32, {N, K});
-  for (int64_t o = 0; o < N; ++o)
-    for (int64_t k = 0; k < K; ++k)
-      w.data<float>()[o * K + k] = a.trans_b ? bt.data<float>()[o * K + k] : bt.data<float>()[k * N + o];
+  // oneDNN inner product weights are [N, K] ("oi") = B^T; int8 ones read from an int8 file as they are.
+  Tensor w = int8 && a.trans_b ? ref::stored_int8_weights(bt, q->weight_scales, q->weight_bits) : Tensor();
+  const bool stored = !w.empty();
+  if (!stored) {
+    w = Tensor(DataType::f32, {N, K});
+    const float* src = bt.data<float>();
+    float* dst = w.data<float>();
+    for (int64_t o = 0; o < N; ++o)
+      for (int64_t k = 0; k < K; ++k) dst[o * K + k] = a.trans_b ? src[o * K + k] : src[k * N + o];
+  }
   std::vector<float> scales;
   if (int8) {
-    w = ref::quantize_weights(w, q->weight_scales, q->weight_bits);
+    if (!stored) w = ref::quantize_weights(w, q->weight_scales, q->weight_bits);
     for (int64_t o = 0; o < N; ++o) scales.push_back(ref::dequant_scale(*q, o, a.alpha));
     if (!c.empty())
       for (int64_t o = 0; o < N; ++o) c.data<float>()[o] /= scales[o];  // oneDNN: scale * (acc + bias)

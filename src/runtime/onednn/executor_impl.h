@@ -63,6 +63,12 @@ class OneDnnExecutor : public Executor {
   // Materialises node output v in layout md in a fresh buffer (or `buffer` when >= 0).
   MemRef define_value(ir::ValueId v, const dnnl::memory::desc& md, int buffer = -1);
   dnnl::memory constant_memory(const Tensor& t, const dnnl::memory::desc& want);
+  // Zeroed bytes for a constant memory, cut from shared chunks: the weights of a model fill a few huge pages
+  // (core/aligned_buffer) instead of each weight faulting in its own 4 KB pages.
+  void* constant_bytes(size_t bytes);
+  static constexpr size_t kConstantChunkBytes = size_t{8} << 20;
+  char* constants_next_ = nullptr;
+  size_t constants_left_ = 0;
 
   // --- group builders (return false to fall back to the reference kernel) ---
   void build_group(const FusedGroup& grp);

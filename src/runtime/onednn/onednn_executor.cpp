@@ -319,6 +319,20 @@ MemRef OneDnnExecutor::define_value(ir::ValueId v, const dnnl::memory::desc& md,
   return {md, buffer, {}};
 }
 
+void* OneDnnExecutor::constant_bytes(size_t bytes) {
+  bytes = (bytes + 63) / 64 * 64;  // every piece 64-byte aligned, as aligned_alloc_bytes gives
+  if (bytes > constants_left_) {
+    const size_t chunk = std::max(bytes, kConstantChunkBytes);
+    storage_.push_back(aligned_alloc_bytes(chunk));
+    constants_next_ = static_cast<char*>(storage_.back().get());
+    constants_left_ = chunk;
+  }
+  void* p = constants_next_;
+  constants_next_ += bytes;
+  constants_left_ -= bytes;
+  return p;
+}
+
 dnnl::memory OneDnnExecutor::constant_memory(const Tensor& t, const dnnl::memory::desc& want) {
   const bool s8 = t.dtype() == DataType::i8;  // quantized weights stay s8; anything else goes through f32
   Tensor f = s8 ? t : t.to_f32();
@@ -326,8 +340,7 @@ dnnl::memory OneDnnExecutor::constant_memory(const Tensor& t, const dnnl::memory
       plain_md(f.shape(), s8 ? dnnl::memory::data_type::s8 : dnnl::memory::data_type::f32);
   if (want.dims().size() != src_md.dims().size())
     src_md = src_md.reshape(want.dims());  // e.g. conv weights [O,I,kh,kw] viewed as [G,O/G,I,kh,kw]
-  storage_.push_back(aligned_alloc_bytes(want.get_size()));
-  dnnl::memory dst(want, eng_, storage_.back().get());
+  dnnl::memory dst(want, eng_, constant_bytes(want.get_size()));
   dnnl::memory src(src_md, eng_, const_cast<void*>(f.raw()));
   dnnl::reorder(src, dst).execute(stream_, src, dst);
   stream_.wait();

@@ -57,6 +57,30 @@ Tensor quantize_weights(const Tensor& w, const std::vector<double>& steps, int b
   return q;
 }
 
+Tensor stored_int8_weights(const Tensor& w, const std::vector<double>& steps, int bits) {
+  const Int8Rows* rows = w.int8_rows();
+  if (!rows || w.rank() == 0 || rows->q.numel() != w.numel() || rows->q.rank() == 0 ||
+      rows->q.dim(0) != w.dim(0) || rows->max_abs_q > weight_qmax(bits))
+    return {};
+  const int64_t O = w.dim(0), per = w.numel() / O;
+  if (steps.size() != 1 && static_cast<int64_t>(steps.size()) != O) return {};
+  const int8_t* q = rows->q.data<int8_t>();
+  for (int64_t o = 0; o < O; ++o) {
+    // quantize_weights divides q * step by the same float step: |q| <= 127 comes back exactly.
+    const float s = static_cast<float>(channel_step(steps, o));
+    if (s == rows->step(o) && s > 0.f && std::isfinite(s)) continue;
+    if (s != 0.f) return {};
+    for (int64_t i = 0; i < per; ++i)  // step 0 quantizes the channel to 0: equal only if q is 0 there
+      if (q[o * per + i] != 0) return {};
+  }
+  return rows->q.reshaped(w.shape());
+}
+
+Tensor int8_weights(const Tensor& w, const std::vector<double>& steps, int bits) {
+  Tensor stored = stored_int8_weights(w, steps, bits);
+  return stored.empty() ? quantize_weights(w, steps, bits) : stored;
+}
+
 Tensor conv2d_int32(const Tensor& qx, const Tensor& qw, const ir::ConvAttrs& a) {
   const ConvGeometry s = conv_geometry(qx, qw, a);
   Tensor acc(DataType::i32, {s.N, s.O, s.OH, s.OW});

@@ -40,6 +40,13 @@ Tensor quantize(const Tensor& x, float step, int qmax = 127);
 // A step of 0 (an all-zero channel) gives q = 0; negative or non-finite steps are user errors.
 // The steps are ir::LayerQuant's doubles; the arithmetic uses each step rounded to float.
 Tensor quantize_weights(const Tensor& w, const std::vector<double>& steps, int bits);
+// The int8 weights `w` was read as (Tensor::int8_rows, e.g. an ncnn int8 file) when they are exactly what
+// quantize_weights(w, steps, bits) gives (same steps, no value clamped by `bits`), reshaped to w's shape;
+// else an empty tensor. Lets the int8 runtime skip both the fp32 weights and their requantization. The
+// result may alias a read-only file mapping: read it, never write to it.
+Tensor stored_int8_weights(const Tensor& w, const std::vector<double>& steps, int bits);
+// quantize_weights, or the stored int8 weights when they are the same (stored_int8_weights).
+Tensor int8_weights(const Tensor& w, const std::vector<double>& steps, int bits);
 // The step of output channel `oc` (a single step applies to every channel).
 double channel_step(const std::vector<double>& steps, int64_t oc);
 // The fp32 factor that turns an int32 accumulator of output channel `oc` into a real value:

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "runtime/ref/int8.h"
 
 namespace {
 
@@ -125,6 +126,20 @@ TEST(NcnnReader, Resnet20Int8HasQuantEntries) {
     double r = w.data<float>()[i] / q.weight_scales[i / per];
     EXPECT_NEAR(r, std::round(r), 1e-3);
     EXPECT_LE(std::fabs(r), 127.0 + 1e-3);
+  }
+  // They are the file's int8 values, kept as such: w = q * step exactly.
+  const qd::Int8Rows* rows = w.int8_rows();
+  ASSERT_NE(rows, nullptr);
+  EXPECT_EQ(rows->q.shape(), w.shape());
+  for (int64_t i = 0; i < w.numel(); ++i)
+    ASSERT_EQ(w.data<float>()[i], static_cast<float>(rows->q.data<int8_t>()[i]) * rows->step(i / per)) << i;
+  // And every int8 layer's runtime takes them as they are (no requantization of fp32 weights).
+  for (const auto& [name, lq] : m.quant.layers) {
+    const auto* n = find_node(g, name);
+    EXPECT_FALSE(qd::runtime::ref::stored_int8_weights(g.value(n->inputs[1]).constant, lq.weight_scales,
+                                                       lq.weight_bits)
+                     .empty())
+        << name;
   }
 }
 
