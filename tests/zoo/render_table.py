@@ -26,6 +26,18 @@ def fig(r, check, fmt):
     return fmt(c) + ("" if c.get("pass") else " ✗")
 
 
+def stability(r):
+    """The model's own output stability (reported, not judged): fp32 under input moves of 1e-6; real ncnn's
+    int8 vs itself under input moves of 1e-5 (SNR, top-1 agreement)."""
+    fp32 = (r or {}).get("a", {}).get("stability_snr_db")
+    c = (r or {}).get("c", {})
+    int8 = c.get("ncnn_stability_snr_db")
+    text = f"{fp32:.0f} dB" if fp32 is not None else "-"
+    if int8 is not None:
+        text += f" / {int8:.1f} dB, {c['ncnn_stability_top1_agreement']:.0%}"
+    return text
+
+
 def row(name, opset, checks, reason, r):
     a = fig(r, "a", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}")
     b = fig(r, "b", lambda c: f"{c['snr_db']:.0f} dB, {c['top1_agreement']:.0%}"
@@ -37,13 +49,15 @@ def row(name, opset, checks, reason, r):
     for letter, text in zip("abcd", (a, b, c, d)):
         shown = "same error" if text.startswith("fails") and cells and cells[-1].startswith(text) else text
         cells.append(shown if letter in checks else f"{shown} (not yet)")
+    cells.append(stability(r))
     return f"| {name} | {opset} | " + " | ".join(cells) + f" | {reason} |"
 
 
 def table(zoo):
     lines = ["| model | opset | (a) ours fp32 vs ORT: SNR, top-1 | (b) our fp32 files in ncnn vs ORT | "
-             "(c) int8 ours vs ncnn: SNR, top-1; each vs fp32 | (d) vs fp32: ours vs ncnn2int8 in ncnn | note |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "(c) int8 ours vs ncnn: SNR, top-1; each vs fp32 | (d) vs fp32: ours vs ncnn2int8 in ncnn | "
+             "model stability: fp32 / ncnn int8 vs itself | note |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     with open(os.path.join(HERE, "models.txt")) as f:
         for line in f:
             body, _, reason = line.partition("#")
