@@ -30,7 +30,8 @@ struct AccCase {
   int64_t n, c, h, w, oc;
   int pad_top, pad_left, pad_bottom, pad_right;
   int weight_bits;
-  bool extreme = false;  // every input 127, weights +-qmax: the largest transformed values and sums
+  bool extreme = false;   // every input 127, weights +-qmax: the largest transformed values and sums
+  bool f23_only = false;  // |acc| may exceed F(4x4)'s bound
 };
 
 // Random (or extreme) u8 activations in [0, 127] as an i8 NCHW tensor and s8 weights in +-(2^(bits-1)-1).
@@ -49,53 +50,70 @@ TEST(WinogradInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
       {"asymmetric pads, 17 -> 24 ch, 6-bit", 1, 17, 10, 9, 24, 0, 2, 2, 0, 6},
       {"no padding 7x5, 40 -> 3 ch", 1, 40, 7, 5, 3, 0, 0, 0, 0, 8},
       {"1x1 image", 1, 16, 1, 1, 16, 1, 1, 1, 1, 8},
-      {"extreme 8-bit, 512 ch 4x4", 1, 512, 4, 4, 32, 1, 1, 1, 1, 8, true},
-      {"extreme 6-bit, 64 ch 5x7", 1, 64, 5, 7, 16, 1, 1, 1, 1, 6, true},
+      {"13x10 pad 1, 32 -> 20 ch", 1, 32, 13, 10, 20, 1, 1, 1, 1, 8},
+      // |acc| up to 127 * 127 * 9 * 224 = 32.5M, just under F(4x4)'s 2^25 (and the largest |V| and |U|).
+      {"extreme 8-bit, 224 ch 6x6", 1, 224, 6, 6, 16, 1, 1, 1, 1, 8, true},
+      {"extreme 6-bit, 512 ch 5x7", 1, 512, 5, 7, 16, 1, 1, 1, 1, 6, true},
+      {"extreme 8-bit, 512 ch 4x4 (F(2x2) only)", 1, 512, 4, 4, 32, 1, 1, 1, 1, 8, true, true},
   };
   for (const auto& c : cases) {
-    SCOPED_TRACE(c.name);
     ir::ConvAttrs a = conv_attrs(3);
     a.pad_top = c.pad_top, a.pad_left = c.pad_left, a.pad_bottom = c.pad_bottom, a.pad_right = c.pad_right;
     const int qmax = (1 << (c.weight_bits - 1)) - 1;
     const Tensor qx = wino8_random_ints({c.n, c.c, c.h, c.w}, 0, 127, 11, c.extreme);
     const Tensor qw = wino8_random_ints({c.oc, c.c, 3, 3}, -qmax, qmax, 12, c.extreme);
-    ASSERT_TRUE(onednn::winograd_int8_exact(qw));
     const Tensor ref = ref::conv2d_int32(qx, qw, a);
-
-    onednn::WinogradInt8Shape s;
-    s.N = c.n, s.C = c.c, s.H = c.h, s.W = c.w, s.OC = c.oc;
-    s.OH = ref.dim(2), s.OW = ref.dim(3);
-    s.pad_top = c.pad_top, s.pad_left = c.pad_left;
-    s.tile_block = onednn::winograd_int8_tile_block(s, 2);
     std::vector<uint8_t> src(static_cast<size_t>(qx.numel()));  // NCHW -> NHWC
     for (int64_t n = 0; n < c.n; ++n)
       for (int64_t ch = 0; ch < c.c; ++ch)
         for (int64_t p = 0; p < c.h * c.w; ++p)
           src[static_cast<size_t>((n * c.h * c.w + p) * c.c + ch)] =
               static_cast<uint8_t>(qx.data<int8_t>()[(n * c.c + ch) * c.h * c.w + p]);
-    const std::vector<int16_t> u = onednn::winograd_int8_weights(qw, s.c_padded(), s.oc_padded());
-    std::vector<int16_t> v(s.v_bytes() / sizeof(int16_t));
-    std::vector<int32_t> m(s.m_bytes() / sizeof(int32_t));
-    std::vector<int32_t> acc(static_cast<size_t>(ref.numel()), -1);
-    onednn::winograd_int8_accumulate(s, src.data(), u.data(), v.data(), m.data(), acc.data());
-    int mismatches = 0;
-    const int64_t P = s.OH * s.OW;
-    for (int64_t n = 0; n < c.n; ++n)
-      for (int64_t o = 0; o < c.oc; ++o)
-        for (int64_t p = 0; p < P; ++p)
-          mismatches +=
-              acc[static_cast<size_t>((n * P + p) * c.oc + o)] != ref.data<int32_t>()[(n * c.oc + o) * P + p];
-    EXPECT_EQ(mismatches, 0);
+    for (int tile : {2, 4}) {
+      for (int threads : {1, 3}) {
+        SCOPED_TRACE(c.name + ", tile " + std::to_string(tile) + ", blocks for " + std::to_string(threads) +
+                     " threads");
+        if (tile == 4 && c.f23_only) {
+          EXPECT_FALSE(onednn::winograd_int8_exact(qw, tile));
+          continue;
+        }
+        ASSERT_TRUE(onednn::winograd_int8_exact(qw, tile));
+        onednn::WinogradInt8Shape s;
+        s.N = c.n, s.C = c.c, s.H = c.h, s.W = c.w, s.OC = c.oc;
+        s.OH = ref.dim(2), s.OW = ref.dim(3);
+        s.pad_top = c.pad_top, s.pad_left = c.pad_left;
+        s.tile = tile;
+        s.tile_block = onednn::winograd_int8_tile_block(s, threads);
+        const std::vector<int16_t> u = onednn::winograd_int8_weights(qw, tile, s.c_padded(), s.oc_padded());
+        std::vector<int16_t> v(s.v_bytes() / sizeof(int16_t));
+        std::vector<int32_t> m(s.m_bytes() / sizeof(int32_t));
+        std::vector<int32_t> acc(static_cast<size_t>(ref.numel()), -1);
+        onednn::winograd_int8_accumulate(s, src.data(), u.data(), v.data(), m.data(), acc.data());
+        int mismatches = 0;
+        const int64_t P = s.OH * s.OW;
+        for (int64_t n = 0; n < c.n; ++n)
+          for (int64_t o = 0; o < c.oc; ++o)
+            for (int64_t p = 0; p < P; ++p)
+              mismatches += acc[static_cast<size_t>((n * P + p) * c.oc + o)] !=
+                            ref.data<int32_t>()[(n * c.oc + o) * P + p];
+        EXPECT_EQ(mismatches, 0);
+      }
+    }
   }
 }
 
 TEST(WinogradInt8Conv, InexactWeightsAreRefused) {
-  // 4 * 127 * sum|w| >= 2^31 needs sum|w| >= 4228 * 1000: 4000 channels of +-127 weights.
-  Tensor qw(DataType::i8, {1, 4000, 3, 3});
-  for (int8_t& v : qw.values<int8_t>()) v = 127;
-  EXPECT_FALSE(onednn::winograd_int8_exact(qw));
-  for (int8_t& v : qw.values<int8_t>()) v = 1;
-  EXPECT_TRUE(onednn::winograd_int8_exact(qw));
+  // |acc| <= 127 * sum|w|: F(2x2) needs it below 2^29, F(4x4) below 2^25.
+  Tensor qw(DataType::i8, {2, 4000, 3, 3});
+  for (int8_t& v : qw.values<int8_t>()) v = 1;  // 127 * 36000 = 4.6M
+  EXPECT_TRUE(onednn::winograd_int8_exact(qw, 2));
+  EXPECT_TRUE(onednn::winograd_int8_exact(qw, 4));
+  qw.values<int8_t>()[40000] = 127;                             // second channel: 127 * (36000 + 126) = 4.6M
+  for (int i = 0; i < 36000; ++i) qw.values<int8_t>()[i] = -8;  // first: 127 * 288000 = 36.6M
+  EXPECT_TRUE(onednn::winograd_int8_exact(qw, 2));
+  EXPECT_FALSE(onednn::winograd_int8_exact(qw, 4));
+  for (int i = 0; i < 36000; ++i) qw.values<int8_t>()[i] = 127;  // 127 * 4.57M = 581M
+  EXPECT_FALSE(onednn::winograd_int8_exact(qw, 2));
 }
 
 struct ModelCase {
@@ -191,8 +209,7 @@ TEST(WinogradInt8Conv, ModelsMatchDirectInt8AndReference) {
       std::string plan, direct_plan;
       const Tensor wino = wino8_run(m, Backend::onednn, WinogradPolicy::always, threads, x, &plan);
       size_t count = 0;
-      for (size_t p = plan.find("[winograd F(2x2,3x3)]"); p != std::string::npos;
-           p = plan.find("[winograd", p + 1))
+      for (size_t p = plan.find("[winograd F("); p != std::string::npos; p = plan.find("[winograd", p + 1))
         ++count;
       EXPECT_EQ(count, 3u) << plan;
       EXPECT_NE(plan.find("int8->int8 +Relu [winograd"), std::string::npos) << plan;

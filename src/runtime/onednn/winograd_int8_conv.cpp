@@ -38,45 +38,71 @@ QD_AVX2_WINO8 inline __m256 apply_activation_int8(const ir::FusedActivation& a, 
   }
 }
 
-// V[p][c] = (B^T d B)[p] (int16) for the 4x4 u8 patch d of tile t, B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0;
-// 0 1 0 -1]; 16 channels per vector, channels >= C as zeros; position p at out + p * pstride.
+// Loads the (tile+2)^2 u8 patch of tile t, channels c..c+15 (zeros outside the image and for channels >= C)
+// as int16 into d[i * A + j].
+QD_AVX2_WINO8 inline void load_patch_int8(const WinogradInt8Shape& s, const uint8_t* src, int64_t t,
+                                          int64_t c, __m256i* d) {
+  const int A = s.tile + 2;
+  const int64_t TH = s.tiles_h(), TW = s.tiles_w();
+  const int64_t n = t / (TH * TW), ty = t / TW % TH, tx = t % TW;
+  const int64_t y0 = s.tile * ty - s.pad_top, x0 = s.tile * tx - s.pad_left;
+  const bool full = c + 16 <= s.C;
+  alignas(32) uint8_t tail[16];
+  for (int i = 0; i < A; ++i)
+    for (int j = 0; j < A; ++j) {
+      const int64_t y = y0 + i, x = x0 + j;
+      if (y < 0 || y >= s.H || x < 0 || x >= s.W) {
+        d[i * A + j] = _mm256_setzero_si256();
+        continue;
+      }
+      const uint8_t* px = src + ((n * s.H + y) * s.W + x) * s.C + c;
+      if (!full) {
+        std::memset(tail, 0, sizeof tail);
+        std::memcpy(tail, px, static_cast<size_t>(s.C - c));
+        px = tail;
+      }
+      d[i * A + j] = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(px)));
+    }
+}
+
+// F(2x2): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] applied to 4 vectors with stride `st`.
+QD_AVX2_WINO8 inline void bt4_int16(const __m256i* x, int st, __m256i* y, int yst) {
+  y[0] = _mm256_sub_epi16(x[0], x[2 * st]);
+  y[yst] = _mm256_add_epi16(x[st], x[2 * st]);
+  y[2 * yst] = _mm256_sub_epi16(x[2 * st], x[st]);
+  y[3 * yst] = _mm256_sub_epi16(x[st], x[3 * st]);
+}
+
+// F(4x4): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+// (|B^T d| <= 10 * max|d| per dimension: 12700 for u8 <= 127, int16).
+QD_AVX2_WINO8 inline void bt6_int16(const __m256i* x, int st, __m256i* y, int yst) {
+  const __m256i d0 = x[0], d1 = x[st], d2 = x[2 * st], d3 = x[3 * st], d4 = x[4 * st], d5 = x[5 * st];
+  const __m256i s12 = _mm256_add_epi16(d1, d2), m12 = _mm256_sub_epi16(d1, d2);
+  const __m256i s34 = _mm256_add_epi16(d3, d4), m43 = _mm256_sub_epi16(d4, d3);
+  const __m256i m42 = _mm256_sub_epi16(d4, d2), m31 = _mm256_sub_epi16(d3, d1);
+  y[0] = _mm256_add_epi16(_mm256_sub_epi16(_mm256_slli_epi16(_mm256_sub_epi16(d0, d2), 2), d2), d4);
+  y[yst] = _mm256_sub_epi16(s34, _mm256_slli_epi16(s12, 2));
+  y[2 * yst] = _mm256_add_epi16(m43, _mm256_slli_epi16(m12, 2));
+  y[3 * yst] = _mm256_add_epi16(m42, _mm256_slli_epi16(m31, 1));
+  y[4 * yst] = _mm256_sub_epi16(m42, _mm256_slli_epi16(m31, 1));
+  y[5 * yst] = _mm256_add_epi16(_mm256_sub_epi16(_mm256_slli_epi16(_mm256_sub_epi16(d1, d3), 2), d3), d5);
+}
+
+// V[p][c] = (B^T d B)[p] (int16) of tile t, position p at out + p * pstride; 16 channels per vector.
 QD_AVX2_WINO8 void input_transform_tile_int8(const WinogradInt8Shape& s, const uint8_t* src, int16_t* out,
                                              int64_t pstride, int64_t t) {
-  const int64_t TH = s.tiles_h(), TW = s.tiles_w(), Cp = s.c_padded();
-  const int64_t n = t / (TH * TW), ty = t / TW % TH, tx = t % TW;
-  const int64_t y0 = 2 * ty - s.pad_top, x0 = 2 * tx - s.pad_left;
-  alignas(32) uint8_t tail[16];
-  for (int64_t c = 0; c < Cp; c += 16) {
-    const bool full = c + 16 <= s.C;
-    __m256i d[4][4];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) {
-        const int64_t y = y0 + i, x = x0 + j;
-        if (y < 0 || y >= s.H || x < 0 || x >= s.W) {
-          d[i][j] = _mm256_setzero_si256();
-          continue;
-        }
-        const uint8_t* px = src + ((n * s.H + y) * s.W + x) * s.C + c;
-        if (!full) {
-          std::memset(tail, 0, sizeof tail);
-          std::memcpy(tail, px, static_cast<size_t>(s.C - c));
-          px = tail;
-        }
-        d[i][j] = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(px)));
-      }
-    __m256i t4[4][4];
-    for (int j = 0; j < 4; ++j) {
-      t4[0][j] = _mm256_sub_epi16(d[0][j], d[2][j]);
-      t4[1][j] = _mm256_add_epi16(d[1][j], d[2][j]);
-      t4[2][j] = _mm256_sub_epi16(d[2][j], d[1][j]);
-      t4[3][j] = _mm256_sub_epi16(d[1][j], d[3][j]);
+  const int A = s.tile + 2, P = A * A;
+  for (int64_t c = 0; c < s.c_padded(); c += 16) {
+    __m256i d[36], r[36], v[36];
+    load_patch_int8(s, src, t, c, d);
+    if (A == 4) {
+      for (int j = 0; j < 4; ++j) bt4_int16(d + j, 4, r + j, 4);          // columns: r = B^T d
+      for (int i = 0; i < 4; ++i) bt4_int16(r + i * 4, 1, v + i * 4, 1);  // rows: v = r B
+    } else {
+      for (int j = 0; j < 6; ++j) bt6_int16(d + j, 6, r + j, 6);
+      for (int i = 0; i < 6; ++i) bt6_int16(r + i * 6, 1, v + i * 6, 1);
     }
-    for (int i = 0; i < 4; ++i) {
-      const __m256i r[4] = {_mm256_sub_epi16(t4[i][0], t4[i][2]), _mm256_add_epi16(t4[i][1], t4[i][2]),
-                            _mm256_sub_epi16(t4[i][2], t4[i][1]), _mm256_sub_epi16(t4[i][1], t4[i][3])};
-      for (int j = 0; j < 4; ++j)
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (i * 4 + j) * pstride + c), r[j]);
-    }
+    for (int p = 0; p < P; ++p) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + p * pstride + c), v[p]);
   }
 }
 
@@ -113,7 +139,7 @@ constexpr int kTileBlock = 6;  // 12 accumulators + 2 weight vectors + 1 broadca
 QD_AVX2_WINO8 void gemm_block_int8(const WinogradInt8Shape& s, const int16_t* v, const int16_t* u, int32_t* m,
                                    int64_t nt) {
   const int64_t TB = s.tile_block, Cp = s.c_padded(), OCp = s.oc_padded(), OB = OCp / 16;
-  for (int64_t p = 0; p < 16; ++p)
+  for (int64_t p = 0; p < s.positions(); ++p)
     for (int64_t ob = 0; ob < OB; ++ob) {
       const int16_t* vp = v + p * TB * Cp;
       const int16_t* up = u + (p * OB + ob) * Cp * 16;
@@ -143,22 +169,47 @@ QD_AVX2_WINO8 void gemm_block_int8(const WinogradInt8Shape& s, const int16_t* v,
     }
 }
 
-// acc = (A^T M A) / 4 of one tile and 8 output channels, A^T = [1 1 1 0; 0 1 -1 -1]; y[i][j] is output
-// pixel (2*ty + i, 2*tx + j).
-QD_AVX2_WINO8 inline void output_tile_int8(const int32_t* m, int64_t pstride, __m256i y[2][2]) {
-  __m256i mm[4][4];
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j)
-      mm[i][j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m + (i * 4 + j) * pstride));
-  __m256i r[2][4];
-  for (int j = 0; j < 4; ++j) {
-    r[0][j] = _mm256_add_epi32(_mm256_add_epi32(mm[0][j], mm[1][j]), mm[2][j]);
-    r[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(mm[1][j], mm[2][j]), mm[3][j]);
+// F(2x2): 4 * A^T m with A^T = [1 1 1 0; 0 1 -1 -1] (the 4 of 2G) on 4 int32 vectors.
+QD_AVX2_WINO8 inline void at4_int32(const __m256i* x, int st, __m256i* y, int yst) {
+  y[0] = _mm256_add_epi32(_mm256_add_epi32(x[0], x[st]), x[2 * st]);
+  y[yst] = _mm256_sub_epi32(_mm256_sub_epi32(x[st], x[2 * st]), x[3 * st]);
+}
+
+// F(4x4): 24 A^T D m with A''^T = [6 4 4 1 1 0; 0 4 -4 2 -2 0; 0 4 4 4 4 0; 0 4 -4 8 -8 24] (G = D G'').
+QD_AVX2_WINO8 inline void at6_int32(const __m256i* x, int st, __m256i* y, int yst) {
+  const __m256i m0 = x[0], m5 = x[5 * st];
+  const __m256i s12 = _mm256_add_epi32(x[st], x[2 * st]), d12 = _mm256_sub_epi32(x[st], x[2 * st]);
+  const __m256i s34 = _mm256_add_epi32(x[3 * st], x[4 * st]), d34 = _mm256_sub_epi32(x[3 * st], x[4 * st]);
+  const __m256i s12x4 = _mm256_slli_epi32(s12, 2), d12x4 = _mm256_slli_epi32(d12, 2);
+  y[0] = _mm256_add_epi32(
+      _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(m0, 2), _mm256_slli_epi32(m0, 1)), s12x4), s34);
+  y[yst] = _mm256_add_epi32(d12x4, _mm256_slli_epi32(d34, 1));
+  y[2 * yst] = _mm256_add_epi32(s12x4, _mm256_slli_epi32(s34, 2));
+  y[3 * yst] = _mm256_add_epi32(_mm256_add_epi32(d12x4, _mm256_slli_epi32(d34, 3)),
+                                _mm256_add_epi32(_mm256_slli_epi32(m5, 4), _mm256_slli_epi32(m5, 3)));
+}
+
+// acc[i * tile + j] of output pixel (tile*ty + i, tile*tx + j), 8 output channels, from the products at
+// m + p * pstride. The int32 sums wrap; the true accumulator is recovered exactly (see the header).
+QD_AVX2_WINO8 inline void output_tile_int8(const WinogradInt8Shape& s, const int32_t* m, int64_t pstride,
+                                           __m256i* acc) {
+  const int A = s.tile + 2;
+  __m256i mm[36], r[24];
+  for (int p = 0; p < A * A; ++p)
+    mm[p] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m + p * pstride));
+  if (A == 4) {
+    for (int j = 0; j < 4; ++j) at4_int32(mm + j, 4, r + j, 4);           // r[2][4]
+    for (int i = 0; i < 2; ++i) at4_int32(r + i * 4, 1, acc + i * 2, 1);  // acc[2][2] = 4 * acc
+    for (int k = 0; k < 4; ++k) acc[k] = _mm256_srai_epi32(acc[k], 2);
+    return;
   }
-  for (int i = 0; i < 2; ++i) {
-    y[i][0] = _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(r[i][0], r[i][1]), r[i][2]), 2);
-    y[i][1] = _mm256_srai_epi32(_mm256_sub_epi32(_mm256_sub_epi32(r[i][1], r[i][2]), r[i][3]), 2);
-  }
+  for (int j = 0; j < 6; ++j) at6_int32(mm + j, 6, r + j, 6);           // r[4][6]
+  for (int i = 0; i < 4; ++i) at6_int32(r + i * 6, 1, acc + i * 4, 1);  // acc[4][4] = 576 * acc mod 2^32
+  // 576 = 64 * 9: (x >> 6) = 9 acc mod 2^26; times 9^-1 mod 2^26, sign-extended from 26 bits.
+  const __m256i inv9 = _mm256_set1_epi32(14913081);
+  for (int k = 0; k < 16; ++k)
+    acc[k] =
+        _mm256_srai_epi32(_mm256_slli_epi32(_mm256_mullo_epi32(_mm256_srai_epi32(acc[k], 6), inv9), 6), 6);
 }
 
 QD_AVX2_WINO8 inline __m256 load_dst_int8(const WinogradInt8Epilogue& e, const void* dst, int64_t off,
@@ -209,26 +260,27 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
                inv = _mm256_set1_ps(e.inv_step);
   for (int64_t oc = 0; oc < s.OC; oc += 8) {
     const int lanes = static_cast<int>(std::min<int64_t>(8, s.OC - oc));
-    __m256i acc[2][2];
-    output_tile_int8(m + oc, pstride, acc);
-    for (int i = 0; i < 2; ++i) {
-      const int64_t oy = 2 * ty + i;
+    __m256i acc[16];
+    output_tile_int8(s, m + oc, pstride, acc);
+    for (int i = 0; i < s.tile; ++i) {
+      const int64_t oy = s.tile * ty + i;
       if (oy >= s.OH) break;
-      for (int j = 0; j < 2; ++j) {
-        const int64_t ox = 2 * tx + j;
+      for (int j = 0; j < s.tile; ++j) {
+        const int64_t ox = s.tile * tx + j;
         if (ox >= s.OW) break;
         const int64_t off = ((n * s.OH + oy) * s.OW + ox) * s.OC + oc;
+        const __m256i a = acc[i * s.tile + j];
         if (acc_out) {
           alignas(32) int32_t tmp[8];
-          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), acc[i][j]);
+          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), a);
           std::memcpy(acc_out + off, tmp, sizeof(int32_t) * static_cast<size_t>(lanes));
           continue;
         }
         const __m256 bias = _mm256_loadu_ps(e.bias.data() + oc), scale = _mm256_loadu_ps(e.scale.data() + oc);
-        __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(acc[i][j]), bias), scale);
-        for (const auto& a : e.pre_sum) y = apply_activation_int8(a, y);
+        __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
+        for (const auto& act : e.pre_sum) y = apply_activation_int8(act, y);
         if (e.sum) y = _mm256_add_ps(y, load_dst_int8(e, dst, off, lanes));
-        for (const auto& a : e.post_sum) y = apply_activation_int8(a, y);
+        for (const auto& act : e.post_sum) y = apply_activation_int8(act, y);
         if (requant) y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, inv), lo), hi);
         store_dst_int8(e, dst, off, lanes, y);
       }
@@ -236,7 +288,7 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
   }
 }
 
-// One block of tiles start..start+nt: input transform, the 16 products, output transform; V and M are the
+// One block of tiles: input transform, the products of every position, output transform; V and M are the
 // block's own scratch.
 QD_AVX2_WINO8 void run_block_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u,
                                   int16_t* v, int32_t* m, int64_t block, void* dst,
@@ -253,7 +305,8 @@ QD_AVX2_WINO8 void run_block_int8(const WinogradInt8Shape& s, const uint8_t* src
 void run_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v, int32_t* m,
               void* dst, const WinogradInt8Epilogue& e, int32_t* acc_out) {
   const int64_t B = s.blocks();
-  const int64_t v_block = 16 * s.tile_block * s.c_padded(), m_block = 16 * s.tile_block * s.oc_padded();
+  const int64_t v_block = s.positions() * s.tile_block * s.c_padded(),
+                m_block = s.positions() * s.tile_block * s.oc_padded();
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < B; ++b)
     run_block_int8(s, src, u, v + b * v_block, m + b * m_block, b, dst, e, acc_out);
@@ -262,9 +315,9 @@ void run_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, 
 }  // namespace
 
 int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads) {
-  // Every block streams all of U (16 * C * OC int16, 0.1-8 MB): few, large blocks that still leave V and
-  // M in the L2 cache (~512 KB), balanced, a multiple of the GEMM's tile block, and one per thread at least.
-  const int64_t T = s.tiles(), per_tile = 16 * (s.c_padded() * 2 + s.oc_padded() * 4);
+  // Every block streams all of U (positions * C * OC int16, 0.1-19 MB): few, large blocks that still leave V
+  // and M in the L2 cache (~512 KB), balanced, a multiple of the GEMM's tile block, one per thread at least.
+  const int64_t T = s.tiles(), per_tile = s.positions() * (s.c_padded() * 2 + s.oc_padded() * 4);
   const int64_t max_tb = std::max<int64_t>(kTileBlock, (512 << 10) / per_tile);
   const int64_t blocks =
       std::max<int64_t>((T + max_tb - 1) / max_tb, std::min<int64_t>(std::max(threads, 1), T));
@@ -284,35 +337,39 @@ bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
   return true;
 }
 
-bool winograd_int8_exact(const Tensor& qw) {
+bool winograd_int8_exact(const Tensor& qw, int tile) {
   const int64_t OC = qw.dim(0), per = qw.numel() / OC;
   const int8_t* w = qw.data<int8_t>();
+  // |acc| <= 127 * sum|w|: F(2x2) needs |4 acc| < 2^31, F(4x4) |acc| < 2^25 (recovered mod 2^26).
+  const int64_t limit = tile == 2 ? (int64_t{1} << 31) / 4 : int64_t{1} << 25;
   for (int64_t o = 0; o < OC; ++o) {
     int64_t sum = 0;
     for (int64_t i = 0; i < per; ++i) sum += std::abs(static_cast<int>(w[o * per + i]));
-    if (4 * 127 * sum >= (int64_t{1} << 31)) return false;
+    if (127 * sum >= limit) return false;
   }
   return true;
 }
 
-std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int64_t c_padded, int64_t oc_padded) {
-  const int64_t OC = qw.dim(0), C = qw.dim(1);
-  std::vector<int16_t> u(static_cast<size_t>(16 * c_padded * oc_padded), 0);
+std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c_padded, int64_t oc_padded) {
+  const int64_t OC = qw.dim(0), C = qw.dim(1), OB = oc_padded / 16;
+  const int A = tile + 2;
+  std::vector<int16_t> u(static_cast<size_t>(A * A * c_padded * oc_padded), 0);
   const int8_t* wd = qw.data<int8_t>();
-  static const int G[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};  // 2 G: integer
+  // Integer kernel transforms: 2G for F(2x2) (|U| <= 9 * 127); G'' = D^-1 G for F(4x4) (|U| <= 49 * 127).
+  static const int G2[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
+  static const int G4[6][3] = {{1, 0, 0}, {-1, -1, -1}, {-1, 1, -1}, {1, 2, 4}, {1, -2, 4}, {0, 0, 1}};
+  auto G = [&](int i, int k) { return tile == 2 ? G2[i][k] : G4[i][k]; };
   for (int64_t o = 0; o < OC; ++o)
     for (int64_t c = 0; c < C; ++c) {
       const int8_t* g = wd + (o * C + c) * 9;
-      int gt[4][3];  // (2G) g
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 3; ++j) gt[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) {
-          const int val = gt[i][0] * G[j][0] + gt[i][1] * G[j][1] + gt[i][2] * G[j][2];  // |val| <= 9*127
-          const int64_t p = i * 4 + j;
-          u[static_cast<size_t>(
-              (((p * (oc_padded / 16) + o / 16) * (c_padded / 2) + c / 2) * 16 + o % 16) * 2 + c % 2)] =
-              static_cast<int16_t>(val);
+      int gt[6][3];  // G g
+      for (int i = 0; i < A; ++i)
+        for (int j = 0; j < 3; ++j) gt[i][j] = G(i, 0) * g[j] + G(i, 1) * g[3 + j] + G(i, 2) * g[6 + j];
+      int16_t* base = u.data() + ((o / 16) * (c_padded / 2) + c / 2) * 32 + (o % 16) * 2 + c % 2;
+      for (int i = 0; i < A; ++i)
+        for (int j = 0; j < A; ++j) {
+          const int val = gt[i][0] * G(j, 0) + gt[i][1] * G(j, 1) + gt[i][2] * G(j, 2);
+          base[(i * A + j) * OB * c_padded * 16] = static_cast<int16_t>(val);
         }
     }
   return u;
