@@ -109,7 +109,8 @@ QD_AVX2_WINO8 void input_transform_tile_int8(const WinogradInt8Shape& s, const u
 // M[t][oc] += V[t][c] U[c][oc] for NT tiles and 16 output channels of one position: each vpmaddwd
 // multiplies a broadcast channel pair of one tile with the pairs of 8 output channels.
 template <int NT>
-QD_AVX2_WINO8 void gemm_tiles_int8(const int16_t* v, int64_t Cp, const int16_t* u, int32_t* m, int64_t OCp) {
+QD_AVX2_WINO8 void gemm_tiles_int8(const int16_t* v, int64_t Cp, const int16_t* u, int32_t* m,
+                                   int64_t mstride) {
   // Fully unrolled so the accumulators stay in registers (GCC spilled them otherwise).
   __m256i acc[NT][2];
 #pragma GCC unroll 8
@@ -128,40 +129,43 @@ QD_AVX2_WINO8 void gemm_tiles_int8(const int16_t* v, int64_t Cp, const int16_t* 
   }
 #pragma GCC unroll 8
   for (int i = 0; i < NT; ++i) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * OCp), acc[i][0]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * OCp + 8), acc[i][1]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * mstride), acc[i][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * mstride + 8), acc[i][1]);
   }
 }
 
 constexpr int kTileBlock = 6;  // 12 accumulators + 2 weight vectors + 1 broadcast of 16 ymm registers
 
-// M[p] = V[p] U[p] for the nt tiles of one block: every position and 16-output-channel block.
+// M[p] = V[p] U[p] for the nt tiles of one block: every position and 16-output-channel block. V is
+// [p][tile][Cp] (the GEMM's rows), M [tile][p][OCp] (one tile's products contiguous for its output
+// transform: at a stride of tile_block * OCp its 36 loads hit few L1 sets).
 QD_AVX2_WINO8 void gemm_block_int8(const WinogradInt8Shape& s, const int16_t* v, const int16_t* u, int32_t* m,
                                    int64_t nt) {
   const int64_t TB = s.tile_block, Cp = s.c_padded(), OCp = s.oc_padded(), OB = OCp / 16;
+  const int64_t tstride = s.positions() * OCp;
   for (int64_t p = 0; p < s.positions(); ++p)
     for (int64_t ob = 0; ob < OB; ++ob) {
       const int16_t* vp = v + p * TB * Cp;
       const int16_t* up = u + (p * OB + ob) * Cp * 16;
-      int32_t* mp = m + p * TB * OCp + ob * 16;
+      int32_t* mp = m + p * OCp + ob * 16;
       int64_t t = 0;
       for (; t + kTileBlock <= nt; t += kTileBlock)
-        gemm_tiles_int8<kTileBlock>(vp + t * Cp, Cp, up, mp + t * OCp, OCp);
+        gemm_tiles_int8<kTileBlock>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
       switch (nt - t) {
         case 5:
-          gemm_tiles_int8<5>(vp + t * Cp, Cp, up, mp + t * OCp, OCp);
+          gemm_tiles_int8<5>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
           break;
         case 4:
-          gemm_tiles_int8<4>(vp + t * Cp, Cp, up, mp + t * OCp, OCp);
+          gemm_tiles_int8<4>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
           break;
         case 3:
-          gemm_tiles_int8<3>(vp + t * Cp, Cp, up, mp + t * OCp, OCp);
+          gemm_tiles_int8<3>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
           break;
         case 2:
-          gemm_tiles_int8<2>(vp + t * Cp, Cp, up, mp + t * OCp, OCp);
+          gemm_tiles_int8<2>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
           break;
         case 1:
-          gemm_tiles_int8<1>(vp + t * Cp, Cp, up, mp + t * OCp, OCp);
+          gemm_tiles_int8<1>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
           break;
         default:
           break;
@@ -298,7 +302,7 @@ QD_AVX2_WINO8 void run_block_int8(const WinogradInt8Shape& s, const uint8_t* src
   for (int64_t i = 0; i < nt; ++i) input_transform_tile_int8(s, src, v + i * Cp, TB * Cp, start + i);
   gemm_block_int8(s, v, u, m, nt);
   for (int64_t i = 0; i < nt; ++i)
-    output_transform_tile_int8(s, m + i * OCp, TB * OCp, start + i, dst, e, acc_out);
+    output_transform_tile_int8(s, m + i * s.positions() * OCp, OCp, start + i, dst, e, acc_out);
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).

@@ -40,7 +40,7 @@ struct WinogradInt8Shape {
   int64_t oc_padded() const { return (OC + 15) / 16 * 16; }
   // Tiles are processed in blocks of tile_block (transforms and products of one block stay in the L2
   // cache; one block per thread at a time): V [block][positions][tile_block][Cp], M
-  // [block][positions][tile_block][OCp].
+  // [block][tile_block][positions][OCp].
   int64_t tile_block = 1;
   int64_t blocks() const { return (tiles() + tile_block - 1) / tile_block; }
   size_t v_bytes() const {
