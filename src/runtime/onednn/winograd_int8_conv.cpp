@@ -320,13 +320,15 @@ void run_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, 
 
 int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads) {
   // Every block streams all of U (positions * C * OC int16, 0.1-19 MB): few, large blocks that still leave V
-  // and M in the L2 cache (~512 KB), balanced, a multiple of the GEMM's tile block, one per thread at least.
+  // and M in the L2 cache (~512 KB), balanced, one per thread at least.
   const int64_t T = s.tiles(), per_tile = s.positions() * (s.c_padded() * 2 + s.oc_padded() * 4);
   const int64_t max_tb = std::max<int64_t>(kTileBlock, (512 << 10) / per_tile);
   const int64_t blocks =
       std::max<int64_t>((T + max_tb - 1) / max_tb, std::min<int64_t>(std::max(threads, 1), T));
   const int64_t tb = (T + blocks - 1) / blocks;
-  return tb > kTileBlock ? (tb + kTileBlock - 1) / kTileBlock * kTileBlock : tb;
+  // One thread: whole GEMM tile blocks (no short tail per block). Several: equal blocks (rounding 32 up to
+  // 36 would leave one thread 28 tiles and the other 36).
+  return threads <= 1 && tb > kTileBlock ? (tb + kTileBlock - 1) / kTileBlock * kTileBlock : tb;
 }
 
 bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
