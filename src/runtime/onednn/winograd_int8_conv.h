@@ -98,6 +98,7 @@ class WinogradInt8ConvStep : public Step {
         u_(std::move(u)),
         epilogue_(std::move(epilogue)) {}
   void execute(RunContext& ctx) override;
+  int tile() const { return s_.tile; }
 
  private:
   WinogradInt8Shape s_;
