@@ -1,7 +1,7 @@
-// Int8 Winograd F(2x2, 3x3) convs of the oneDNN executor: the kernel's int32 accumulators against the
-// reference integer conv bit for bit (odd sizes, pads, channels not multiples of 16, 6- and 8-bit weights,
-// worst-case magnitudes), and whole int8 models (fused Relu, residual add, requantized chains) against
-// oneDNN's direct int8 path (identical outputs) and the reference runtime.
+// Int8 Winograd F(2x2, 3x3) and F(4x4, 3x3) convs of the oneDNN executor: the kernel's int32 accumulators
+// against the reference integer conv bit for bit (odd sizes, pads, channels not multiples of 16, 6- and 8-bit
+// weights, worst-case magnitudes), and whole int8 models (fused Relu, residual add, requantized chains)
+// against oneDNN's direct int8 path (identical outputs) and the reference runtime.
 #include "runtime/onednn/winograd_int8_conv.h"
 
 #include <gtest/gtest.h>
