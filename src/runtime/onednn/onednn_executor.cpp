@@ -18,6 +18,7 @@
 #include "runtime/onednn/s8_source_exact.h"
 #include "runtime/onednn/swish_step.h"
 #include "runtime/onednn/winograd_conv.h"
+#include "runtime/onednn/winograd_int8_conv.h"
 #include "runtime/prepare_graph.h"
 #include "runtime/ref/int8.h"
 
@@ -465,6 +466,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = "quantize";
     else if (dynamic_cast<WinogradConvStep*>(&s))
       s.prof_op = op + " winograd F(2x2)";
+    else if (auto* w = dynamic_cast<WinogradInt8ConvStep*>(&s))
+      s.prof_op = op + " winograd F(" + std::to_string(w->tile()) + "x" + std::to_string(w->tile()) + ")";
     else if (dynamic_cast<ReferenceStep*>(&s))
       s.prof_op = "reference " + std::string(ir::op_name(n.op));
     else

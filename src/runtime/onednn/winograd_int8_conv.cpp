@@ -1,0 +1,397 @@
+#include "runtime/onednn/winograd_int8_conv.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace qd::runtime::onednn {
+
+namespace {
+
+#define QD_AVX2_WINO8 __attribute__((target("avx2")))
+
+bool cpu_has_avx2_wino8() {
+  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  return ok;
+}
+
+bool activation_supported_int8(const ir::FusedActivation& a) {
+  return a.kind == ir::OpKind::Relu || a.kind == ir::OpKind::LeakyRelu || a.kind == ir::OpKind::Clip;
+}
+
+// oneDNN's eltwise post-ops in the same operations (relu with alpha 0 = max(y, 0) up to the sign of 0).
+QD_AVX2_WINO8 inline __m256 apply_activation_int8(const ir::FusedActivation& a, __m256 y) {
+  switch (a.kind) {
+    case ir::OpKind::Relu:
+      return _mm256_max_ps(y, _mm256_setzero_ps());
+    case ir::OpKind::LeakyRelu: {
+      const __m256 neg = _mm256_mul_ps(y, _mm256_set1_ps(a.alpha));
+      return _mm256_blendv_ps(neg, y, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+    }
+    case ir::OpKind::Clip:
+      return _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(a.alpha)), _mm256_set1_ps(a.beta));
+    default:
+      return y;  // not reached: winograd_int8_supported admits only the cases above
+  }
+}
+
+// Loads the (tile+2)^2 u8 patch of tile t, channels c..c+15 (zeros outside the image and for channels >= C)
+// as int16 into d[i * A + j].
+QD_AVX2_WINO8 inline void load_patch_int8(const WinogradInt8Shape& s, const uint8_t* src, int64_t t,
+                                          int64_t c, __m256i* d) {
+  const int A = s.tile + 2;
+  const int64_t TH = s.tiles_h(), TW = s.tiles_w();
+  const int64_t n = t / (TH * TW), ty = t / TW % TH, tx = t % TW;
+  const int64_t y0 = s.tile * ty - s.pad_top, x0 = s.tile * tx - s.pad_left;
+  const bool full = c + 16 <= s.C;
+  alignas(32) uint8_t tail[16];
+  for (int i = 0; i < A; ++i)
+    for (int j = 0; j < A; ++j) {
+      const int64_t y = y0 + i, x = x0 + j;
+      if (y < 0 || y >= s.H || x < 0 || x >= s.W) {
+        d[i * A + j] = _mm256_setzero_si256();
+        continue;
+      }
+      const uint8_t* px = src + ((n * s.H + y) * s.W + x) * s.C + c;
+      if (!full) {
+        std::memset(tail, 0, sizeof tail);
+        std::memcpy(tail, px, static_cast<size_t>(s.C - c));
+        px = tail;
+      }
+      d[i * A + j] = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(px)));
+    }
+}
+
+// F(2x2): B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] applied to 4 vectors with stride `st`.
+QD_AVX2_WINO8 inline void bt4_int16(const __m256i* x, int st, __m256i* y, int yst) {
+  y[0] = _mm256_sub_epi16(x[0], x[2 * st]);
+  y[yst] = _mm256_add_epi16(x[st], x[2 * st]);
+  y[2 * yst] = _mm256_sub_epi16(x[2 * st], x[st]);
+  y[3 * yst] = _mm256_sub_epi16(x[st], x[3 * st]);
+}
+
+// F(4x4): B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+// (|B^T d| <= 10 * max|d| per dimension: 12700 for u8 <= 127, int16).
+QD_AVX2_WINO8 inline void bt6_int16(const __m256i* x, int st, __m256i* y, int yst) {
+  const __m256i d0 = x[0], d1 = x[st], d2 = x[2 * st], d3 = x[3 * st], d4 = x[4 * st], d5 = x[5 * st];
+  const __m256i s12 = _mm256_add_epi16(d1, d2), m12 = _mm256_sub_epi16(d1, d2);
+  const __m256i s34 = _mm256_add_epi16(d3, d4), m43 = _mm256_sub_epi16(d4, d3);
+  const __m256i m42 = _mm256_sub_epi16(d4, d2), m31 = _mm256_sub_epi16(d3, d1);
+  y[0] = _mm256_add_epi16(_mm256_sub_epi16(_mm256_slli_epi16(_mm256_sub_epi16(d0, d2), 2), d2), d4);
+  y[yst] = _mm256_sub_epi16(s34, _mm256_slli_epi16(s12, 2));
+  y[2 * yst] = _mm256_add_epi16(m43, _mm256_slli_epi16(m12, 2));
+  y[3 * yst] = _mm256_add_epi16(m42, _mm256_slli_epi16(m31, 1));
+  y[4 * yst] = _mm256_sub_epi16(m42, _mm256_slli_epi16(m31, 1));
+  y[5 * yst] = _mm256_add_epi16(_mm256_sub_epi16(_mm256_slli_epi16(_mm256_sub_epi16(d1, d3), 2), d3), d5);
+}
+
+// V[p][c] = (B^T d B)[p] (int16) of tile t, position p at out + p * pstride; 16 channels per vector.
+QD_AVX2_WINO8 void input_transform_tile_int8(const WinogradInt8Shape& s, const uint8_t* src, int16_t* out,
+                                             int64_t pstride, int64_t t) {
+  const int A = s.tile + 2, P = A * A;
+  for (int64_t c = 0; c < s.c_padded(); c += 16) {
+    __m256i d[36], r[36], v[36];
+    load_patch_int8(s, src, t, c, d);
+    if (A == 4) {
+      for (int j = 0; j < 4; ++j) bt4_int16(d + j, 4, r + j, 4);          // columns: r = B^T d
+      for (int i = 0; i < 4; ++i) bt4_int16(r + i * 4, 1, v + i * 4, 1);  // rows: v = r B
+    } else {
+      for (int j = 0; j < 6; ++j) bt6_int16(d + j, 6, r + j, 6);
+      for (int i = 0; i < 6; ++i) bt6_int16(r + i * 6, 1, v + i * 6, 1);
+    }
+    for (int p = 0; p < P; ++p) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + p * pstride + c), v[p]);
+  }
+}
+
+// M[t][oc] += V[t][c] U[c][oc] for NT tiles and 16 output channels of one position: each vpmaddwd
+// multiplies a broadcast channel pair of one tile with the pairs of 8 output channels.
+template <int NT>
+QD_AVX2_WINO8 void gemm_tiles_int8(const int16_t* v, int64_t Cp, const int16_t* u, int32_t* m,
+                                   int64_t mstride) {
+  // Fully unrolled so the accumulators stay in registers (GCC spilled them otherwise).
+  __m256i acc[NT][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < NT; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  for (int64_t k = 0; k < Cp; k += 2, u += 32) {
+    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u));
+    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + 16));
+#pragma GCC unroll 8
+    for (int i = 0; i < NT; ++i) {
+      int32_t pair;
+      std::memcpy(&pair, v + i * Cp + k, sizeof pair);
+      const __m256i b = _mm256_set1_epi32(pair);
+      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(b, w0));
+      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(b, w1));
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < NT; ++i) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * mstride), acc[i][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * mstride + 8), acc[i][1]);
+  }
+}
+
+constexpr int kTileBlock = 6;  // 12 accumulators + 2 weight vectors + 1 broadcast of 16 ymm registers
+
+// M[p] = V[p] U[p] for the nt tiles of one block: every position and 16-output-channel block. V is
+// [p][tile][Cp] (the GEMM's rows), M [tile][p][OCp] (one tile's products contiguous for its output
+// transform: at a stride of tile_block * OCp its 36 loads hit few L1 sets).
+QD_AVX2_WINO8 void gemm_block_int8(const WinogradInt8Shape& s, const int16_t* v, const int16_t* u, int32_t* m,
+                                   int64_t nt) {
+  const int64_t TB = s.tile_block, Cp = s.c_padded(), OCp = s.oc_padded(), OB = OCp / 16;
+  const int64_t tstride = s.positions() * OCp;
+  for (int64_t p = 0; p < s.positions(); ++p)
+    for (int64_t ob = 0; ob < OB; ++ob) {
+      const int16_t* vp = v + p * TB * Cp;
+      const int16_t* up = u + (p * OB + ob) * Cp * 16;
+      int32_t* mp = m + p * OCp + ob * 16;
+      int64_t t = 0;
+      for (; t + kTileBlock <= nt; t += kTileBlock)
+        gemm_tiles_int8<kTileBlock>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+      switch (nt - t) {
+        case 5:
+          gemm_tiles_int8<5>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+          break;
+        case 4:
+          gemm_tiles_int8<4>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+          break;
+        case 3:
+          gemm_tiles_int8<3>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+          break;
+        case 2:
+          gemm_tiles_int8<2>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+          break;
+        case 1:
+          gemm_tiles_int8<1>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+          break;
+        default:
+          break;
+      }
+    }
+}
+
+// F(2x2): 4 * A^T m with A^T = [1 1 1 0; 0 1 -1 -1] (the 4 of 2G) on 4 int32 vectors.
+QD_AVX2_WINO8 inline void at4_int32(const __m256i* x, int st, __m256i* y, int yst) {
+  y[0] = _mm256_add_epi32(_mm256_add_epi32(x[0], x[st]), x[2 * st]);
+  y[yst] = _mm256_sub_epi32(_mm256_sub_epi32(x[st], x[2 * st]), x[3 * st]);
+}
+
+// F(4x4): 24 A^T D m with A''^T = [6 4 4 1 1 0; 0 4 -4 2 -2 0; 0 4 4 4 4 0; 0 4 -4 8 -8 24] (G = D G'').
+QD_AVX2_WINO8 inline void at6_int32(const __m256i* x, int st, __m256i* y, int yst) {
+  const __m256i m0 = x[0], m5 = x[5 * st];
+  const __m256i s12 = _mm256_add_epi32(x[st], x[2 * st]), d12 = _mm256_sub_epi32(x[st], x[2 * st]);
+  const __m256i s34 = _mm256_add_epi32(x[3 * st], x[4 * st]), d34 = _mm256_sub_epi32(x[3 * st], x[4 * st]);
+  const __m256i s12x4 = _mm256_slli_epi32(s12, 2), d12x4 = _mm256_slli_epi32(d12, 2);
+  y[0] = _mm256_add_epi32(
+      _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(m0, 2), _mm256_slli_epi32(m0, 1)), s12x4), s34);
+  y[yst] = _mm256_add_epi32(d12x4, _mm256_slli_epi32(d34, 1));
+  y[2 * yst] = _mm256_add_epi32(s12x4, _mm256_slli_epi32(s34, 2));
+  y[3 * yst] = _mm256_add_epi32(_mm256_add_epi32(d12x4, _mm256_slli_epi32(d34, 3)),
+                                _mm256_add_epi32(_mm256_slli_epi32(m5, 4), _mm256_slli_epi32(m5, 3)));
+}
+
+// acc[i * tile + j] of output pixel (tile*ty + i, tile*tx + j), 8 output channels, from the products at
+// m + p * pstride. The int32 sums wrap; the true accumulator is recovered exactly (see the header).
+QD_AVX2_WINO8 inline void output_tile_int8(const WinogradInt8Shape& s, const int32_t* m, int64_t pstride,
+                                           __m256i* acc) {
+  const int A = s.tile + 2;
+  __m256i mm[36], r[24];
+  for (int p = 0; p < A * A; ++p)
+    mm[p] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m + p * pstride));
+  if (A == 4) {
+    for (int j = 0; j < 4; ++j) at4_int32(mm + j, 4, r + j, 4);           // r[2][4]
+    for (int i = 0; i < 2; ++i) at4_int32(r + i * 4, 1, acc + i * 2, 1);  // acc[2][2] = 4 * acc
+    for (int k = 0; k < 4; ++k) acc[k] = _mm256_srai_epi32(acc[k], 2);
+    return;
+  }
+  for (int j = 0; j < 6; ++j) at6_int32(mm + j, 6, r + j, 6);           // r[4][6]
+  for (int i = 0; i < 4; ++i) at6_int32(r + i * 6, 1, acc + i * 4, 1);  // acc[4][4] = 576 * acc mod 2^32
+  // 576 = 64 * 9: (x >> 6) = 9 acc mod 2^26; times 9^-1 mod 2^26, sign-extended from 26 bits.
+  const __m256i inv9 = _mm256_set1_epi32(14913081);
+  for (int k = 0; k < 16; ++k)
+    acc[k] =
+        _mm256_srai_epi32(_mm256_slli_epi32(_mm256_mullo_epi32(_mm256_srai_epi32(acc[k], 6), inv9), 6), 6);
+}
+
+QD_AVX2_WINO8 inline __m256 load_dst_int8(const WinogradInt8Epilogue& e, const void* dst, int64_t off,
+                                          int lanes) {
+  alignas(32) float tmp[8] = {};
+  if (e.dst == Int8Dst::f32) {
+    const float* p = static_cast<const float*>(dst) + off;
+    if (lanes == 8) return _mm256_loadu_ps(p);
+    std::memcpy(tmp, p, sizeof(float) * static_cast<size_t>(lanes));
+    return _mm256_load_ps(tmp);
+  }
+  alignas(16) uint8_t b[16] = {};
+  std::memcpy(b, static_cast<const uint8_t*>(dst) + off, static_cast<size_t>(lanes));
+  const __m128i raw = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
+  return _mm256_cvtepi32_ps(e.dst == Int8Dst::u8 ? _mm256_cvtepu8_epi32(raw) : _mm256_cvtepi8_epi32(raw));
+}
+
+QD_AVX2_WINO8 inline void store_dst_int8(const WinogradInt8Epilogue& e, void* dst, int64_t off, int lanes,
+                                         __m256 y) {
+  if (e.dst == Int8Dst::f32) {
+    float* p = static_cast<float*>(dst) + off;
+    if (lanes == 8) return _mm256_storeu_ps(p, y);
+    alignas(32) float tmp[8];
+    _mm256_store_ps(tmp, y);
+    std::memcpy(p, tmp, sizeof(float) * static_cast<size_t>(lanes));
+    return;
+  }
+  // Clamped to [lo, 127] already; cvtps rounds half to even like oneDNN's store.
+  const __m256i q = _mm256_cvtps_epi32(y);
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(w, w) : _mm_packs_epi16(w, w);
+  uint8_t* p = static_cast<uint8_t*>(dst) + off;
+  if (lanes == 8) return _mm_storel_epi64(reinterpret_cast<__m128i*>(p), b);
+  alignas(16) uint8_t tmp[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
+  std::memcpy(p, tmp, static_cast<size_t>(lanes));
+}
+
+// Output transform + epilogue of tile t (its products at m + p * pstride) into nhwc dst, or, when acc_out is
+// set, the plain int32 accumulators (for the tests).
+QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const int32_t* m, int64_t pstride,
+                                              int64_t t, void* dst, const WinogradInt8Epilogue& e,
+                                              int32_t* acc_out) {
+  const int64_t TH = s.tiles_h(), TW = s.tiles_w();
+  const int64_t n = t / (TH * TW), ty = t / TW % TH, tx = t % TW;
+  const bool requant = e.dst != Int8Dst::f32;
+  const __m256 lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f), hi = _mm256_set1_ps(127.f),
+               inv = _mm256_set1_ps(e.inv_step);
+  for (int64_t oc = 0; oc < s.OC; oc += 8) {
+    const int lanes = static_cast<int>(std::min<int64_t>(8, s.OC - oc));
+    __m256i acc[16];
+    output_tile_int8(s, m + oc, pstride, acc);
+    for (int i = 0; i < s.tile; ++i) {
+      const int64_t oy = s.tile * ty + i;
+      if (oy >= s.OH) break;
+      for (int j = 0; j < s.tile; ++j) {
+        const int64_t ox = s.tile * tx + j;
+        if (ox >= s.OW) break;
+        const int64_t off = ((n * s.OH + oy) * s.OW + ox) * s.OC + oc;
+        const __m256i a = acc[i * s.tile + j];
+        if (acc_out) {
+          alignas(32) int32_t tmp[8];
+          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), a);
+          std::memcpy(acc_out + off, tmp, sizeof(int32_t) * static_cast<size_t>(lanes));
+          continue;
+        }
+        const __m256 bias = _mm256_loadu_ps(e.bias.data() + oc), scale = _mm256_loadu_ps(e.scale.data() + oc);
+        __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
+        for (const auto& act : e.pre_sum) y = apply_activation_int8(act, y);
+        if (e.sum) y = _mm256_add_ps(y, load_dst_int8(e, dst, off, lanes));
+        for (const auto& act : e.post_sum) y = apply_activation_int8(act, y);
+        if (requant) y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, inv), lo), hi);
+        store_dst_int8(e, dst, off, lanes, y);
+      }
+    }
+  }
+}
+
+// One block of tiles: input transform, the products of every position, output transform; V and M are the
+// block's own scratch.
+QD_AVX2_WINO8 void run_block_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u,
+                                  int16_t* v, int32_t* m, int64_t block, void* dst,
+                                  const WinogradInt8Epilogue& e, int32_t* acc_out) {
+  const int64_t TB = s.tile_block, start = block * TB, nt = std::min(TB, s.tiles() - start);
+  const int64_t Cp = s.c_padded(), OCp = s.oc_padded();
+  for (int64_t i = 0; i < nt; ++i) input_transform_tile_int8(s, src, v + i * Cp, TB * Cp, start + i);
+  gemm_block_int8(s, v, u, m, nt);
+  for (int64_t i = 0; i < nt; ++i)
+    output_transform_tile_int8(s, m + i * s.positions() * OCp, OCp, start + i, dst, e, acc_out);
+}
+
+// The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
+void run_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v, int32_t* m,
+              void* dst, const WinogradInt8Epilogue& e, int32_t* acc_out) {
+  const int64_t B = s.blocks();
+  const int64_t v_block = s.positions() * s.tile_block * s.c_padded(),
+                m_block = s.positions() * s.tile_block * s.oc_padded();
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < B; ++b)
+    run_block_int8(s, src, u, v + b * v_block, m + b * m_block, b, dst, e, acc_out);
+}
+
+}  // namespace
+
+int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads) {
+  // Every block streams all of U (positions * C * OC int16, 0.1-19 MB): few, large blocks that still leave V
+  // and M in the L2 cache (~512 KB), balanced, one per thread at least.
+  const int64_t T = s.tiles(), per_tile = s.positions() * (s.c_padded() * 2 + s.oc_padded() * 4);
+  const int64_t max_tb = std::max<int64_t>(kTileBlock, (512 << 10) / per_tile);
+  const int64_t blocks =
+      std::max<int64_t>((T + max_tb - 1) / max_tb, std::min<int64_t>(std::max(threads, 1), T));
+  const int64_t tb = (T + blocks - 1) / blocks;
+  // One thread: whole GEMM tile blocks (no short tail per block). Several: equal blocks (rounding 32 up to
+  // 36 would leave one thread 28 tiles and the other 36).
+  return threads <= 1 && tb > kTileBlock ? (tb + kTileBlock - 1) / kTileBlock * kTileBlock : tb;
+}
+
+bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
+                             const std::vector<ir::FusedActivation>& activations) {
+  if (!cpu_has_avx2_wino8()) return false;
+  if (weight_shape.size() != 4 || weight_shape[2] != 3 || weight_shape[3] != 3) return false;
+  if (a.kernel_h != 3 || a.kernel_w != 3 || a.stride_h != 1 || a.stride_w != 1 || a.dilation_h != 1 ||
+      a.dilation_w != 1 || a.group != 1)
+    return false;
+  for (const auto& act : activations)
+    if (!activation_supported_int8(act)) return false;
+  return true;
+}
+
+bool winograd_int8_exact(const Tensor& qw, int tile) {
+  const int64_t OC = qw.dim(0), per = qw.numel() / OC;
+  const int8_t* w = qw.data<int8_t>();
+  // |acc| <= 127 * sum|w|: F(2x2) needs |4 acc| < 2^31, F(4x4) |acc| < 2^25 (recovered mod 2^26).
+  const int64_t limit = tile == 2 ? (int64_t{1} << 31) / 4 : int64_t{1} << 25;
+  for (int64_t o = 0; o < OC; ++o) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < per; ++i) sum += std::abs(static_cast<int>(w[o * per + i]));
+    if (127 * sum >= limit) return false;
+  }
+  return true;
+}
+
+std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c_padded, int64_t oc_padded) {
+  const int64_t OC = qw.dim(0), C = qw.dim(1), OB = oc_padded / 16;
+  const int A = tile + 2;
+  std::vector<int16_t> u(static_cast<size_t>(A * A * c_padded * oc_padded), 0);
+  const int8_t* wd = qw.data<int8_t>();
+  // Integer kernel transforms: 2G for F(2x2) (|U| <= 9 * 127); G'' = D^-1 G for F(4x4) (|U| <= 49 * 127).
+  static const int G2[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
+  static const int G4[6][3] = {{1, 0, 0}, {-1, -1, -1}, {-1, 1, -1}, {1, 2, 4}, {1, -2, 4}, {0, 0, 1}};
+  auto G = [&](int i, int k) { return tile == 2 ? G2[i][k] : G4[i][k]; };
+  for (int64_t o = 0; o < OC; ++o)
+    for (int64_t c = 0; c < C; ++c) {
+      const int8_t* g = wd + (o * C + c) * 9;
+      int gt[6][3];  // G g
+      for (int i = 0; i < A; ++i)
+        for (int j = 0; j < 3; ++j) gt[i][j] = G(i, 0) * g[j] + G(i, 1) * g[3 + j] + G(i, 2) * g[6 + j];
+      int16_t* base = u.data() + ((o / 16) * (c_padded / 2) + c / 2) * 32 + (o % 16) * 2 + c % 2;
+      for (int i = 0; i < A; ++i)
+        for (int j = 0; j < A; ++j) {
+          const int val = gt[i][0] * G(j, 0) + gt[i][1] * G(j, 1) + gt[i][2] * G(j, 2);
+          base[(i * A + j) * OB * c_padded * 16] = static_cast<int16_t>(val);
+        }
+    }
+  return u;
+}
+
+void winograd_int8_accumulate(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v,
+                              int32_t* m, int32_t* acc) {
+  WinogradInt8Epilogue none;
+  run_int8(s, src, u, v, m, nullptr, none, acc);
+}
+
+void WinogradInt8ConvStep::execute(RunContext& ctx) {
+  ctx.stream->wait();
+  const std::vector<void*>& b = *ctx.buffers;
+  run_int8(s_, static_cast<const uint8_t*>(b[src_]), u_.data(), static_cast<int16_t*>(b[v_]),
+           static_cast<int32_t*>(b[m_]), b[dst_], epilogue_, nullptr);
+}
+
+}  // namespace qd::runtime::onednn

@@ -1,0 +1,110 @@
+// Winograd F(2x2, 3x3) and F(4x4, 3x3) int8 convolution step of the oneDNN executor (u8 source, s8 weights).
+//
+// Why: without VNNI (AVX2), oneDNN's int8 direct convs need vpmaddubsw + vpmaddwd + vpaddd per 32
+// multiply-adds and run ResNet-18 CIFAR int8 only ~1.9x faster than our fp32. Winograd needs 16 (F(2x2))
+// or 36 (F(4x4)) instead of 36 or 144 products per output tile and channel pair; the products run as
+// int16 x int16 -> int32 (vpmaddwd) on transformed values, in L2-sized blocks of tiles.
+// Exactness (the integer result equals the direct conv's accumulator acc, so outputs equal oneDNN's direct
+// path bit for bit): all transforms are integer. F(2x2): |V| = |B^T d B| <= 4*127, U = (2G) g (2G)^T with
+// |U| <= 9*127 (8-bit weights); the output transform gives 4*acc. F(4x4): |V| <= 100*127 = 12700,
+// G = D G'' with integer G'' (|U| <= 49*127 = 6223 for 8-bit weights) and 24 A^T D integer, so the output
+// transform gives 576*acc. Everything fits int16 and each vpmaddwd pair fits int32 (ncnn's 6-bit rule is
+// not needed for that). The int32 sums wrap modulo 2^32: F(2x2) recovers acc = (4 acc) >> 2 when
+// |4 acc| < 2^31; F(4x4) recovers acc mod 2^26 (576 = 64 * 9: shift, times 9^-1 mod 2^26) and so acc
+// itself when |acc| < 2^25. The builder checks the bound from the weights (|acc| <= 127 * sum|w| per output
+// channel; always true for 6-bit weights up to 512 input channels: 127 * 31 * 9 * 512 < 2^25).
+// Epilogue: oneDNN's order and operations, y = ((float)acc + bias/scale) * scale, activations, sum,
+// requantize q = cvt_round_even(clamp(y * (1/step))).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ir/attrs.h"
+#include "runtime/onednn/steps.h"
+
+namespace qd::runtime::onednn {
+
+// Sizes of one int8 Winograd conv: u8 nhwc [N, H, W, C] -> nhwc [N, OH, OW, OC] in tile x tile output
+// tiles (2: F(2x2, 3x3), 16 positions; 4: F(4x4, 3x3), 36 positions). Channels are padded (with zeros) to
+// multiples of 16 in the transformed buffers.
+struct WinogradInt8Shape {
+  int64_t N = 0, C = 0, H = 0, W = 0, OC = 0, OH = 0, OW = 0;
+  int pad_top = 0, pad_left = 0;
+  int tile = 2;
+  int64_t positions() const { return (tile + 2) * (tile + 2); }
+  int64_t tiles_h() const { return (OH + tile - 1) / tile; }
+  int64_t tiles_w() const { return (OW + tile - 1) / tile; }
+  int64_t tiles() const { return N * tiles_h() * tiles_w(); }
+  int64_t c_padded() const { return (C + 15) / 16 * 16; }
+  int64_t oc_padded() const { return (OC + 15) / 16 * 16; }
+  // Tiles are processed in blocks of tile_block (transforms and products of one block stay in the L2
+  // cache; one block per thread at a time): V [block][positions][tile_block][Cp], M
+  // [block][tile_block][positions][OCp].
+  int64_t tile_block = 1;
+  int64_t blocks() const { return (tiles() + tile_block - 1) / tile_block; }
+  size_t v_bytes() const {
+    return static_cast<size_t>(blocks() * positions() * tile_block * c_padded()) * sizeof(int16_t);
+  }
+  size_t m_bytes() const {
+    return static_cast<size_t>(blocks() * positions() * tile_block * oc_padded()) * sizeof(int32_t);
+  }
+};
+
+// The tile_block for these sizes and thread count: about 256 KB of V and M per block, at least one block per
+// thread when there are enough tiles.
+int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads);
+
+// True when the machine has AVX2 and the conv is 3x3, stride 1, dilation 1, one group, and every fused
+// activation is Relu / LeakyRelu / Clip.
+bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
+                             const std::vector<ir::FusedActivation>& activations);
+
+// True when the tile's exactness bound holds for every u8 input <= 127 with these s8 weights [OC, C, 3, 3]
+// (see above: |acc| <= 127 * sum|w| of each output channel).
+bool winograd_int8_exact(const Tensor& qw, int tile);
+
+// Integer kernel transforms of s8 weights [OC, C, 3, 3] as int16, packed for the GEMM:
+// [positions][OCp/16][Cp/2][16 oc][2 c] (zeros in the padding).
+std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c_padded, int64_t oc_padded);
+
+// The exact int32 accumulators of the conv (no bias, no scale) written as nhwc [N, OH, OW, OC]; src is u8
+// nhwc. For tests against the reference integer conv.
+void winograd_int8_accumulate(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v,
+                              int32_t* m, int32_t* acc);
+
+enum class Int8Dst { f32, u8, s8 };
+
+// What happens to each accumulator: y = post(pre((acc + bias[oc]) * scale[oc]) [+ dst]), then, for u8/s8
+// destinations, q = round_even(clamp(y * inv_step, lo, 127)).
+struct WinogradInt8Epilogue {
+  std::vector<float> bias, scale;  // per output channel, padded to OCp (bias = bias / scale, as oneDNN's)
+  std::vector<ir::FusedActivation> pre_sum, post_sum;
+  bool sum = false;
+  Int8Dst dst = Int8Dst::f32;
+  float inv_step = 0.f;  // u8/s8 destinations
+};
+
+class WinogradInt8ConvStep : public Step {
+ public:
+  // src: u8 nhwc; dst: nhwc of epilogue.dst's type; v_buffer / m_buffer: v_bytes / m_bytes scratch.
+  WinogradInt8ConvStep(WinogradInt8Shape shape, int src, int dst, int v_buffer, int m_buffer,
+                       std::vector<int16_t> u, WinogradInt8Epilogue epilogue)
+      : s_(shape),
+        src_(src),
+        dst_(dst),
+        v_(v_buffer),
+        m_(m_buffer),
+        u_(std::move(u)),
+        epilogue_(std::move(epilogue)) {}
+  void execute(RunContext& ctx) override;
+  int tile() const { return s_.tile; }
+
+ private:
+  WinogradInt8Shape s_;
+  int src_, dst_, v_, m_;
+  std::vector<int16_t> u_;
+  WinogradInt8Epilogue epilogue_;
+};
+
+}  // namespace qd::runtime::onednn
