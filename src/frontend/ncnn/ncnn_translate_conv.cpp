@@ -4,10 +4,11 @@
 #include <cstdlib>
 
 #include "core/error.h"
-#include "frontend/ncnn/ncnn_load_context.h"
 #include "format/ncnn/ncnn_scale.h"
 #include "format/ncnn/ncnn_schema.h"
 #include "format/ncnn/ncnn_weight_bits.h"
+#include "frontend/ncnn/ncnn_load_context.h"
+#include "frontend/ncnn/ncnn_read_window.h"
 
 namespace qd::ncnn {
 namespace {
@@ -108,12 +109,7 @@ void resolve_same_pads(LoadContext& ctx, const LayerDesc& L, ir::ConvAttrs& a, i
     ctx.unsupported(L, "mixed SAME and explicit padding");
   if (a.stride_h != 1 || a.stride_w != 1)
     ctx.unsupported(L, "SAME padding (pad " + std::to_string(pad_left) + ") with stride > 1");
-  const int th = a.dilation_h * (a.kernel_h - 1), tw = a.dilation_w * (a.kernel_w - 1);
-  const bool upper = pad_left == conv::kPadSameUpper;
-  a.pad_top = upper ? th / 2 : th - th / 2;
-  a.pad_bottom = th - a.pad_top;
-  a.pad_left = upper ? tw / 2 : tw - tw / 2;
-  a.pad_right = tw - a.pad_left;
+  set_same_pads(a, pad_left == conv::kPadSameUpper, {a.dilation_h, a.dilation_w});
 }
 
 }  // namespace
@@ -124,17 +120,10 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
   const bool depthwise = L.type == layer::ConvolutionDepthWise;
   const int out_c = pd.get_int(conv::num_output, 0);
   ir::ConvAttrs a;
-  a.kernel_w = pd.get_int(conv::kernel_w, 0);
-  a.kernel_h = pd.get_int(conv::kernel_h, a.kernel_w);
-  a.dilation_w = pd.get_int(conv::dilation_w, 1);
-  a.dilation_h = pd.get_int(conv::dilation_h, a.dilation_w);
-  a.stride_w = pd.get_int(conv::stride_w, 1);
-  a.stride_h = pd.get_int(conv::stride_h, a.stride_w);
-  const int pad_left = pd.get_int(conv::pad_left, 0);
-  a.pad_left = pad_left;
-  a.pad_right = pd.get_int(conv::pad_right, pad_left);
-  a.pad_top = pd.get_int(conv::pad_top, pad_left);
-  a.pad_bottom = pd.get_int(conv::pad_bottom, a.pad_top);
+  const WindowDilation dilation = read_window(pd, conv::window, a);
+  a.dilation_h = dilation.h;
+  a.dilation_w = dilation.w;
+  const int pad_left = a.pad_left;  // as written: may be a SAME marker
   a.group = depthwise ? pd.get_int(conv::group, 1) : 1;
   const bool bias_term = pd.get_int(conv::bias_term, 0) != 0;
   const int wsize = pd.get_int(conv::weight_data_size, 0);
