@@ -122,6 +122,25 @@ std::vector<int8_t> quantize_rows(const std::vector<float>& w, const std::vector
   return q;
 }
 
+// The window params of a Convolution or Pooling line, each only when it differs from ncnn's default;
+// dilation only for layers that have it (ids.dilation_w >= 0).
+void emit_window(LayerOut& L, const WindowParamIds& ids, const ir::Window2d& w, int dilation_h = 1,
+                 int dilation_w = 1) {
+  L.set_int(ids.kernel_w, w.kernel_w);
+  L.set_int(ids.kernel_h, w.kernel_h, w.kernel_w);
+  if (ids.dilation_w >= 0) {
+    L.set_int(ids.dilation_w, dilation_w, 1);
+    L.set_int(ids.dilation_h, dilation_h, dilation_w);
+  }
+  L.set_int(ids.stride_w, w.stride_w, 1);
+  L.set_int(ids.stride_h, w.stride_h, w.stride_w);
+  L.set_int(ids.pad_left, w.pad_left, 0);
+  if (ids.pad_top_before_right) L.set_int(ids.pad_top, w.pad_top, w.pad_left);
+  L.set_int(ids.pad_right, w.pad_right, w.pad_left);
+  if (!ids.pad_top_before_right) L.set_int(ids.pad_top, w.pad_top, w.pad_left);
+  L.set_int(ids.pad_bottom, w.pad_bottom, w.pad_top);
+}
+
 void emit_conv(WriteContext& ctx, ir::NodeId id) {
   const ir::Node& n = ctx.g().node(id);
   const auto& a = n.attr<ir::ConvAttrs>();
@@ -131,16 +150,7 @@ void emit_conv(WriteContext& ctx, ir::NodeId id) {
   const bool grouped = a.group > 1;
   LayerOut L = start(ctx, n, grouped ? layer::ConvolutionDepthWise : layer::Convolution);
   L.set_int(conv::num_output, out_c);
-  L.set_int(conv::kernel_w, a.kernel_w);
-  L.set_int(conv::kernel_h, a.kernel_h, a.kernel_w);
-  L.set_int(conv::dilation_w, a.dilation_w, 1);
-  L.set_int(conv::dilation_h, a.dilation_h, a.dilation_w);
-  L.set_int(conv::stride_w, a.stride_w, 1);
-  L.set_int(conv::stride_h, a.stride_h, a.stride_w);
-  L.set_int(conv::pad_left, a.pad_left, 0);
-  L.set_int(conv::pad_top, a.pad_top, a.pad_left);
-  L.set_int(conv::pad_right, a.pad_right, a.pad_left);
-  L.set_int(conv::pad_bottom, a.pad_bottom, a.pad_top);
+  emit_window(L, conv::window, a, a.dilation_h, a.dilation_w);
   const bool has_bias = n.inputs.size() > 2 && n.inputs[2] != ir::kNoValue;
   L.set_int(conv::bias_term, has_bias ? 1 : 0, 0);
   L.set_int(conv::weight_data_size, static_cast<int>(wt.numel()));
@@ -303,14 +313,7 @@ void emit_pool(WriteContext& ctx, const ir::Node& n) {
     return add_global_pool(ctx, n, std::move(L));
   }
   const auto& a = n.attr<ir::PoolAttrs>();
-  L.set_int(pooling::kernel_w, a.kernel_w);
-  L.set_int(pooling::kernel_h, a.kernel_h, a.kernel_w);
-  L.set_int(pooling::stride_w, a.stride_w, 1);
-  L.set_int(pooling::stride_h, a.stride_h, a.stride_w);
-  L.set_int(pooling::pad_left, a.pad_left, 0);
-  L.set_int(pooling::pad_right, a.pad_right, a.pad_left);
-  L.set_int(pooling::pad_top, a.pad_top, a.pad_left);
-  L.set_int(pooling::pad_bottom, a.pad_bottom, a.pad_top);
+  emit_window(L, pooling::window, a);
   L.set_int(pooling::pad_mode, a.ceil_mode ? pooling::mode_full : pooling::mode_valid, pooling::mode_full);
   if (avg) L.set_int(pooling::avgpool_count_include_pad, a.count_include_pad ? 1 : 0, 0);
   ctx.add(std::move(L));

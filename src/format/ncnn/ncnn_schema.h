@@ -114,6 +114,25 @@ constexpr int type_max = 0, type_avg = 1;
 constexpr int mode_full = 0, mode_valid = 1, mode_same_upper = 2, mode_same_lower = 3;  // full = ceil
 }  // namespace pooling
 
+// The 2-D window params (ir::Window2d) of Convolution/ConvolutionDepthWise and Pooling: the same fields under
+// different ids, so the reader and the writer each handle both layers with one function. Defaults as ncnn
+// reads them: kernel_h = kernel_w, stride_h = stride_w, pad_right = pad_top = pad_left, pad_bottom = pad_top.
+struct WindowParamIds {
+  int kernel_w, kernel_h, stride_w, stride_h, pad_left, pad_right, pad_top, pad_bottom;
+  int dilation_w = -1, dilation_h = -1;  // -1: the layer has no dilation (Pooling)
+  // Written order only: our Convolution lines have always listed pad_top before pad_right, Pooling lines
+  // the other way round (kept so the .param files stay byte-identical).
+  bool pad_top_before_right = false;
+};
+namespace conv {
+constexpr WindowParamIds window{kernel_w, kernel_h,   stride_w,   stride_h,   pad_left, pad_right,
+                                pad_top,  pad_bottom, dilation_w, dilation_h, true};
+}
+namespace pooling {
+constexpr WindowParamIds window{kernel_w, kernel_h,  stride_w, stride_h,
+                                pad_left, pad_right, pad_top,  pad_bottom};
+}
+
 namespace softmax {
 constexpr int axis = 0, fixbug0 = 1;
 }

@@ -8,6 +8,7 @@
 #include "format/ncnn/ncnn_schema.h"
 #include "format/ncnn/ncnn_weight_bits.h"
 #include "frontend/ncnn/ncnn_load_context.h"
+#include "frontend/ncnn/ncnn_read_window.h"
 
 namespace qd::ncnn {
 namespace {
@@ -81,6 +82,33 @@ void check_scales(LoadContext& ctx, const LayerDesc& L, const Int8Scales& s) {
   if (!ok(s.bottom)) ctx.bad(L, "bottom blob int8 scale " + std::to_string(s.bottom) + " is not positive");
 }
 
+// What a Convolution or InnerProduct stores in the .bin, in ncnn's order: weights, bias, and for int8
+// layers (weight_scales > 0) the weight multipliers, the bottom blob scale and, when requantized, the top's.
+struct WeightLayerBlobs {
+  TaggedBlob w;
+  std::vector<float> bias;
+  Int8Scales s;
+};
+
+WeightLayerBlobs read_weight_layer_blobs(LoadContext& ctx, const LayerDesc& L, int wsize, int out_c,
+                                         bool bias_term, size_t weight_scales, bool top_scale) {
+  const std::string what = "layer '" + L.name + "'";
+  WeightLayerBlobs b;
+  b.w = ctx.bin.read_tagged(wsize, what + " weights");
+  if (bias_term) b.bias = ctx.bin.read_raw(out_c, what + " bias");
+  if (weight_scales > 0) {
+    b.s.weight = ctx.bin.read_raw(weight_scales, what + " weight int8 scales");
+    b.s.bottom = ctx.bin.read_raw(1, what + " bottom blob int8 scale")[0];
+    if (top_scale) b.s.top = ctx.bin.read_raw(1, what + " top blob int8 scale")[0];
+    check_scales(ctx, L, b.s);
+    if (top_scale && !(std::isfinite(b.s.top) && b.s.top > 0.f))
+      ctx.bad(L, "top blob int8 scale is not positive");
+  } else if (b.w.is_int8()) {
+    ctx.bad(L, "int8 weights without int8_scale_term");
+  }
+  return b;
+}
+
 // Fills model.quant for an int8 layer; `per_out` are the multipliers expanded per output channel (or one).
 void record_quant(LoadContext& ctx, const std::string& node_name, const Int8Scales& s,
                   const std::vector<float>& per_out, int max_abs_q) {
@@ -106,12 +134,7 @@ void resolve_same_pads(LoadContext& ctx, const LayerDesc& L, ir::ConvAttrs& a, i
     ctx.unsupported(L, "mixed SAME and explicit padding");
   if (a.stride_h != 1 || a.stride_w != 1)
     ctx.unsupported(L, "SAME padding (pad " + std::to_string(pad_left) + ") with stride > 1");
-  const int th = a.dilation_h * (a.kernel_h - 1), tw = a.dilation_w * (a.kernel_w - 1);
-  const bool upper = pad_left == conv::kPadSameUpper;
-  a.pad_top = upper ? th / 2 : th - th / 2;
-  a.pad_bottom = th - a.pad_top;
-  a.pad_left = upper ? tw / 2 : tw - tw / 2;
-  a.pad_right = tw - a.pad_left;
+  set_same_pads(a, pad_left == conv::kPadSameUpper, {a.dilation_h, a.dilation_w});
 }
 
 }  // namespace
@@ -122,17 +145,10 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
   const bool depthwise = L.type == layer::ConvolutionDepthWise;
   const int out_c = pd.get_int(conv::num_output, 0);
   ir::ConvAttrs a;
-  a.kernel_w = pd.get_int(conv::kernel_w, 0);
-  a.kernel_h = pd.get_int(conv::kernel_h, a.kernel_w);
-  a.dilation_w = pd.get_int(conv::dilation_w, 1);
-  a.dilation_h = pd.get_int(conv::dilation_h, a.dilation_w);
-  a.stride_w = pd.get_int(conv::stride_w, 1);
-  a.stride_h = pd.get_int(conv::stride_h, a.stride_w);
-  const int pad_left = pd.get_int(conv::pad_left, 0);
-  a.pad_left = pad_left;
-  a.pad_right = pd.get_int(conv::pad_right, pad_left);
-  a.pad_top = pd.get_int(conv::pad_top, pad_left);
-  a.pad_bottom = pd.get_int(conv::pad_bottom, a.pad_top);
+  const WindowDilation dilation = read_window(pd, conv::window, a);
+  a.dilation_h = dilation.h;
+  a.dilation_w = dilation.w;
+  const int pad_left = a.pad_left;  // as written: may be a SAME marker
   a.group = depthwise ? pd.get_int(conv::group, 1) : 1;
   const bool bias_term = pd.get_int(conv::bias_term, 0) != 0;
   const int wsize = pd.get_int(conv::weight_data_size, 0);
@@ -157,24 +173,14 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
   if (term != 0 && term != 1 && term != 2 && term != 101 && term != 102)
     ctx.unsupported(L, "int8_scale_term " + std::to_string(term));
 
-  const std::string what = "layer '" + L.name + "'";
-  TaggedBlob w = ctx.bin.read_tagged(wsize, what + " weights");
-  std::vector<float> bias;
-  if (bias_term) bias = ctx.bin.read_raw(out_c, what + " bias");
-  Int8Scales s;
-  if (term) {
-    const int base = term % conv::kRequantizeOffset;
-    size_t n_weight = out_c;
-    if (depthwise) n_weight = base == conv::kInt8PerGroup ? a.group : 1;
-    s.weight = ctx.bin.read_raw(n_weight, what + " weight int8 scales");
-    s.bottom = ctx.bin.read_raw(1, what + " bottom blob int8 scale")[0];
-    if (term > conv::kRequantizeOffset) s.top = ctx.bin.read_raw(1, what + " top blob int8 scale")[0];
-    check_scales(ctx, L, s);
-    if (term > conv::kRequantizeOffset && !(std::isfinite(s.top) && s.top > 0.f))
-      ctx.bad(L, "top blob int8 scale is not positive");
-  } else if (w.is_int8()) {
-    ctx.bad(L, "int8 weights without int8_scale_term");
-  }
+  size_t n_weight = 0;  // int8 weight multipliers in the .bin
+  if (term)
+    n_weight = !depthwise ? out_c : term % conv::kRequantizeOffset == conv::kInt8PerGroup ? a.group : 1;
+  WeightLayerBlobs blobs =
+      read_weight_layer_blobs(ctx, L, wsize, out_c, bias_term, n_weight, term > conv::kRequantizeOffset);
+  const TaggedBlob& w = blobs.w;
+  const std::vector<float>& bias = blobs.bias;
+  const Int8Scales& s = blobs.s;
   // Multipliers expanded per output channel (a single per-tensor scale stays single).
   std::vector<float> per_out_m;
   if (term) {
@@ -225,18 +231,10 @@ void translate_innerproduct(LoadContext& ctx, const LayerDesc& L) {
   if (term != 0 && term != 1 && term != 2) ctx.unsupported(L, "int8_scale_term " + std::to_string(term));
   const int k = wsize / out_n;
 
-  const std::string what = "layer '" + L.name + "'";
-  TaggedBlob w = ctx.bin.read_tagged(wsize, what + " weights");
-  std::vector<float> bias;
-  if (bias_term) bias = ctx.bin.read_raw(out_n, what + " bias");
-  Int8Scales s;
-  if (term) {
-    s.weight = ctx.bin.read_raw(out_n, what + " weight int8 scales");
-    s.bottom = ctx.bin.read_raw(1, what + " bottom blob int8 scale")[0];
-    check_scales(ctx, L, s);
-  } else if (w.is_int8()) {
-    ctx.bad(L, "int8 weights without int8_scale_term");
-  }
+  WeightLayerBlobs blobs = read_weight_layer_blobs(ctx, L, wsize, out_n, bias_term, term ? out_n : 0, false);
+  const TaggedBlob& w = blobs.w;
+  const std::vector<float>& bias = blobs.bias;
+  const Int8Scales& s = blobs.s;
   std::vector<float> m;
   if (w.is_int8()) {
     m = s.weight;

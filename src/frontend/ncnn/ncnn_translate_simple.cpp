@@ -4,8 +4,9 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "frontend/ncnn/ncnn_load_context.h"
 #include "format/ncnn/ncnn_schema.h"
+#include "frontend/ncnn/ncnn_load_context.h"
+#include "frontend/ncnn/ncnn_read_window.h"
 
 namespace qd::ncnn {
 namespace {
@@ -125,14 +126,7 @@ void translate_pooling(LoadContext& ctx, const LayerDesc& L) {
   if (pd.get_int(pooling::global_pooling, 0) != 0)
     return unary(ctx, L, avg ? OpKind::GlobalAveragePool : OpKind::GlobalMaxPool);
   ir::PoolAttrs a;
-  a.kernel_w = pd.get_int(pooling::kernel_w, 0);
-  a.kernel_h = pd.get_int(pooling::kernel_h, a.kernel_w);
-  a.stride_w = pd.get_int(pooling::stride_w, 1);
-  a.stride_h = pd.get_int(pooling::stride_h, a.stride_w);
-  a.pad_left = pd.get_int(pooling::pad_left, 0);
-  a.pad_right = pd.get_int(pooling::pad_right, a.pad_left);
-  a.pad_top = pd.get_int(pooling::pad_top, a.pad_left);
-  a.pad_bottom = pd.get_int(pooling::pad_bottom, a.pad_top);
+  read_window(pd, pooling::window, a);
   if (a.kernel_w <= 0 || a.kernel_h <= 0 || a.stride_w <= 0 || a.stride_h <= 0)
     ctx.bad(L, "kernel and stride must be positive");
   const int mode = pd.get_int(pooling::pad_mode, pooling::mode_full);
@@ -140,12 +134,7 @@ void translate_pooling(LoadContext& ctx, const LayerDesc& L) {
     a.ceil_mode = mode == pooling::mode_full;
   } else if (mode == pooling::mode_same_upper || mode == pooling::mode_same_lower) {
     if (a.stride_w != 1 || a.stride_h != 1) ctx.unsupported(L, "SAME pad_mode with stride > 1");
-    const int th = a.kernel_h - 1, tw = a.kernel_w - 1;
-    const bool upper = mode == pooling::mode_same_upper;
-    a.pad_top = upper ? th / 2 : th - th / 2;
-    a.pad_bottom = th - a.pad_top;
-    a.pad_left = upper ? tw / 2 : tw - tw / 2;
-    a.pad_right = tw - a.pad_left;
+    set_same_pads(a, mode == pooling::mode_same_upper);
   } else {
     ctx.unsupported(L, "pad_mode " + std::to_string(mode));
   }

@@ -1,11 +1,18 @@
 #!/usr/bin/python3
-"""End to end on the images of make_preprocess_refs.py: `qdeploy test` with the shipped ImageNet configs
-against the reference pipelines feeding the same ONNX model in ONNX Runtime:
-  torchvision: PIL loader, Resize(256), CenterCrop(224), ToTensor, Normalize   (configs/imagenet/
-               torchvision_resize256_crop224.toml, zoo model resnet18_op13)
-  mmcls:       cv2.imdecode, ResizeEdge(256) + CenterCrop(224) arithmetic, to_rgb, mean/std
-               (configs/imagenet/mmcls_resnet50_cv2.toml, zoo model mmcls_resnet18_op11)
-Every image must give the same top-1 and logits within 1e-4 relative (max |difference| / max |logit|).
+"""End to end on the images of make_preprocess_refs.py (220 generated images of every kind): `qdeploy test`
+with the shipped ImageNet configs against the reference pipelines.
+
+  torchvision (issue 17 point 2): the reference is PyTorch itself. The zoo's resnet18 is rebuilt as make_zoo.py
+      builds it (make_zoo.torchvision_model: same seed, BatchNorm statistics from the same zoo calibration
+      images) and run in PyTorch (fp32, eval mode) on PIL loader + Resize(256) + CenterCrop(224) + ToTensor +
+      Normalize(ImageNet mean/std) of each image. qdeploy runs the ONNX export of that model
+      (<zoo>/models/resnet18_op13.onnx) with configs/imagenet/torchvision_resize256_crop224.toml, fp32.
+  mmcls: cv2.imdecode, ResizeEdge(256) + CenterCrop(224) arithmetic, to_rgb, mean/std feeding the same ONNX
+      model in ONNX Runtime (configs/imagenet/mmcls_resnet50_cv2.toml, zoo model mmcls_resnet18_op11).
+
+Compared, per image: the 1000 logits `qdeploy test --out` writes ("scores") with the reference's 1000 logits.
+Every image must give the same top-1 (argmax), and the relative logit error max_i |ours_i - ref_i| / max_i
+|ref_i| (per image, i over the 1000 classes) must be <= 1e-4 on every image.
 
 Usage: /usr/bin/python3 check_end_to_end.py <qdeploy> <source dir> <zoo models dir> <refs dir>
 Exit 0 when all agree; prints one line per pipeline.
@@ -18,7 +25,11 @@ import sys
 import cv2
 import numpy as np
 from PIL import Image
+import torch
 import torchvision.transforms as T
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "zoo"))
+import make_zoo  # noqa: E402  (the zoo's model builder; importing it runs nothing)
 
 MEAN = np.array([123.675, 116.28, 103.53], np.float32)
 STD = np.array([58.395, 57.12, 57.375], np.float32)
@@ -43,19 +54,37 @@ def mmcls_input(path):
     return ((img - MEAN) / STD).transpose(2, 0, 1)
 
 
-def check(name, qdeploy, src, model, config, make_input, images, work):
-    inputs, ort_out, pred = (os.path.join(work, name + s) for s in (".f32", "_ort.f32", ".json"))
+def ort_logits(src, model, make_input, images, work, name):
+    """ONNX Runtime on the ONNX model, fed the reference pipeline's inputs."""
+    inputs, ort_out = (os.path.join(work, name + s) for s in (".f32", "_ort.f32"))
     with open(inputs, "wb") as f:
         for p in images:
             f.write(make_input(p).astype(np.float32).tobytes())
     subprocess.run(["node", os.path.join(src, "tools/ort/run_model.js"), model, inputs, ort_out, "--threads", "1"],
                    check=True, stdout=subprocess.DEVNULL)
     os.remove(inputs)
+    return np.fromfile(ort_out, np.float32).reshape(len(images), -1)
+
+
+def torch_logits(zoo, name, make_input, images):
+    """PyTorch on the zoo model `name` rebuilt by make_zoo.py (the model its ONNX files were exported from)."""
+    model = make_zoo.torchvision_model(name, make_zoo.bn_batch(zoo))
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(images), 20):
+            x = torch.from_numpy(np.stack([make_input(p) for p in images[i : i + 20]]))
+            out.append(model(x).numpy())
+    return np.concatenate(out)
+
+
+def check(name, qdeploy, src, model, config, ref, images, work):
+    """qdeploy test on `model` against the reference logits `ref` (images x classes)."""
+    pred = os.path.join(work, name.split()[0] + ".json")
     subprocess.run([qdeploy, "test", os.path.join(src, "configs/imagenet", config), "--model", model, "--dataset",
                     os.path.join(work, "list.txt"), "--out", pred, "--threads", "1"], check=True,
                    stdout=subprocess.DEVNULL)
     ours = np.array([p["scores"] for p in json.load(open(pred))["predictions"]], np.float64)
-    ref = np.fromfile(ort_out, np.float32).reshape(len(images), -1).astype(np.float64)
+    ref = ref.astype(np.float64)
     same = int((ours.argmax(1) == ref.argmax(1)).sum())
     rel = np.abs(ours - ref).max(1) / np.abs(ref).max(1)
     worst = int(rel.argmax())
@@ -71,10 +100,13 @@ def main():
     os.makedirs(work, exist_ok=True)
     with open(os.path.join(work, "list.txt"), "w") as f:
         f.writelines(p + " 0\n" for p in images)
-    ok = check("torchvision", qdeploy, src, os.path.join(models, "resnet18_op13.onnx"),
-               "torchvision_resize256_crop224.toml", torchvision_input, images, work)
-    ok &= check("mmcls", qdeploy, src, os.path.join(models, "mmcls_resnet18_op11.onnx"), "mmcls_resnet50_cv2.toml",
-                mmcls_input, images, work)
+    ok = check("torchvision (vs PyTorch)", qdeploy, src, os.path.join(models, "resnet18_op13.onnx"),
+               "torchvision_resize256_crop224.toml",
+               torch_logits(os.path.dirname(os.path.abspath(models)), "resnet18", torchvision_input, images), images,
+               work)
+    mmcls = os.path.join(models, "mmcls_resnet18_op11.onnx")
+    ok &= check("mmcls (vs ONNX Runtime)", qdeploy, src, mmcls, "mmcls_resnet50_cv2.toml",
+                ort_logits(src, mmcls, mmcls_input, images, work, "mmcls"), images, work)
     sys.exit(0 if ok else 1)
 
 
