@@ -3,6 +3,8 @@
 #include <immintrin.h>
 #include <omp.h>
 
+#include "runtime/onednn/winograd_activation.h"
+
 namespace qd::runtime::onednn {
 
 namespace {
@@ -13,25 +15,6 @@ bool cpu_has_avx2_fma() {
   static const bool ok =
       (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
   return ok;
-}
-
-bool activation_supported(const ir::FusedActivation& a) {
-  return a.kind == ir::OpKind::Relu || a.kind == ir::OpKind::LeakyRelu || a.kind == ir::OpKind::Clip;
-}
-
-QD_AVX2_FMA inline __m256 apply_activation(const ir::FusedActivation& a, __m256 y) {
-  switch (a.kind) {
-    case ir::OpKind::Relu:
-      return _mm256_max_ps(y, _mm256_setzero_ps());
-    case ir::OpKind::LeakyRelu: {
-      const __m256 neg = _mm256_mul_ps(y, _mm256_set1_ps(a.alpha));
-      return _mm256_blendv_ps(neg, y, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
-    }
-    case ir::OpKind::Clip:  // oneDNN's eltwise_clip: min(max(y, lo), hi)
-      return _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(a.alpha)), _mm256_set1_ps(a.beta));
-    default:
-      return y;  // not reached: winograd_supported admits only the cases above
-  }
 }
 
 // V[p][t][c] = (B^T d B)[p] for every 4x4 input patch d (zero outside the image) of tile t, with
@@ -102,9 +85,9 @@ QD_AVX2_FMA void output_transform_row(const WinogradShape& s, const float* m, fl
         for (int j = 0; j < cols; ++j) {
           float* out = tile_out + (i * s.OW + j) * 8;
           __m256 v = _mm256_add_ps(y[j], bias);
-          for (const auto& a : e.pre_sum) v = apply_activation(a, v);
+          for (const auto& a : e.pre_sum) v = apply_winograd_activation(a, v);
           if (e.sum) v = _mm256_add_ps(v, _mm256_loadu_ps(out));
-          for (const auto& a : e.post_sum) v = apply_activation(a, v);
+          for (const auto& a : e.post_sum) v = apply_winograd_activation(a, v);
           _mm256_storeu_ps(out, v);
         }
       }
@@ -137,7 +120,7 @@ bool winograd_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
     return false;
   if (weight_shape[0] % 8 != 0 || weight_shape[1] % 8 != 0) return false;
   for (const auto& act : activations)
-    if (!activation_supported(act)) return false;
+    if (!winograd_activation_supported(act)) return false;
   return true;
 }
 

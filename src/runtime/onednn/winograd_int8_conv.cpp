@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/onednn/winograd_activation.h"
+
 namespace qd::runtime::onednn {
 
 namespace {
@@ -16,26 +18,6 @@ namespace {
 bool cpu_has_avx2_wino8() {
   static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
   return ok;
-}
-
-bool activation_supported_int8(const ir::FusedActivation& a) {
-  return a.kind == ir::OpKind::Relu || a.kind == ir::OpKind::LeakyRelu || a.kind == ir::OpKind::Clip;
-}
-
-// oneDNN's eltwise post-ops in the same operations (relu with alpha 0 = max(y, 0) up to the sign of 0).
-QD_AVX2_WINO8 inline __m256 apply_activation_int8(const ir::FusedActivation& a, __m256 y) {
-  switch (a.kind) {
-    case ir::OpKind::Relu:
-      return _mm256_max_ps(y, _mm256_setzero_ps());
-    case ir::OpKind::LeakyRelu: {
-      const __m256 neg = _mm256_mul_ps(y, _mm256_set1_ps(a.alpha));
-      return _mm256_blendv_ps(neg, y, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
-    }
-    case ir::OpKind::Clip:
-      return _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(a.alpha)), _mm256_set1_ps(a.beta));
-    default:
-      return y;  // not reached: winograd_int8_supported admits only the cases above
-  }
 }
 
 // Loads the (tile+2)^2 u8 patch of tile t, channels c..c+15 (zeros outside the image and for channels >= C)
@@ -282,9 +264,9 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
         }
         const __m256 bias = _mm256_loadu_ps(e.bias.data() + oc), scale = _mm256_loadu_ps(e.scale.data() + oc);
         __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
-        for (const auto& act : e.pre_sum) y = apply_activation_int8(act, y);
+        for (const auto& act : e.pre_sum) y = apply_winograd_activation(act, y);
         if (e.sum) y = _mm256_add_ps(y, load_dst_int8(e, dst, off, lanes));
-        for (const auto& act : e.post_sum) y = apply_activation_int8(act, y);
+        for (const auto& act : e.post_sum) y = apply_winograd_activation(act, y);
         if (requant) y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, inv), lo), hi);
         store_dst_int8(e, dst, off, lanes, y);
       }
@@ -339,7 +321,7 @@ bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
       a.dilation_w != 1 || a.group != 1)
     return false;
   for (const auto& act : activations)
-    if (!activation_supported_int8(act)) return false;
+    if (!winograd_activation_supported(act)) return false;
   return true;
 }
 
