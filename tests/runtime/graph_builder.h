@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "ir/model.h"
 #include "ir/shape_inference.h"
@@ -83,6 +84,18 @@ inline std::string compare(const Tensor& a, const Tensor& b, float rtol = 1e-4f)
       return "element " + std::to_string(i) + ": " + std::to_string(x) + " vs " + std::to_string(y);
   }
   return "";
+}
+
+// Symmetric per-output-channel weight steps of `bits`-bit weights [O, ...]: absmax / (2^(bits-1) - 1).
+inline std::vector<double> channel_steps(const Tensor& w, int bits = 8) {
+  const int64_t O = w.dim(0), per = w.numel() / O;
+  std::vector<double> s;
+  for (int64_t o = 0; o < O; ++o) {
+    float m = 0;
+    for (int64_t i = 0; i < per; ++i) m = std::max(m, std::fabs(w.data<float>()[o * per + i]));
+    s.push_back(m / ((1 << (bits - 1)) - 1));
+  }
+  return s;
 }
 
 }  // namespace qd::runtime::testing

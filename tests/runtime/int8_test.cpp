@@ -82,17 +82,6 @@ float absmax_step(const Tensor& t, int qmax = 127) {
   for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
   return m / qmax;
 }
-std::vector<double> channel_steps(const Tensor& w, int bits = 8) {
-  const int64_t O = w.dim(0), per = w.numel() / O;
-  std::vector<double> s;
-  for (int64_t o = 0; o < O; ++o) {
-    float m = 0;
-    for (int64_t i = 0; i < per; ++i) m = std::max(m, std::fabs(w.data<float>()[o * per + i]));
-    s.push_back(m / ((1 << (bits - 1)) - 1));
-  }
-  return s;
-}
-
 std::vector<Tensor> run(const ir::Model& m, Backend b, Int8Mode mode, const std::vector<Tensor>& in,
                         int64_t batch = 1, const Tap& tap = {}) {
   CompileOptions o;
@@ -109,7 +98,7 @@ void quantize_conv(ir::Model& m, ir::ValueId conv_out, float input_step, int bit
   const ir::Node& n = m.graph.node(m.graph.producer(conv_out));
   ir::LayerQuant q;
   q.input_scale = input_step;
-  q.weight_scales = channel_steps(m.graph.value(n.inputs[1]).constant, bits);
+  q.weight_scales = testing::channel_steps(m.graph.value(n.inputs[1]).constant, bits);
   q.weight_bits = bits;
   q.output_scale = output_step;
   m.quant.layers[n.name] = q;
@@ -208,8 +197,8 @@ ir::Model int8_residual_model(const Tensor& sample, Int8Mode calib_mode_unused =
     if (n.op != ir::OpKind::Conv && n.op != ir::OpKind::Gemm) continue;
     ir::LayerQuant q;
     q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
-    q.weight_scales = n.op == ir::OpKind::Conv ? channel_steps(m.graph.value(n.inputs[1]).constant)
-                                               : channel_steps(m.graph.value(n.inputs[1]).constant);
+    q.weight_scales = n.op == ir::OpKind::Conv ? testing::channel_steps(m.graph.value(n.inputs[1]).constant)
+                                               : testing::channel_steps(m.graph.value(n.inputs[1]).constant);
     m.quant.layers[n.name] = q;
   }
   // conv1 feeds only conv2 (through its relu): requantize its output with conv2's input step.
@@ -301,7 +290,7 @@ TEST(OneDnnInt8, GemmSignedAndNonNegativeInputs) {
     ir::LayerQuant q;
     q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
     const Tensor& w = m.graph.value(n.inputs[1]).constant;
-    q.weight_scales = channel_steps(n.attr<ir::GemmAttrs>().trans_b ? w : ref::transpose(w, {1, 0}));
+    q.weight_scales = testing::channel_steps(n.attr<ir::GemmAttrs>().trans_b ? w : ref::transpose(w, {1, 0}));
     m.quant.layers[n.name] = q;
   }
   auto ref = run(m, Backend::reference, Int8Mode::real, {in}, 4);

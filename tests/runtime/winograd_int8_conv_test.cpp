@@ -130,17 +130,6 @@ float wino8_absmax_step(const Tensor& t) {
   return m / 127;
 }
 
-std::vector<double> wino8_channel_steps(const Tensor& w, int bits) {
-  const int64_t O = w.dim(0), per = w.numel() / O;
-  std::vector<double> s;
-  for (int64_t o = 0; o < O; ++o) {
-    float m = 0;
-    for (int64_t i = 0; i < per; ++i) m = std::max(m, std::fabs(w.data<float>()[o * per + i]));
-    s.push_back(m / ((1 << (bits - 1)) - 1));
-  }
-  return s;
-}
-
 // x -> conv0 -> relu -> conv1 (3x3) -> relu -> conv2 (3x3) + h -> relu -> conv3 (3x3, f32 out, +Relu):
 // conv1 requantizes for conv2 (int8 -> int8), conv2 sums the residual h, conv3 emits f32.
 ir::Model wino8_model(const ModelCase& c, const Tensor& sample) {
@@ -172,7 +161,7 @@ ir::Model wino8_model(const ModelCase& c, const Tensor& sample) {
     ir::LayerQuant q;
     q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
     q.weight_bits = c.weight_bits;
-    q.weight_scales = wino8_channel_steps(m.graph.value(n.inputs[1]).constant, c.weight_bits);
+    q.weight_scales = testing::channel_steps(m.graph.value(n.inputs[1]).constant, c.weight_bits);
     m.quant.layers[n.name] = q;
   }
   const std::string c1_name = m.graph.node(m.graph.producer(c1)).name;
