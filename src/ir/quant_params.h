@@ -16,6 +16,11 @@ struct LayerQuant {
   std::vector<double> weight_scales;  // per output channel step (or one value for all channels)
   int weight_bits = 8;                // 6 for ncnn's winograd-eligible 3x3 s1 convs, 4 for W4 experiments
   double output_scale = 0;            // >0: output is requantized to int8 with this step for the next layer
+  // Dequantize with the CPU's reciprocal estimate (rcpps, ~12 bits) of m_in * m_w instead of the exact
+  // 1/(m_in * m_w) (m = ncnn's float multipliers = 1/step): real ncnn's x86 int8 depthwise kernel does this
+  // on packs of 8 channels, and an output 1e-4 off moves ~0.1% of requantized values by one step, which the
+  // following layers amplify (settings/deploy_target.h: is_ncnn_packed_int8_depthwise).
+  bool dequant_reciprocal_estimate = false;
 };
 
 struct QuantParams {

@@ -8,6 +8,7 @@
 #include "quant/ranges/range_methods.h"
 #include "quant/rounding.h"
 #include "quant/weight_quant.h"
+#include "settings/deploy_target.h"
 #include "settings/weight_bits.h"
 
 namespace qd::quant {
@@ -88,6 +89,12 @@ ir::LayerQuant layer_params(const ir::Graph& g, const QuantizableNode& q, const 
     const int group = node.attr<ir::ConvAttrs>().group;
     if (group > 1 && group != static_cast<int>(lq.weight_scales.size()))
       lq.weight_scales = share_steps_within_groups(lq.weight_scales, group);
+  }
+  if (target.depthwise_dequant_estimate && node.op == ir::OpKind::Conv) {
+    const Shape& xs = g.value(q.input).shape;
+    const int64_t in_c = xs.size() > 1 ? xs[1] : -1;
+    lq.dequant_reciprocal_estimate =
+        is_ncnn_packed_int8_depthwise(conv_window_of(node.attr<ir::ConvAttrs>()), in_c, w.dim(0));
   }
   return lq;
 }

@@ -8,9 +8,9 @@ namespace {
 
 // Indexed by DeployTarget.
 constexpr TargetProfile kProfiles[] = {
-    {DeployTarget::ncnn, "ncnn", true, true, true, true, false, true},
-    {DeployTarget::qdeploy, "qdeploy", false, false, false, false, false, false},
-    {DeployTarget::onnxruntime, "onnxruntime", false, false, false, false, true, false},
+    {DeployTarget::ncnn, "ncnn", true, true, true, true, false, true, true},
+    {DeployTarget::qdeploy, "qdeploy", false, false, false, false, false, false, false},
+    {DeployTarget::onnxruntime, "onnxruntime", false, false, false, false, true, false, false},
 };
 
 }  // namespace
@@ -18,6 +18,10 @@ constexpr TargetProfile kProfiles[] = {
 bool is_ncnn_winograd_int8_conv(const ConvWindow& c) {
   return c.group == 1 && c.kernel_h == 3 && c.kernel_w == 3 && c.stride_h == 1 && c.stride_w == 1 &&
          c.dilation_h == 1 && c.dilation_w == 1;
+}
+
+bool is_ncnn_packed_int8_depthwise(const ConvWindow& c, int64_t in_channels, int64_t out_channels) {
+  return c.group > 1 && c.group == in_channels && c.group == out_channels && out_channels % 8 == 0;
 }
 
 int TargetProfile::conv_weight_bits(const ConvWindow& conv) const {

@@ -3,6 +3,7 @@
 // live in its TargetProfile, nowhere else. (Not to be confused with runtime::Backend, the kernels our own
 // runtime uses: onednn or reference.)
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ ConvWindow conv_window_of(const Attrs& a) {
 // (ncnn2table gives them multiplier 31/absmax). The one place this rule is written.
 bool is_ncnn_winograd_int8_conv(const ConvWindow& conv);
 
+// ncnn's x86 int8 depthwise kernel for packs of 8 channels (every depthwise conv whose channel count is a
+// multiple of 8) dequantizes with _mm_rcp_ps(m_in * m_w), not 1/(m_in * m_w). The one place this is written.
+bool is_ncnn_packed_int8_depthwise(const ConvWindow& conv, int64_t in_channels, int64_t out_channels);
+
 struct TargetProfile {
   DeployTarget target;
   std::string_view name;
@@ -44,6 +49,9 @@ struct TargetProfile {
   // pass over the calibration set (same data -> the same table as ncnn2table). Others: one pass, kl on the
   // streaming histogram resampled to that grid (ResNet-20 CIFAR int8 0.8653 vs 0.8641 two-pass).
   bool kl_histogram_second_pass;
+  // ncnn: depthwise convs of is_ncnn_packed_int8_depthwise dequantize with a reciprocal estimate
+  // (ir::LayerQuant::dequant_reciprocal_estimate), so that our runtime computes what ncnn computes.
+  bool depthwise_dequant_estimate;
   // Weight bits of a convolution with this window (6 or 8).
   int conv_weight_bits(const ConvWindow& conv) const;
 };

@@ -308,6 +308,30 @@ TEST(Calibrate, ForcedWeightBitsAndNcnnGroupedConvScales) {
   EXPECT_THROW(params_from_stats(stats, m, opt), Error);
 }
 
+TEST(Calibrate, NcnnDepthwiseOfEightChannelPacksDequantizesAsNcnn) {
+  // x [N,C,1,1] -> depthwise 1x1 conv; only ncnn's packed kernel (C % 8 == 0) uses the reciprocal estimate.
+  for (const int64_t c : {16, 12}) {
+    ir::Model m;
+    const ir::ValueId x = m.graph.add_value("x", DataType::f32, {-1, c, 1, 1});
+    m.graph.inputs().push_back(x);
+    std::vector<float> w(c);
+    for (int64_t i = 0; i < c; ++i) w[i] = 0.5f + static_cast<float>(i);
+    const ir::ValueId wv = m.graph.add_constant("w", Tensor::from<float>({c, 1, 1, 1}, w));
+    const ir::ValueId y = m.graph.add_value("y");
+    ir::ConvAttrs a;
+    a.group = static_cast<int>(c);
+    m.graph.add_node({"dw", ir::OpKind::Conv, {x, wv}, {y}, a});
+    m.graph.outputs().push_back(y);
+    CalibrationStats stats;
+    stats.values.emplace("x", ActivationStats{}).first->second.observe(std::vector<float>{1.f, -2.f}, 1);
+    CalibOptions opt;
+    opt.method = RangeMethod::minmax;
+    EXPECT_EQ(params_from_stats(stats, m, opt).layers.at("dw").dequant_reciprocal_estimate, c == 16) << c;
+    opt.target = DeployTarget::qdeploy;  // our own runtime divides exactly
+    EXPECT_FALSE(params_from_stats(stats, m, opt).layers.at("dw").dequant_reciprocal_estimate) << c;
+  }
+}
+
 TEST(Calibrate, ErrorsNameTheProblem) {
   TinyNet net;
   FakeFactory factory;

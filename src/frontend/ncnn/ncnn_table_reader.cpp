@@ -10,6 +10,7 @@
 #include "format/ncnn/ncnn_scale.h"
 #include "format/ncnn/ncnn_weight_bits.h"
 #include "format/ncnn/ncnn_weight_scales.h"
+#include "settings/deploy_target.h"
 
 namespace qd::ncnn {
 namespace {
@@ -123,6 +124,11 @@ ir::QuantParams load_ncnn_table(const std::string& path, const ir::Graph& g,
     lq.weight_bits = is_winograd_int8_conv(n) && rows_are_outputs
                          ? infer_weight_bits(n, max_abs_quantized(w.to_f32(), per_out))
                          : 8;
+    if (n.op == ir::OpKind::Conv) {  // as real ncnn computes the int8 files made from this table
+      const Shape& xs = g.value(n.inputs[0]).shape;
+      lq.dequant_reciprocal_estimate = is_ncnn_packed_int8_depthwise(conv_window_of(n.attr<ir::ConvAttrs>()),
+                                                                     xs.size() > 1 ? xs[1] : -1, w.dim(0));
+    }
     qp.layers[layer] = std::move(lq);
   }
   return qp;

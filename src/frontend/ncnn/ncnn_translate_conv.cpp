@@ -9,6 +9,7 @@
 #include "format/ncnn/ncnn_weight_bits.h"
 #include "frontend/ncnn/ncnn_load_context.h"
 #include "frontend/ncnn/ncnn_read_window.h"
+#include "settings/deploy_target.h"
 
 namespace qd::ncnn {
 namespace {
@@ -212,7 +213,12 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
                                ctx.constant(L.name + "_weight", weight_tensor(w, wshape, expanded, max_q))};
   if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_c}, bias)));
   ctx.emit(L.name, ir::OpKind::Conv, ins, {ctx.top(L, 0)}, a);
-  if (term) record_quant(ctx, L.name, s, per_out_m, max_q);
+  if (term) {
+    record_quant(ctx, L.name, s, per_out_m, max_q);
+    // Real ncnn dequantizes these with a reciprocal estimate; compute them as it does.
+    ctx.model.quant.layers[L.name].dequant_reciprocal_estimate =
+        is_ncnn_packed_int8_depthwise(conv_window_of(a), a.group * in_per_group, out_c);
+  }
 }
 
 void translate_innerproduct(LoadContext& ctx, const LayerDesc& L) {

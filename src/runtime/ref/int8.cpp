@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include "runtime/ref/conv_loop.h"
 #include "runtime/ref/kernels.h"
@@ -15,7 +18,22 @@ double channel_step(const std::vector<double>& steps, int64_t oc) {
 }
 
 float dequant_scale(const ir::LayerQuant& q, int64_t oc, float alpha) {
+  if (q.dequant_reciprocal_estimate) return reciprocal_estimate_dequant_scale(q, oc) * alpha;
   return static_cast<float>(static_cast<double>(alpha) * q.input_scale * channel_step(q.weight_scales, oc));
+}
+
+float reciprocal_estimate_dequant_scale(const ir::LayerQuant& q, int64_t oc) {
+  // ncnn's float multipliers (m = 1/step round-trips exactly, ir/quant_params.h), their float product, and
+  // the CPU's estimate of its reciprocal: computed here at run time, never folded by the compiler, so it is
+  // the estimate of the CPU that ncnn runs on too. A zero weight multiplier dequantizes to 0, as in ncnn.
+  const double ws = channel_step(q.weight_scales, oc);
+  if (!(ws > 0.0)) return 0.f;
+  const float m = static_cast<float>(1.0 / q.input_scale) * static_cast<float>(1.0 / ws);
+#if defined(__SSE__) || defined(__x86_64__)
+  return _mm_cvtss_f32(_mm_rcp_ps(_mm_set1_ps(m)));
+#else
+  return 1.f / m;  // no estimate instruction: ncnn's non-x86 kernels divide exactly
+#endif
 }
 
 namespace {

@@ -50,8 +50,11 @@ Tensor int8_weights(const Tensor& w, const std::vector<double>& steps, int bits)
 // The step of output channel `oc` (a single step applies to every channel).
 double channel_step(const std::vector<double>& steps, int64_t oc);
 // The fp32 factor that turns an int32 accumulator of output channel `oc` into a real value:
-// alpha * input step * weight step, formed in double and rounded once.
+// alpha * input step * weight step, formed in double and rounded once (with dequant_reciprocal_estimate:
+// ncnn's estimate, reciprocal_estimate_dequant_scale).
 float dequant_scale(const ir::LayerQuant& q, int64_t oc, float alpha = 1.f);
+// The dequantization multiplier of a layer with dequant_reciprocal_estimate (as real ncnn computes it).
+float reciprocal_estimate_dequant_scale(const ir::LayerQuant& q, int64_t oc);
 
 // i8 x i8 -> i32 convolution (no bias, no activation): the exact accumulator.
 Tensor conv2d_int32(const Tensor& qx, const Tensor& qw, const ir::ConvAttrs& attrs);

@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "exporters/ncnn/ncnn_writer.h"
-#include "exporters/ncnn/read_text.h"
+#include "exporters/ncnn/real_ncnn.h"
 #include "frontend/ncnn/ncnn_reader.h"
 #include "frontend/onnx/onnx_builder.h"
 #include "frontend/onnx/onnx_importer.h"
@@ -31,11 +31,6 @@ using qd::test::OnnxBuilder;
 using qd::test::set_attr;
 
 constexpr int64_t kC = 4, kH = 3, kW = 5;
-
-std::string rt_oracle_path() {
-  const char* env = std::getenv("QDEPLOY_SHARED_DIR");
-  return std::string(env ? env : QDEPLOY_SHARED_DIR) + "/ncnn-oracle/ncnn_oracle";
-}
 
 // x[c][h][w] of the 1 x C x H x W input: distinct values of both signs.
 Tensor rt_input() {
@@ -101,22 +96,7 @@ class NcnnOnnxOpsRoundTrip : public ::testing::Test {
     ASSERT_EQ(back.graph.outputs().size(), 1u);
     EXPECT_EQ(back.graph.value(back.graph.outputs()[0]).name, out_name);
     expect_near(rt_run_ours(back, x), want, "our runtime, ncnn files read back");
-    expect_near(run_real_ncnn(p, bin, x), want, "real ncnn");
-  }
-
-  std::vector<float> run_real_ncnn(const std::string& p, const std::string& bin, const Tensor& x) {
-    const std::string in = (dir_ / "x.f32").string(), out = (dir_ / "y.f32").string();
-    std::ofstream(in, std::ios::binary).write(static_cast<const char*>(x.raw()), x.nbytes());
-    fs::remove(out);
-    const std::string cmd = "'" + rt_oracle_path() + "' run " + p + " " + bin + " --in " + in + " --shape " +
-                            std::to_string(kC) + "," + std::to_string(kH) + "," + std::to_string(kW) +
-                            " --threads 1 --out " + out + " > " + out + ".log 2>&1";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << qd::test::read_text(out + ".log");
-    std::ifstream f(out, std::ios::binary);
-    std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::vector<float> y(bytes.size() / sizeof(float));
-    std::memcpy(y.data(), bytes.data(), y.size() * sizeof(float));
-    return y;
+    expect_near(qd::test::run_real_ncnn(p, bin, x, dir_), want, "real ncnn");
   }
 
   static void expect_near(const std::vector<float>& got, const std::vector<float>& want, const char* what) {

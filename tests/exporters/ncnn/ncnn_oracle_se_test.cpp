@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "exporters/ncnn/ncnn_writer.h"
+#include "exporters/ncnn/real_ncnn.h"
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 
@@ -21,11 +22,6 @@ namespace fs = std::filesystem;
 using qd::Tensor;
 using qd::runtime::testing::GraphBuilder;
 using qd::runtime::testing::random_tensor;
-
-std::string oracle_path() {
-  const char* env = std::getenv("QDEPLOY_SHARED_DIR");
-  return std::string(env ? env : QDEPLOY_SHARED_DIR) + "/ncnn-oracle/ncnn_oracle";
-}
 
 // x (8 ch) -> conv 1x1 + ReLU (16 ch) = f -> SE(f) = f * hardsigmoid(fc2(relu(fc1(gap(f))))) -> conv 1x1.
 // `reduce_mean`: the pool as ReduceMean over H,W with keepdims (x.mean((2, 3), keepdim=True) exports).
@@ -96,24 +92,19 @@ class NcnnOracleSe : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   // Writes `m`, runs it in the real ncnn on every image of `x`, returns the outputs back to back.
   std::vector<float> run_ncnn(const qd::ir::Model& m, const Tensor& x, const std::string& tag) {
-    const std::string p = (dir_ / (tag + ".param")).string(), bin = (dir_ / (tag + ".bin")).string(),
-                      in = (dir_ / "x.f32").string(), out = (dir_ / (tag + ".out")).string();
+    const std::string p = (dir_ / (tag + ".param")).string(), bin = (dir_ / (tag + ".bin")).string();
     qd::exporters::save_ncnn(m, p, bin);
-    std::ofstream(in, std::ios::binary).write(static_cast<const char*>(x.raw()), x.nbytes());
-    const std::string cmd = "'" + oracle_path() + "' run " + p + " " + bin + " --in " + in +
-                            " --shape 8,6,6 --threads 1 --out " + out + " > " + out + ".log 2>&1";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    std::vector<float> y(static_cast<size_t>(x.dim(0)) * 8 * 6 * 6);
-    std::ifstream f(out, std::ios::binary);
-    f.read(reinterpret_cast<char*>(y.data()), static_cast<std::streamsize>(y.size() * sizeof(float)));
-    EXPECT_TRUE(f.good()) << "no output from the oracle: " << cmd;
+    std::vector<float> y = qd::test::run_real_ncnn(p, bin, x, dir_);
+    EXPECT_EQ(y.size(), static_cast<size_t>(x.dim(0)) * 8 * 6 * 6) << "no output from the oracle";
+    y.resize(static_cast<size_t>(x.dim(0)) * 8 * 6 * 6);
     return y;
   }
   fs::path dir_;
 };
 
 TEST_F(NcnnOracleSe, Int8AndFp32SqueezeExcitationRightInRealNcnn) {
-  ASSERT_TRUE(fs::exists(oracle_path())) << oracle_path() << " is missing (the real ncnn, see ../shared)";
+  ASSERT_TRUE(fs::exists(qd::test::real_ncnn_oracle()))
+      << qd::test::real_ncnn_oracle() << " is missing (the real ncnn, see ../shared)";
   const Tensor x = random_tensor({4, 8, 6, 6}, 5, -1.f, 1.f);
   for (bool reduce_mean : {false, true}) {
     SCOPED_TRACE(reduce_mean ? "ReduceMean keepdims" : "GlobalAveragePool");
