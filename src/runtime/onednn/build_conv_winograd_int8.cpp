@@ -51,16 +51,9 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   s.pad_top = a.pad_top, s.pad_left = a.pad_left;
   s.tile = tile;
   s.tile_block = winograd_int8_tile_block(s, threads_);
-  const bool out_u8 = non_negative(grp.output);
-  WinogradInt8Epilogue e;
-  e.dst = requant == 0.f ? Int8Dst::f32 : out_u8 ? Int8Dst::u8 : Int8Dst::s8;
-  e.inv_step = requant > 0.f ? 1.f / requant : 0.f;
-  e.bias.assign(static_cast<size_t>(s.oc_padded()), 0.f);
-  e.scale.assign(static_cast<size_t>(s.oc_padded()), 0.f);
-  for (int64_t o = 0; o < s.OC; ++o) {
-    e.scale[o] = scales[o];
-    if (!bias_over_scale.empty()) e.bias[o] = bias_over_scale.data<float>()[o];
-  }
+  Int8ConvEpilogue e = make_int8_conv_epilogue(
+      s.OC, s.oc_padded(), scales, bias_over_scale.empty() ? nullptr : bias_over_scale.data<float>(), requant,
+      non_negative(grp.output));
   e.pre_sum = grp.pre_sum;
   e.post_sum = grp.post_sum;
   e.sum = grp.residual != ir::kNoValue;

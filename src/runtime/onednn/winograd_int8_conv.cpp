@@ -7,8 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "runtime/onednn/winograd_activation.h"
-
 namespace qd::runtime::onednn {
 
 namespace {
@@ -198,52 +196,13 @@ QD_AVX2_WINO8 inline void output_tile_int8(const WinogradInt8Shape& s, const int
         _mm256_srai_epi32(_mm256_slli_epi32(_mm256_mullo_epi32(_mm256_srai_epi32(acc[k], 6), inv9), 6), 6);
 }
 
-QD_AVX2_WINO8 inline __m256 load_dst_int8(const WinogradInt8Epilogue& e, const void* dst, int64_t off,
-                                          int lanes) {
-  alignas(32) float tmp[8] = {};
-  if (e.dst == Int8Dst::f32) {
-    const float* p = static_cast<const float*>(dst) + off;
-    if (lanes == 8) return _mm256_loadu_ps(p);
-    std::memcpy(tmp, p, sizeof(float) * static_cast<size_t>(lanes));
-    return _mm256_load_ps(tmp);
-  }
-  alignas(16) uint8_t b[16] = {};
-  std::memcpy(b, static_cast<const uint8_t*>(dst) + off, static_cast<size_t>(lanes));
-  const __m128i raw = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
-  return _mm256_cvtepi32_ps(e.dst == Int8Dst::u8 ? _mm256_cvtepu8_epi32(raw) : _mm256_cvtepi8_epi32(raw));
-}
-
-QD_AVX2_WINO8 inline void store_dst_int8(const WinogradInt8Epilogue& e, void* dst, int64_t off, int lanes,
-                                         __m256 y) {
-  if (e.dst == Int8Dst::f32) {
-    float* p = static_cast<float*>(dst) + off;
-    if (lanes == 8) return _mm256_storeu_ps(p, y);
-    alignas(32) float tmp[8];
-    _mm256_store_ps(tmp, y);
-    std::memcpy(p, tmp, sizeof(float) * static_cast<size_t>(lanes));
-    return;
-  }
-  // Clamped to [lo, 127] already; cvtps rounds half to even like oneDNN's store.
-  const __m256i q = _mm256_cvtps_epi32(y);
-  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(w, w) : _mm_packs_epi16(w, w);
-  uint8_t* p = static_cast<uint8_t*>(dst) + off;
-  if (lanes == 8) return _mm_storel_epi64(reinterpret_cast<__m128i*>(p), b);
-  alignas(16) uint8_t tmp[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-  std::memcpy(p, tmp, static_cast<size_t>(lanes));
-}
-
 // Output transform + epilogue of tile t (its products at m + p * pstride) into nhwc dst, or, when acc_out is
 // set, the plain int32 accumulators (for the tests).
 QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const int32_t* m, int64_t pstride,
-                                              int64_t t, void* dst, const WinogradInt8Epilogue& e,
+                                              int64_t t, void* dst, const Int8ConvEpilogue& e,
                                               int32_t* acc_out) {
   const int64_t TH = s.tiles_h(), TW = s.tiles_w();
   const int64_t n = t / (TH * TW), ty = t / TW % TH, tx = t % TW;
-  const bool requant = e.dst != Int8Dst::f32;
-  const __m256 lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f), hi = _mm256_set1_ps(127.f),
-               inv = _mm256_set1_ps(e.inv_step);
   for (int64_t oc = 0; oc < s.OC; oc += 8) {
     const int lanes = static_cast<int>(std::min<int64_t>(8, s.OC - oc));
     __m256i acc[16];
@@ -262,13 +221,7 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
           std::memcpy(acc_out + off, tmp, sizeof(int32_t) * static_cast<size_t>(lanes));
           continue;
         }
-        const __m256 bias = _mm256_loadu_ps(e.bias.data() + oc), scale = _mm256_loadu_ps(e.scale.data() + oc);
-        __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
-        for (const auto& act : e.pre_sum) y = apply_winograd_activation(act, y);
-        if (e.sum) y = _mm256_add_ps(y, load_dst_int8(e, dst, off, lanes));
-        for (const auto& act : e.post_sum) y = apply_winograd_activation(act, y);
-        if (requant) y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, inv), lo), hi);
-        store_dst_int8(e, dst, off, lanes, y);
+        int8_epilogue_apply(e, a, oc, dst, off, lanes);
       }
     }
   }
@@ -277,8 +230,8 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
 // One block of tiles: input transform, the products of every position, output transform; V and M are the
 // block's own scratch.
 QD_AVX2_WINO8 void run_block_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u,
-                                  int16_t* v, int32_t* m, int64_t block, void* dst,
-                                  const WinogradInt8Epilogue& e, int32_t* acc_out) {
+                                  int16_t* v, int32_t* m, int64_t block, void* dst, const Int8ConvEpilogue& e,
+                                  int32_t* acc_out) {
   const int64_t TB = s.tile_block, start = block * TB, nt = std::min(TB, s.tiles() - start);
   const int64_t Cp = s.c_padded(), OCp = s.oc_padded();
   for (int64_t i = 0; i < nt; ++i) input_transform_tile_int8(s, src, v + i * Cp, TB * Cp, start + i);
@@ -289,7 +242,7 @@ QD_AVX2_WINO8 void run_block_int8(const WinogradInt8Shape& s, const uint8_t* src
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
 void run_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v, int32_t* m,
-              void* dst, const WinogradInt8Epilogue& e, int32_t* acc_out) {
+              void* dst, const Int8ConvEpilogue& e, int32_t* acc_out) {
   const int64_t B = s.blocks();
   const int64_t v_block = s.positions() * s.tile_block * s.c_padded(),
                 m_block = s.positions() * s.tile_block * s.oc_padded();
@@ -365,7 +318,7 @@ std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c
 
 void winograd_int8_accumulate(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v,
                               int32_t* m, int32_t* acc) {
-  WinogradInt8Epilogue none;
+  Int8ConvEpilogue none;
   run_int8(s, src, u, v, m, nullptr, none, acc);
 }
 

@@ -13,14 +13,14 @@
 // |4 acc| < 2^31; F(4x4) recovers acc mod 2^26 (576 = 64 * 9: shift, times 9^-1 mod 2^26) and so acc
 // itself when |acc| < 2^25. The builder checks the bound from the weights (|acc| <= 127 * sum|w| per output
 // channel; always true for 6-bit weights up to 512 input channels: 127 * 31 * 9 * 512 < 2^25).
-// Epilogue: oneDNN's order and operations, y = ((float)acc + bias/scale) * scale, activations, sum,
-// requantize q = cvt_round_even(clamp(y * (1/step))).
+// Epilogue: int8_conv_epilogue.h.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "core/tensor.h"
 #include "ir/attrs.h"
+#include "runtime/onednn/int8_conv_epilogue.h"
 #include "runtime/onednn/steps.h"
 
 namespace qd::runtime::onednn {
@@ -73,23 +73,11 @@ std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c
 void winograd_int8_accumulate(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v,
                               int32_t* m, int32_t* acc);
 
-enum class Int8Dst { f32, u8, s8 };
-
-// What happens to each accumulator: y = post(pre((acc + bias[oc]) * scale[oc]) [+ dst]), then, for u8/s8
-// destinations, q = round_even(clamp(y * inv_step, lo, 127)).
-struct WinogradInt8Epilogue {
-  std::vector<float> bias, scale;  // per output channel, padded to OCp (bias = bias / scale, as oneDNN's)
-  std::vector<ir::FusedActivation> pre_sum, post_sum;
-  bool sum = false;
-  Int8Dst dst = Int8Dst::f32;
-  float inv_step = 0.f;  // u8/s8 destinations
-};
-
 class WinogradInt8ConvStep : public Step {
  public:
   // src: u8 nhwc; dst: nhwc of epilogue.dst's type; v_buffer / m_buffer: v_bytes / m_bytes scratch.
   WinogradInt8ConvStep(WinogradInt8Shape shape, int src, int dst, int v_buffer, int m_buffer,
-                       std::vector<int16_t> u, WinogradInt8Epilogue epilogue)
+                       std::vector<int16_t> u, Int8ConvEpilogue epilogue)
       : s_(shape),
         src_(src),
         dst_(dst),
@@ -104,7 +92,7 @@ class WinogradInt8ConvStep : public Step {
   WinogradInt8Shape s_;
   int src_, dst_, v_, m_;
   std::vector<int16_t> u_;
-  WinogradInt8Epilogue epilogue_;
+  Int8ConvEpilogue epilogue_;
 };
 
 }  // namespace qd::runtime::onednn
