@@ -30,12 +30,20 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   // ch 0.32 / 0.37 / 0.21-0.30; 16x16 x 128 ch 0.32 / 0.32 / 0.17; 8x8 x 256 ch 0.32 / 0.33 / 0.23-0.33;
   // 4x4 x 512 ch 0.34 / 0.55 / 0.9 (few tiles: the 2-19 MB of transformed weights are streamed for few
   // products). F(2x2) never won there; it runs only with WinogradPolicy::always (below 8x8 outputs).
-  static const bool avx2_only = onednn_cpu_isa() == "avx2";
+  // With AVX-512 VNNI (oneDNN's ISA, so ONEDNN_MAX_CPU_ISA=AVX2 turns it off) the products run as vpdpwssd
+  // and F(4x4) beats oneDNN's VNNI direct kernel at 16x16 outputs only (ms per conv, one thread, direct /
+  // F(4x4) with vpdpwssd, hot weights: 32x32 x 64 ch 0.17 / 0.171, 16x16 x 128 ch 0.158 / 0.128).
+  static const std::string isa = onednn_cpu_isa();
+  static const bool avx2_only = isa == "avx2";
+  static const bool vnni =
+      winograd_int8_vnni_available() &&
+      (isa == "avx512_core_vnni" || isa == "avx512_core_bf16" || isa == "avx512_core_amx");
   const Tensor qw = ref::quantize_weights(w, q.weight_scales, q.weight_bits);
   int tile = ys[2] >= 8 && ys[3] >= 8 ? 4 : 2;
   if (winograd_ == WinogradPolicy::when_faster) {
-    if (!avx2_only || xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
-        ys[2] * ys[3] < kMinWinogradInt8Pixels)
+    if (xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
+        ys[2] * ys[3] < kMinWinogradInt8Pixels || (!avx2_only && !vnni) ||
+        (vnni && ys[2] * ys[3] > kMaxWinogradInt8VnniPixels))
       return false;
     tile = 4;
   }
@@ -50,6 +58,7 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   s.OC = ys[1], s.OH = ys[2], s.OW = ys[3];
   s.pad_top = a.pad_top, s.pad_left = a.pad_left;
   s.tile = tile;
+  s.vnni = vnni;
   s.tile_block = winograd_int8_tile_block(s, threads_);
   Int8ConvEpilogue e = make_int8_conv_epilogue(
       s.OC, s.oc_padded(), scales, bias_over_scale.empty() ? nullptr : bias_over_scale.data<float>(), requant,

@@ -18,6 +18,12 @@ bool cpu_has_avx2_wino8() {
   return ok;
 }
 
+bool cpu_has_vnni_wino8() {
+  static const bool ok =
+      (__builtin_cpu_init(), __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl"));
+  return ok;
+}
+
 // Loads the (tile+2)^2 u8 patch of tile t, channels c..c+15 (zeros outside the image and for channels >= C)
 // as int16 into d[i * A + j].
 QD_AVX2_WINO8 inline void load_patch_int8(const WinogradInt8Shape& s, const uint8_t* src, int64_t t,
@@ -114,7 +120,49 @@ QD_AVX2_WINO8 void gemm_tiles_int8(const int16_t* v, int64_t Cp, const int16_t* 
   }
 }
 
+// The same products with AVX-512 VNNI's vpdpwssd (multiply-add of int16 pairs into int32 in one
+// instruction, wrapping like vpmaddwd + vpaddd: bit-identical sums). One thread, hot weights, whole conv
+// (ms): 32x32 x 64 ch 0.193 -> 0.171, 16x16 x 128 ch 0.148 -> 0.128.
+#define QD_VNNI_WINO8 __attribute__((target("avx2,avx512f,avx512vl,avx512vnni")))
+
+template <int NT>
+QD_VNNI_WINO8 void gemm_tiles_int8_vnni(const int16_t* v, int64_t Cp, const int16_t* u, int32_t* m,
+                                        int64_t mstride) {
+  __m256i acc[NT][2];
+#pragma GCC unroll 8
+  for (int i = 0; i < NT; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+  for (int64_t k = 0; k < Cp; k += 2, u += 32) {
+    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u));
+    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + 16));
+#pragma GCC unroll 8
+    for (int i = 0; i < NT; ++i) {
+      int32_t pair;
+      std::memcpy(&pair, v + i * Cp + k, sizeof pair);
+      const __m256i b = _mm256_set1_epi32(pair);
+      acc[i][0] = _mm256_dpwssd_epi32(acc[i][0], b, w0);
+      acc[i][1] = _mm256_dpwssd_epi32(acc[i][1], b, w1);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < NT; ++i) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * mstride), acc[i][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(m + i * mstride + 8), acc[i][1]);
+  }
+}
+
 constexpr int kTileBlock = 6;  // 12 accumulators + 2 weight vectors + 1 broadcast of 16 ymm registers
+
+using GemmTiles = void (*)(const int16_t*, int64_t, const int16_t*, int32_t*, int64_t);
+
+// The product kernel for nt (1..kTileBlock) tiles.
+GemmTiles gemm_tiles_for(int nt, bool vnni) {
+  static const GemmTiles plain[] = {gemm_tiles_int8<1>, gemm_tiles_int8<2>, gemm_tiles_int8<3>,
+                                    gemm_tiles_int8<4>, gemm_tiles_int8<5>, gemm_tiles_int8<6>};
+  static const GemmTiles with_vnni[] = {gemm_tiles_int8_vnni<1>, gemm_tiles_int8_vnni<2>,
+                                        gemm_tiles_int8_vnni<3>, gemm_tiles_int8_vnni<4>,
+                                        gemm_tiles_int8_vnni<5>, gemm_tiles_int8_vnni<6>};
+  return (vnni ? with_vnni : plain)[nt - 1];
+}
 
 // M[p] = V[p] U[p] for the nt tiles of one block: every position and 16-output-channel block. V is
 // [p][tile][Cp] (the GEMM's rows), M [tile][p][OCp] (one tile's products contiguous for its output
@@ -123,33 +171,17 @@ QD_AVX2_WINO8 void gemm_block_int8(const WinogradInt8Shape& s, const int16_t* v,
                                    int64_t nt) {
   const int64_t TB = s.tile_block, Cp = s.c_padded(), OCp = s.oc_padded(), OB = OCp / 16;
   const int64_t tstride = s.positions() * OCp;
+  const GemmTiles full = gemm_tiles_for(kTileBlock, s.vnni);
+  const GemmTiles tail =
+      nt % kTileBlock ? gemm_tiles_for(static_cast<int>(nt % kTileBlock), s.vnni) : nullptr;
   for (int64_t p = 0; p < s.positions(); ++p)
     for (int64_t ob = 0; ob < OB; ++ob) {
       const int16_t* vp = v + p * TB * Cp;
       const int16_t* up = u + (p * OB + ob) * Cp * 16;
       int32_t* mp = m + p * OCp + ob * 16;
       int64_t t = 0;
-      for (; t + kTileBlock <= nt; t += kTileBlock)
-        gemm_tiles_int8<kTileBlock>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
-      switch (nt - t) {
-        case 5:
-          gemm_tiles_int8<5>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
-          break;
-        case 4:
-          gemm_tiles_int8<4>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
-          break;
-        case 3:
-          gemm_tiles_int8<3>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
-          break;
-        case 2:
-          gemm_tiles_int8<2>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
-          break;
-        case 1:
-          gemm_tiles_int8<1>(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
-          break;
-        default:
-          break;
-      }
+      for (; t + kTileBlock <= nt; t += kTileBlock) full(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+      if (tail) tail(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
     }
 }
 
@@ -277,6 +309,8 @@ bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
     if (!winograd_activation_supported(act)) return false;
   return true;
 }
+
+bool winograd_int8_vnni_available() { return cpu_has_vnni_wino8(); }
 
 bool winograd_int8_exact(const Tensor& qw, int tile) {
   const int64_t OC = qw.dim(0), per = qw.numel() / OC;

@@ -3,7 +3,8 @@
 // Why: without VNNI (AVX2), oneDNN's int8 direct convs need vpmaddubsw + vpmaddwd + vpaddd per 32
 // multiply-adds and run ResNet-18 CIFAR int8 only ~1.9x faster than our fp32. Winograd needs 16 (F(2x2))
 // or 36 (F(4x4)) instead of 36 or 144 products per output tile and channel pair; the products run as
-// int16 x int16 -> int32 (vpmaddwd) on transformed values, in L2-sized blocks of tiles.
+// int16 x int16 -> int32 (vpmaddwd, or vpdpwssd with AVX-512 VNNI, where F(4x4) beats oneDNN's VNNI direct
+// kernel at 16x16 outputs) on transformed values, in L2-sized blocks of tiles.
 // Exactness (the integer result equals the direct conv's accumulator acc, so outputs equal oneDNN's direct
 // path bit for bit): all transforms are integer. F(2x2): |V| = |B^T d B| <= 4*127, U = (2G) g (2G)^T with
 // |U| <= 9*127 (8-bit weights); the output transform gives 4*acc. F(4x4): |V| <= 100*127 = 12700,
@@ -32,6 +33,7 @@ struct WinogradInt8Shape {
   int64_t N = 0, C = 0, H = 0, W = 0, OC = 0, OH = 0, OW = 0;
   int pad_top = 0, pad_left = 0;
   int tile = 2;
+  bool vnni = false;  // products with vpdpwssd (winograd_int8_vnni_available())
   int64_t positions() const { return (tile + 2) * (tile + 2); }
   int64_t tiles_h() const { return (OH + tile - 1) / tile; }
   int64_t tiles_w() const { return (OW + tile - 1) / tile; }
@@ -59,6 +61,9 @@ int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads);
 // activation is Relu / LeakyRelu / Clip.
 bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
                              const std::vector<ir::FusedActivation>& activations);
+
+// True when the CPU has AVX-512 VNNI (with VL) for WinogradInt8Shape::vnni.
+bool winograd_int8_vnni_available();
 
 // True when the tile's exactness bound holds for every u8 input <= 127 with these s8 weights [OC, C, 3, 3]
 // (see above: |acc| <= 127 * sum|w| of each output channel).
