@@ -143,6 +143,7 @@ QD_AVX2_DIRECT8 void run_channel_block_int8(const DirectInt8Shape& s, const uint
                                    last ? 0 : std::max<int64_t>(0, std::min(share, lines - first)));
     }
   }
+  const Int8EpilogueKind kind = int8_epilogue_kind(e);
   for (int64_t p = 0; p < M; ++p)
     for (int h = 0; h < 2; ++h) {
       const int64_t oc = ob * 16 + h * 8;
@@ -153,8 +154,8 @@ QD_AVX2_DIRECT8 void run_channel_block_int8(const DirectInt8Shape& s, const uint
         std::memcpy(acc_out + off, acc + p * 16 + h * 8, sizeof(int32_t) * static_cast<size_t>(lanes));
         continue;
       }
-      int8_epilogue_apply(e, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + p * 16 + h * 8)), oc,
-                          dst, off, lanes);
+      int8_epilogue_store(e, kind, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + p * 16 + h * 8)),
+                          oc, dst, off, lanes);
     }
 }
 

@@ -96,4 +96,55 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply(const Int8ConvEp
   int8_epilogue_store_dst(e, dst, off, lanes, y);
 }
 
+// The two epilogues of ResNet-like nets with their own code (the kernels pick it once per conv, not per
+// vector; the general one iterates the activation lists for every 8 outputs, which took about a third of
+// the int8 Winograd's output transform): conv + Relu requantized to u8/s8, and conv + sum + Relu in f32.
+enum class Int8EpilogueKind { general, relu_to_int8, sum_relu_to_f32 };
+
+inline Int8EpilogueKind int8_epilogue_kind(const Int8ConvEpilogue& e) {
+  auto only_relu = [](const std::vector<ir::FusedActivation>& acts) {
+    return acts.size() == 1 && acts[0].kind == ir::OpKind::Relu;
+  };
+  if (e.dst != Int8Dst::f32 && !e.sum && only_relu(e.pre_sum) && e.post_sum.empty())
+    return Int8EpilogueKind::relu_to_int8;
+  if (e.dst == Int8Dst::f32 && e.sum && e.pre_sum.empty() && only_relu(e.post_sum))
+    return Int8EpilogueKind::sum_relu_to_f32;
+  return Int8EpilogueKind::general;
+}
+
+// int8_epilogue_apply for 8 full lanes of one of the special kinds, with the channels' bias and scale
+// loaded (same operations in the same order, so the same results).
+template <Int8EpilogueKind K>
+__attribute__((target("avx2"))) inline void int8_epilogue_apply8(const Int8ConvEpilogue& e, __m256i a,
+                                                                 __m256 bias, __m256 scale, void* dst,
+                                                                 int64_t off) {
+  __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
+  if constexpr (K == Int8EpilogueKind::relu_to_int8) {
+    y = _mm256_max_ps(y, _mm256_setzero_ps());
+    const __m256 lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f), hi = _mm256_set1_ps(127.f);
+    y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, _mm256_set1_ps(e.inv_step)), lo), hi);
+    const __m256i q = _mm256_cvtps_epi32(y);
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(w, w) : _mm_packs_epi16(w, w);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
+  } else {
+    float* p = static_cast<float*>(dst) + off;
+    y = _mm256_max_ps(_mm256_add_ps(y, _mm256_loadu_ps(p)), _mm256_setzero_ps());
+    _mm256_storeu_ps(p, y);
+  }
+}
+
+// The epilogue of accumulators a of output channels oc.. (lanes of them) at element off, kind of e given.
+__attribute__((target("avx2"))) inline void int8_epilogue_store(const Int8ConvEpilogue& e,
+                                                                Int8EpilogueKind kind, __m256i a, int64_t oc,
+                                                                void* dst, int64_t off, int lanes) {
+  if (lanes == 8 && kind == Int8EpilogueKind::relu_to_int8)
+    return int8_epilogue_apply8<Int8EpilogueKind::relu_to_int8>(
+        e, a, _mm256_loadu_ps(e.bias.data() + oc), _mm256_loadu_ps(e.scale.data() + oc), dst, off);
+  if (lanes == 8 && kind == Int8EpilogueKind::sum_relu_to_f32)
+    return int8_epilogue_apply8<Int8EpilogueKind::sum_relu_to_f32>(
+        e, a, _mm256_loadu_ps(e.bias.data() + oc), _mm256_loadu_ps(e.scale.data() + oc), dst, off);
+  int8_epilogue_apply(e, a, oc, dst, off, lanes);
+}
+
 }  // namespace qd::runtime::onednn

@@ -235,6 +235,7 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
                                               int32_t* acc_out) {
   const int64_t TH = s.tiles_h(), TW = s.tiles_w();
   const int64_t n = t / (TH * TW), ty = t / TW % TH, tx = t % TW;
+  const Int8EpilogueKind kind = int8_epilogue_kind(e);
   for (int64_t oc = 0; oc < s.OC; oc += 8) {
     const int lanes = static_cast<int>(std::min<int64_t>(8, s.OC - oc));
     __m256i acc[16];
@@ -253,7 +254,7 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
           std::memcpy(acc_out + off, tmp, sizeof(int32_t) * static_cast<size_t>(lanes));
           continue;
         }
-        int8_epilogue_apply(e, a, oc, dst, off, lanes);
+        int8_epilogue_store(e, kind, a, oc, dst, off, lanes);
       }
     }
   }
