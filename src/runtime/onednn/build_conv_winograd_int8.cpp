@@ -30,9 +30,11 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   // ch 0.32 / 0.37 / 0.21-0.30; 16x16 x 128 ch 0.32 / 0.32 / 0.17; 8x8 x 256 ch 0.32 / 0.33 / 0.23-0.33;
   // 4x4 x 512 ch 0.34 / 0.55 / 0.9 (few tiles: the 2-19 MB of transformed weights are streamed for few
   // products). F(2x2) never won there; it runs only with WinogradPolicy::always (below 8x8 outputs).
-  // With AVX-512 VNNI (oneDNN's ISA, so ONEDNN_MAX_CPU_ISA=AVX2 turns it off) the products run as vpdpwssd
-  // and F(4x4) beats oneDNN's VNNI direct kernel at 16x16 outputs only (ms per conv, one thread, direct /
-  // F(4x4) with vpdpwssd, hot weights: 32x32 x 64 ch 0.17 / 0.171, 16x16 x 128 ch 0.158 / 0.128).
+  // With AVX-512 VNNI (oneDNN's ISA, so ONEDNN_MAX_CPU_ISA=AVX2 turns it off) the products run as vpdpwssd;
+  // on ResNet-18 CIFAR (one thread, fp32 model interleaved, ms per conv, oneDNN VNNI direct -> F(4x4)):
+  // 32x32 x 64 ch 0.174 -> 0.156-0.168, 16x16 x 128 ch 0.158-0.161 -> 0.133-0.150. Only measured there: up to
+  // 32x32 outputs and 2 MB of transformed weights (16x16 x 128 ch: 1.2 MB; VGG's 512-channel convs would
+  // stream 19 MB per run for few tiles).
   static const std::string isa = onednn_cpu_isa();
   static const bool avx2_only = isa == "avx2";
   static const bool vnni =
@@ -43,7 +45,8 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   if (winograd_ == WinogradPolicy::when_faster) {
     if (xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
         ys[2] * ys[3] < kMinWinogradInt8Pixels || (!avx2_only && !vnni) ||
-        (vnni && ys[2] * ys[3] > kMaxWinogradInt8VnniPixels))
+        (vnni && (ys[2] * ys[3] > kMaxWinogradInt8VnniPixels ||
+                  36 * xs[1] * ys[1] * 2 > kMaxWinogradInt8VnniWeightBytes)))
       return false;
     tile = 4;
   }

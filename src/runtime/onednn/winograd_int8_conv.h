@@ -3,8 +3,8 @@
 // Why: without VNNI (AVX2), oneDNN's int8 direct convs need vpmaddubsw + vpmaddwd + vpaddd per 32
 // multiply-adds and run ResNet-18 CIFAR int8 only ~1.9x faster than our fp32. Winograd needs 16 (F(2x2))
 // or 36 (F(4x4)) instead of 36 or 144 products per output tile and channel pair; the products run as
-// int16 x int16 -> int32 (vpmaddwd, or vpdpwssd with AVX-512 VNNI, where F(4x4) beats oneDNN's VNNI direct
-// kernel at 16x16 outputs) on transformed values, in L2-sized blocks of tiles.
+// int16 x int16 -> int32 (vpmaddwd, or vpdpwssd with AVX-512 VNNI, where F(4x4) beat oneDNN's VNNI direct
+// kernel on ResNet-18 CIFAR's 32x32 and 16x16 convs) on transformed values, in L2-sized blocks of tiles.
 // Exactness (the integer result equals the direct conv's accumulator acc, so outputs equal oneDNN's direct
 // path bit for bit): all transforms are integer. F(2x2): |V| = |B^T d B| <= 4*127, U = (2G) g (2G)^T with
 // |U| <= 9*127 (8-bit weights); the output transform gives 4*acc. F(4x4): |V| <= 100*127 = 12700,
