@@ -60,16 +60,13 @@ bool OneDnnExecutor::build_conv_direct_int8(const FusedGroup& grp, const ir::Lay
   bool in_place_sum = false;
   const MemRef dst = conv_destination(grp, dst_md, x, in_place_sum);
   if (requant > 0.f) values_[grp.output].int8_step = requant;
-  const int copy = quantized_output_copy(grp, dst_md, e);
   const std::string steps = std::to_string(mean_steps).substr(0, 3);
   steps_.push_back(
       std::make_unique<DirectInt8ConvStep>(s, src.buffer, dst.buffer, pad_buf, std::move(dw), std::move(e)));
-  static_cast<DirectInt8ConvStep&>(*steps_.back()).set_quantized_copy(copy);
   if (--buffer_refs_[pad_buf] == 0) release_buffer(pad_buf);
 
   summary_ += "conv " + n.name + (requant > 0.f ? " int8->int8" : " int8") +
-              fused_summary(grp, in_place_sum) + " [direct int16 sums, mean k " + steps + "]" +
-              (copy >= 0 ? " +quantized copy" : "") + "\n";
+              fused_summary(grp, in_place_sum) + " [direct int16 sums, mean k " + steps + "]\n";
   return true;
 }
 

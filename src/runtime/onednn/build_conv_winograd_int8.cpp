@@ -85,17 +85,15 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   bool in_place_sum = false;
   const MemRef dst = conv_destination(grp, dst_md, x, in_place_sum);
   if (requant > 0.f) values_[grp.output].int8_step = requant;
-  const int copy = quantized_output_copy(grp, dst_md, e);
   steps_.push_back(std::make_unique<WinogradInt8ConvStep>(
       s, src.buffer, dst.buffer, v_buf, m_buf, winograd_int8_weights(qw, tile, s.c_padded(), s.oc_padded()),
       std::move(e)));
-  static_cast<WinogradInt8ConvStep&>(*steps_.back()).set_quantized_copy(copy);
   for (int buf : {v_buf, m_buf})
     if (--buffer_refs_[buf] == 0) release_buffer(buf);
 
   summary_ += "conv " + n.name + (requant > 0.f ? " int8->int8" : " int8") +
               fused_summary(grp, in_place_sum) + " [winograd F(" + std::to_string(tile) + "x" +
-              std::to_string(tile) + ",3x3)]" + (copy >= 0 ? " +quantized copy" : "") + "\n";
+              std::to_string(tile) + ",3x3)]\n";
   return true;
 }
 

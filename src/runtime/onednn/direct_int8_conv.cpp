@@ -231,7 +231,6 @@ void direct_int8_accumulate(const DirectInt8Shape& s, const uint8_t* src, const 
 void DirectInt8ConvStep::execute(RunContext& ctx) {
   ctx.stream->wait();
   const std::vector<void*>& b = *ctx.buffers;
-  epilogue_.copy = copy_ >= 0 ? b[copy_] : nullptr;
   run_direct_int8(s_, static_cast<const uint8_t*>(b[src_]), w_, static_cast<uint8_t*>(b[scratch_]), b[dst_],
                   epilogue_, nullptr);
 }

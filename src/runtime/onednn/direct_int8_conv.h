@@ -72,12 +72,9 @@ class DirectInt8ConvStep : public Step {
         scratch_(scratch),
         w_(std::move(w)),
         epilogue_(std::move(epilogue)) {}
-  // Also writes the readers' quantized copy of the f32 output (epilogue copy_step) into buffer `copy`.
-  void set_quantized_copy(int copy) { copy_ = copy; }
   void execute(RunContext& ctx) override;
 
  private:
-  int copy_ = -1;
   DirectInt8Shape s_;
   int src_, dst_, scratch_;
   DirectInt8Weights w_;

@@ -6,7 +6,6 @@
 
 #include "runtime/executor.h"
 #include "runtime/onednn/fusion.h"
-#include "runtime/onednn/int8_conv_epilogue.h"
 #include "runtime/onednn/se_scale_folding.h"
 #include "runtime/onednn/steps.h"
 
@@ -101,10 +100,6 @@ class OneDnnExecutor : public Executor {
   // conv does not qualify.
   bool build_conv_direct_int8(const FusedGroup& grp, const ir::LayerQuant& q, const Tensor& w,
                               const Tensor& bias_over_scale, const std::vector<float>& scales, float requant);
-  // An f32 output of our int8 kernels (dst_md, non-negative) read by an int8 conv: a u8 buffer registered as
-  // its quantized copy with that conv's input step, written by the kernel's epilogue (e.copy_step set)
-  // instead of a later QuantizeStep; -1 when there is no such reader.
-  int quantized_output_copy(const FusedGroup& grp, const dnnl::memory::desc& dst_md, Int8ConvEpilogue& e);
   static constexpr int64_t kMaxDirectInt8Pixels = 8 * 8;
   static constexpr double kMinDirectInt8Steps = 2;
   void build_conv_int8_signed(const FusedGroup& grp, const ir::LayerQuant& q, const dnnl::memory::dims& wdims,

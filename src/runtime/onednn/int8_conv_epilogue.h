@@ -24,31 +24,7 @@ struct Int8ConvEpilogue {
   bool sum = false;
   Int8Dst dst = Int8Dst::f32;
   float inv_step = 0.f;  // u8/s8 destinations
-  // f32 destinations: also write q = clamp(round_half_away(y / copy_step), -127, 127) as int8 to `copy` (the
-  // readers' quantized copy, same layout; same arithmetic as ref::quantize_value_fast, so the same bytes as
-  // a QuantizeStep of the output). copy_step 0: none; `copy` is set by the step for each run.
-  float copy_step = 0.f;
-  void* copy = nullptr;
 };
-
-// The quantized copy of 8 f32 outputs y at element off (see Int8ConvEpilogue::copy).
-__attribute__((target("avx2"))) inline void int8_epilogue_copy(const Int8ConvEpilogue& e, __m256 y,
-                                                               int64_t off, int lanes) {
-  const __m256 v = _mm256_div_ps(y, _mm256_set1_ps(e.copy_step));
-  __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m256 d = _mm256_sub_ps(v, t), one = _mm256_set1_ps(1.f);
-  t = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(d, _mm256_set1_ps(0.5f), _CMP_GE_OQ), one));
-  t = _mm256_sub_ps(t, _mm256_and_ps(_mm256_cmp_ps(d, _mm256_set1_ps(-0.5f), _CMP_LE_OQ), one));
-  t = _mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-127.f)), _mm256_set1_ps(127.f));
-  const __m256i q = _mm256_cvttps_epi32(t);
-  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-  const __m128i b = _mm_packs_epi16(w, w);
-  uint8_t* p = static_cast<uint8_t*>(e.copy) + off;
-  if (lanes == 8) return _mm_storel_epi64(reinterpret_cast<__m128i*>(p), b);
-  alignas(16) uint8_t tmp[16];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
-  std::memcpy(p, tmp, static_cast<size_t>(lanes));
-}
 
 // The epilogue of a conv with OC output channels (padded to oc_padded): per-channel dequantization scales,
 // bias / scale (empty: none), requant > 0: u8 (out_u8) or s8 destination with that step, else f32.
@@ -116,8 +92,6 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply(const Int8ConvEp
   if (e.dst != Int8Dst::f32) {
     const __m256 lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f), hi = _mm256_set1_ps(127.f);
     y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, _mm256_set1_ps(e.inv_step)), lo), hi);
-  } else if (e.copy) {
-    int8_epilogue_copy(e, y, off, lanes);
   }
   int8_epilogue_store_dst(e, dst, off, lanes, y);
 }
@@ -156,7 +130,6 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply8(const Int8ConvE
   } else {
     float* p = static_cast<float*>(dst) + off;
     y = _mm256_max_ps(_mm256_add_ps(y, _mm256_loadu_ps(p)), _mm256_setzero_ps());
-    if (e.copy) int8_epilogue_copy(e, y, off, 8);
     _mm256_storeu_ps(p, y);
   }
 }

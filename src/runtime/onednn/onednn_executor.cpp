@@ -390,28 +390,6 @@ MemRef OneDnnExecutor::quantized_as(ir::ValueId v, const dnnl::memory::desc& wan
   return {want_s8, dst, {}};
 }
 
-int OneDnnExecutor::quantized_output_copy(const FusedGroup& grp, const dnnl::memory::desc& dst_md,
-                                          Int8ConvEpilogue& e) {
-  const ir::ValueId v = grp.output;
-  if (e.dst != Int8Dst::f32 || !non_negative(v) || int8_mode_ != Int8Mode::real) return -1;
-  float step = 0.f;
-  for (ir::NodeId c : graph_.consumers(v)) {
-    const ir::Node& n = graph_.node(c);
-    const ir::LayerQuant* q = quant_of(n);
-    if (n.op == ir::OpKind::Conv && q && !n.inputs.empty() && n.inputs[0] == v) {
-      step = static_cast<float>(q->input_scale);
-      break;
-    }
-  }
-  if (!(step > 0.f)) return -1;
-  const dnnl::memory::desc u8_md = with_type(dst_md, dnnl::memory::data_type::u8);
-  const int buffer = alloc_buffer(u8_md.get_size());
-  ++buffer_refs_[buffer];
-  values_[v].quantized.push_back({u8_md, step, buffer});
-  e.copy_step = step;
-  return buffer;
-}
-
 std::pair<MemRef, MemRef> OneDnnExecutor::split_quantized_as(ir::ValueId v, const dnnl::memory::desc& want_u8,
                                                              float step) {
   // An s8 value is dequantized (value_as) and split again: round(q * step / step) == q, so a requantized

@@ -360,7 +360,6 @@ void winograd_int8_accumulate(const WinogradInt8Shape& s, const uint8_t* src, co
 void WinogradInt8ConvStep::execute(RunContext& ctx) {
   ctx.stream->wait();
   const std::vector<void*>& b = *ctx.buffers;
-  epilogue_.copy = copy_ >= 0 ? b[copy_] : nullptr;
   run_int8(s_, static_cast<const uint8_t*>(b[src_]), u_.data(), static_cast<int16_t*>(b[v_]),
            static_cast<int32_t*>(b[m_]), b[dst_], epilogue_, nullptr);
 }

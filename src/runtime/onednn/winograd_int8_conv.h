@@ -90,13 +90,10 @@ class WinogradInt8ConvStep : public Step {
         m_(m_buffer),
         u_(std::move(u)),
         epilogue_(std::move(epilogue)) {}
-  // Also writes the readers' quantized copy of the f32 output (epilogue copy_step) into buffer `copy`.
-  void set_quantized_copy(int copy) { copy_ = copy; }
   void execute(RunContext& ctx) override;
   int tile() const { return s_.tile; }
 
  private:
-  int copy_ = -1;
   WinogradInt8Shape s_;
   int src_, dst_, v_, m_;
   std::vector<int16_t> u_;
