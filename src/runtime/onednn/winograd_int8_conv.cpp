@@ -96,13 +96,12 @@ QD_AVX2_WINO8 void input_transform_tile_int8(const WinogradInt8Shape& s, const u
 // multiplies a broadcast channel pair of one tile with the pairs of 8 output channels.
 template <int NT>
 QD_AVX2_WINO8 void gemm_tiles_int8(const int16_t* v, int64_t Cp, const int16_t* u, int32_t* m,
-                                   int64_t mstride, const int16_t* prefetch) {
+                                   int64_t mstride) {
   // Fully unrolled so the accumulators stay in registers (GCC spilled them otherwise).
   __m256i acc[NT][2];
 #pragma GCC unroll 8
   for (int i = 0; i < NT; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   for (int64_t k = 0; k < Cp; k += 2, u += 32) {
-    if (prefetch) _mm_prefetch(reinterpret_cast<const char*>(prefetch + 16 * k), _MM_HINT_T0);
     const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u));
     const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + 16));
 #pragma GCC unroll 8
@@ -128,12 +127,11 @@ QD_AVX2_WINO8 void gemm_tiles_int8(const int16_t* v, int64_t Cp, const int16_t* 
 
 template <int NT>
 QD_VNNI_WINO8 void gemm_tiles_int8_vnni(const int16_t* v, int64_t Cp, const int16_t* u, int32_t* m,
-                                        int64_t mstride, const int16_t* prefetch) {
+                                        int64_t mstride) {
   __m256i acc[NT][2];
 #pragma GCC unroll 8
   for (int i = 0; i < NT; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   for (int64_t k = 0; k < Cp; k += 2, u += 32) {
-    if (prefetch) _mm_prefetch(reinterpret_cast<const char*>(prefetch + 16 * k), _MM_HINT_T0);
     const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u));
     const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + 16));
 #pragma GCC unroll 8
@@ -153,9 +151,8 @@ QD_VNNI_WINO8 void gemm_tiles_int8_vnni(const int16_t* v, int64_t Cp, const int1
 }
 
 constexpr int kTileBlock = 6;  // 12 accumulators + 2 weight vectors + 1 broadcast of 16 ymm registers
-constexpr int64_t kPrefetchBlocks = 1;
 
-using GemmTiles = void (*)(const int16_t*, int64_t, const int16_t*, int32_t*, int64_t, const int16_t*);
+using GemmTiles = void (*)(const int16_t*, int64_t, const int16_t*, int32_t*, int64_t);
 
 // The product kernel for nt (1..kTileBlock) tiles.
 GemmTiles gemm_tiles_for(int nt, bool vnni) {
@@ -177,20 +174,14 @@ QD_AVX2_WINO8 void gemm_block_int8(const WinogradInt8Shape& s, const int16_t* v,
   const GemmTiles full = gemm_tiles_for(kTileBlock, s.vnni);
   const GemmTiles tail =
       nt % kTileBlock ? gemm_tiles_for(static_cast<int>(nt % kTileBlock), s.vnni) : nullptr;
-  // The first call of each weight block prefetches the next block (U is read once per block of tiles;
-  // from memory instead of the L3 cache, 16x16x128 took 0.152 instead of 0.121 ms with vpdpwssd, 0.129 with
-  // this; with vpmaddwd 0.173 / 0.142 / 0.158).
-  const int64_t blocks = s.positions() * OB;
   for (int64_t p = 0; p < s.positions(); ++p)
     for (int64_t ob = 0; ob < OB; ++ob) {
       const int16_t* vp = v + p * TB * Cp;
       const int16_t* up = u + (p * OB + ob) * Cp * 16;
       int32_t* mp = m + p * OCp + ob * 16;
-      const int16_t* pf = p * OB + ob + kPrefetchBlocks < blocks ? up + kPrefetchBlocks * Cp * 16 : nullptr;
       int64_t t = 0;
-      for (; t + kTileBlock <= nt; t += kTileBlock, pf = nullptr)
-        full(vp + t * Cp, Cp, up, mp + t * tstride, tstride, pf);
-      if (tail) tail(vp + t * Cp, Cp, up, mp + t * tstride, tstride, pf);
+      for (; t + kTileBlock <= nt; t += kTileBlock) full(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
+      if (tail) tail(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
     }
 }
 
