@@ -32,8 +32,10 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   // products). F(2x2) never won there; it runs only with WinogradPolicy::always (below 8x8 outputs).
   // With AVX-512 VNNI (oneDNN's ISA, so ONEDNN_MAX_CPU_ISA=AVX2 turns it off) the products run as vpdpwssd;
   // on ResNet-18 CIFAR (one thread, fp32 model interleaved, ms per conv, oneDNN VNNI direct -> F(4x4)):
-  // 32x32 x 64 ch 0.174 -> 0.156-0.168, 16x16 x 128 ch 0.158-0.161 -> 0.133-0.150. Only measured there: up to
-  // 32x32 outputs and 2 MB of transformed weights (16x16 x 128 ch: 1.2 MB; VGG's 512-channel convs would
+  // 32x32 x 64 ch 0.174 -> 0.156-0.168, 16x16 x 128 ch 0.158-0.161 -> 0.133-0.150; zoo models at 224 (one
+  // thread, sum over the convs): ResNet-50's three 28x28 x 128 ch 1.50 -> 1.25, but DenseNet-121's twelve
+  // 28x28 128 -> 32 ch 1.53 -> 1.77 (few output channels: the transforms dominate). So on VNNI: >= 64 input
+  // and output channels, outputs up to 32x32 and 2 MB of transformed weights (VGG's 512-channel convs would
   // stream 19 MB per run for few tiles).
   static const std::string isa = onednn_cpu_isa();
   static const bool avx2_only = isa == "avx2";
@@ -45,8 +47,9 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   if (winograd_ == WinogradPolicy::when_faster) {
     if (xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
         ys[2] * ys[3] < kMinWinogradInt8Pixels || (!avx2_only && !vnni) ||
-        (vnni && (ys[2] * ys[3] > kMaxWinogradInt8VnniPixels ||
-                  36 * xs[1] * ys[1] * 2 > kMaxWinogradInt8VnniWeightBytes)))
+        (vnni &&
+         (ys[2] * ys[3] > kMaxWinogradInt8VnniPixels || xs[1] < kMinWinogradInt8VnniChannels ||
+          ys[1] < kMinWinogradInt8VnniChannels || 36 * xs[1] * ys[1] * 2 > kMaxWinogradInt8VnniWeightBytes)))
       return false;
     tile = 4;
   }

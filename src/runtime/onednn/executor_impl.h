@@ -95,7 +95,8 @@ class OneDnnExecutor : public Executor {
   // ResNet-20 CIFAR on AVX2 (ms per conv, direct -> F(4x4)): 32x32 x 16 ch 0.021-0.024 -> 0.027-0.029 (the
   // transforms dominate), 16x16 x 32 ch 0.020 -> 0.017.
   static constexpr int64_t kMinWinogradInt8Channels = 32, kMinWinogradInt8Pixels = 16 * 16,
-                           kMaxWinogradInt8VnniPixels = 32 * 32, kMaxWinogradInt8VnniWeightBytes = 2 << 20;
+                           kMaxWinogradInt8VnniPixels = 32 * 32, kMaxWinogradInt8VnniWeightBytes = 2 << 20,
+                           kMinWinogradInt8VnniChannels = 64;
   // int8 (u8 source) 3x3 stride-1/2 convs on our AVX2 direct kernel (direct_int8_conv.h); false when the
   // conv does not qualify.
   bool build_conv_direct_int8(const FusedGroup& grp, const ir::LayerQuant& q, const Tensor& w,
