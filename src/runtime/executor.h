@@ -22,6 +22,9 @@ enum class Int8Mode {
 };
 
 enum class WinogradPolicy { never, when_faster, always };
+// When an optional own kernel of the oneDNN backend runs: where it was measured faster, on everything it
+// supports (tests), or never.
+enum class KernelPolicy { never, when_faster, always };
 
 struct CompileOptions {
   Backend backend = Backend::onednn;
@@ -36,6 +39,10 @@ struct CompileOptions {
   // differ from direct convolution by fp32 rounding only. `when_faster`: convs large enough to gain (see
   // build_conv_winograd); `always`: every conv it supports (tests); `never`: direct convolution only.
   WinogradPolicy winograd = WinogradPolicy::when_faster;
+  // oneDNN backend, int8 3x3 convs on our own AVX2 direct kernel with int16 partial sums
+  // (direct_int8_conv.h): `when_faster`: small outputs on machines without VNNI; `always`: every conv it
+  // supports that Winograd does not take (tests); `never`: oneDNN's.
+  KernelPolicy int8_direct = KernelPolicy::when_faster;
 };
 
 // The one-thread threshold: 4M when OpenMP threads sleep between steps (OMP_WAIT_POLICY=passive: each

@@ -1,7 +1,8 @@
 // Int8 Winograd F(2x2, 3x3) and F(4x4, 3x3) convs of the oneDNN executor: the kernel's int32 accumulators
-// against the reference integer conv bit for bit (odd sizes, pads, channels not multiples of 16, 6- and 8-bit
-// weights, worst-case magnitudes), and whole int8 models (fused Relu, residual add, requantized chains)
-// against oneDNN's direct int8 path (identical outputs) and the reference runtime.
+// against the reference integer conv bit for bit (AVX2 and AVX-512 VNNI products, odd sizes, pads, channels
+// not multiples of 16, 6- and 8-bit weights, worst-case magnitudes), and whole int8 models (fused Relu,
+// residual add, requantized chains) against oneDNN's direct int8 path (identical outputs) and the
+// reference runtime.
 #include "runtime/onednn/winograd_int8_conv.h"
 
 #include <gtest/gtest.h>
@@ -70,9 +71,12 @@ TEST(WinogradInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
           src[static_cast<size_t>((n * c.h * c.w + p) * c.c + ch)] =
               static_cast<uint8_t>(qx.data<int8_t>()[(n * c.c + ch) * c.h * c.w + p]);
     for (int tile : {2, 4}) {
-      for (int threads : {1, 3}) {
+      for (int run = 0; run < 4; ++run) {
+        const int threads = run % 2 ? 3 : 1;
+        const bool vnni = run >= 2;  // the vpdpwssd products, where the CPU has AVX-512 VNNI
+        if (vnni && !onednn::winograd_int8_vnni_available()) continue;
         SCOPED_TRACE(c.name + ", tile " + std::to_string(tile) + ", blocks for " + std::to_string(threads) +
-                     " threads");
+                     " threads" + (vnni ? ", vpdpwssd" : ""));
         if (tile == 4 && c.f23_only) {
           EXPECT_FALSE(onednn::winograd_int8_exact(qw, tile));
           continue;
@@ -83,6 +87,7 @@ TEST(WinogradInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
         s.OH = ref.dim(2), s.OW = ref.dim(3);
         s.pad_top = c.pad_top, s.pad_left = c.pad_left;
         s.tile = tile;
+        s.vnni = vnni;
         s.tile_block = onednn::winograd_int8_tile_block(s, threads);
         const std::vector<int16_t> u = onednn::winograd_int8_weights(qw, tile, s.c_padded(), s.oc_padded());
         std::vector<int16_t> v(s.v_bytes() / sizeof(int16_t));

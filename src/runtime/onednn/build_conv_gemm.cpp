@@ -154,6 +154,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
       b.empty() ? memory::desc() : memory::desc({O}, memory::data_type::f32, memory::format_tag::a);
   if (int8 && needs_split(x)) return build_conv_int8_signed(grp, *q, wdims, scales, b), true;
   if (int8 && build_conv_winograd_int8(grp, *q, w, b, scales, requant)) return true;
+  if (int8 && build_conv_direct_int8(grp, *q, w, b, scales, requant)) return true;
   const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
   const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;

@@ -30,12 +30,26 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   // ch 0.32 / 0.37 / 0.21-0.30; 16x16 x 128 ch 0.32 / 0.32 / 0.17; 8x8 x 256 ch 0.32 / 0.33 / 0.23-0.33;
   // 4x4 x 512 ch 0.34 / 0.55 / 0.9 (few tiles: the 2-19 MB of transformed weights are streamed for few
   // products). F(2x2) never won there; it runs only with WinogradPolicy::always (below 8x8 outputs).
-  static const bool avx2_only = onednn_cpu_isa() == "avx2";
+  // With AVX-512 VNNI (oneDNN's ISA, so ONEDNN_MAX_CPU_ISA=AVX2 turns it off) the products run as vpdpwssd;
+  // on ResNet-18 CIFAR (one thread, fp32 model interleaved, ms per conv, oneDNN VNNI direct -> F(4x4)):
+  // 32x32 x 64 ch 0.174 -> 0.156-0.168, 16x16 x 128 ch 0.158-0.161 -> 0.133-0.150; zoo models at 224 (one
+  // thread, sum over the convs): ResNet-50's three 28x28 x 128 ch 1.50 -> 1.25, but DenseNet-121's twelve
+  // 28x28 128 -> 32 ch 1.53 -> 1.77 (few output channels: the transforms dominate). So on VNNI: >= 64 input
+  // and output channels, outputs up to 32x32 and 2 MB of transformed weights (VGG's 512-channel convs would
+  // stream 19 MB per run for few tiles).
+  static const std::string isa = onednn_cpu_isa();
+  static const bool avx2_only = isa == "avx2";
+  static const bool vnni =
+      winograd_int8_vnni_available() &&
+      (isa == "avx512_core_vnni" || isa == "avx512_core_bf16" || isa == "avx512_core_amx");
   const Tensor qw = ref::quantize_weights(w, q.weight_scales, q.weight_bits);
   int tile = ys[2] >= 8 && ys[3] >= 8 ? 4 : 2;
   if (winograd_ == WinogradPolicy::when_faster) {
-    if (!avx2_only || xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
-        ys[2] * ys[3] < kMinWinogradInt8Pixels)
+    if (xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
+        ys[2] * ys[3] < kMinWinogradInt8Pixels || (!avx2_only && !vnni) ||
+        (vnni &&
+         (ys[2] * ys[3] > kMaxWinogradInt8VnniPixels || xs[1] < kMinWinogradInt8VnniChannels ||
+          ys[1] < kMinWinogradInt8VnniChannels || 36 * xs[1] * ys[1] * 2 > kMaxWinogradInt8VnniWeightBytes)))
       return false;
     tile = 4;
   }
@@ -50,17 +64,11 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   s.OC = ys[1], s.OH = ys[2], s.OW = ys[3];
   s.pad_top = a.pad_top, s.pad_left = a.pad_left;
   s.tile = tile;
+  s.vnni = vnni;
   s.tile_block = winograd_int8_tile_block(s, threads_);
-  const bool out_u8 = non_negative(grp.output);
-  WinogradInt8Epilogue e;
-  e.dst = requant == 0.f ? Int8Dst::f32 : out_u8 ? Int8Dst::u8 : Int8Dst::s8;
-  e.inv_step = requant > 0.f ? 1.f / requant : 0.f;
-  e.bias.assign(static_cast<size_t>(s.oc_padded()), 0.f);
-  e.scale.assign(static_cast<size_t>(s.oc_padded()), 0.f);
-  for (int64_t o = 0; o < s.OC; ++o) {
-    e.scale[o] = scales[o];
-    if (!bias_over_scale.empty()) e.bias[o] = bias_over_scale.data<float>()[o];
-  }
+  Int8ConvEpilogue e = make_int8_conv_epilogue(
+      s.OC, s.oc_padded(), scales, bias_over_scale.empty() ? nullptr : bias_over_scale.data<float>(), requant,
+      non_negative(grp.output));
   e.pre_sum = grp.pre_sum;
   e.post_sum = grp.post_sum;
   e.sum = grp.residual != ir::kNoValue;

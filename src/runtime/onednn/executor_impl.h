@@ -94,7 +94,15 @@ class OneDnnExecutor : public Executor {
                                 float requant);
   // ResNet-20 CIFAR on AVX2 (ms per conv, direct -> F(4x4)): 32x32 x 16 ch 0.021-0.024 -> 0.027-0.029 (the
   // transforms dominate), 16x16 x 32 ch 0.020 -> 0.017.
-  static constexpr int64_t kMinWinogradInt8Channels = 32, kMinWinogradInt8Pixels = 16 * 16;
+  static constexpr int64_t kMinWinogradInt8Channels = 32, kMinWinogradInt8Pixels = 16 * 16,
+                           kMaxWinogradInt8VnniPixels = 32 * 32, kMaxWinogradInt8VnniWeightBytes = 2 << 20,
+                           kMinWinogradInt8VnniChannels = 64;
+  // int8 (u8 source) 3x3 stride-1/2 convs on our AVX2 direct kernel (direct_int8_conv.h); false when the
+  // conv does not qualify.
+  bool build_conv_direct_int8(const FusedGroup& grp, const ir::LayerQuant& q, const Tensor& w,
+                              const Tensor& bias_over_scale, const std::vector<float>& scales, float requant);
+  static constexpr int64_t kMaxDirectInt8Pixels = 8 * 8;
+  static constexpr double kMinDirectInt8Steps = 2;
   void build_conv_int8_signed(const FusedGroup& grp, const ir::LayerQuant& q, const dnnl::memory::dims& wdims,
                               const std::vector<float>& scales, const Tensor& bias_over_scale);
   bool build_gemm(const FusedGroup& grp);
@@ -120,6 +128,7 @@ class OneDnnExecutor : public Executor {
   ir::Graph graph_;
   int threads_ = 1;
   WinogradPolicy winograd_ = WinogradPolicy::when_faster;
+  KernelPolicy int8_direct_ = KernelPolicy::when_faster;
   std::vector<ValueState> values_;
   std::vector<bool> tapped_;
   ir::QuantParams quant_;

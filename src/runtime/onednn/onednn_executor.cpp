@@ -14,6 +14,7 @@
 #include "core/aligned_buffer.h"
 #include "core/threads.h"
 #include "ir/non_negative.h"
+#include "runtime/onednn/direct_int8_conv.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/s8_source_exact.h"
 #include "runtime/onednn/swish_step.h"
@@ -152,6 +153,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       int8_mode_(options.int8),
       profiling_(options.profile) {
   winograd_ = options.winograd;
+  int8_direct_ = options.int8_direct;
   threads_ = resolve_threads(options.threads);
   const ThreadCountScope threads(threads_);  // oneDNN reads it when creating primitives
   const double min_work =
@@ -466,6 +468,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = "quantize";
     else if (dynamic_cast<WinogradConvStep*>(&s))
       s.prof_op = op + " winograd F(2x2)";
+    else if (dynamic_cast<DirectInt8ConvStep*>(&s))
+      s.prof_op = op + " direct int16 sums";
     else if (auto* w = dynamic_cast<WinogradInt8ConvStep*>(&s))
       s.prof_op = op + " winograd F(" + std::to_string(w->tile()) + "x" + std::to_string(w->tile()) + ")";
     else if (dynamic_cast<ReferenceStep*>(&s))

@@ -3,7 +3,8 @@
 // Why: without VNNI (AVX2), oneDNN's int8 direct convs need vpmaddubsw + vpmaddwd + vpaddd per 32
 // multiply-adds and run ResNet-18 CIFAR int8 only ~1.9x faster than our fp32. Winograd needs 16 (F(2x2))
 // or 36 (F(4x4)) instead of 36 or 144 products per output tile and channel pair; the products run as
-// int16 x int16 -> int32 (vpmaddwd) on transformed values, in L2-sized blocks of tiles.
+// int16 x int16 -> int32 (vpmaddwd, or vpdpwssd with AVX-512 VNNI, where F(4x4) beat oneDNN's VNNI direct
+// kernel on ResNet-18 CIFAR's 32x32 and 16x16 convs) on transformed values, in L2-sized blocks of tiles.
 // Exactness (the integer result equals the direct conv's accumulator acc, so outputs equal oneDNN's direct
 // path bit for bit): all transforms are integer. F(2x2): |V| = |B^T d B| <= 4*127, U = (2G) g (2G)^T with
 // |U| <= 9*127 (8-bit weights); the output transform gives 4*acc. F(4x4): |V| <= 100*127 = 12700,
@@ -13,14 +14,14 @@
 // |4 acc| < 2^31; F(4x4) recovers acc mod 2^26 (576 = 64 * 9: shift, times 9^-1 mod 2^26) and so acc
 // itself when |acc| < 2^25. The builder checks the bound from the weights (|acc| <= 127 * sum|w| per output
 // channel; always true for 6-bit weights up to 512 input channels: 127 * 31 * 9 * 512 < 2^25).
-// Epilogue: oneDNN's order and operations, y = ((float)acc + bias/scale) * scale, activations, sum,
-// requantize q = cvt_round_even(clamp(y * (1/step))).
+// Epilogue: int8_conv_epilogue.h.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "core/tensor.h"
 #include "ir/attrs.h"
+#include "runtime/onednn/int8_conv_epilogue.h"
 #include "runtime/onednn/steps.h"
 
 namespace qd::runtime::onednn {
@@ -32,6 +33,7 @@ struct WinogradInt8Shape {
   int64_t N = 0, C = 0, H = 0, W = 0, OC = 0, OH = 0, OW = 0;
   int pad_top = 0, pad_left = 0;
   int tile = 2;
+  bool vnni = false;  // products with vpdpwssd (winograd_int8_vnni_available())
   int64_t positions() const { return (tile + 2) * (tile + 2); }
   int64_t tiles_h() const { return (OH + tile - 1) / tile; }
   int64_t tiles_w() const { return (OW + tile - 1) / tile; }
@@ -60,6 +62,9 @@ int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads);
 bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
                              const std::vector<ir::FusedActivation>& activations);
 
+// True when the CPU has AVX-512 VNNI (with VL) for WinogradInt8Shape::vnni.
+bool winograd_int8_vnni_available();
+
 // True when the tile's exactness bound holds for every u8 input <= 127 with these s8 weights [OC, C, 3, 3]
 // (see above: |acc| <= 127 * sum|w| of each output channel).
 bool winograd_int8_exact(const Tensor& qw, int tile);
@@ -73,23 +78,11 @@ std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c
 void winograd_int8_accumulate(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v,
                               int32_t* m, int32_t* acc);
 
-enum class Int8Dst { f32, u8, s8 };
-
-// What happens to each accumulator: y = post(pre((acc + bias[oc]) * scale[oc]) [+ dst]), then, for u8/s8
-// destinations, q = round_even(clamp(y * inv_step, lo, 127)).
-struct WinogradInt8Epilogue {
-  std::vector<float> bias, scale;  // per output channel, padded to OCp (bias = bias / scale, as oneDNN's)
-  std::vector<ir::FusedActivation> pre_sum, post_sum;
-  bool sum = false;
-  Int8Dst dst = Int8Dst::f32;
-  float inv_step = 0.f;  // u8/s8 destinations
-};
-
 class WinogradInt8ConvStep : public Step {
  public:
   // src: u8 nhwc; dst: nhwc of epilogue.dst's type; v_buffer / m_buffer: v_bytes / m_bytes scratch.
   WinogradInt8ConvStep(WinogradInt8Shape shape, int src, int dst, int v_buffer, int m_buffer,
-                       std::vector<int16_t> u, WinogradInt8Epilogue epilogue)
+                       std::vector<int16_t> u, Int8ConvEpilogue epilogue)
       : s_(shape),
         src_(src),
         dst_(dst),
@@ -104,7 +97,7 @@ class WinogradInt8ConvStep : public Step {
   WinogradInt8Shape s_;
   int src_, dst_, v_, m_;
   std::vector<int16_t> u_;
-  WinogradInt8Epilogue epilogue_;
+  Int8ConvEpilogue epilogue_;
 };
 
 }  // namespace qd::runtime::onednn

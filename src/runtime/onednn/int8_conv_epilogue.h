@@ -1,0 +1,150 @@
+// The epilogue our own int8 conv kernels (Winograd, direct) apply to their exact int32 accumulators, in
+// oneDNN's order and operations so outputs equal oneDNN's direct int8 path bit for bit:
+// y = ((float)acc + bias/scale) * scale, activations, sum, requantize q = cvt_round_even(clamp(y *
+// (1/step))).
+#pragma once
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "ir/attrs.h"
+#include "runtime/onednn/winograd_activation.h"
+
+namespace qd::runtime::onednn {
+
+enum class Int8Dst { f32, u8, s8 };
+
+// What happens to each accumulator: y = post(pre((acc + bias[oc]) * scale[oc]) [+ dst]), then, for u8/s8
+// destinations, q = round_even(clamp(y * inv_step, lo, 127)).
+struct Int8ConvEpilogue {
+  std::vector<float> bias, scale;  // per output channel, padded (bias = bias / scale, as oneDNN's)
+  std::vector<ir::FusedActivation> pre_sum, post_sum;
+  bool sum = false;
+  Int8Dst dst = Int8Dst::f32;
+  float inv_step = 0.f;  // u8/s8 destinations
+};
+
+// The epilogue of a conv with OC output channels (padded to oc_padded): per-channel dequantization scales,
+// bias / scale (empty: none), requant > 0: u8 (out_u8) or s8 destination with that step, else f32.
+inline Int8ConvEpilogue make_int8_conv_epilogue(int64_t OC, int64_t oc_padded,
+                                                const std::vector<float>& scales,
+                                                const float* bias_over_scale, float requant, bool out_u8) {
+  Int8ConvEpilogue e;
+  e.dst = requant == 0.f ? Int8Dst::f32 : out_u8 ? Int8Dst::u8 : Int8Dst::s8;
+  e.inv_step = requant > 0.f ? 1.f / requant : 0.f;
+  e.bias.assign(static_cast<size_t>(oc_padded), 0.f);
+  e.scale.assign(static_cast<size_t>(oc_padded), 0.f);
+  for (int64_t o = 0; o < OC; ++o) {
+    e.scale[o] = scales[o];
+    if (bias_over_scale) e.bias[o] = bias_over_scale[o];
+  }
+  return e;
+}
+
+__attribute__((target("avx2"))) inline __m256 int8_epilogue_load_dst(const Int8ConvEpilogue& e,
+                                                                     const void* dst, int64_t off,
+                                                                     int lanes) {
+  alignas(32) float tmp[8] = {};
+  if (e.dst == Int8Dst::f32) {
+    const float* p = static_cast<const float*>(dst) + off;
+    if (lanes == 8) return _mm256_loadu_ps(p);
+    std::memcpy(tmp, p, sizeof(float) * static_cast<size_t>(lanes));
+    return _mm256_load_ps(tmp);
+  }
+  alignas(16) uint8_t b[16] = {};
+  std::memcpy(b, static_cast<const uint8_t*>(dst) + off, static_cast<size_t>(lanes));
+  const __m128i raw = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
+  return _mm256_cvtepi32_ps(e.dst == Int8Dst::u8 ? _mm256_cvtepu8_epi32(raw) : _mm256_cvtepi8_epi32(raw));
+}
+
+__attribute__((target("avx2"))) inline void int8_epilogue_store_dst(const Int8ConvEpilogue& e, void* dst,
+                                                                    int64_t off, int lanes, __m256 y) {
+  if (e.dst == Int8Dst::f32) {
+    float* p = static_cast<float*>(dst) + off;
+    if (lanes == 8) return _mm256_storeu_ps(p, y);
+    alignas(32) float tmp[8];
+    _mm256_store_ps(tmp, y);
+    std::memcpy(p, tmp, sizeof(float) * static_cast<size_t>(lanes));
+    return;
+  }
+  // Clamped to [lo, 127] already; cvtps rounds half to even like oneDNN's store.
+  const __m256i q = _mm256_cvtps_epi32(y);
+  const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(w, w) : _mm_packs_epi16(w, w);
+  uint8_t* p = static_cast<uint8_t*>(dst) + off;
+  if (lanes == 8) return _mm_storel_epi64(reinterpret_cast<__m128i*>(p), b);
+  alignas(16) uint8_t tmp[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b);
+  std::memcpy(p, tmp, static_cast<size_t>(lanes));
+}
+
+// The epilogue of the accumulators `a` of output channels oc..oc+lanes-1 into nhwc dst at element `off`.
+__attribute__((target("avx2"))) inline void int8_epilogue_apply(const Int8ConvEpilogue& e, __m256i a,
+                                                                int64_t oc, void* dst, int64_t off,
+                                                                int lanes) {
+  const __m256 bias = _mm256_loadu_ps(e.bias.data() + oc), scale = _mm256_loadu_ps(e.scale.data() + oc);
+  __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
+  for (const auto& act : e.pre_sum) y = apply_winograd_activation(act, y);
+  if (e.sum) y = _mm256_add_ps(y, int8_epilogue_load_dst(e, dst, off, lanes));
+  for (const auto& act : e.post_sum) y = apply_winograd_activation(act, y);
+  if (e.dst != Int8Dst::f32) {
+    const __m256 lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f), hi = _mm256_set1_ps(127.f);
+    y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, _mm256_set1_ps(e.inv_step)), lo), hi);
+  }
+  int8_epilogue_store_dst(e, dst, off, lanes, y);
+}
+
+// The two epilogues of ResNet-like nets with their own code (the kernels pick it once per conv, not per
+// vector; the general one iterates the activation lists for every 8 outputs, which took about a third of
+// the int8 Winograd's output transform): conv + Relu requantized to u8/s8, and conv + sum + Relu in f32.
+enum class Int8EpilogueKind { general, relu_to_int8, sum_relu_to_f32 };
+
+inline Int8EpilogueKind int8_epilogue_kind(const Int8ConvEpilogue& e) {
+  auto only_relu = [](const std::vector<ir::FusedActivation>& acts) {
+    return acts.size() == 1 && acts[0].kind == ir::OpKind::Relu;
+  };
+  if (e.dst != Int8Dst::f32 && !e.sum && only_relu(e.pre_sum) && e.post_sum.empty())
+    return Int8EpilogueKind::relu_to_int8;
+  if (e.dst == Int8Dst::f32 && e.sum && e.pre_sum.empty() && only_relu(e.post_sum))
+    return Int8EpilogueKind::sum_relu_to_f32;
+  return Int8EpilogueKind::general;
+}
+
+// int8_epilogue_apply for 8 full lanes of one of the special kinds, with the channels' bias and scale
+// loaded (same operations in the same order, so the same results).
+template <Int8EpilogueKind K>
+__attribute__((target("avx2"))) inline void int8_epilogue_apply8(const Int8ConvEpilogue& e, __m256i a,
+                                                                 __m256 bias, __m256 scale, void* dst,
+                                                                 int64_t off) {
+  __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
+  if constexpr (K == Int8EpilogueKind::relu_to_int8) {
+    y = _mm256_max_ps(y, _mm256_setzero_ps());
+    const __m256 lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f), hi = _mm256_set1_ps(127.f);
+    y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y, _mm256_set1_ps(e.inv_step)), lo), hi);
+    const __m256i q = _mm256_cvtps_epi32(y);
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(w, w) : _mm_packs_epi16(w, w);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
+  } else {
+    float* p = static_cast<float*>(dst) + off;
+    y = _mm256_max_ps(_mm256_add_ps(y, _mm256_loadu_ps(p)), _mm256_setzero_ps());
+    _mm256_storeu_ps(p, y);
+  }
+}
+
+// The epilogue of accumulators a of output channels oc.. (lanes of them) at element off, kind of e given.
+__attribute__((target("avx2"))) inline void int8_epilogue_store(const Int8ConvEpilogue& e,
+                                                                Int8EpilogueKind kind, __m256i a, int64_t oc,
+                                                                void* dst, int64_t off, int lanes) {
+  if (lanes == 8 && kind == Int8EpilogueKind::relu_to_int8)
+    return int8_epilogue_apply8<Int8EpilogueKind::relu_to_int8>(
+        e, a, _mm256_loadu_ps(e.bias.data() + oc), _mm256_loadu_ps(e.scale.data() + oc), dst, off);
+  if (lanes == 8 && kind == Int8EpilogueKind::sum_relu_to_f32)
+    return int8_epilogue_apply8<Int8EpilogueKind::sum_relu_to_f32>(
+        e, a, _mm256_loadu_ps(e.bias.data() + oc), _mm256_loadu_ps(e.scale.data() + oc), dst, off);
+  int8_epilogue_apply(e, a, oc, dst, off, lanes);
+}
+
+}  // namespace qd::runtime::onednn
