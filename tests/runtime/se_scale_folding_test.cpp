@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
@@ -58,7 +59,10 @@ TEST(OneDnnSeScaleFolding, MatchesTheReferenceAndTapsSeeTheScaledValue) {
           });
       auto fast = se_fold_compile(m, Backend::onednn);
       const std::string plan = onednn_plan_summary(*fast);
-      EXPECT_NE(plan.find("+SE scale in weights"), std::string::npos) << plan;
+      // Folded wherever oneDNN keeps the 1x1 weights blocked by output channel only (AVX-512); its AVX2
+      // layout blocks input channels too, and there the Mul runs as a step of its own.
+      if (onednn_cpu_isa().find("avx512") != std::string::npos)
+        EXPECT_NE(plan.find("+SE scale in weights"), std::string::npos) << plan;
       EXPECT_NE(plan.find("folded into the next conv"), std::string::npos) << plan;
       // Twice: the weights are rescaled from the pristine copy each run, not compounded.
       for (int run = 0; run < 2; ++run) {
