@@ -635,10 +635,13 @@ TEST_F(MobileNetStyleGenerality, Int8RuntimeAndNcnnRoundTrip) {
   }
   const std::vector<Tensor> read_back = gen_run(back, runtime::Int8Mode::real, *eval_);
   // The same int8 weights and steps, and requantization to the next layer's own input step: same numbers
-  // up to fp32 rounding (the steps go through ncnn's 127 / absmax text).
+  // up to fp32 rounding (the steps go through ncnn's 127 / absmax text), except where a value lies within
+  // that rounding of a requantization boundary and lands one step apart: 128 dB with oneDNN's AVX-512
+  // kernels, 48 dB with its AVX2 ones (every layer of the first batch within 127-155 dB; one such step in
+  // another batch).
   const double round_trip = gen_snr(fast, read_back);
   std::printf("int8 model vs its ncnn round trip: %.2f dB\n", round_trip);
-  EXPECT_GT(round_trip, 60.0);
+  EXPECT_GT(round_trip, 40.0);
   EXPECT_EQ(gen_top1_agreement(fast, read_back), 1.0);
 
   // The analysis of the ncnn int8 file against the fp32 model (matched by node name, as `qdeploy analyze`
