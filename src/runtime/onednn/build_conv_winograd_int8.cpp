@@ -42,7 +42,8 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   static const bool vnni =
       winograd_int8_vnni_available() &&
       (isa == "avx512_core_vnni" || isa == "avx512_core_bf16" || isa == "avx512_core_amx");
-  const Tensor qw = ref::quantize_weights(w, q.weight_scales, q.weight_bits);
+  const Tensor qw =
+      ref::int8_weights(w, q.weight_scales, q.weight_bits);  // stored int8 weights: no fp32 copy
   int tile = ys[2] >= 8 && ys[3] >= 8 ? 4 : 2;
   if (winograd_ == WinogradPolicy::when_faster) {
     if (xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
