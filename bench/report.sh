@@ -6,7 +6,8 @@
 #   4. on a machine whose oneDNN ISA is above AVX2, the same speed comparison with ONEDNN_MAX_CPU_ISA=AVX2
 #      (oneDNN's AVX2 kernels) into the README's speed-avx2 section: one table per ISA;
 #   5. when the model zoo is exported (<build>/zoo/models, the zoo_export test), every zoo model at one
-#      thread, batch 1, into docs/benchmarks.md's zoo-speed section.
+#      thread, batch 1, into docs/benchmarks.md's zoo-speed section, and (above AVX2) with ONEDNN_MAX_CPU_ISA=AVX2
+#      into its zoo-speed-avx2 section.
 #
 #   bench/report.sh [--build DIR] [--nets "resnet20 resnet18"] [--rounds 5] [--readme README.md] [--no-zoo]
 set -euo pipefail
@@ -85,5 +86,13 @@ if [ "$ZOO" = 1 ] && [ -d "$BUILD/zoo/models" ]; then
   cp "$BUILD/bench_compare/compare.json" "$OUT/speed_zoo.json"
   node "$ROOT/bench/render_readme.js" --readme "$ROOT/docs/benchmarks.md" --speed "$OUT/speed_zoo.json" \
     --section zoo-speed
+  if [ "$ISA" != avx2 ]; then  # the zoo on oneDNN's AVX2 kernels too (issue 15: targets per ISA)
+    echo "report.sh: zoo speed with ONEDNN_MAX_CPU_ISA=AVX2" >&2
+    ONEDNN_MAX_CPU_ISA=AVX2 bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$ZOO_NETS" --rounds 1 \
+      --threads 1 --batch 1 >"$OUT/compare_zoo_avx2.log"
+    cp "$BUILD/bench_compare/compare.json" "$OUT/speed_zoo_avx2.json"
+    node "$ROOT/bench/render_readme.js" --readme "$ROOT/docs/benchmarks.md" --speed "$OUT/speed_zoo_avx2.json" \
+      --section zoo-speed-avx2
+  fi
 fi
 echo "report.sh: tables written into $README and docs/benchmarks.md (inputs in $OUT)" >&2
