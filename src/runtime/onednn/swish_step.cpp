@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/quantize_avx512.h"
 
 namespace qd::runtime::onednn {
 
@@ -50,28 +51,16 @@ QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
   }
 }
 
-// Swish, then ref::quantize_value_fast's arithmetic on 16 lanes (v = y / step, trunc, one step away from
-// zero when the exact remainder is >= 0.5, clamp to +-127): the reference's quantization of these values.
-QD_AVX512_SWISH inline __m512i swish_quantize512(__m512 x, __m512 step) {
-  const __m512 one = _mm512_set1_ps(1.f), qmax = _mm512_set1_ps(127.f);
-  const __m512 v = _mm512_div_ps(swish512(x), step);
-  __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m512 d = _mm512_sub_ps(v, t);
-  t = _mm512_mask_add_ps(t, _mm512_cmp_ps_mask(d, _mm512_set1_ps(0.5f), _CMP_GE_OQ), t, one);
-  t = _mm512_mask_sub_ps(t, _mm512_cmp_ps_mask(d, _mm512_set1_ps(-0.5f), _CMP_LE_OQ), t, one);
-  t = _mm512_min_ps(_mm512_max_ps(t, _mm512_sub_ps(_mm512_setzero_ps(), qmax)), qmax);
-  return _mm512_cvttps_epi32(t);
-}
-
 QD_AVX512_SWISH void swish_quantize_avx512(const float* x, int8_t* y, int64_t count, float step) {
   const __m512 s = _mm512_set1_ps(step);
   int64_t i = 0;
   for (; i + 16 <= count; i += 16)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
-                     _mm512_cvtsepi32_epi8(swish_quantize512(_mm512_loadu_ps(x + i), s)));
+                     _mm512_cvtsepi32_epi8(quantize_avx512(swish512(_mm512_loadu_ps(x + i)), s)));
   if (i < count) {
     const __mmask16 m = static_cast<__mmask16>((1u << (count - i)) - 1);
-    _mm512_mask_cvtsepi32_storeu_epi8(y + i, m, swish_quantize512(_mm512_maskz_loadu_ps(m, x + i), s));
+    _mm512_mask_cvtsepi32_storeu_epi8(y + i, m,
+                                      quantize_avx512(swish512(_mm512_maskz_loadu_ps(m, x + i)), s));
   }
 }
 
