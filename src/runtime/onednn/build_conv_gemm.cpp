@@ -129,19 +129,22 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const int G = a.group;
   memory::dims wdims = G == 1 ? memory::dims{O, w.dim(1), w.dim(2), w.dim(3)}
                               : memory::dims{G, O / G, w.dim(1), w.dim(2), w.dim(3)};
-  // A final Swish of an fp32 conv runs as its own AVX-512 pass over the output (swish_step.h), ~3x cheaper
-  // than oneDNN's post-op.
-  const bool swish_pass = !q && grp.residual == ir::kNoValue && grp.post_sum.empty() &&
-                          !grp.pre_sum.empty() && grp.pre_sum.back().kind == ir::OpKind::Swish &&
-                          swish_pass_available();
+  // A final Swish runs as our AVX-512 pass over the conv's f32 output (swish_step.h) instead of oneDNN's
+  // post-op (~0.85 ns per element; more than half of EfficientNet-B0's int8 run). An int8 conv that
+  // requantizes then writes f32 and the pass quantizes chunk by chunk as the reference does (swish_quant).
+  const bool out_u8 = non_negative(grp.output);
+  const bool final_swish = grp.residual == ir::kNoValue && grp.post_sum.empty() && !grp.pre_sum.empty() &&
+                           grp.pre_sum.back().kind == ir::OpKind::Swish && swish_pass_available();
+  const bool swish_quant = final_swish && requant > 0.f && !out_u8;
+  const bool swish_pass = final_swish && (requant == 0.f || swish_quant);
+  const float emit_requant = swish_quant ? 0.f : requant;  // the step the primitive itself quantizes with
   dnnl::post_ops po;
   for (size_t i = 0; i + (swish_pass ? 1 : 0) < grp.pre_sum.size(); ++i)
     append_activation(po, grp.pre_sum[i]);
   if (grp.residual != ir::kNoValue) po.append_sum(1.f);
   for (const auto& act : grp.post_sum) append_activation(po, act);
-  const bool out_u8 = non_negative(grp.output);
-  if (requant > 0.f) {  // emit q = clamp(y / step, -127, 127) as s8/u8 (oneDNN rounds half to even)
-    po.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / requant, 0.f);
+  if (emit_requant > 0.f) {  // emit q = clamp(y / step, -127, 127) as s8/u8 (oneDNN rounds half to even)
+    po.append_eltwise(1.f, algorithm::eltwise_linear, 1.f / emit_requant, 0.f);
     // clip_v2 (same forward function as clip): oneDNN 2.6's AVX2 kernels apply the FIRST eltwise post-op's
     // alpha/beta to every later post-op of the same algorithm, so after a fused Clip(0, 6) a second
     // eltwise_clip would clamp the requantized value to [0, 6] (ncnn int8 MobileNets gave garbage).
@@ -157,7 +160,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   if (int8 && build_conv_direct_int8(grp, *q, w, b, scales, requant)) return true;
   const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
-  const auto dst_dt = requant == 0.f ? f32 : out_u8 ? u8 : s8;
+  const auto dst_dt = emit_requant == 0.f ? f32 : out_u8 ? u8 : s8;
   memory::desc src_any = any_md(xs, src_dt), dst_any = any_md(ys, dst_dt);
   if (!int8 && w.dim(2) * w.dim(3) > 1 && ys[0] * ys[2] * ys[3] <= kTinyConvPixels && tiny_convs_on_gemm()) {
     // Measured on AVX2 (ResNet-18 CIFAR, 512 ch at 4x4): oneDNN's gemm convolution on plain NCHW beats
@@ -228,13 +231,22 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   if (!b.empty()) refs.push_back({DNNL_ARG_BIAS, {pd.bias_desc(), -1, constant_memory(b, pd.bias_desc())}});
 
   bool in_place_sum = false;
-  const MemRef dst = conv_destination(grp, pd.dst_desc(), x, in_place_sum);
-  if (requant > 0.f) values_[grp.output].int8_step = requant;
-  refs.push_back({DNNL_ARG_DST, dst});
-  add_primitive(dnnl::convolution_forward(pd), std::move(refs));
-  if (swish_pass)
-    steps_.push_back(
-        std::make_unique<SwishStep>(dst.buffer, static_cast<int64_t>(dst.md.get_size() / sizeof(float))));
+  const int64_t dst_count = static_cast<int64_t>(pd.dst_desc().get_size() / sizeof(float));
+  if (swish_quant) {  // f32 into a scratch buffer, the pass writes the s8 value (same dense layout)
+    const MemRef q8 = define_value(grp.output, with_type(pd.dst_desc(), s8));
+    values_[grp.output].int8_step = requant;
+    const int scratch = alloc_buffer(pd.dst_desc().get_size());
+    refs.push_back({DNNL_ARG_DST, {pd.dst_desc(), scratch, {}}});
+    add_primitive(dnnl::convolution_forward(pd), std::move(refs));
+    steps_.push_back(std::make_unique<SwishQuantizeStep>(scratch, q8.buffer, dst_count, requant));
+    release_buffer(scratch);  // free for later groups once this one has run
+  } else {
+    const MemRef dst = conv_destination(grp, pd.dst_desc(), x, in_place_sum);
+    if (requant > 0.f) values_[grp.output].int8_step = requant;
+    refs.push_back({DNNL_ARG_DST, dst});
+    add_primitive(dnnl::convolution_forward(pd), std::move(refs));
+    if (swish_pass) steps_.push_back(std::make_unique<SwishStep>(dst.buffer, dst_count));
+  }
   std::string line = "conv " + n.name +
                      (int8       ? requant > 0.f ? " int8->int8" : " int8"
                       : q        ? " fake-quant"

@@ -4,6 +4,7 @@
 
 #include "ir/axis.h"
 #include "runtime/onednn/batchnorm_relu_quantize.h"
+#include "runtime/onednn/channel_scale_quantize_step.h"
 #include "runtime/onednn/executor_impl.h"
 
 namespace qd::runtime::onednn {
@@ -271,6 +272,20 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
   const auto dst_dt = out_step == 0.f ? memory::data_type::f32
                       : out_u8        ? memory::data_type::u8
                                       : memory::data_type::s8;
+  // An SE block's x * scale[c] on an nhwc f32 x at batch 1: our one-pass kernel, same bytes as oneDNN's.
+  const memory::desc a_nhwc =
+      out.size() == 4 ? memory::desc(values_[a].md.dims(), memory::data_type::f32, memory::format_tag::nhwc)
+                      : memory::desc();
+  if (alg == algorithm::binary_mul && out_step > 0.f && !b_full && same_rank && out.size() == 4 &&
+      out[0] == 1 && bx[0] == 1 && bx[1] == out[1] && bx[2] == 1 && bx[3] == 1 &&
+      !graph_.value(b).is_constant() && values_[a].md == a_nhwc && channel_scale_quantize_available()) {
+    const MemRef src = value_ref(a), scale = channel_vector(b);
+    const MemRef dst = define_value(y, with_type(a_nhwc, dst_dt));
+    values_[y].int8_step = out_step;
+    steps_.push_back(std::make_unique<ChannelScaleQuantizeStep>(src.buffer, scale.buffer, dst.buffer,
+                                                                out[2] * out[3], out[1], out_step, out_u8));
+    return true;
+  }
   memory::desc src0_md, src1_md;
   dnnl::binary::primitive_desc pd;
   auto make_pd = [&](const memory::desc& layout) {

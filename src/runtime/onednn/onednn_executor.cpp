@@ -462,6 +462,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = op + " winograd " + onednn_winograd_tile(p->implementation());  // oneDNN's (build_conv)
     else if (dynamic_cast<SwishStep*>(&s))
       s.prof_op = "Swish (AVX-512 pass)";
+    else if (dynamic_cast<SwishQuantizeStep*>(&s))
+      s.prof_op = "Swish + quantize (AVX-512 pass)";
     else if (dynamic_cast<InputChannelScaleStep*>(&s))
       s.prof_op = "SE scale into conv weights";
     else if (dynamic_cast<QuantizeStep*>(&s))

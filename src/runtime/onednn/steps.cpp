@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/onednn/quantize_avx512.h"
 #include "runtime/ref/int8.h"
 #include "runtime/ref/quantize_simd.h"
 #include "runtime/ref/run_node.h"
@@ -67,7 +68,10 @@ void QuantizeStep::execute(RunContext& ctx) {
                [&](int64_t b, int64_t e) { ref::quantize_span_split(x + b, p + b, n + b, e - b, step); });
   } else {
     int8_t* y = static_cast<int8_t*>((*ctx.buffers)[dst_]);
-    for_chunks(count_, [&](int64_t b, int64_t e) { ref::quantize_span(x + b, y + b, e - b, step); });
+    if (quantize_avx512_available())
+      for_chunks(count_, [&](int64_t b, int64_t e) { quantize_span_avx512(x + b, y + b, e - b, step); });
+    else
+      for_chunks(count_, [&](int64_t b, int64_t e) { ref::quantize_span(x + b, y + b, e - b, step); });
   }
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/quantize_avx512.h"
 
 namespace qd::runtime::onednn {
 
@@ -50,6 +51,19 @@ QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
   }
 }
 
+QD_AVX512_SWISH void swish_quantize_avx512(const float* x, int8_t* y, int64_t count, float step) {
+  const __m512 s = _mm512_set1_ps(step);
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
+                     _mm512_cvtsepi32_epi8(quantize_avx512(swish512(_mm512_loadu_ps(x + i)), s)));
+  if (i < count) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (count - i)) - 1);
+    _mm512_mask_cvtsepi32_storeu_epi8(y + i, m,
+                                      quantize_avx512(swish512(_mm512_maskz_loadu_ps(m, x + i)), s));
+  }
+}
+
 }  // namespace
 
 bool swish_pass_available() {
@@ -58,6 +72,10 @@ bool swish_pass_available() {
 }
 
 void swish_inplace(float* x, int64_t count) { swish_avx512(x, count); }
+
+void swish_quantize(const float* x, int8_t* y, int64_t count, float step) {
+  swish_quantize_avx512(x, y, count, step);
+}
 
 void SwishStep::execute(RunContext& ctx) {
   ctx.stream->wait();  // the convolution has written the buffer
@@ -68,6 +86,19 @@ void SwishStep::execute(RunContext& ctx) {
   if (threads <= 1) return swish_inplace(x, count_);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) swish_inplace(x + c * kChunk, std::min(kChunk, count_ - c * kChunk));
+}
+
+void SwishQuantizeStep::execute(RunContext& ctx) {
+  ctx.stream->wait();  // the convolution has written the scratch buffer
+  const float* x = static_cast<const float*>((*ctx.buffers)[src_]);
+  int8_t* y = static_cast<int8_t*>((*ctx.buffers)[dst_]);
+  constexpr int64_t kChunk = 1 << 18;  // elements per thread task, as SwishStep
+  const int64_t chunks = (count_ + kChunk - 1) / kChunk;
+  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), chunks));
+  auto run = [&](int64_t begin, int64_t end) { swish_quantize(x + begin, y + begin, end - begin, step_); };
+  if (threads <= 1) return run(0, count_);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) run(c * kChunk, std::min(count_, (c + 1) * kChunk));
 }
 
 }  // namespace qd::runtime::onednn

@@ -25,4 +25,23 @@ class SwishStep : public Step {
   int64_t count_;
 };
 
+// Swish then int8 quantization with `step` in the reference's arithmetic (ref::quantize_value_fast), from an
+// f32 scratch buffer into an s8 buffer of the same layout in one AVX-512 pass: an int8 conv with a final
+// Swish whose consumers read int8 (build_conv).
+// y[i] = ref::quantize_value(swish(x[i]), step) for i in [0, count), swish as swish_inplace computes it;
+// needs swish_pass_available().
+void swish_quantize(const float* x, int8_t* y, int64_t count, float step);
+
+class SwishQuantizeStep : public Step {
+ public:
+  SwishQuantizeStep(int src, int dst, int64_t count, float step)
+      : src_(src), dst_(dst), count_(count), step_(step) {}
+  void execute(RunContext& ctx) override;
+
+ private:
+  int src_, dst_;
+  int64_t count_;
+  float step_;
+};
+
 }  // namespace qd::runtime::onednn

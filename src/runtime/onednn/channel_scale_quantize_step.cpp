@@ -1,0 +1,71 @@
+#include "runtime/onednn/channel_scale_quantize_step.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <string>
+
+#include "runtime/cpu_isa.h"
+
+namespace qd::runtime::onednn {
+
+namespace {
+
+// (v * sc) * inv clamped to [lo, hi]; cvtps rounds half to even, as oneDNN's int8 store.
+__attribute__((target("avx512f"))) inline __m512i scale_quantize16(__m512 v, __m512 sc, __m512 inv, __m512 lo,
+                                                                   __m512 hi) {
+  return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_mul_ps(v, sc), inv), lo), hi));
+}
+
+__attribute__((target("avx512f"))) void channel_scale_quantize_avx512(const float* x, const float* s, void* y,
+                                                                      int64_t pixels, int64_t C,
+                                                                      float inv_step, bool u8) {
+  const __m512 inv = _mm512_set1_ps(inv_step), lo = _mm512_set1_ps(u8 ? 0.f : -127.f),
+               hi = _mm512_set1_ps(127.f);
+  const int64_t full = C / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (C - full)) - 1);
+  for (int64_t p = 0; p < pixels; ++p) {
+    const float* xp = x + p * C;
+    int8_t* yp = static_cast<int8_t*>(y) + p * C;  // values in [lo, 127]: s8 and u8 bytes agree
+    for (int64_t c = 0; c < full; c += 16)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(yp + c),
+                       _mm512_cvtsepi32_epi8(
+                           scale_quantize16(_mm512_loadu_ps(xp + c), _mm512_loadu_ps(s + c), inv, lo, hi)));
+    if (tail)
+      _mm512_mask_cvtsepi32_storeu_epi8(yp + full, tail,
+                                        scale_quantize16(_mm512_maskz_loadu_ps(tail, xp + full),
+                                                         _mm512_maskz_loadu_ps(tail, s + full), inv, lo, hi));
+  }
+}
+
+}  // namespace
+
+bool channel_scale_quantize_available() {
+  static const bool avx512 = onednn_cpu_isa().rfind("avx512", 0) == 0 && __builtin_cpu_supports("avx512f");
+  return avx512;
+}
+
+void channel_scale_quantize(const float* x, const float* s, void* y, int64_t pixels, int64_t C,
+                            float inv_step, bool u8) {
+  channel_scale_quantize_avx512(x, s, y, pixels, C, inv_step, u8);
+}
+
+void ChannelScaleQuantizeStep::execute(RunContext& ctx) {
+  ctx.stream->wait();  // x and the scale are written
+  const float* x = static_cast<const float*>((*ctx.buffers)[x_]);
+  const float* s = static_cast<const float*>((*ctx.buffers)[scale_]);
+  auto* y = static_cast<int8_t*>((*ctx.buffers)[y_]);
+  constexpr int64_t kMinPerThread = 1 << 16;  // elements: smaller tasks are not worth a fork
+  const int threads =
+      static_cast<int>(std::min<int64_t>(omp_get_max_threads(), pixels_ * channels_ / kMinPerThread));
+  if (threads <= 1) return channel_scale_quantize(x, s, y, pixels_, channels_, inv_step_, u8_);
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t b = pixels_ * t / nt, e = pixels_ * (t + 1) / nt;
+    channel_scale_quantize(x + b * channels_, s, y + b * channels_, e - b, channels_, inv_step_, u8_);
+  }
+}
+
+}  // namespace qd::runtime::onednn
