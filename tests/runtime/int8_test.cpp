@@ -265,7 +265,7 @@ TEST(OneDnnInt8, TapsShowDequantizedS8Values) {
 TEST(OneDnnInt8, GemmSignedAndNonNegativeInputs) {
   GraphBuilder b;
   ir::ValueId x = b.input("x", {4, 20});
-  ir::GemmAttrs ga;  // signed input: oneDNN with s8 source on VNNI, else the exact reference int8 kernel
+  ir::GemmAttrs ga;  // signed input: oneDNN with s8 source on VNNI, else two u8-source inner products
   ga.alpha = 0.5f;
   ga.beta = 2.f;
   ga.trans_b = true;
@@ -302,7 +302,9 @@ TEST(OneDnnInt8, GemmSignedAndNonNegativeInputs) {
   o.batch = 4;
   const std::string plan = onednn_plan_summary(*compile(m, o));
   const bool s8 = onednn::s8_sources_exact(dnnl::engine(dnnl::engine::kind::cpu, 0));
-  EXPECT_EQ(plan.find("reference") != std::string::npos, !s8) << plan;  // the signed one
+  // The signed one: oneDNN with s8 source where that is exact (VNNI), else two exact u8-source products.
+  EXPECT_EQ(plan.find("(signed: 2 x u8)") != std::string::npos, !s8) << plan;
+  EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
   EXPECT_NE(plan.find("int8 gemm"), std::string::npos) << plan;
   auto sim_ref = run(m, Backend::reference, Int8Mode::simulate, {in}, 4);
   auto sim_fast = run(m, Backend::onednn, Int8Mode::simulate, {in}, 4);

@@ -174,8 +174,6 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       fail("", "node '" + n.name + "': int8 input step must be positive (got " +
                    std::to_string(q->input_scale) + ")");
     bn_ok[i] = false;  // the quantization steps refer to the weights as they are
-    if (n.op == ir::OpKind::Gemm && int8_mode_ == Int8Mode::real && needs_split(n.inputs[0]))
-      fusable[i] = false;  // reference int8 kernel (see build_gemm)
     if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && needs_split(n.inputs[0])) {
       sum_ok[i] = false;  // signed input: two u8 convs (see build_conv), no room for more fusion
     } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv) {
