@@ -43,6 +43,10 @@ struct CompileOptions {
   // (direct_int8_conv.h): `when_faster`: small outputs on machines without VNNI; `always`: every conv it
   // supports that Winograd does not take (tests); `never`: oneDNN's.
   KernelPolicy int8_direct = KernelPolicy::when_faster;
+  // oneDNN backend, int8 convs reading a signed source where oneDNN's s8 sources are inexact (no VNNI) on
+  // our int16 kernel (signed_int8_conv.h) instead of two u8 convs on the value's halves: `never` keeps the
+  // split (tests); `when_faster` and `always`: every conv it supports.
+  KernelPolicy int8_signed = KernelPolicy::when_faster;
 };
 
 // The one-thread threshold: 4M when OpenMP threads sleep between steps (OMP_WAIT_POLICY=passive: each

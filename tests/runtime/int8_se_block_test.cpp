@@ -86,11 +86,13 @@ TEST(OneDnnInt8SeBlock, MulEmitsInt8ForTheProjectionAndMatchesReference) {
     CompileOptions o;
     o.threads = 1;
     const std::string plan = onednn_plan_summary(*compile(m, o));
-    // Relu keeps every value non-negative (u8 on any ISA); HardSwish/Swish values are signed: s8 only where
-    // s8 sources are exact.
+    // Relu keeps every value non-negative (u8 on any ISA); HardSwish/Swish values are signed: the depthwise
+    // conv reads them as s8 only where s8 sources are exact (else as two u8 halves from f32); the 1x1
+    // projection reads the Mul's s8 on every ISA (without VNNI on our int16 kernel, signed_int8_conv.h).
     const bool int8_between = act == ir::OpKind::Relu || s8;
-    EXPECT_EQ(plan.find(" ->int8") != std::string::npos, int8_between) << plan;       // the Mul
+    EXPECT_NE(plan.find(" ->int8"), std::string::npos) << plan;                       // the Mul
     EXPECT_EQ(plan.find("int8->int8 +") != std::string::npos, int8_between) << plan;  // expand -> depthwise
+    EXPECT_EQ(plan.find("[int16 pairs]") != std::string::npos, !s8) << plan;
     EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
   }
 }

@@ -12,7 +12,12 @@ namespace qd::runtime::onednn {
 namespace {
 
 TEST(QuantizeAvx512, EqualsTheReferenceQuantization) {
-  if (!quantize_avx512_available()) GTEST_SKIP() << "no AVX-512 here: the reference's AVX2 span runs";
+  // The pass needs the CPU's AVX-512 (not oneDNN's ISA: with ONEDNN_MAX_CPU_ISA=AVX2 it is tested, not used).
+  // Without it the planner must not use it (the reference's AVX2 span runs instead): no skip, CI allows none.
+  if (!__builtin_cpu_supports("avx512f")) {
+    EXPECT_FALSE(quantize_avx512_available());
+    return;
+  }
   for (float step : {0.05f, 0.0371f, 0.5f, 1.f}) {
     for (int64_t n : {1, 15, 16, 17, 1000, 4099}) {
       std::vector<float> x(n);

@@ -155,7 +155,14 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   if (int8) attr.set_output_scales(1 << 1, scales);
   const memory::desc bias_md =
       b.empty() ? memory::desc() : memory::desc({O}, memory::data_type::f32, memory::format_tag::a);
-  if (int8 && needs_split(x)) return build_conv_int8_signed(grp, *q, wdims, scales, b), true;
+  if (int8 && needs_split(x)) {
+    if (!signed_split_[grp.anchor]) {
+      if (!build_conv_signed_int8(grp, *q, w, b, scales, requant))
+        fail_internal("conv '" + n.name + "': planned for the signed int8 kernel, which refused it");
+      return true;
+    }
+    return build_conv_int8_signed(grp, *q, wdims, scales, b), true;
+  }
   if (int8 && build_conv_winograd_int8(grp, *q, w, b, scales, requant)) return true;
   if (int8 && build_conv_direct_int8(grp, *q, w, b, scales, requant)) return true;
   const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;

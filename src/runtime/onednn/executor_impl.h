@@ -52,6 +52,11 @@ class OneDnnExecutor : public Executor {
   // True when an int8 Conv/Gemm reading v must split it into two u8 halves (signed v on a machine where
   // oneDNN's s8 sources are inexact, see s8_sources_exact); false when v is read as u8 or s8 directly.
   bool needs_split(ir::ValueId v) { return !s8_sources_exact_ && !non_negative(v); }
+  // Per node: an int8 Conv whose signed source is split into two u8 halves (build_conv_int8_signed) rather
+  // than read by our int16 kernel (build_conv_signed_int8).
+  std::vector<bool> signed_split_;
+  // Whether the int16 kernel supports conv n's shape and attributes (its fused activations checked later).
+  bool signed_kernel_may_take(const ir::Node& n) const;
   bool s8_sources_exact_ = false;
   int alloc_buffer(size_t bytes);
   void release_value(ir::ValueId v);
@@ -103,6 +108,10 @@ class OneDnnExecutor : public Executor {
                               const Tensor& bias_over_scale, const std::vector<float>& scales, float requant);
   static constexpr int64_t kMaxDirectInt8Pixels = 8 * 8;
   static constexpr double kMinDirectInt8Steps = 2;
+  // int8 convs reading a signed value that needs_split() on our int16 kernel (signed_int8_conv.h); false
+  // when the conv does not qualify (groups, dilation, an activation the epilogue lacks): then the split.
+  bool build_conv_signed_int8(const FusedGroup& grp, const ir::LayerQuant& q, const Tensor& w,
+                              const Tensor& bias_over_scale, const std::vector<float>& scales, float requant);
   void build_conv_int8_signed(const FusedGroup& grp, const ir::LayerQuant& q, const dnnl::memory::dims& wdims,
                               const std::vector<float>& scales, const Tensor& bias_over_scale);
   bool build_gemm(const FusedGroup& grp);
@@ -129,6 +138,7 @@ class OneDnnExecutor : public Executor {
   int threads_ = 1;
   WinogradPolicy winograd_ = WinogradPolicy::when_faster;
   KernelPolicy int8_direct_ = KernelPolicy::when_faster;
+  KernelPolicy int8_signed_ = KernelPolicy::when_faster;
   std::vector<ValueState> values_;
   std::vector<bool> tapped_;
   ir::QuantParams quant_;

@@ -17,6 +17,7 @@
 #include "runtime/onednn/direct_int8_conv.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/s8_source_exact.h"
+#include "runtime/onednn/signed_int8_conv.h"
 #include "runtime/onednn/swish_step.h"
 #include "runtime/onednn/winograd_conv.h"
 #include "runtime/onednn/winograd_int8_conv.h"
@@ -125,9 +126,6 @@ float OneDnnExecutor::requant_step(const ir::Graph& g, ir::NodeId c) {
 float OneDnnExecutor::int8_consumer_step(ir::ValueId v) {
   const ir::Graph& g = graph_;
   if (int8_mode_ != Int8Mode::real || g.is_graph_output(v)) return 0.f;
-  // Without exact s8 sources, convs read a signed value as two u8 halves split from f32
-  // (build_conv_int8_signed): emitting s8 would only add a dequantizing round trip.
-  if (needs_split(v)) return 0.f;
   const auto cons = g.consumers(v);
   if (cons.empty()) return 0.f;
   float step = 0.f;
@@ -135,6 +133,9 @@ float OneDnnExecutor::int8_consumer_step(ir::ValueId v) {
     const ir::Node& mn = g.node(m);
     const ir::LayerQuant* q = quant_of(mn);
     if (mn.op != ir::OpKind::Conv || !q || mn.inputs[0] != v || !(q->input_scale > 0.f)) return 0.f;
+    // A conv reading a signed value as two u8 halves split from f32 (build_conv_int8_signed): emitting s8
+    // would only add a dequantizing round trip.
+    if (signed_split_[m]) return 0.f;
     if (step != 0.f && static_cast<float>(q->input_scale) != step) return 0.f;
     step = static_cast<float>(q->input_scale);
     for (size_t k = 1; k < mn.inputs.size(); ++k)
@@ -154,6 +155,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       profiling_(options.profile) {
   winograd_ = options.winograd;
   int8_direct_ = options.int8_direct;
+  int8_signed_ = options.int8_signed;
   threads_ = resolve_threads(options.threads);
   const ThreadCountScope threads(threads_);  // oneDNN reads it when creating primitives
   const double min_work =
@@ -165,6 +167,14 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   const size_t num_nodes = g.nodes().size();
   std::vector<bool> fusable(num_nodes, true), sum_ok(num_nodes, true), bn_ok(num_nodes, true);
   requant_step_.assign(num_nodes, 0.f);
+  signed_split_.assign(num_nodes, false);
+  // Convs reading a signed value that oneDNN cannot read exactly: our int16 kernel where it supports the
+  // conv, else two u8 convs on the value's halves (no requantized output, no fused residual).
+  for (size_t i = 0; i < num_nodes; ++i) {
+    const ir::Node& n = g.nodes()[i];
+    if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && quant_of(n) && needs_split(n.inputs[0]))
+      signed_split_[i] = !signed_kernel_may_take(n);
+  }
   for (size_t i = 0; i < num_nodes; ++i) {
     const ir::Node& n = g.nodes()[i];
     if (n.op == ir::OpKind::Gemm) fusable[i] = gemm_mappable(g, n);
@@ -174,14 +184,31 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       fail("", "node '" + n.name + "': int8 input step must be positive (got " +
                    std::to_string(q->input_scale) + ")");
     bn_ok[i] = false;  // the quantization steps refer to the weights as they are
-    if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv && needs_split(n.inputs[0])) {
+    if (signed_split_[i]) {
       sum_ok[i] = false;  // signed input: two u8 convs (see build_conv), no room for more fusion
     } else if (int8_mode_ == Int8Mode::real && n.op == ir::OpKind::Conv) {
       requant_step_[i] = requant_step(g, static_cast<ir::NodeId>(i));
       sum_ok[i] = requant_step_[i] == 0.f;
     }
   }
-  const std::vector<FusedGroup> groups = fuse_groups(g, fusable, sum_ok, bn_ok);
+  std::vector<FusedGroup> groups = fuse_groups(g, fusable, sum_ok, bn_ok);
+  // The int16 kernel's epilogue lacks some activations a group may have fused (Sigmoid, Swish): those convs
+  // take the split after all, planned again without what the split cannot do.
+  bool replan = false;
+  for (const FusedGroup& grp : groups) {
+    const ir::Node& n = g.node(grp.anchor);
+    if (n.op != ir::OpKind::Conv || signed_split_[grp.anchor] || !quant_of(n) ||
+        int8_mode_ != Int8Mode::real || !needs_split(n.inputs[0]))
+      continue;
+    std::vector<ir::FusedActivation> acts = grp.pre_sum;
+    acts.insert(acts.end(), grp.post_sum.begin(), grp.post_sum.end());
+    if (signed_int8_supported(n.attr<ir::ConvAttrs>(), acts)) continue;
+    signed_split_[grp.anchor] = true;
+    sum_ok[grp.anchor] = false;
+    requant_step_[grp.anchor] = 0.f;
+    replan = true;
+  }
+  if (replan) groups = fuse_groups(g, fusable, sum_ok, bn_ok);
   std::vector<bool> fp32_conv(num_nodes);
   for (size_t i = 0; i < num_nodes; ++i) fp32_conv[i] = quant_of(g.nodes()[i]) == nullptr;
   folded_ = find_foldable_scales(g, fp32_conv);

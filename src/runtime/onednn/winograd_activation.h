@@ -24,6 +24,11 @@ __attribute__((target("avx2"))) inline __m256 apply_winograd_activation(const ir
     }
     case ir::OpKind::Clip:
       return _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(a.alpha)), _mm256_set1_ps(a.beta));
+    case ir::OpKind::HardSwish: {  // the reference's y * max(0, min(1, y / 6 + 0.5)); only the signed-source
+      // int8 kernel admits it (signed_int8_conv.h): the Winograd kernels must equal oneDNN's post-op
+      const __m256 t = _mm256_add_ps(_mm256_div_ps(y, _mm256_set1_ps(6.f)), _mm256_set1_ps(0.5f));
+      return _mm256_mul_ps(y, _mm256_max_ps(_mm256_setzero_ps(), _mm256_min_ps(_mm256_set1_ps(1.f), t)));
+    }
     default:
       return y;  // not reached: the Winograd support checks admit only the cases above
   }

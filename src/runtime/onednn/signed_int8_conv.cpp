@@ -1,0 +1,235 @@
+#include "runtime/onednn/signed_int8_conv.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace qd::runtime::onednn {
+
+namespace {
+
+#define QD_AVX2_SIGNED8 __attribute__((target("avx2")))
+
+bool cpu_has_avx2_signed8() {
+  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  return ok;
+}
+
+// Output pixels per kernel pass: 6 pixels x 16 output channels are 12 int32 accumulator registers, plus two
+// weight vectors and the broadcast source pair (15 of the 16 ymm registers).
+constexpr int kPixels = 6;
+
+// The epilogue of 16 full output channels oc.. of one pixel (element `off` of the nhwc destination), in
+// int8_epilogue_apply's operations and order, with the u8/s8 results packed into one 16-byte store.
+QD_AVX2_SIGNED8 inline void epilogue16(const Int8ConvEpilogue& e, __m256i a0, __m256i a1, int64_t oc,
+                                       void* dst, int64_t off) {
+  __m256 y0 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a0), _mm256_loadu_ps(e.bias.data() + oc)),
+                            _mm256_loadu_ps(e.scale.data() + oc));
+  __m256 y1 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a1), _mm256_loadu_ps(e.bias.data() + oc + 8)),
+                            _mm256_loadu_ps(e.scale.data() + oc + 8));
+  for (const auto& act : e.pre_sum) {
+    y0 = apply_winograd_activation(act, y0);
+    y1 = apply_winograd_activation(act, y1);
+  }
+  if (e.sum) {
+    y0 = _mm256_add_ps(y0, int8_epilogue_load_dst(e, dst, off, 8));
+    y1 = _mm256_add_ps(y1, int8_epilogue_load_dst(e, dst, off + 8, 8));
+  }
+  for (const auto& act : e.post_sum) {
+    y0 = apply_winograd_activation(act, y0);
+    y1 = apply_winograd_activation(act, y1);
+  }
+  if (e.dst == Int8Dst::f32) {
+    float* p = static_cast<float*>(dst) + off;
+    _mm256_storeu_ps(p, y0);
+    _mm256_storeu_ps(p + 8, y1);
+    return;
+  }
+  const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
+               hi = _mm256_set1_ps(127.f);
+  y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
+  y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
+  // int16 [y0 0-3, y1 0-3 | y0 4-7, y1 4-7] -> [y0 | y1]; cvtps rounds half to even like oneDNN's store.
+  const __m256i w16 =
+      _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_cvtps_epi32(y0), _mm256_cvtps_epi32(y1)), 0xD8);
+  const __m128i lo16 = _mm256_castsi256_si128(w16), hi16 = _mm256_extracti128_si256(w16, 1);
+  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(lo16, hi16) : _mm_packs_epi16(lo16, hi16);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
+}
+
+// MR output pixels starting at pixel p (window starts px[m] in the padded source, kernel rows at tap[t]),
+// every block of 16 output channels: the int32 sums over all rows and pairs stay in registers, then the
+// epilogue writes them (or, with acc_out, the raw sums).
+template <int MR>
+QD_AVX2_SIGNED8 void signed_pixels_int8(const SignedInt8Shape& s, const int16_t* const* px,
+                                        const int64_t* tap, const int16_t* w, int64_t p,
+                                        const Int8ConvEpilogue& e, Int8EpilogueKind kind, void* dst,
+                                        int32_t* acc_out) {
+  const int taps = s.kh;
+  const int64_t pairs = s.row_pairs(), OB = s.oc_padded() / 16;
+  for (int64_t ob = 0; ob < OB; ++ob) {
+    __m256i a[MR][2];
+#pragma GCC unroll 8
+    for (int m = 0; m < MR; ++m) a[m][0] = a[m][1] = _mm256_setzero_si256();
+    for (int t = 0; t < taps; ++t) {
+      const int16_t* pt[MR];
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) pt[m] = px[m] + tap[t];
+      for (int64_t q = 0; q < pairs; ++q, w += 32) {
+        const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+        const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16));
+#pragma GCC unroll 8
+        for (int m = 0; m < MR; ++m) {
+          int32_t pair;
+          std::memcpy(&pair, pt[m] + 2 * q, sizeof pair);
+          const __m256i b = _mm256_set1_epi32(pair);
+          a[m][0] = _mm256_add_epi32(a[m][0], _mm256_madd_epi16(b, w0));
+          a[m][1] = _mm256_add_epi32(a[m][1], _mm256_madd_epi16(b, w1));
+        }
+      }
+    }
+    const int64_t oc = ob * 16;
+    if (!acc_out && oc + 16 <= s.OC) {
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) epilogue16(e, a[m][0], a[m][1], oc, dst, (p + m) * s.OC + oc);
+      continue;
+    }
+    alignas(32) int32_t acc[16];
+    for (int m = 0; m < MR; ++m) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(acc), a[m][0]);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(acc + 8), a[m][1]);
+      for (int h = 0; h < 2; ++h) {
+        if (oc + h * 8 >= s.OC) break;
+        const int lanes = static_cast<int>(std::min<int64_t>(8, s.OC - oc - h * 8));
+        const int64_t off = (p + m) * s.OC + oc + h * 8;
+        if (acc_out)
+          std::memcpy(acc_out + off, acc + h * 8, sizeof(int32_t) * static_cast<size_t>(lanes));
+        else
+          int8_epilogue_store(e, kind, _mm256_load_si256(reinterpret_cast<const __m256i*>(acc + h * 8)),
+                              oc + h * 8, dst, off, lanes);
+      }
+    }
+  }
+}
+
+using PixelsKernel = void (*)(const SignedInt8Shape&, const int16_t* const*, const int64_t*, const int16_t*,
+                              int64_t, const Int8ConvEpilogue&, Int8EpilogueKind, void*, int32_t*);
+
+PixelsKernel pixels_kernel_for(int mr) {
+  switch (mr) {
+    case 6:
+      return signed_pixels_int8<6>;
+    case 5:
+      return signed_pixels_int8<5>;
+    case 4:
+      return signed_pixels_int8<4>;
+    case 3:
+      return signed_pixels_int8<3>;
+    case 2:
+      return signed_pixels_int8<2>;
+    default:
+      return signed_pixels_int8<1>;
+  }
+}
+
+// The zero-padded int16 copy [N, PH, PW, C] of the s8 nhwc source.
+QD_AVX2_SIGNED8 void pad_source_int16(const SignedInt8Shape& s, const int8_t* src, int16_t* padded) {
+  const int64_t PH = s.padded_h(), PW = s.padded_w(), C = s.C;
+  std::memset(padded, 0, static_cast<size_t>(s.padded_elems()) * sizeof(int16_t));
+  for (int64_t n = 0; n < s.N; ++n)
+    for (int64_t py = 0; py < PH; ++py) {
+      const int64_t y = py - s.pad_top;
+      if (y < 0 || y >= s.H) continue;
+      const int64_t x0 = std::max<int64_t>(0, s.pad_left), x1 = std::min<int64_t>(PW, s.W + s.pad_left);
+      const int64_t count = (x1 - x0) * C;
+      int16_t* out = padded + ((n * PH + py) * PW + x0) * C;
+      const int8_t* from = src + ((n * s.H + y) * s.W + x0 - s.pad_left) * C;
+      int64_t i = 0;
+      for (; i + 16 <= count; i += 16)
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i*>(out + i),
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i))));
+      for (; i < count; ++i) out[i] = from[i];
+    }
+}
+
+// Output pixels [p0, p1) in blocks of kPixels: the source windows of a block stay in the L1 cache while all
+// output channels are computed from them.
+void run_pixels_signed_int8(const SignedInt8Shape& s, const int16_t* padded, const int64_t* window,
+                            const int64_t* tap, const std::vector<int16_t>& w, int64_t p0, int64_t p1,
+                            void* dst, const Int8ConvEpilogue& e, int32_t* acc_out) {
+  const Int8EpilogueKind kind = int8_epilogue_kind(e);
+  for (int64_t p = p0; p < p1; p += kPixels) {
+    const int mr = static_cast<int>(std::min<int64_t>(kPixels, p1 - p));
+    const int16_t* px[kPixels];
+    for (int m = 0; m < mr; ++m) px[m] = padded + window[p + m];
+    pixels_kernel_for(mr)(s, px, tap, w.data(), p, e, kind, dst, acc_out);
+  }
+}
+
+// The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
+void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+                     uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, int32_t* acc_out) {
+  int16_t* padded = reinterpret_cast<int16_t*>(scratch);
+  pad_source_int16(s, src, padded);
+  const int64_t PH = s.padded_h(), PW = s.padded_w(), C = s.C, M = s.N * s.OH * s.OW;
+  int64_t* window = reinterpret_cast<int64_t*>(
+      scratch + (static_cast<size_t>(s.padded_elems()) * sizeof(int16_t) + 7) / 8 * 8);
+  for (int64_t n = 0, p = 0; n < s.N; ++n)
+    for (int64_t oy = 0; oy < s.OH; ++oy)
+      for (int64_t ox = 0; ox < s.OW; ++ox, ++p)
+        window[p] = ((n * PH + oy * s.stride_h) * PW + ox * s.stride_w) * C;
+  std::vector<int64_t> tap;  // where each kernel row starts
+  for (int ky = 0; ky < s.kh; ++ky) tap.push_back(ky * PW * C);
+  // Chunks of 8 kernel blocks: few enough calls, enough chunks to share between threads.
+  const int64_t chunk = 8 * kPixels, chunks = (M + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < chunks; ++b)
+    run_pixels_signed_int8(s, padded, window, tap.data(), w, b * chunk, std::min(M, (b + 1) * chunk), dst, e,
+                           acc_out);
+}
+
+}  // namespace
+
+std::vector<int16_t> signed_int8_weights(const Tensor& qw) {
+  const int64_t OC = qw.dim(0), C = qw.dim(1), KH = qw.dim(2), KW = qw.dim(3), OCp = (OC + 15) / 16 * 16;
+  const int64_t pairs = (KW * C + 1) / 2;
+  std::vector<int16_t> packed(static_cast<size_t>(OCp * KH * pairs * 32), 0);
+  const int8_t* wd = qw.data<int8_t>();
+  for (int64_t o = 0; o < OC; ++o)
+    for (int64_t ky = 0; ky < KH; ++ky) {
+      int16_t* dst = packed.data() + ((o / 16) * KH + ky) * pairs * 32 + (o % 16) * 2;
+      for (int64_t kx = 0; kx < KW; ++kx)
+        for (int64_t c = 0; c < C; ++c) {
+          const int64_t k = kx * C + c;
+          dst[(k / 2) * 32 + k % 2] = wd[((o * C + c) * KH + ky) * KW + kx];
+        }
+    }
+  return packed;
+}
+
+bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedActivation>& activations) {
+  if (!cpu_has_avx2_signed8()) return false;
+  if (a.group != 1 || a.dilation_h != 1 || a.dilation_w != 1 || a.stride_h < 1 || a.stride_w < 1)
+    return false;
+  for (const auto& act : activations)
+    if (!winograd_activation_supported(act) && act.kind != ir::OpKind::HardSwish) return false;
+  return true;
+}
+
+void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+                            uint8_t* scratch, int32_t* acc) {
+  Int8ConvEpilogue none;
+  run_signed_int8(s, src, w, scratch, nullptr, none, acc);
+}
+
+void SignedInt8ConvStep::execute(RunContext& ctx) {
+  ctx.stream->wait();
+  const std::vector<void*>& b = *ctx.buffers;
+  run_signed_int8(s_, static_cast<const int8_t*>(b[src_]), w_, static_cast<uint8_t*>(b[scratch_]), b[dst_],
+                  epilogue_, nullptr);
+}
+
+}  // namespace qd::runtime::onednn

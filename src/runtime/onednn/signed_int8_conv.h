@@ -1,0 +1,74 @@
+// Int8 convolution step of the oneDNN executor for signed (s8) sources on AVX2 machines without VNNI.
+//
+// Why: there oneDNN's int8 kernels read only u8 sources in [0, 127] exactly (vpmaddubsw's int16 pair sums
+// saturate; its s8-source convs halve the weights), so a conv reading a signed value (after HardSwish, a
+// linear bottleneck, the normalized image) ran as two u8 convs on the value's positive and negative parts:
+// 2 x (vpmaddubsw + vpmaddwd) per 32 multiply-adds plus the split pass, as slow as fp32. Here the s8 source
+// is widened to int16 once and each pair of input channels goes through one vpmaddwd (int16 x int16 pair
+// sums in int32, exact for any int8 values): 2 multiplies per 32 multiply-adds, no split, and the
+// accumulators stay in registers over all taps and channels. Epilogue: int8_conv_epilogue.h.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ir/attrs.h"
+#include "runtime/onednn/int8_conv_epilogue.h"
+#include "runtime/onednn/steps.h"
+
+namespace qd::runtime::onednn {
+
+// Sizes of one conv: s8 nhwc [N, H, W, C] -> nhwc [N, OH, OW, OC], kernel KH x KW, any stride, dilation 1,
+// one group. The source is widened into a zero-padded int16 [N, PH, PW, C] buffer so the kernel has no
+// edges. One kernel row of a window is KW * C contiguous values there: the kernel's K runs over the KH rows
+// of KW * C values each (rounded up to pairs; the odd value read past a row meets a zero weight).
+struct SignedInt8Shape {
+  int64_t N = 0, C = 0, H = 0, W = 0, OC = 0, OH = 0, OW = 0;
+  int kh = 1, kw = 1, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
+  int64_t row_pairs() const { return (kw * C + 1) / 2; }
+  int64_t oc_padded() const { return (OC + 15) / 16 * 16; }
+  int64_t padded_h() const { return (OH - 1) * stride_h + kh; }
+  int64_t padded_w() const { return (OW - 1) * stride_w + kw; }
+  // The padded source and one int16 of slack for the last row's odd value.
+  int64_t padded_elems() const { return N * padded_h() * padded_w() * C + 1; }
+  // The padded int16 source and each output pixel's window offset.
+  size_t scratch_bytes() const {
+    return static_cast<size_t>(padded_elems()) * sizeof(int16_t) + 8 +
+           static_cast<size_t>(N * OH * OW) * sizeof(int64_t);
+  }
+};
+
+// s8 weights [OC, C, KH, KW] widened and packed for the kernel: [OCp/16][KH rows][row_pairs][16 oc][2], K
+// within a row = kx * C + c (zeros in the padding).
+std::vector<int16_t> signed_int8_weights(const Tensor& qw);
+
+// True when the machine has AVX2 and the conv has one group, dilation 1, and every fused activation is one
+// the epilogue computes (Relu, LeakyRelu, Clip, HardSwish).
+bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedActivation>& activations);
+
+// The exact int32 accumulators of the conv (no bias, no scale) written as nhwc [N, OH, OW, OC]; src is s8
+// nhwc, scratch has scratch_bytes(). For tests against the reference integer conv.
+void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+                            uint8_t* scratch, int32_t* acc);
+
+class SignedInt8ConvStep : public Step {
+ public:
+  // src: s8 nhwc; dst: nhwc of epilogue.dst's type; scratch: scratch_bytes().
+  SignedInt8ConvStep(SignedInt8Shape shape, int src, int dst, int scratch, std::vector<int16_t> w,
+                     Int8ConvEpilogue epilogue)
+      : s_(shape),
+        src_(src),
+        dst_(dst),
+        scratch_(scratch),
+        w_(std::move(w)),
+        epilogue_(std::move(epilogue)) {}
+  void execute(RunContext& ctx) override;
+
+ private:
+  SignedInt8Shape s_;
+  int src_, dst_, scratch_;
+  std::vector<int16_t> w_;
+  Int8ConvEpilogue epilogue_;
+};
+
+}  // namespace qd::runtime::onednn
