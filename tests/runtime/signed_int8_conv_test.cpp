@@ -6,6 +6,7 @@
 #include "runtime/onednn/signed_int8_conv.h"
 
 #include <gtest/gtest.h>
+#include <immintrin.h>
 
 #include <cmath>
 #include <map>
@@ -18,6 +19,7 @@
 #include "runtime/onednn/onednn_executor.h"
 #include "runtime/onednn/s8_source_exact.h"
 #include "runtime/ref/int8.h"
+#include "runtime/ref/kernels.h"
 
 namespace qd::runtime {
 namespace {
@@ -87,6 +89,33 @@ TEST(SignedInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
     }
 }
 
+__attribute__((target("avx2"))) void activate8(const ir::FusedActivation& act, const float* x, float* y) {
+  _mm256_storeu_ps(y, onednn::apply_winograd_activation(act, _mm256_loadu_ps(x)));
+}
+
+TEST(SignedInt8Conv, EpilogueActivationsMatchTheReference) {
+  // HardSwish in the reference's operations (equal); Sigmoid and Swish through a polynomial exp (a few ulp).
+  std::vector<float> x;
+  for (int i = -2000; i <= 2000; ++i) x.push_back(static_cast<float>(i) * 0.05f);
+  for (float v : {-120.f, -88.5f, -88.f, 88.f, 120.f}) x.push_back(v);
+  while (x.size() % 8) x.push_back(0.f);
+  for (ir::OpKind op : {ir::OpKind::HardSwish, ir::OpKind::Sigmoid, ir::OpKind::Swish}) {
+    SCOPED_TRACE(ir::op_name(op));
+    const ir::FusedActivation act{op};
+    int far = 0;
+    for (size_t i = 0; i < x.size(); i += 8) {
+      float y[8];
+      activate8(act, x.data() + i, y);
+      for (int l = 0; l < 8; ++l) {
+        const float want = ref::activate(x[i + l], act);
+        const float tol = op == ir::OpKind::HardSwish ? 0.f : 4e-7f * std::fabs(want) + 1e-30f;
+        far += !(std::fabs(y[l] - want) <= tol);
+      }
+    }
+    EXPECT_EQ(far, 0);
+  }
+}
+
 float absmax_step(const Tensor& t) {
   float m = 0;
   for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
@@ -94,7 +123,7 @@ float absmax_step(const Tensor& t) {
 }
 
 // x (signed) -> conv0 1x1 + HardSwish -> conv1 1x1 (linear) -> conv2 1x1 + Relu6, + residual conv1 -> conv3
-// 3x3 stride 2 + HardSwish: every conv reads a signed value; conv0 requantizes for conv1 (int8 -> int8),
+// 3x3 stride 2 + Swish: every conv reads a signed value; conv0 requantizes for conv1 (int8 -> int8),
 // conv2 adds the residual in its epilogue.
 ir::Model signed8_model(const Tensor& sample) {
   GraphBuilder b;
@@ -109,7 +138,7 @@ ir::Model signed8_model(const Tensor& sample) {
   ir::ValueId h2 = b.conv(h1, 24, 24, r6, 63);
   ir::ValueId sum = b.node(ir::OpKind::Add, {h2, h1});
   ir::ConvAttrs down = conv_attrs(3, 2, 1);
-  down.activation = ir::FusedActivation{ir::OpKind::HardSwish};
+  down.activation = ir::FusedActivation{ir::OpKind::Swish};
   ir::ValueId y = b.conv(sum, 24, 16, down, 64);
   b.output(y);
   ir::Model m = b.finish();

@@ -215,7 +215,9 @@ bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedAc
   if (a.group != 1 || a.dilation_h != 1 || a.dilation_w != 1 || a.stride_h < 1 || a.stride_w < 1)
     return false;
   for (const auto& act : activations)
-    if (!winograd_activation_supported(act) && act.kind != ir::OpKind::HardSwish) return false;
+    if (!winograd_activation_supported(act) && act.kind != ir::OpKind::HardSwish &&
+        act.kind != ir::OpKind::Sigmoid && act.kind != ir::OpKind::Swish)
+      return false;
   return true;
 }
 

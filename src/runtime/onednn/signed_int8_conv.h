@@ -43,7 +43,7 @@ struct SignedInt8Shape {
 std::vector<int16_t> signed_int8_weights(const Tensor& qw);
 
 // True when the machine has AVX2 and the conv has one group, dilation 1, and every fused activation is one
-// the epilogue computes (Relu, LeakyRelu, Clip, HardSwish).
+// the epilogue computes (Relu, LeakyRelu, Clip, HardSwish, Sigmoid, Swish).
 bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedActivation>& activations);
 
 // The exact int32 accumulators of the conv (no bias, no scale) written as nhwc [N, OH, OW, OC]; src is s8
