@@ -122,9 +122,10 @@ float absmax_step(const Tensor& t) {
   return m / 127;
 }
 
-// x (signed) -> conv0 1x1 + HardSwish -> conv1 1x1 (linear) -> conv2 1x1 + Relu6, + residual conv1 -> conv3
-// 3x3 stride 2 + Swish: every conv reads a signed value; conv0 requantizes for conv1 (int8 -> int8),
-// conv2 adds the residual in its epilogue.
+// x (signed) -> conv0 1x1 + HardSwish -> depthwise 3x3 + HardSwish -> conv1 1x1 (linear) -> conv2 1x1 +
+// Relu6,
+// + residual conv1 -> conv3 3x3 stride 2 + Swish: every conv reads a signed value; conv0 and the depthwise
+// conv requantize for their readers (int8 -> int8), conv2 adds the residual in its epilogue.
 ir::Model signed8_model(const Tensor& sample) {
   GraphBuilder b;
   const int64_t C = sample.dim(1);
@@ -132,7 +133,10 @@ ir::Model signed8_model(const Tensor& sample) {
   ir::ConvAttrs hs = conv_attrs(1);
   hs.activation = ir::FusedActivation{ir::OpKind::HardSwish};
   ir::ValueId h0 = b.conv(x, C, 48, hs, 61);
-  ir::ValueId h1 = b.conv(h0, 48, 24, conv_attrs(1), 62);
+  ir::ConvAttrs dw = conv_attrs(3, 1, 1, 48);
+  dw.activation = ir::FusedActivation{ir::OpKind::HardSwish};
+  ir::ValueId d0 = b.conv(h0, 48, 48, dw, 66);
+  ir::ValueId h1 = b.conv(d0, 48, 24, conv_attrs(1), 62);
   ir::ConvAttrs r6 = conv_attrs(1);
   r6.activation = ir::FusedActivation{ir::OpKind::Clip, 0.f, 6.f};
   ir::ValueId h2 = b.conv(h1, 24, 24, r6, 63);
@@ -184,11 +188,13 @@ TEST(SignedInt8Conv, ModelMatchesTheSplitAndReference) {
     std::string plan, split_plan;
     const Tensor ours = signed8_run(m, Backend::onednn, KernelPolicy::when_faster, threads, x, &plan);
     size_t count = 0;
-    for (size_t p = plan.find("[int16 pairs]"); p != std::string::npos; p = plan.find("[int16 pairs]", p + 1))
+    for (size_t p = plan.find("[int16 pairs"); p != std::string::npos; p = plan.find("[int16 pairs", p + 1))
       ++count;
-    EXPECT_EQ(count, split_needed ? 4u : 0u) << plan;
+    EXPECT_EQ(count, split_needed ? 5u : 0u) << plan;
     if (split_needed) {
       EXPECT_NE(plan.find("int8(signed)->int8 +HardSwish [int16"), std::string::npos) << plan;
+      EXPECT_NE(plan.find("int8(signed)->int8 +HardSwish [int16 pairs, depthwise]"), std::string::npos)
+          << plan;
       EXPECT_NE(plan.find("+Clip +sum("), std::string::npos) << plan;
     }
     EXPECT_EQ(plan.find("2 x u8"), std::string::npos) << plan;

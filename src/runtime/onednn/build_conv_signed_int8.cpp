@@ -3,6 +3,7 @@
 
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/signed_int8_conv.h"
+#include "runtime/onednn/signed_int8_depthwise.h"
 #include "runtime/ref/int8.h"
 
 namespace qd::runtime::onednn {
@@ -13,7 +14,9 @@ bool OneDnnExecutor::signed_kernel_may_take(const ir::Node& n) const {
   if (int8_signed_ == KernelPolicy::never || n.op != ir::OpKind::Conv || n.inputs.size() < 2) return false;
   const Shape& xs = graph_.value(n.inputs[0]).shape;
   const Shape& ws = graph_.value(n.inputs[1]).shape;
-  return xs.size() == 4 && ws.size() == 4 && signed_int8_supported(n.attr<ir::ConvAttrs>(), {});
+  const auto& a = n.attr<ir::ConvAttrs>();
+  return xs.size() == 4 && ws.size() == 4 &&
+         (signed_int8_supported(a, {}) || signed_int8_depthwise_supported(a, xs, ws, {}));
 }
 
 bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::LayerQuant& q, const Tensor& w,
@@ -25,19 +28,16 @@ bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::Lay
   std::vector<ir::FusedActivation> acts = grp.pre_sum;
   acts.insert(acts.end(), grp.post_sum.begin(), grp.post_sum.end());
   const ir::ValueId x = n.inputs[0];
-  if (!signed_kernel_may_take(n) || !signed_int8_supported(a, acts)) return false;
   const Shape& xs = g.value(x).shape;
   const Shape& ys = g.value(n.outputs[0]).shape;
-  SignedInt8Shape s;
-  s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3];
-  s.OC = ys[1], s.OH = ys[2], s.OW = ys[3];
-  s.kh = static_cast<int>(w.dim(2)), s.kw = static_cast<int>(w.dim(3));
-  s.stride_h = a.stride_h, s.stride_w = a.stride_w, s.pad_top = a.pad_top, s.pad_left = a.pad_left;
-  std::vector<int16_t> packed = signed_int8_weights(ref::int8_weights(w, q.weight_scales, q.weight_bits));
-
+  if (!signed_kernel_may_take(n)) return false;
+  const bool depthwise = a.group > 1;
+  if (depthwise ? !signed_int8_depthwise_supported(a, xs, w.shape(), acts) : !signed_int8_supported(a, acts))
+    return false;
+  const Tensor qw = ref::int8_weights(w, q.weight_scales, q.weight_bits);
   Int8ConvEpilogue e = make_int8_conv_epilogue(
-      s.OC, s.oc_padded(), scales, bias_over_scale.empty() ? nullptr : bias_over_scale.data<float>(), requant,
-      non_negative(grp.output));
+      ys[1], (ys[1] + 15) / 16 * 16, scales,
+      bias_over_scale.empty() ? nullptr : bias_over_scale.data<float>(), requant, non_negative(grp.output));
   e.pre_sum = grp.pre_sum;
   e.post_sum = grp.post_sum;
   e.sum = grp.residual != ir::kNoValue;
@@ -48,18 +48,32 @@ bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::Lay
                             memory::format_tag::nhwc);
   const memory::desc dst_md(memory::dims(ys.begin(), ys.end()), dst_dt, memory::format_tag::nhwc);
   const MemRef src = quantized_as(x, src_md, static_cast<float>(q.input_scale));
+  SignedInt8Shape s;
+  s.N = xs[0], s.C = xs[1], s.H = xs[2], s.W = xs[3];
+  s.OC = ys[1], s.OH = ys[2], s.OW = ys[3];
+  s.kh = static_cast<int>(w.dim(2)), s.kw = static_cast<int>(w.dim(3));
+  s.stride_h = a.stride_h, s.stride_w = a.stride_w, s.pad_top = a.pad_top, s.pad_left = a.pad_left;
+  SignedInt8DepthwiseShape ds;
+  ds.N = s.N, ds.C = s.C, ds.H = s.H, ds.W = s.W, ds.OH = s.OH, ds.OW = s.OW;
+  ds.kh = s.kh, ds.kw = s.kw, ds.stride_h = s.stride_h, ds.stride_w = s.stride_w, ds.pad_top = s.pad_top;
+  ds.pad_left = s.pad_left;
   // Scratch for the widened source: a planned buffer, free again once this step is built.
-  const int pad_buf = alloc_buffer(s.scratch_bytes());
+  const int pad_buf = alloc_buffer(depthwise ? ds.scratch_bytes() : s.scratch_bytes());
   ++buffer_refs_[pad_buf];
   bool in_place_sum = false;
   const MemRef dst = conv_destination(grp, dst_md, x, in_place_sum);
   if (requant > 0.f) values_[grp.output].int8_step = requant;
-  steps_.push_back(std::make_unique<SignedInt8ConvStep>(s, src.buffer, dst.buffer, pad_buf, std::move(packed),
-                                                        std::move(e)));
+  if (depthwise)
+    steps_.push_back(std::make_unique<SignedInt8DepthwiseStep>(
+        ds, src.buffer, dst.buffer, pad_buf, signed_int8_depthwise_weights(qw), std::move(e)));
+  else
+    steps_.push_back(std::make_unique<SignedInt8ConvStep>(s, src.buffer, dst.buffer, pad_buf,
+                                                          signed_int8_weights(qw), std::move(e)));
   if (--buffer_refs_[pad_buf] == 0) release_buffer(pad_buf);
 
   summary_ += "conv " + n.name + (requant > 0.f ? " int8(signed)->int8" : " int8(signed)") +
-              fused_summary(grp, in_place_sum) + " [int16 pairs]\n";
+              fused_summary(grp, in_place_sum) +
+              (depthwise ? " [int16 pairs, depthwise]\n" : " [int16 pairs]\n");
   return true;
 }
 

@@ -96,6 +96,45 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply(const Int8ConvEp
   int8_epilogue_store_dst(e, dst, off, lanes, y);
 }
 
+// The epilogue of 16 full output channels oc.. of one pixel (element `off` of the nhwc destination), in
+// int8_epilogue_apply's operations and order, with the u8/s8 results packed into one 16-byte store.
+__attribute__((target("avx2"))) inline void int8_epilogue_apply16(const Int8ConvEpilogue& e, __m256i a0,
+                                                                  __m256i a1, int64_t oc, void* dst,
+                                                                  int64_t off) {
+  __m256 y0 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a0), _mm256_loadu_ps(e.bias.data() + oc)),
+                            _mm256_loadu_ps(e.scale.data() + oc));
+  __m256 y1 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a1), _mm256_loadu_ps(e.bias.data() + oc + 8)),
+                            _mm256_loadu_ps(e.scale.data() + oc + 8));
+  for (const auto& act : e.pre_sum) {
+    y0 = apply_winograd_activation(act, y0);
+    y1 = apply_winograd_activation(act, y1);
+  }
+  if (e.sum) {
+    y0 = _mm256_add_ps(y0, int8_epilogue_load_dst(e, dst, off, 8));
+    y1 = _mm256_add_ps(y1, int8_epilogue_load_dst(e, dst, off + 8, 8));
+  }
+  for (const auto& act : e.post_sum) {
+    y0 = apply_winograd_activation(act, y0);
+    y1 = apply_winograd_activation(act, y1);
+  }
+  if (e.dst == Int8Dst::f32) {
+    float* p = static_cast<float*>(dst) + off;
+    _mm256_storeu_ps(p, y0);
+    _mm256_storeu_ps(p + 8, y1);
+    return;
+  }
+  const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
+               hi = _mm256_set1_ps(127.f);
+  y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
+  y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
+  // int16 [y0 0-3, y1 0-3 | y0 4-7, y1 4-7] -> [y0 | y1]; cvtps rounds half to even like oneDNN's store.
+  const __m256i w16 =
+      _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_cvtps_epi32(y0), _mm256_cvtps_epi32(y1)), 0xD8);
+  const __m128i lo16 = _mm256_castsi256_si128(w16), hi16 = _mm256_extracti128_si256(w16, 1);
+  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(lo16, hi16) : _mm_packs_epi16(lo16, hi16);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
+}
+
 // The two epilogues of ResNet-like nets with their own code (the kernels pick it once per conv, not per
 // vector; the general one iterates the activation lists for every 8 outputs, which took about a third of
 // the int8 Winograd's output transform): conv + Relu requantized to u8/s8, and conv + sum + Relu in f32.

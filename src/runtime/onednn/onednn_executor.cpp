@@ -202,7 +202,9 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       continue;
     std::vector<ir::FusedActivation> acts = grp.pre_sum;
     acts.insert(acts.end(), grp.post_sum.begin(), grp.post_sum.end());
-    if (signed_int8_supported(n.attr<ir::ConvAttrs>(), acts)) continue;
+    bool ok = true;
+    for (const auto& act : acts) ok = ok && signed_int8_activation_supported(act);
+    if (ok) continue;
     signed_split_[grp.anchor] = true;
     sum_ok[grp.anchor] = false;
     requant_step_[grp.anchor] = 0.f;

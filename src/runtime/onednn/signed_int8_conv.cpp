@@ -21,44 +21,6 @@ bool cpu_has_avx2_signed8() {
 // weight vectors and the broadcast source pair (15 of the 16 ymm registers).
 constexpr int kPixels = 6;
 
-// The epilogue of 16 full output channels oc.. of one pixel (element `off` of the nhwc destination), in
-// int8_epilogue_apply's operations and order, with the u8/s8 results packed into one 16-byte store.
-QD_AVX2_SIGNED8 inline void epilogue16(const Int8ConvEpilogue& e, __m256i a0, __m256i a1, int64_t oc,
-                                       void* dst, int64_t off) {
-  __m256 y0 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a0), _mm256_loadu_ps(e.bias.data() + oc)),
-                            _mm256_loadu_ps(e.scale.data() + oc));
-  __m256 y1 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a1), _mm256_loadu_ps(e.bias.data() + oc + 8)),
-                            _mm256_loadu_ps(e.scale.data() + oc + 8));
-  for (const auto& act : e.pre_sum) {
-    y0 = apply_winograd_activation(act, y0);
-    y1 = apply_winograd_activation(act, y1);
-  }
-  if (e.sum) {
-    y0 = _mm256_add_ps(y0, int8_epilogue_load_dst(e, dst, off, 8));
-    y1 = _mm256_add_ps(y1, int8_epilogue_load_dst(e, dst, off + 8, 8));
-  }
-  for (const auto& act : e.post_sum) {
-    y0 = apply_winograd_activation(act, y0);
-    y1 = apply_winograd_activation(act, y1);
-  }
-  if (e.dst == Int8Dst::f32) {
-    float* p = static_cast<float*>(dst) + off;
-    _mm256_storeu_ps(p, y0);
-    _mm256_storeu_ps(p + 8, y1);
-    return;
-  }
-  const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
-               hi = _mm256_set1_ps(127.f);
-  y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
-  y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
-  // int16 [y0 0-3, y1 0-3 | y0 4-7, y1 4-7] -> [y0 | y1]; cvtps rounds half to even like oneDNN's store.
-  const __m256i w16 =
-      _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_cvtps_epi32(y0), _mm256_cvtps_epi32(y1)), 0xD8);
-  const __m128i lo16 = _mm256_castsi256_si128(w16), hi16 = _mm256_extracti128_si256(w16, 1);
-  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(lo16, hi16) : _mm_packs_epi16(lo16, hi16);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
-}
-
 // MR output pixels starting at pixel p (window starts px[m] in the padded source, kernel rows at tap[t]),
 // every block of 16 output channels: the int32 sums over all rows and pairs stay in registers, then the
 // epilogue writes them (or, with acc_out, the raw sums).
@@ -93,7 +55,7 @@ QD_AVX2_SIGNED8 void signed_pixels_int8(const SignedInt8Shape& s, const int16_t*
     const int64_t oc = ob * 16;
     if (!acc_out && oc + 16 <= s.OC) {
 #pragma GCC unroll 8
-      for (int m = 0; m < MR; ++m) epilogue16(e, a[m][0], a[m][1], oc, dst, (p + m) * s.OC + oc);
+      for (int m = 0; m < MR; ++m) int8_epilogue_apply16(e, a[m][0], a[m][1], oc, dst, (p + m) * s.OC + oc);
       continue;
     }
     alignas(32) int32_t acc[16];
@@ -215,10 +177,13 @@ bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedAc
   if (a.group != 1 || a.dilation_h != 1 || a.dilation_w != 1 || a.stride_h < 1 || a.stride_w < 1)
     return false;
   for (const auto& act : activations)
-    if (!winograd_activation_supported(act) && act.kind != ir::OpKind::HardSwish &&
-        act.kind != ir::OpKind::Sigmoid && act.kind != ir::OpKind::Swish)
-      return false;
+    if (!signed_int8_activation_supported(act)) return false;
   return true;
+}
+
+bool signed_int8_activation_supported(const ir::FusedActivation& act) {
+  return winograd_activation_supported(act) || act.kind == ir::OpKind::HardSwish ||
+         act.kind == ir::OpKind::Sigmoid || act.kind == ir::OpKind::Swish;
 }
 
 void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,

@@ -42,6 +42,10 @@ struct SignedInt8Shape {
 // within a row = kx * C + c (zeros in the padding).
 std::vector<int16_t> signed_int8_weights(const Tensor& qw);
 
+// The fused activations the signed kernels' epilogue computes: Relu, LeakyRelu, Clip, HardSwish, Sigmoid,
+// Swish.
+bool signed_int8_activation_supported(const ir::FusedActivation& act);
+
 // True when the machine has AVX2 and the conv has one group, dilation 1, and every fused activation is one
 // the epilogue computes (Relu, LeakyRelu, Clip, HardSwish, Sigmoid, Swish).
 bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedActivation>& activations);

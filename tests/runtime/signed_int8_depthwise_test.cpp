@@ -1,0 +1,79 @@
+// The int16 int8 depthwise conv for signed sources (oneDNN executor, AVX2): its int32 accumulators against
+// the reference integer conv bit for bit (3x3 and 5x5, strides 1-2, pads, batch 2, channel counts that are
+// not multiples of 16, sources and weights at +-127). Whole models with it: signed_int8_conv_test.cpp.
+#include "runtime/onednn/signed_int8_depthwise.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/graph_builder.h"
+#include "runtime/ref/int8.h"
+
+namespace qd::runtime {
+namespace {
+
+using testing::conv_attrs;
+
+struct Depthwise8Case {
+  std::string name;
+  int64_t n, c, h, w;
+  int k, stride, pad;
+};
+
+Tensor depthwise8_values(const Shape& s, uint32_t seed, bool extreme) {
+  Tensor t(DataType::i8, s);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(-127, 127), sign(0, 1);
+  for (int8_t& v : t.values<int8_t>()) v = static_cast<int8_t>(extreme ? (sign(rng) ? 127 : -127) : d(rng));
+  return t;
+}
+
+int depthwise8_mismatches(const Depthwise8Case& c, bool extreme) {
+  const Tensor qx = depthwise8_values({c.n, c.c, c.h, c.w}, 41, extreme);
+  const Tensor qw = depthwise8_values({c.c, 1, c.k, c.k}, 42, extreme);
+  const ir::ConvAttrs a = conv_attrs(c.k, c.stride, c.pad, c.c);
+  const Tensor ref = ref::conv2d_int32(qx, qw, a);
+  onednn::SignedInt8DepthwiseShape s;
+  s.N = c.n, s.C = c.c, s.H = c.h, s.W = c.w, s.OH = ref.dim(2), s.OW = ref.dim(3);
+  s.kh = s.kw = c.k, s.stride_h = s.stride_w = c.stride, s.pad_top = s.pad_left = c.pad;
+  std::vector<int8_t> nhwc(static_cast<size_t>(qx.numel()));
+  const int64_t HW = c.h * c.w;
+  for (int64_t n = 0; n < c.n; ++n)
+    for (int64_t ch = 0; ch < c.c; ++ch)
+      for (int64_t p = 0; p < HW; ++p)
+        nhwc[static_cast<size_t>((n * HW + p) * c.c + ch)] = qx.data<int8_t>()[(n * c.c + ch) * HW + p];
+  std::vector<uint8_t> scratch(s.scratch_bytes());
+  std::vector<int32_t> acc(static_cast<size_t>(ref.numel()), -1);
+  onednn::signed_int8_depthwise_accumulate(s, nhwc.data(), onednn::signed_int8_depthwise_weights(qw),
+                                           scratch.data(), acc.data());
+  int mismatches = 0;
+  const int64_t P = s.OH * s.OW;
+  for (int64_t n = 0; n < c.n; ++n)
+    for (int64_t ch = 0; ch < c.c; ++ch)
+      for (int64_t p = 0; p < P; ++p)
+        mismatches +=
+            acc[static_cast<size_t>((n * P + p) * c.c + ch)] != ref.data<int32_t>()[(n * c.c + ch) * P + p];
+  return mismatches;
+}
+
+TEST(SignedInt8Depthwise, AccumulatorsEqualReferenceIntegerConv) {
+  const std::vector<Depthwise8Case> cases = {
+      {"3x3 pad 1, 14x14, 96 ch", 1, 96, 14, 14, 3, 1, 1},
+      {"3x3 stride 2 pad 1, odd 11x9, batch 2, 40 ch", 2, 40, 11, 9, 3, 2, 1},
+      {"5x5 pad 2, 7x7, 72 ch", 1, 72, 7, 7, 5, 1, 2},
+      {"5x5 stride 2 pad 2, 9x9, 24 ch", 1, 24, 9, 9, 5, 2, 2},
+      {"3x3 no pad, 6x5, 3 ch", 1, 3, 6, 5, 3, 1, 0},
+      {"7x7 pad 3, 8x8, 17 ch", 1, 17, 8, 8, 7, 1, 3},
+  };
+  for (const auto& c : cases)
+    for (bool extreme : {false, true}) {
+      SCOPED_TRACE(c.name + (extreme ? ", all +-127" : ", random"));
+      EXPECT_EQ(depthwise8_mismatches(c, extreme), 0);
+    }
+}
+
+}  // namespace
+}  // namespace qd::runtime
