@@ -16,6 +16,7 @@
 #include "ir/non_negative.h"
 #include "runtime/onednn/direct_int8_conv.h"
 #include "runtime/onednn/executor_impl.h"
+#include "runtime/onednn/interleave_step.h"
 #include "runtime/onednn/s8_source_exact.h"
 #include "runtime/onednn/signed_int8_conv.h"
 #include "runtime/onednn/swish_step.h"
@@ -407,6 +408,34 @@ MemRef OneDnnExecutor::quantized_as(ir::ValueId v, const dnnl::memory::desc& wan
   for (const auto& c : s.quantized)
     if (c.md == want_s8 && c.step == step) return {want_s8, c.buffer, {}};
   const dnnl::memory::desc f32_md = with_type(want_s8, dnnl::memory::data_type::f32);
+  bool has_f32_copy = s.md == f32_md;
+  for (const auto& c : s.copies) has_f32_copy = has_f32_copy || c.first == f32_md;
+  if (s.md.data_type() == dnnl::memory::data_type::f32 && !has_f32_copy && s.md.dims() == want_s8.dims()) {
+    // In another layout (the image before the first conv: nchw, the conv wants nhwc): quantize where it is,
+    // then reorder the s8 bytes, 4x fewer than an f32 reorder (7% of MobileNetV3-Small's int8 run).
+    // Quantization is elementwise, so the values are those of quantizing after an f32 reorder.
+    const dnnl::memory::desc here = with_type(s.md, want_s8.data_type());
+    const int qbuf = alloc_buffer(here.get_size());
+    ++buffer_refs_[qbuf];
+    values_[v].quantized.push_back({here, step, qbuf});
+    steps_.push_back(
+        std::make_unique<QuantizeStep>(s.buffer, qbuf, s.md.get_size() / sizeof(float), step, false));
+    const int dst = alloc_buffer(want_s8.get_size());
+    ++buffer_refs_[dst];
+    values_[v].quantized.push_back({want_s8, step, dst});
+    const auto& d = want_s8.dims();
+    const auto plain = [&](const dnnl::memory::desc& md, dnnl::memory::format_tag tag) {
+      return md == dnnl::memory::desc(d, want_s8.data_type(), tag);
+    };
+    if (d.size() == 4 && d[1] <= 4 && plain(here, dnnl::memory::format_tag::nchw) &&
+        plain(want_s8, dnnl::memory::format_tag::nhwc))
+      steps_.push_back(std::make_unique<InterleavePlanesStep>(qbuf, dst, d[0], d[1], d[2] * d[3]));
+    else
+      add_primitive(dnnl::reorder(dnnl::reorder::primitive_desc(eng_, here, eng_, want_s8)),
+                    {{DNNL_ARG_FROM, {here, qbuf, {}}}, {DNNL_ARG_TO, {want_s8, dst, {}}}});
+    summary_ += "quantize " + graph_.value(v).name + " (then an s8 reorder)\n";
+    return {want_s8, dst, {}};
+  }
   const MemRef src = value_as(v, f32_md);
   const int dst = alloc_buffer(want_s8.get_size());
   ++buffer_refs_[dst];
