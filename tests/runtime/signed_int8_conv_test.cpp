@@ -116,7 +116,7 @@ TEST(SignedInt8Conv, EpilogueActivationsMatchTheReference) {
   }
 }
 
-float absmax_step(const Tensor& t) {
+float signed8_absmax_step(const Tensor& t) {
   float m = 0;
   for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
   return m / 127;
@@ -153,7 +153,7 @@ ir::Model signed8_model(const Tensor& sample) {
   o.batch = sample.dim(0);
   o.threads = 1;
   compile(m, o)->run({sample},
-                     [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
+                     [&](const std::string& name, const Tensor& t) { steps[name] = signed8_absmax_step(t); });
   for (const ir::Node& n : m.graph.nodes()) {
     if (n.op != ir::OpKind::Conv) continue;
     ir::LayerQuant q;

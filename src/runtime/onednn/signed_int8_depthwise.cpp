@@ -20,7 +20,7 @@ bool cpu_has_avx2_dw8() {
 }
 
 // Output pixels per kernel pass: 4 pixels x 16 channels are 8 int32 accumulator registers.
-constexpr int kPixels = 4;
+constexpr int kDwPixels = 4;
 
 // MR output pixels from pixel p (window starts px[m] in the padded source, tap offsets tap[t]), every block
 // of 16 channels. vpunpcklwd/hwd interleave two taps per channel within each 128-bit lane: lo holds channels
@@ -74,11 +74,11 @@ QD_AVX2_DW8 void depthwise_pixels_int8(const SignedInt8DepthwiseShape& s, const 
   }
 }
 
-using PixelsKernel = void (*)(const SignedInt8DepthwiseShape&, const int16_t* const*, const int64_t*,
-                              const int16_t*, int64_t, const Int8ConvEpilogue&, Int8EpilogueKind, void*,
-                              int32_t*);
+using DwPixelsKernel = void (*)(const SignedInt8DepthwiseShape&, const int16_t* const*, const int64_t*,
+                                const int16_t*, int64_t, const Int8ConvEpilogue&, Int8EpilogueKind, void*,
+                                int32_t*);
 
-PixelsKernel pixels_kernel_for(int mr) {
+DwPixelsKernel dw_pixels_kernel_for(int mr) {
   switch (mr) {
     case 4:
       return depthwise_pixels_int8<4>;
@@ -117,11 +117,11 @@ void run_pixels_dw_int8(const SignedInt8DepthwiseShape& s, const int16_t* padded
                         const int64_t* tap, const std::vector<int16_t>& w, int64_t p0, int64_t p1, void* dst,
                         const Int8ConvEpilogue& e, int32_t* acc_out) {
   const Int8EpilogueKind kind = int8_epilogue_kind(e);
-  for (int64_t p = p0; p < p1; p += kPixels) {
-    const int mr = static_cast<int>(std::min<int64_t>(kPixels, p1 - p));
-    const int16_t* px[kPixels];
+  for (int64_t p = p0; p < p1; p += kDwPixels) {
+    const int mr = static_cast<int>(std::min<int64_t>(kDwPixels, p1 - p));
+    const int16_t* px[kDwPixels];
     for (int m = 0; m < mr; ++m) px[m] = padded + window[p + m];
-    pixels_kernel_for(mr)(s, px, tap, w.data(), p, e, kind, dst, acc_out);
+    dw_pixels_kernel_for(mr)(s, px, tap, w.data(), p, e, kind, dst, acc_out);
   }
 }
 
@@ -140,7 +140,7 @@ void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int8_t* 
   std::vector<int64_t> tap;
   for (int ky = 0; ky < s.kh; ++ky)
     for (int kx = 0; kx < s.kw; ++kx) tap.push_back((ky * PW + kx) * Cp);
-  const int64_t chunk = 8 * kPixels, chunks = (M + chunk - 1) / chunk;
+  const int64_t chunk = 8 * kDwPixels, chunks = (M + chunk - 1) / chunk;
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < chunks; ++b)
     run_pixels_dw_int8(s, padded, window.data(), tap.data(), w, b * chunk, std::min(M, (b + 1) * chunk), dst,
