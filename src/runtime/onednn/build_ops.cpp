@@ -5,6 +5,7 @@
 #include "ir/axis.h"
 #include "runtime/onednn/batchnorm_relu_quantize.h"
 #include "runtime/onednn/channel_scale_quantize_step.h"
+#include "runtime/onednn/concat_batchnorm_relu.h"
 #include "runtime/onednn/executor_impl.h"
 
 namespace qd::runtime::onednn {
@@ -91,7 +92,7 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
         done = build_transpose(n);
         break;
       case ir::OpKind::Concat:
-        done = build_concat(n);
+        done = grp.batchnorm >= 0 ? build_concat_batchnorm_relu(grp) : build_concat(n);
         break;
       case ir::OpKind::Slice:
       case ir::OpKind::Split:
@@ -129,7 +130,7 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
     summary_ += "reference " + n.name + "\n";
   } else if (n.op == ir::OpKind::Mul && folded_of_value_[n.outputs.at(0)] >= 0) {
     summary_ += "Mul " + n.name + " folded into the next conv's weights\n";
-  } else if (n.op != ir::OpKind::Conv) {
+  } else if (n.op != ir::OpKind::Conv && !(n.op == ir::OpKind::Concat && grp.batchnorm >= 0)) {
     const bool int8_out = grp.output != ir::kNoValue && values_[grp.output].int8_step > 0.f;
     summary_ += std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") +
                 (int8_out ? " ->int8" : "") + "\n";
@@ -354,6 +355,68 @@ bool OneDnnExecutor::build_batchnorm(const FusedGroup& grp) {
   return true;
 }
 
+// The per-channel statistics of a BatchNormalization with `C` channels, inv_std as the reference computes it.
+bool OneDnnExecutor::batchnorm_channels(const ir::Node& n, int64_t C, BatchNormChannels* ch) const {
+  for (auto [input, dst] : {std::pair{1, &ch->gamma}, {2, &ch->beta}, {3, &ch->mean}, {4, &ch->inv_std}}) {
+    const Tensor t = graph_.value(n.inputs.at(input)).constant.to_f32();
+    if (t.numel() != C) return false;
+    dst->assign(t.data<float>(), t.data<float>() + C);
+  }
+  const float eps = n.attr<ir::BatchNormAttrs>().epsilon;
+  for (float& v : ch->inv_std) v = 1.f / std::sqrt(v + eps);
+  return true;
+}
+
+// Concat + BatchNormalization + Relu (a fuse_groups group): one pass writing NHWC, u8 for int8 readers with
+// one input step, else fp32 (concat_batchnorm_relu.h). When an input is in a layout that pass does not read,
+// the concat and the BN + Relu run as usual.
+bool OneDnnExecutor::build_concat_batchnorm_relu(const FusedGroup& grp) {
+  const ir::Node& n = graph_.node(grp.anchor);
+  const ir::Node& bn = graph_.node(grp.batchnorm);
+  const ir::ValueId y = grp.output;
+  const Shape& ys = graph_.value(y).shape;
+  using tag = memory::format_tag;
+  std::vector<ConcatBatchNormReluStep::Input> inputs;
+  bool ok = true;
+  for (ir::ValueId v : n.inputs) {
+    const Shape& s = graph_.value(v).shape;
+    const memory::dims dims(s.begin(), s.end());
+    const memory::desc& md = values_[v].md;
+    auto is = [&](tag t) { return md == memory::desc(dims, memory::data_type::f32, t); };
+    if (is(tag::nhwc))
+      inputs.push_back({values_[v].buffer, s[1], PieceLayout::nhwc});
+    else if (s[1] % 16 == 0 && is(tag::nChw16c))
+      inputs.push_back({values_[v].buffer, s[1], PieceLayout::nChw16c});
+    else if (s[1] % 8 == 0 && is(tag::nChw8c))
+      inputs.push_back({values_[v].buffer, s[1], PieceLayout::nChw8c});
+    else
+      ok = false;
+  }
+  BatchNormChannels ch;
+  if (!ok || !batchnorm_channels(bn, ys[1], &ch)) {
+    if (!build_concat(n)) fail_internal("concat '" + n.name + "' could not be built");
+    FusedGroup rest;  // the BN + Relu part of the group
+    rest.anchor = grp.batchnorm;
+    rest.pre_sum = grp.pre_sum;
+    rest.output = grp.output;
+    rest.last = grp.last;
+    rest.members = {grp.batchnorm, grp.last};
+    if (!build_batchnorm(rest)) fail_internal("batch normalization '" + bn.name + "' could not be built");
+    summary_ += "Concat " + n.name + "\nBatchNormalization " + bn.name + " +fused" +
+                (values_[y].int8_step > 0.f ? " ->int8" : "") + "\n";
+    return true;
+  }
+  const float step = int8_consumer_step(y);
+  const memory::desc md(memory::dims(ys.begin(), ys.end()),
+                        step > 0.f ? memory::data_type::u8 : memory::data_type::f32, tag::nhwc);
+  const MemRef dst = define_value(y, md);
+  if (step > 0.f) values_[y].int8_step = step;
+  steps_.push_back(std::make_unique<ConcatBatchNormReluStep>(std::move(inputs), dst.buffer, ys[0],
+                                                             ys[2] * ys[3], std::move(ch), step));
+  summary_ += "Concat+BatchNorm+Relu " + n.name + " one pass" + (step > 0.f ? " ->int8" : "") + "\n";
+  return true;
+}
+
 // BN + Relu read only by int8 convs with one input step, on NCHW or NHWC data (DenseNet's concats are
 // NHWC): one pass writing u8 (batchnorm_relu_quantize, the reference's numerics) instead of BN, Relu and a
 // quantize step over fp32 tensors (DenseNet: 186 steps -> 62). False for other layouts.
@@ -367,13 +430,7 @@ bool OneDnnExecutor::build_batchnorm_relu_u8(const FusedGroup& grp, float step) 
   if (!nhwc && !(md == memory::desc(dims, memory::data_type::f32, memory::format_tag::nchw))) return false;
   const int64_t C = xs[1];
   BatchNormChannels ch;
-  for (auto [input, dst] : {std::pair{1, &ch.gamma}, {2, &ch.beta}, {3, &ch.mean}, {4, &ch.inv_std}}) {
-    const Tensor t = graph_.value(n.inputs.at(input)).constant.to_f32();
-    if (t.numel() != C) return false;
-    dst->assign(t.data<float>(), t.data<float>() + C);
-  }
-  const float eps = n.attr<ir::BatchNormAttrs>().epsilon;
-  for (float& v : ch.inv_std) v = 1.f / std::sqrt(v + eps);
+  if (!batchnorm_channels(n, C, &ch)) return false;
   const MemRef src = value_ref(x);
   const MemRef dst = define_value(y, with_type(md, memory::data_type::u8));
   values_[y].int8_step = step;

@@ -11,6 +11,8 @@
 
 namespace qd::runtime::onednn {
 
+struct BatchNormChannels;
+
 class OneDnnExecutor : public Executor {
  public:
   OneDnnExecutor(const ir::Model& model, const CompileOptions& options);
@@ -121,6 +123,8 @@ class OneDnnExecutor : public Executor {
   bool build_binary(const ir::Node& n);
   bool build_batchnorm(const FusedGroup& grp);
   bool build_batchnorm_relu_u8(const FusedGroup& grp, float step);
+  bool batchnorm_channels(const ir::Node& n, int64_t C, BatchNormChannels* ch) const;
+  bool build_concat_batchnorm_relu(const FusedGroup& grp);
   bool build_softmax(const ir::Node& n);
   bool build_layer_norm(const ir::Node& n);
   bool build_transpose(const ir::Node& n);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ir/axis.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime::onednn {
@@ -37,6 +38,36 @@ bool all_constant(const ir::Graph& g, const ir::Node& n, size_t from) {
   for (size_t i = from; i < n.inputs.size(); ++i)
     if (n.inputs[i] == ir::kNoValue || !g.value(n.inputs[i]).is_constant()) return false;
   return true;
+}
+
+// The single reader of `v`, or -1 (several readers, none, or a graph output).
+ir::NodeId only_reader(const ir::Graph& g, const std::vector<std::vector<ir::NodeId>>& consumers,
+                       ir::ValueId v) {
+  return consumers[v].size() == 1 && !g.is_graph_output(v) ? consumers[v][0] : -1;
+}
+
+// A channel Concat of 4-D values read only by a BatchNormalization whose output only a Relu reads
+// (DenseNet's dense layers and transitions) becomes one group: concat_batchnorm_relu.h runs the three in one
+// pass.
+void absorb_batchnorm_relu(const ir::Graph& g, const std::vector<std::vector<ir::NodeId>>& consumers,
+                           std::vector<bool>& absorbed, FusedGroup& grp) {
+  const ir::Node& n = g.node(grp.anchor);
+  const Shape& ys = g.value(n.outputs[0]).shape;
+  if (ys.size() != 4 || ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, 4) != 1) return;
+  for (ir::ValueId in : n.inputs)
+    if (in == ir::kNoValue || g.value(in).is_constant()) return;
+  const ir::NodeId bn = only_reader(g, consumers, n.outputs[0]);
+  if (bn < 0 || absorbed[bn] || g.node(bn).op != ir::OpKind::BatchNormalization ||
+      g.node(bn).inputs[0] != n.outputs[0] || !all_constant(g, g.node(bn), 1))
+    return;
+  const ir::NodeId relu = only_reader(g, consumers, g.node(bn).outputs[0]);
+  if (relu < 0 || absorbed[relu] || g.node(relu).op != ir::OpKind::Relu) return;
+  grp.batchnorm = bn;
+  grp.pre_sum.push_back(standalone_activation(g.node(relu)));
+  absorbed[bn] = absorbed[relu] = true;
+  grp.members.insert(grp.members.end(), {bn, relu});
+  grp.last = relu;
+  grp.output = g.node(relu).outputs[0];
 }
 
 }  // namespace
@@ -112,6 +143,7 @@ std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>&
         grp.output = mn.outputs[0];
       }
     }
+    if (n.op == ir::OpKind::Concat) absorb_batchnorm_relu(g, consumers, absorbed, grp);
     groups.push_back(grp);
   }
   std::stable_sort(groups.begin(), groups.end(),

@@ -1,6 +1,7 @@
 // Groups IR nodes into execution units for the oneDNN backend: a Conv absorbs a following
 // BatchNormalization, activations, one residual Add (sum post-op) and activations after it; a Gemm
-// absorbs following activations. Pure IR analysis, no oneDNN.
+// absorbs following activations; a standalone BatchNormalization a Relu; a channel Concat read only by a
+// BatchNormalization + Relu both. Pure IR analysis, no oneDNN.
 #pragma once
 #include <vector>
 
@@ -10,7 +11,7 @@ namespace qd::runtime::onednn {
 
 struct FusedGroup {
   ir::NodeId anchor = -1;                     // the Conv / Gemm / other node
-  ir::NodeId batchnorm = -1;                  // folded into the conv weights
+  ir::NodeId batchnorm = -1;                  // folded into the conv weights; or run by the Concat anchor
   std::vector<ir::FusedActivation> pre_sum;   // activations before the residual add (incl. the conv's own)
   ir::ValueId residual = ir::kNoValue;        // other operand of the fused Add
   std::vector<ir::FusedActivation> post_sum;  // activations after the residual add
