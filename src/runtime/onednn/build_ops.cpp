@@ -196,14 +196,19 @@ bool OneDnnExecutor::build_pool(const ir::Node& n) {
   // With include-padding, ceil-mode windows past the declared padding must not count: reference only.
   if (alg == algorithm::pooling_avg_include_padding && (pb > a.pad_bottom || pr > a.pad_right)) return false;
   memory::dims dst_dims(ys.begin(), ys.end());
+  // A max pool read only by int8 convs with one step pools their q values (see int8_consumer_step).
+  const float step = n.op == ir::OpKind::MaxPool ? int8_consumer_step(y) : 0.f;
+  const auto q_type = non_negative(y) ? memory::data_type::u8 : memory::data_type::s8;
+  const memory::desc src_md = step > 0.f ? with_type(values_[x].md, q_type) : values_[x].md;
   auto pd = dnnl::pooling_forward::primitive_desc(
-      dnnl::pooling_forward::desc(prop_kind::forward_inference, alg, values_[x].md,
-                                  memory::desc(dst_dims, memory::data_type::f32, memory::format_tag::any),
-                                  {a.stride_h, a.stride_w}, {a.kernel_h, a.kernel_w}, {a.pad_top, a.pad_left},
-                                  {pb, pr}),
+      dnnl::pooling_forward::desc(
+          prop_kind::forward_inference, alg, src_md,
+          memory::desc(dst_dims, step > 0.f ? q_type : memory::data_type::f32, memory::format_tag::any),
+          {a.stride_h, a.stride_w}, {a.kernel_h, a.kernel_w}, {a.pad_top, a.pad_left}, {pb, pr}),
       eng_);
-  const MemRef src = value_as(x, pd.src_desc());
+  const MemRef src = step > 0.f ? quantized_as(x, pd.src_desc(), step) : value_as(x, pd.src_desc());
   const MemRef dst = define_value(y, pd.dst_desc());
+  if (step > 0.f) values_[y].int8_step = step;
   add_primitive(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   return true;
 }
@@ -453,19 +458,28 @@ bool OneDnnExecutor::build_softmax(const ir::Node& n) {
   return true;
 }
 
+// A concat read only by int8 convs with one input step joins q values (int8_consumer_step let the
+// producing convs emit them; an input still in f32 is quantized here), so its readers get int8 directly.
 bool OneDnnExecutor::build_concat(const ir::Node& n) {
-  std::vector<memory::desc> mds;
-  for (ir::ValueId v : n.inputs) {
+  const ir::ValueId y = n.outputs[0];
+  for (ir::ValueId v : n.inputs)
     if (v == ir::kNoValue || graph_.value(v).is_constant()) return false;
-    mds.push_back(values_[v].md);
+  const float step = int8_consumer_step(y);
+  const auto q_type = non_negative(y) ? memory::data_type::u8 : memory::data_type::s8;
+  std::vector<memory::desc> mds;
+  std::vector<MemRef> srcs;
+  for (ir::ValueId v : n.inputs) {
+    srcs.push_back(step > 0.f ? quantized_as(v, with_type(values_[v].md, q_type), step) : value_ref(v));
+    mds.push_back(srcs.back().md);
   }
-  const int64_t axis = ir::normalize_axis(n.attr<ir::AxisAttrs>().axis,
-                                          static_cast<int64_t>(graph_.value(n.outputs[0]).shape.size()));
+  const int64_t axis =
+      ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, static_cast<int64_t>(graph_.value(y).shape.size()));
   auto pd = dnnl::concat::primitive_desc(static_cast<int>(axis), mds, eng_);
   std::vector<std::pair<int, MemRef>> refs;
   for (size_t i = 0; i < n.inputs.size(); ++i)
-    refs.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), value_ref(n.inputs[i])});
-  refs.push_back({DNNL_ARG_DST, define_value(n.outputs[0], pd.dst_desc())});
+    refs.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), srcs[i]});
+  refs.push_back({DNNL_ARG_DST, define_value(y, pd.dst_desc())});
+  if (step > 0.f) values_[y].int8_step = step;
   add_primitive(dnnl::concat(pd), std::move(refs));
   return true;
 }

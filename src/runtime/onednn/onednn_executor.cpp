@@ -132,6 +132,15 @@ float OneDnnExecutor::int8_consumer_step(ir::ValueId v) {
   float step = 0.f;
   for (ir::NodeId m : cons) {
     const ir::Node& mn = g.node(m);
+    if (mn.op == ir::OpKind::Concat || (mn.op == ir::OpKind::MaxPool && mn.inputs[0] == v)) {
+      // A concat or max pool read only by int8 convs with one step (SqueezeNet's fire modules): its inputs
+      // can be q with that step too; build_concat joins the bytes and build_pool takes the max of q
+      // (quantization is elementwise and monotonic).
+      const float concat_step = int8_consumer_step(mn.outputs[0]);
+      if (concat_step == 0.f || (step != 0.f && concat_step != step)) return 0.f;
+      step = concat_step;
+      continue;
+    }
     const ir::LayerQuant* q = quant_of(mn);
     if (mn.op != ir::OpKind::Conv || !q || mn.inputs[0] != v || !(q->input_scale > 0.f)) return 0.f;
     // A conv reading a signed value as two u8 halves split from f32 (build_conv_int8_signed): emitting s8
