@@ -35,7 +35,8 @@ bool convertible(const ir::Graph& g, const ir::Node& n, ir::ValueId x, int64_t c
   if (elementwise_unary(n.op)) return n.inputs.size() == 1 && n.inputs[0] == x;
   if (n.op == ir::OpKind::LayerNorm) {
     const auto& a = n.attr<ir::LayerNormAttrs>();
-    return n.inputs.at(0) == x && a.axis == 3 && a.num_axes == 1;
+    // The last axis, as 3 (ONNX import) or -1 (the ncnn reader: ncnn's LayerNorm is over the innermost axis).
+    return n.inputs.at(0) == x && (a.axis == 3 || a.axis == -1) && a.num_axes == 1;
   }
   if (n.op == ir::OpKind::MatMul) {
     if (n.inputs.size() != 2 || n.inputs[0] != x || n.inputs[1] == x) return false;

@@ -190,6 +190,26 @@ TEST(RewriteChannelsLastChain, ConvNeXtBlockBecomesNchwConvsWithTheSameOutput) {
   cn_expect_close(b.run(in), before, 1e-5f);
 }
 
+// The ncnn form of a LayerNorm over channels (our ncnn writer's Permute -> LayerNorm -> Permute, read back
+// with the LayerNorm over axis -1): one LayerNorm over axis 1, no transposes (each was a full reorder).
+TEST(RewriteChannelsLastChain, NcnnLayerNormOverTheLastAxisLosesItsTransposes) {
+  CnGraph b;
+  const int64_t c = 8;
+  ir::ValueId x = b.input({1, c, 3, 5});
+  ir::ValueId t = b.op(OpKind::Transpose, {x}, ir::AxesAttrs{{0, 2, 3, 1}});
+  ir::ValueId ln = b.op(OpKind::LayerNorm, {t, b.c(cn_random({c}, 13)), b.c(cn_random({c}, 14))},
+                        ir::LayerNormAttrs{-1, 1, 1e-6f});
+  b.finish(b.op(OpKind::Transpose, {ln}, ir::AxesAttrs{{0, 3, 1, 2}}));
+  const Tensor in = cn_random({1, c, 3, 5}, 15);
+  const std::vector<float> before = b.run(in);
+  EXPECT_TRUE(RewriteChannelsLastChain().run(b.g));
+  EXPECT_EQ(b.count(OpKind::Transpose), 0) << ir::dump(b.g);
+  ASSERT_EQ(b.count(OpKind::LayerNorm), 1);
+  for (const ir::Node& n : b.g.nodes())
+    if (n.op == OpKind::LayerNorm) EXPECT_EQ(n.attr<ir::LayerNormAttrs>().axis, 1);
+  cn_expect_close(b.run(in), before, 1e-5f);
+}
+
 TEST(RewriteChannelsLastChain, UnconvertibleNodeOrOtherPermutationIsLeftAlone) {
   CnGraph b;
   ir::ValueId x = b.input({1, 4, 3, 3});

@@ -38,6 +38,9 @@ void append_activation(dnnl::post_ops& po, const ir::FusedActivation& act) {
     case ir::OpKind::Swish:  // x * sigmoid(alpha * x), alpha 1
       po.append_eltwise(1.f, algorithm::eltwise_swish, 1.f, 0.f);
       return;
+    case ir::OpKind::Gelu:  // the exact (erf) GELU, as build_eltwise
+      po.append_eltwise(1.f, algorithm::eltwise_gelu_erf, 0.f, 0.f);
+      return;
     default:
       fail_internal("append_activation: not an activation");
   }

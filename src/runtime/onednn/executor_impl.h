@@ -57,6 +57,7 @@ class OneDnnExecutor : public Executor {
   // Per node: an int8 Conv whose signed source is split into two u8 halves (build_conv_int8_signed) rather
   // than read by our int16 kernel (build_conv_signed_int8).
   std::vector<bool> signed_split_;
+  std::vector<bool> gelu_ok_;  // per node: a conv that may take a following GELU as a post-op
   // Whether the int16 kernel supports conv n's shape and attributes (its fused activations checked later).
   bool signed_kernel_may_take(const ir::Node& n) const;
   bool s8_sources_exact_ = false;

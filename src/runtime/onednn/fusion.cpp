@@ -7,9 +7,11 @@
 
 namespace qd::runtime::onednn {
 
+bool group_activation(ir::OpKind op) { return ir::is_activation(op) || op == ir::OpKind::Gelu; }
+
 ir::FusedActivation standalone_activation(const ir::Node& n) {
   if (n.op == ir::OpKind::Relu || n.op == ir::OpKind::Sigmoid || n.op == ir::OpKind::HardSwish ||
-      n.op == ir::OpKind::Swish)
+      n.op == ir::OpKind::Swish || n.op == ir::OpKind::Gelu)
     return ref::to_fused(n.op, {});
   return ref::to_fused(n.op, n.attr<ir::ActAttrs>());
 }
@@ -27,6 +29,8 @@ unsigned eltwise_algorithm_bits(const ir::FusedActivation& act) {
       return 1u << 3;
     case ir::OpKind::Swish:
       return 1u << 5;
+    case ir::OpKind::Gelu:
+      return 1u << 6;
     default:
       return 1u << 4;
   }
@@ -73,7 +77,8 @@ void absorb_batchnorm_relu(const ir::Graph& g, const std::vector<std::vector<ir:
 }  // namespace
 
 std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>& fusable,
-                                    const std::vector<bool>& sum_ok, const std::vector<bool>& bn_ok) {
+                                    const std::vector<bool>& sum_ok, const std::vector<bool>& bn_ok,
+                                    const std::vector<bool>& gelu_ok) {
   const auto& nodes = g.nodes();
   std::vector<ir::NodeId> producer(g.num_values(), -1);
   std::vector<std::vector<ir::NodeId>> consumers(g.num_values());
@@ -109,7 +114,7 @@ std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>&
         if (is_conv && bn_ok[i] && mn.op == ir::OpKind::BatchNormalization && no_act_yet &&
             grp.batchnorm < 0 && mn.inputs[0] == cur && all_constant(g, mn, 1)) {
           grp.batchnorm = m;
-        } else if (ir::is_activation(mn.op)) {
+        } else if (group_activation(mn.op) && (mn.op != ir::OpKind::Gelu || gelu_ok[i])) {
           const unsigned bits = eltwise_algorithm_bits(standalone_activation(mn));
           if (used & bits) break;  // runs as its own step
           used |= bits;

@@ -20,6 +20,10 @@ struct FusedGroup {
   std::vector<ir::NodeId> members;            // anchor and every absorbed node
 };
 
+// The activations a Conv/Gemm group takes as oneDNN post-ops: the IR's activations (which ncnn files can
+// also fuse) and Gelu (ConvNeXt's pwconv1 -> GELU; oneDNN's gelu_erf, as the standalone GELU step).
+bool group_activation(ir::OpKind op);
+
 // The activation a standalone activation node computes, as a FusedActivation.
 ir::FusedActivation standalone_activation(const ir::Node& n);
 
@@ -32,8 +36,10 @@ constexpr unsigned kRequantEltwiseBits = 1u << 2;
 
 // Groups in execution order (ordered by `last`); every node belongs to exactly one group.
 // `fusable[node]` false keeps a Conv/Gemm from absorbing anything (e.g. layers run in int8).
-// `sum_ok[node]` false keeps a Conv from absorbing a residual Add; `bn_ok[node]` a BatchNormalization.
+// `sum_ok[node]` false keeps a Conv from absorbing a residual Add; `bn_ok[node]` a BatchNormalization;
+// `gelu_ok[node]` a Gelu.
 std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>& fusable,
-                                    const std::vector<bool>& sum_ok, const std::vector<bool>& bn_ok);
+                                    const std::vector<bool>& sum_ok, const std::vector<bool>& bn_ok,
+                                    const std::vector<bool>& gelu_ok);
 
 }  // namespace qd::runtime::onednn
