@@ -9,12 +9,15 @@
 #      thread, batch 1, into docs/benchmarks.md's zoo-speed section, and (above AVX2) with ONEDNN_MAX_CPU_ISA=AVX2
 #      into its zoo-speed-avx2 section.
 #
-#   bench/report.sh [--build DIR] [--nets "resnet20 resnet18"] [--rounds 5] [--readme README.md] [--no-zoo]
+#   bench/report.sh [--build DIR] [--nets "resnet20 resnet18"] [--rounds 5] [--zoo-rounds 3] [--readme README.md]
+#                   [--no-zoo]
+# (one zoo round of 10 runs moved single models by 20-30% between reports on the shared test VM)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build
 NETS="resnet20 resnet18"
 ROUNDS=5
+ZOO_ROUNDS=3
 README=$ROOT/README.md
 ZOO=1
 while [ $# -gt 0 ]; do
@@ -22,6 +25,7 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$(cd "$2" && pwd); shift 2 ;;
     --nets) NETS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
+    --zoo-rounds) ZOO_ROUNDS=$2; shift 2 ;;
     --readme) README=$2; shift 2 ;;
     --no-zoo) ZOO=0; shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
@@ -81,14 +85,14 @@ fi
 if [ "$ZOO" = 1 ] && [ -d "$BUILD/zoo/models" ]; then
   ZOO_NETS=$(awk '!/^#/ && $2 == 13 {print $1}' "$ROOT/tests/zoo/models.txt" | tr '\n' ' ')
   echo "report.sh: zoo speed ($ZOO_NETS)" >&2
-  bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$ZOO_NETS" --rounds 1 --threads 1 --batch 1 \
+  bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$ZOO_NETS" --rounds "$ZOO_ROUNDS" --threads 1 --batch 1 \
     >"$OUT/compare_zoo.log"
   cp "$BUILD/bench_compare/compare.json" "$OUT/speed_zoo.json"
   node "$ROOT/bench/render_readme.js" --readme "$ROOT/docs/benchmarks.md" --speed "$OUT/speed_zoo.json" \
     --section zoo-speed
   if [ "$ISA" != avx2 ]; then  # the zoo on oneDNN's AVX2 kernels too (issue 15: targets per ISA)
     echo "report.sh: zoo speed with ONEDNN_MAX_CPU_ISA=AVX2" >&2
-    ONEDNN_MAX_CPU_ISA=AVX2 bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$ZOO_NETS" --rounds 1 \
+    ONEDNN_MAX_CPU_ISA=AVX2 bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$ZOO_NETS" --rounds "$ZOO_ROUNDS" \
       --threads 1 --batch 1 >"$OUT/compare_zoo_avx2.log"
     cp "$BUILD/bench_compare/compare.json" "$OUT/speed_zoo_avx2.json"
     node "$ROOT/bench/render_readme.js" --readme "$ROOT/docs/benchmarks.md" --speed "$OUT/speed_zoo_avx2.json" \
