@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <map>
 
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
@@ -20,6 +19,7 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
 // x [N, C, H, W] (NCHW) laid out as `layout`.
@@ -139,22 +139,9 @@ TEST(ConcatBatchNormRelu, DenseBlockInt8IsTheReferencesIntegers) {
     SCOPED_TRACE(batch);
     const Tensor in = random_tensor({batch, 3, 9, 9}, 68);
     ir::Model m = dense_block_model(batch);
-    std::map<std::string, float> steps;
+    quantize_convs_by_absmax(m, in);
     CompileOptions o;
-    o.backend = Backend::reference;
     o.batch = batch;
-    compile(m, o)->run({in}, [&](const std::string& name, const Tensor& t) {
-      float mx = 0;
-      for (float v : t.values<float>()) mx = std::max(mx, std::fabs(v));
-      steps[name] = mx / 127;
-    });
-    for (const ir::Node& n : m.graph.nodes()) {
-      if (n.op != ir::OpKind::Conv) continue;
-      ir::LayerQuant q;
-      q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
-      q.weight_scales = {1.f / 127};  // weights in [-1, 1]
-      m.quant.layers[n.name] = q;
-    }
     const auto ref = dense_run(m, Backend::reference, Int8Mode::real, in);
     EXPECT_EQ(compare(dense_run(m, Backend::onednn, Int8Mode::real, in)[0], ref[0], 1e-5f), "");
     EXPECT_NE(compare(dense_run(m, Backend::reference, Int8Mode::off, in)[0], ref[0], 1e-4f),

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <map>
 
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
@@ -16,6 +15,7 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
 ir::Model conv_gelu_model() {
@@ -53,21 +53,7 @@ TEST(ConvGeluFusion, Fp32GeluIsTheConvsPostOp) {
 TEST(ConvGeluFusion, Int8FirstConvRequantizesAfterTheGelu) {
   ir::Model m = conv_gelu_model();
   const Tensor in = random_tensor({1, 16, 7, 7}, 93);
-  std::map<std::string, float> steps;
-  CompileOptions o;
-  o.backend = Backend::reference;
-  compile(m, o)->run({in}, [&](const std::string& name, const Tensor& t) {
-    float mx = 0;
-    for (float v : t.values<float>()) mx = std::max(mx, std::fabs(v));
-    steps[name] = mx / 127;
-  });
-  for (const ir::Node& n : m.graph.nodes()) {
-    if (n.op != ir::OpKind::Conv) continue;
-    ir::LayerQuant q;
-    q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
-    q.weight_scales = {1.f / 127};  // weights in [-1, 1]
-    m.quant.layers[n.name] = q;
-  }
+  quantize_convs_by_absmax(m, in);
   std::string plan;
   const Tensor ref = gelu_run(m, Backend::reference, Int8Mode::real, in);
   // oneDNN's GELU and the reference's differ in the last float bits, which can move a q value by one step.

@@ -21,6 +21,7 @@
 namespace qd::runtime {
 namespace {
 
+using testing::absmax_step;
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
@@ -157,12 +158,6 @@ struct Direct8ModelCase {
   int weight_bits;
 };
 
-float direct8_absmax_step(const Tensor& t) {
-  float m = 0;
-  for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
-  return m / 127;
-}
-
 // x -> conv0 (1x1) -> relu -> conv1 (3x3) -> relu -> conv2 (3x3) + h -> relu -> conv3 (3x3 stride 2, f32
 // out, +Relu): conv1 requantizes for conv2 (int8 -> int8), conv2 sums the residual h in place. The 3x3
 // weights are mostly small with one large weight per output channel (trained-like), except conv2's second
@@ -195,7 +190,7 @@ ir::Model direct8_model(const Direct8ModelCase& c, const Tensor& sample) {
   o.batch = sample.dim(0);
   o.threads = 1;
   compile(m, o)->run({sample},
-                     [&](const std::string& name, const Tensor& t) { steps[name] = direct8_absmax_step(t); });
+                     [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
   for (const ir::Node& n : m.graph.nodes()) {
     if (n.op != ir::OpKind::Conv) continue;
     ir::LayerQuant q;

@@ -2,12 +2,14 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "ir/model.h"
 #include "ir/shape_inference.h"
+#include "runtime/executor.h"
 
 namespace qd::runtime::testing {
 
@@ -96,6 +98,30 @@ inline std::vector<double> channel_steps(const Tensor& w, int bits = 8) {
     s.push_back(m / ((1 << (bits - 1)) - 1));
   }
   return s;
+}
+
+// The symmetric int8 step that maps max|t| to `qmax`.
+inline float absmax_step(const Tensor& t, int qmax = 127) {
+  float m = 0;
+  for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
+  return m / static_cast<float>(qmax);
+}
+
+// Int8 parameters for every Conv of `m` from one reference fp32 run on `in`: each conv's input step is
+// absmax_step of what it reads, its weight step 1/127 (weights in [-1, 1], as random_tensor makes them).
+inline void quantize_convs_by_absmax(ir::Model& m, const Tensor& in) {
+  CompileOptions o;
+  o.backend = Backend::reference;
+  o.batch = in.dim(0);
+  std::map<std::string, float> steps;
+  compile(m, o)->run({in}, [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
+  for (const ir::Node& n : m.graph.nodes()) {
+    if (n.op != ir::OpKind::Conv) continue;
+    ir::LayerQuant q;
+    q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
+    q.weight_scales = {1.f / 127};
+    m.quant.layers[n.name] = q;
+  }
 }
 
 }  // namespace qd::runtime::testing

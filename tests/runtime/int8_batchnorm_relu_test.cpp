@@ -2,8 +2,6 @@
 // and, read only by an int8 conv, writes u8 for it in one step (no BN, Relu and quantize over fp32).
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
@@ -14,6 +12,7 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
 std::vector<Tensor> bn_run(const ir::Model& m, Backend b, Int8Mode mode, const Tensor& in,
@@ -61,19 +60,7 @@ TEST(OneDnnBatchNormRelu, Int8ReaderGetsU8FromTheBatchNorm) {
     SCOPED_TRACE(batch);
     const Tensor in = random_tensor({batch, 16, 7, 7}, 67);
     ir::Model m = dense_layer_model(batch);
-    std::map<std::string, float> steps;
-    bn_run(m, Backend::reference, Int8Mode::off, in, [&](const std::string& name, const Tensor& t) {
-      float mx = 0;
-      for (float v : t.values<float>()) mx = std::max(mx, std::fabs(v));
-      steps[name] = mx / 127;
-    });
-    for (const ir::Node& n : m.graph.nodes()) {
-      if (n.op != ir::OpKind::Conv) continue;
-      ir::LayerQuant q;
-      q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
-      q.weight_scales = {1.f / 127};  // weights in [-1, 1]
-      m.quant.layers[n.name] = q;
-    }
+    quantize_convs_by_absmax(m, in);
     const auto ref = bn_run(m, Backend::reference, Int8Mode::real, in);
     EXPECT_EQ(compare(bn_run(m, Backend::onednn, Int8Mode::real, in)[0], ref[0], 1e-4f), "");
     EXPECT_NE(compare(bn_run(m, Backend::reference, Int8Mode::off, in)[0], ref[0], 1e-6f),

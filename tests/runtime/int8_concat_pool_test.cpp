@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <map>
 
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
@@ -16,6 +15,7 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
 ir::Model fire_model(int64_t batch) {
@@ -41,22 +41,10 @@ TEST(Int8ConcatPool, FireModuleStaysInt8AndMatchesTheReference) {
     SCOPED_TRACE(batch);
     const Tensor in = random_tensor({batch, 8, 12, 12}, 84);
     ir::Model m = fire_model(batch);
+    quantize_convs_by_absmax(m, in);
     CompileOptions o;
     o.backend = Backend::reference;
     o.batch = batch;
-    std::map<std::string, float> steps;
-    compile(m, o)->run({in}, [&](const std::string& name, const Tensor& t) {
-      float mx = 0;
-      for (float v : t.values<float>()) mx = std::max(mx, std::fabs(v));
-      steps[name] = mx / 127;
-    });
-    for (const ir::Node& n : m.graph.nodes()) {
-      if (n.op != ir::OpKind::Conv) continue;
-      ir::LayerQuant q;
-      q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
-      q.weight_scales = {1.f / 127};  // weights in [-1, 1]
-      m.quant.layers[n.name] = q;
-    }
     o.int8 = Int8Mode::real;
     o.threads = 1;
     const Tensor ref = compile(m, o)->run({in})[0];

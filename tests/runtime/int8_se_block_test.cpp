@@ -12,16 +12,11 @@
 namespace qd::runtime {
 namespace {
 
+using testing::absmax_step;
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
 using testing::random_tensor;
-
-float se_absmax_step(const Tensor& t) {
-  float m = 0;
-  for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
-  return m / 127;
-}
 
 std::vector<Tensor> se_run(const ir::Model& m, Backend b, Int8Mode mode, const Tensor& in,
                            const Tap& tap = {}) {
@@ -55,7 +50,7 @@ ir::Model se_block_model(ir::OpKind act, const Tensor& sample) {
   ir::Model m = b.finish();
   std::map<std::string, float> steps;
   se_run(m, Backend::reference, Int8Mode::off, sample,
-         [&](const std::string& name, const Tensor& t) { steps[name] = se_absmax_step(t); });
+         [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
   for (const ir::Node& n : m.graph.nodes()) {
     if (n.op != ir::OpKind::Conv) continue;
     ir::LayerQuant q;

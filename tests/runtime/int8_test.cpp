@@ -16,6 +16,7 @@
 namespace qd::runtime {
 namespace {
 
+using testing::absmax_step;
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
@@ -77,11 +78,6 @@ TEST(RefInt8, ConvAccumulatesInInt32AndScalesPerChannel) {
 }
 
 // Per-tensor absmax step for activations, per-channel for weights (what a minmax calibrator gives).
-float absmax_step(const Tensor& t, int qmax = 127) {
-  float m = 0;
-  for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
-  return m / qmax;
-}
 std::vector<Tensor> run(const ir::Model& m, Backend b, Int8Mode mode, const std::vector<Tensor>& in,
                         int64_t batch = 1, const Tap& tap = {}) {
   CompileOptions o;

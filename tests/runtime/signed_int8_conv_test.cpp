@@ -24,6 +24,7 @@
 namespace qd::runtime {
 namespace {
 
+using testing::absmax_step;
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
@@ -116,12 +117,6 @@ TEST(SignedInt8Conv, EpilogueActivationsMatchTheReference) {
   }
 }
 
-float signed8_absmax_step(const Tensor& t) {
-  float m = 0;
-  for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
-  return m / 127;
-}
-
 // x (signed) -> conv0 1x1 + HardSwish -> depthwise 3x3 + HardSwish -> conv1 1x1 (linear) -> conv2 1x1 +
 // Relu6,
 // + residual conv1 -> conv3 3x3 stride 2 + Swish: every conv reads a signed value; conv0 and the depthwise
@@ -153,7 +148,7 @@ ir::Model signed8_model(const Tensor& sample) {
   o.batch = sample.dim(0);
   o.threads = 1;
   compile(m, o)->run({sample},
-                     [&](const std::string& name, const Tensor& t) { steps[name] = signed8_absmax_step(t); });
+                     [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
   for (const ir::Node& n : m.graph.nodes()) {
     if (n.op != ir::OpKind::Conv) continue;
     ir::LayerQuant q;

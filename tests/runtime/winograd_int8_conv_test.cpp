@@ -21,6 +21,7 @@
 namespace qd::runtime {
 namespace {
 
+using testing::absmax_step;
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
@@ -129,12 +130,6 @@ struct ModelCase {
   int weight_bits;
 };
 
-float wino8_absmax_step(const Tensor& t) {
-  float m = 0;
-  for (float v : t.values<float>()) m = std::max(m, std::fabs(v));
-  return m / 127;
-}
-
 // x -> conv0 -> relu -> conv1 (3x3) -> relu -> conv2 (3x3) + h -> relu -> conv3 (3x3, f32 out, +Relu):
 // conv1 requantizes for conv2 (int8 -> int8), conv2 sums the residual h, conv3 emits f32.
 ir::Model wino8_model(const ModelCase& c, const Tensor& sample) {
@@ -160,7 +155,7 @@ ir::Model wino8_model(const ModelCase& c, const Tensor& sample) {
   o.batch = sample.dim(0);
   o.threads = 1;
   compile(m, o)->run({sample},
-                     [&](const std::string& name, const Tensor& t) { steps[name] = wino8_absmax_step(t); });
+                     [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
   for (const ir::Node& n : m.graph.nodes()) {
     if (n.op != ir::OpKind::Conv) continue;
     ir::LayerQuant q;
