@@ -2,6 +2,7 @@
 // Int8 steps come from a quick absmax pass over random data (speed does not depend on their values).
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
+#include <omp.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "frontend/onnx/onnx_importer.h"
 #include "ir/shape_inference.h"
 #include "runtime/executor.h"
+#include "runtime/onednn/winograd_int8_conv.h"
 
 namespace {
 
@@ -118,6 +120,43 @@ BENCHMARK_CAPTURE(BM_Model, resnet20_int8, "resnet20_cifar10.onnx", true)
     ->Args({1, 2})
     ->Args({8, 1})
     ->Unit(benchmark::kMillisecond);
+
+// The int8 Winograd F(4x4, 3x3) conv alone (transforms + products, exact int32 accumulators) at ResNet-18
+// CIFAR's stride-1 shapes: {H = W, C = OC, threads}. Shows how the kernel scales with threads apart from
+// the rest of the model.
+void BM_WinogradInt8Conv(benchmark::State& state) {
+  namespace od = runtime::onednn;
+  if (!od::winograd_int8_vnni_available() && !__builtin_cpu_supports("avx2")) {
+    state.SkipWithError("needs AVX2");
+    return;
+  }
+  od::WinogradInt8Shape s;
+  s.N = 1, s.H = s.W = s.OH = s.OW = state.range(0), s.C = s.OC = state.range(1);
+  s.pad_top = s.pad_left = 1, s.tile = 4, s.vnni = od::winograd_int8_vnni_available();
+  const int threads = static_cast<int>(state.range(2));
+  od::winograd_int8_plan(s, threads);
+  std::mt19937 rng(3);
+  Tensor qw(DataType::i8, {s.OC, s.C, 3, 3});
+  for (int8_t& w : qw.values<int8_t>()) w = static_cast<int8_t>(static_cast<int>(rng() % 63) - 31);
+  std::vector<uint8_t> src(static_cast<size_t>(s.H * s.W * s.C));
+  for (uint8_t& x : src) x = static_cast<uint8_t>(rng() % 128);
+  const std::vector<int16_t> u = od::winograd_int8_weights(qw, s.tile, s.c_padded(), s.oc_padded());
+  std::vector<int16_t> v(s.v_bytes() / sizeof(int16_t));
+  std::vector<int32_t> mm(s.m_bytes() / sizeof(int32_t)), acc(static_cast<size_t>(s.OH * s.OW * s.OC));
+  omp_set_num_threads(threads);
+  for (auto _ : state) {
+    od::winograd_int8_accumulate(s, src.data(), u.data(), v.data(), mm.data(), acc.data());
+    benchmark::DoNotOptimize(acc.data());
+  }
+  state.counters["tile_block"] = static_cast<double>(s.tile_block);
+}
+BENCHMARK(BM_WinogradInt8Conv)
+    ->Args({32, 64, 1})
+    ->Args({32, 64, 2})
+    ->Args({16, 128, 1})
+    ->Args({16, 128, 2})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 // Machine ceilings, to judge the model times against: the best u8 x s8 multiply-accumulate rate AVX2
 // allows (vpmaddubsw + vpmaddwd + vpaddd, what oneDNN's jit_uni_int8:avx2 convolutions use without VNNI)

@@ -89,7 +89,7 @@ TEST(WinogradInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
         s.pad_top = c.pad_top, s.pad_left = c.pad_left;
         s.tile = tile;
         s.vnni = vnni;
-        s.tile_block = onednn::winograd_int8_tile_block(s, threads);
+        onednn::winograd_int8_plan(s, threads);
         const std::vector<int16_t> u = onednn::winograd_int8_weights(qw, tile, s.c_padded(), s.oc_padded());
         std::vector<int16_t> v(s.v_bytes() / sizeof(int16_t));
         std::vector<int32_t> m(s.m_bytes() / sizeof(int32_t));

@@ -1,4 +1,6 @@
 // Builder of the int8 Winograd F(2x2, 3x3) / F(4x4, 3x3) conv step (see winograd_int8_conv.h).
+#include <omp.h>
+
 #include <string>
 
 #include "runtime/cpu_isa.h"
@@ -66,7 +68,7 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   s.pad_top = a.pad_top, s.pad_left = a.pad_left;
   s.tile = tile;
   s.vnni = vnni;
-  s.tile_block = winograd_int8_tile_block(s, threads_);
+  winograd_int8_plan(s, omp_get_max_threads());  // the group's count: 1 for serial groups
   Int8ConvEpilogue e = make_int8_conv_epilogue(
       s.OC, s.oc_padded(), scales, bias_over_scale.empty() ? nullptr : bias_over_scale.data<float>(), requant,
       non_negative(grp.output));

@@ -169,16 +169,17 @@ GemmTiles gemm_tiles_for(int nt, bool vnni) {
 // transform: at a stride of tile_block * OCp its 36 loads hit few L1 sets).
 QD_AVX2_WINO8 void gemm_block_int8(const WinogradInt8Shape& s, const int16_t* v, const int16_t* u, int32_t* m,
                                    int64_t nt) {
-  const int64_t TB = s.tile_block, Cp = s.c_padded(), OCp = s.oc_padded(), OB = OCp / 16;
-  const int64_t tstride = s.positions() * OCp;
+  const int64_t Cp = s.c_padded(), OB = s.oc_padded() / 16;
+  const int64_t vstride = s.v_position_stride(), mstride = s.m_position_stride();
+  const int64_t tstride = s.positions() * mstride;
   const GemmTiles full = gemm_tiles_for(kTileBlock, s.vnni);
   const GemmTiles tail =
       nt % kTileBlock ? gemm_tiles_for(static_cast<int>(nt % kTileBlock), s.vnni) : nullptr;
   for (int64_t p = 0; p < s.positions(); ++p)
     for (int64_t ob = 0; ob < OB; ++ob) {
-      const int16_t* vp = v + p * TB * Cp;
+      const int16_t* vp = v + p * vstride;
       const int16_t* up = u + (p * OB + ob) * Cp * 16;
-      int32_t* mp = m + p * OCp + ob * 16;
+      int32_t* mp = m + p * mstride + ob * 16;
       int64_t t = 0;
       for (; t + kTileBlock <= nt; t += kTileBlock) full(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
       if (tail) tail(vp + t * Cp, Cp, up, mp + t * tstride, tstride);
@@ -261,42 +262,43 @@ QD_AVX2_WINO8 void output_transform_tile_int8(const WinogradInt8Shape& s, const 
 }
 
 // One block of tiles: input transform, the products of every position, output transform; V and M are the
-// block's own scratch.
+// running thread's scratch.
 QD_AVX2_WINO8 void run_block_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u,
                                   int16_t* v, int32_t* m, int64_t block, void* dst, const Int8ConvEpilogue& e,
                                   int32_t* acc_out) {
   const int64_t TB = s.tile_block, start = block * TB, nt = std::min(TB, s.tiles() - start);
-  const int64_t Cp = s.c_padded(), OCp = s.oc_padded();
-  for (int64_t i = 0; i < nt; ++i) input_transform_tile_int8(s, src, v + i * Cp, TB * Cp, start + i);
+  const int64_t Cp = s.c_padded(), vstride = s.v_position_stride(), mstride = s.m_position_stride();
+  for (int64_t i = 0; i < nt; ++i) input_transform_tile_int8(s, src, v + i * Cp, vstride, start + i);
   gemm_block_int8(s, v, u, m, nt);
   for (int64_t i = 0; i < nt; ++i)
-    output_transform_tile_int8(s, m + i * s.positions() * OCp, OCp, start + i, dst, e, acc_out);
+    output_transform_tile_int8(s, m + i * s.positions() * mstride, mstride, start + i, dst, e, acc_out);
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
 void run_int8(const WinogradInt8Shape& s, const uint8_t* src, const int16_t* u, int16_t* v, int32_t* m,
               void* dst, const Int8ConvEpilogue& e, int32_t* acc_out) {
   const int64_t B = s.blocks();
-  const int64_t v_block = s.positions() * s.tile_block * s.c_padded(),
-                m_block = s.positions() * s.tile_block * s.oc_padded();
-#pragma omp parallel for schedule(static)
-  for (int64_t b = 0; b < B; ++b)
-    run_block_int8(s, src, u, v + b * v_block, m + b * m_block, b, dst, e, acc_out);
+#pragma omp parallel for schedule(static) num_threads(s.threads)
+  for (int64_t b = 0; b < B; ++b) {
+    const int th = omp_get_thread_num();
+    run_block_int8(s, src, u, v + th * s.v_thread_elements(), m + th * s.m_thread_elements(), b, dst, e,
+                   acc_out);
+  }
 }
 
 }  // namespace
 
-int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads) {
+void winograd_int8_plan(WinogradInt8Shape& s, int threads) {
+  s.threads = std::max(threads, 1);
   // Every block streams all of U (positions * C * OC int16, 0.1-19 MB): few, large blocks that still leave V
   // and M in the L2 cache (~512 KB), balanced, one per thread at least.
   const int64_t T = s.tiles(), per_tile = s.positions() * (s.c_padded() * 2 + s.oc_padded() * 4);
   const int64_t max_tb = std::max<int64_t>(kTileBlock, (512 << 10) / per_tile);
-  const int64_t blocks =
-      std::max<int64_t>((T + max_tb - 1) / max_tb, std::min<int64_t>(std::max(threads, 1), T));
+  const int64_t blocks = std::max<int64_t>((T + max_tb - 1) / max_tb, std::min<int64_t>(s.threads, T));
   const int64_t tb = (T + blocks - 1) / blocks;
   // One thread: whole GEMM tile blocks (no short tail per block). Several: equal blocks (rounding 32 up to
   // 36 would leave one thread 28 tiles and the other 36).
-  return threads <= 1 && tb > kTileBlock ? (tb + kTileBlock - 1) / kTileBlock * kTileBlock : tb;
+  s.tile_block = s.threads == 1 && tb > kTileBlock ? (tb + kTileBlock - 1) / kTileBlock * kTileBlock : tb;
 }
 
 bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,

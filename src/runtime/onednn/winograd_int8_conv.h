@@ -41,21 +41,25 @@ struct WinogradInt8Shape {
   int64_t c_padded() const { return (C + 15) / 16 * 16; }
   int64_t oc_padded() const { return (OC + 15) / 16 * 16; }
   // Tiles are processed in blocks of tile_block (transforms and products of one block stay in the L2
-  // cache; one block per thread at a time): V [block][positions][tile_block][Cp], M
-  // [block][tile_block][positions][OCp].
+  // cache), split between the threads; each thread's block uses that thread's scratch: V
+  // [positions][tile_block][Cp], M [tile_block][positions][OCp]. Each position's row is padded by one cache
+  // line: a tile's transform writes (and its output transform reads) 16 or 36 vectors one position apart,
+  // and at a power-of-two stride (32 tiles x 64 channels = 4 KB, the 2-thread block of a 32x32 conv) they
+  // all fall in one L1 set and evict each other (the input transform ran 2.5x slower per tile).
   int64_t tile_block = 1;
+  int threads = 1;
   int64_t blocks() const { return (tiles() + tile_block - 1) / tile_block; }
-  size_t v_bytes() const {
-    return static_cast<size_t>(blocks() * positions() * tile_block * c_padded()) * sizeof(int16_t);
-  }
-  size_t m_bytes() const {
-    return static_cast<size_t>(blocks() * positions() * tile_block * oc_padded()) * sizeof(int32_t);
-  }
+  int64_t v_position_stride() const { return tile_block * c_padded() + 32; }  // int16 elements
+  int64_t m_position_stride() const { return oc_padded() + 16; }              // int32 elements
+  int64_t v_thread_elements() const { return positions() * v_position_stride(); }
+  int64_t m_thread_elements() const { return tile_block * positions() * m_position_stride(); }
+  size_t v_bytes() const { return static_cast<size_t>(threads * v_thread_elements()) * sizeof(int16_t); }
+  size_t m_bytes() const { return static_cast<size_t>(threads * m_thread_elements()) * sizeof(int32_t); }
 };
 
-// The tile_block for these sizes and thread count: about 256 KB of V and M per block, at least one block per
-// thread when there are enough tiles.
-int64_t winograd_int8_tile_block(const WinogradInt8Shape& s, int threads);
+// Sets tile_block and threads of s for this thread count: about 512 KB of V and M per block, at least one
+// block per thread when there are enough tiles.
+void winograd_int8_plan(WinogradInt8Shape& s, int threads);
 
 // True when the machine has AVX2 and the conv is 3x3, stride 1, dilation 1, one group, and every fused
 // activation is Relu / LeakyRelu / Clip.
