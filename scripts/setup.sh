@@ -3,7 +3,7 @@
 # Usage: scripts/setup.sh [--no-install] [--with-torch]
 #   --no-install  build only, install nothing
 #   --with-torch  also install Debian's python3-torch, python3-torchvision, python3-numpy, python3-pil and
-#                 python3-opencv (large, ~1 GB), needed by the model-zoo tests (tests/zoo), by the reference
+#                 python3-opencv (large, ~1 GB) and OpenBLAS (PyTorch's BLAS), needed by the model-zoo tests (tests/zoo), by the reference
 #                 crops of tests/data/reference (torchvision on PIL, mmcls arithmetic on OpenCV) and by
 #                 tools/export_pytorch.py (PyTorch/mmcls checkpoint -> end2end.onnx) and its test
 set -euo pipefail
@@ -30,7 +30,9 @@ packages=(
 )
 
 if ((with_torch)); then
-  packages+=(python3-torch python3-torchvision python3-numpy python3-pil python3-opencv)
+  # libopenblas0-pthread: PyTorch's Linear layers call the system BLAS, netlib's reference one by default;
+  # with it the zoo's brief training (tests/zoo/make_zoo.py) of VGG-11 ran 12 s per step.
+  packages+=(python3-torch python3-torchvision python3-numpy python3-pil python3-opencv libopenblas0-pthread)
 fi
 
 if ((!no_install)); then

@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """Writes the model zoo of issue 14 under OUT (the build tree, e.g. build/zoo; never committed):
 
-  OUT/models/<name>_op<opset>.onnx  torchvision 0.14 classifiers, random weights (fixed seed per model) whose
-                                    BatchNorm statistics come from train-mode passes over real images, input
-                                    `input` 1x3x224x224, output `output` 1x1000; mmcls_resnet<D> from
-                                    tools/export_pytorch.py (opset 11, softmax output)
+  OUT/models/<name>_op<opset>.onnx  torchvision 0.14 classifiers with a 10-class head, briefly trained on
+                                    CIFAR-10 (TRAIN_STEPS SGD steps from a fixed seed per model, see
+                                    train_briefly; ConvNeXt-Tiny untrained), BatchNorm statistics then set
+                                    by passes over real images at 224x224; input `input` 1x3x224x224,
+                                    output `output` 1x10;
+                                    mmcls_resnet<D> from tools/export_pytorch.py (random init, 10 classes,
+                                    opset 11, softmax output)
+  OUT/models/<name>.pt              the torchvision model's state dict (the weights of its ONNX files)
   OUT/images/test/<class>/*.jpg     30 CIFAR-10 test images (3 per class) upscaled to 224x224
   OUT/images/calib/*.jpg            100 images of ../shared/cifar10/calib upscaled to 224x224
 
@@ -17,16 +21,27 @@ Usage: /usr/bin/python3 tests/zoo/make_zoo.py OUT [--all] [--only name,name]
 import argparse
 import glob
 import hashlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import time
 import zlib
 
-import numpy as np
-import torch
-import torchvision
-from PIL import Image
+# The brief training must give the same weights on every CI machine (AVX2-only or AVX-512): pin the kernels
+# PyTorch dispatches by CPU (oneDNN's convolutions, ATen's own loops, OpenBLAS's GEMM) to their AVX2 versions;
+# the thread count is fixed below. Set before torch is imported, which reads them.
+for var, value in (("ONEDNN_MAX_CPU_ISA", "AVX2"), ("DNNL_MAX_CPU_ISA", "AVX2"), ("ATEN_CPU_CAPABILITY", "avx2"),
+                   ("OPENBLAS_CORETYPE", "Haswell")):
+    os.environ.setdefault(var, value)
+TRAIN_THREADS = 2
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torchvision  # noqa: E402
+from PIL import Image  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
@@ -35,6 +50,23 @@ SIZE = 224
 TEST_PER_CLASS = 3  # x 10 classes = 30 test images per model
 CALIB_IMAGES = 100
 BN_IMAGES = 64  # train-mode passes that set the BatchNorm running statistics
+# Brief training: random weights make networks chaotic (input noise at 40 dB SNR came out at 12-21 dB on
+# MobileNetV3-Large / ResNet-50), so no int8 implementation could stay close to their fp32 output, and two
+# int8 implementations that round one value differently could not agree. A hundred SGD steps on CIFAR-10 at
+# 64x64 make them as smooth as trained networks (measured in PyTorch, 40-dB input noise: MobileNetV3-Large
+# 14.7 -> 58.7 dB out, EfficientNet-B0 8.7 -> 69, ResNet-50 21.4 -> 47.5) at ~10-90 s per model on 2 cores.
+TRAIN_STEPS = 100
+# ConvNeXt-Tiny stays at its random init: its LayerNorms keep it smooth untrained (int8 within 33.8 dB of fp32,
+# real ncnn's int8 vs itself 47.9 dB), and 100 steps would take ~3 minutes of CI (its Linear layers run on the
+# system BLAS).
+UNTRAINED = {"convnext_tiny"}
+# Linear layers with more weights (VGG-11's 103M + 17M classifier) keep their init: training them took ~4 s
+# a step (12 s with netlib's BLAS).
+FROZEN_LINEAR = 1 << 22
+TRAIN_SIZE = 64
+TRAIN_BATCH = 32
+TRAIN_LR = 0.1  # peak of the one-cycle schedule
+CLASSES = 10
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)  # ImageNet, as torchvision's weights expect
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
@@ -72,15 +104,62 @@ def bn_batch(out):
     return torch.from_numpy(np.stack(x))
 
 
-def torchvision_model(name, x):
+def cifar_train_set():
+    """[(jpeg bytes, class index)] of ../shared/cifar10/train.tar.gz (read once, decoded when drawn)."""
+    items = []
+    with tarfile.open(os.path.join(SHARED, "train.tar.gz")) as tar:
+        for member in tar:
+            parts = member.name.split("/")
+            if member.isfile() and member.name.endswith(".jpg") and len(parts) >= 3:
+                items.append((member.name, parts[-2], tar.extractfile(member).read()))
+    classes = sorted({c for _, c, _ in items})
+    assert len(classes) == CLASSES, f"{len(classes)} classes in train.tar.gz"
+    return [(data, classes.index(c)) for _, c, data in sorted(items)]
+
+
+def train_batch(train, idx, rng):
+    x = []
+    for i in idx:
+        img = Image.open(io.BytesIO(train[i][0])).convert("RGB").resize((TRAIN_SIZE, TRAIN_SIZE), Image.BILINEAR)
+        a = (np.asarray(img, np.float32) / 255 - MEAN) / STD
+        x.append((a[:, ::-1] if rng.random() < 0.5 else a).transpose(2, 0, 1))  # random horizontal flip
+    return torch.from_numpy(np.ascontiguousarray(np.stack(x))), torch.tensor([train[i][1] for i in idx])
+
+
+def train_briefly(m, name, train):
+    """TRAIN_STEPS steps of SGD (one-cycle learning rate, weight decay) on random CIFAR-10 batches."""
+    if name in UNTRAINED:
+        return
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.Linear) and mod.weight.numel() > FROZEN_LINEAR:
+            mod.requires_grad_(False)
+    params = [p for p in m.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=TRAIN_LR, total_steps=TRAIN_STEPS)
+    m.train()
+    t0, loss = time.time(), None
+    for _ in range(TRAIN_STEPS):
+        x, y = train_batch(train, rng.integers(0, len(train), TRAIN_BATCH), rng)
+        loss = torch.nn.functional.cross_entropy(m(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+    print(f"make_zoo: {name}: {TRAIN_STEPS} training steps in {time.time() - t0:.0f} s, last loss {loss.item():.2f}",
+          flush=True)
+
+
+def torchvision_model(name, x, train):
     torch.manual_seed(zlib.crc32(name.encode()))  # fixed seed per model: the same weights at every opset
-    m = getattr(torchvision.models, name)(weights=None)
-    # Running statistics = the plain average over the passes (momentum None). With PyTorch's default 0.1,
-    # four passes left them 66% at their initial 0/1, and EfficientNet-B0 and MobileNetV3-Small came out
-    # with outputs that did not depend on the input (spread 4e-9 across images): every top-1 figure was
-    # a coin toss.
+    m = getattr(torchvision.models, name)(weights=None, num_classes=CLASSES)
+    train_briefly(m, name, train)
+    # Running statistics = the plain average over passes at the zoo's 224x224 (momentum None, reset after the
+    # 64x64 training). With PyTorch's default 0.1, four passes left them 66% at their initial 0/1, and
+    # EfficientNet-B0 and MobileNetV3-Small came out with outputs that did not depend on the input.
     for mod in m.modules():
         if isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+            mod.reset_running_stats()
             mod.momentum = None
     m.train()
     with torch.no_grad():
@@ -89,19 +168,26 @@ def torchvision_model(name, x):
     return m.eval()
 
 
-def export(name, opsets, out, x):
+def export(name, opsets, out, x, train):
     todo = [o for o in opsets if not os.path.exists(os.path.join(out, "models", f"{name}_op{o}.onnx"))]
+    if not name.startswith("mmcls_") and not os.path.exists(os.path.join(out, "models", f"{name}.pt")):
+        todo = opsets  # the ONNX files and the weights come from one training run
     if not todo:
         return
     if name.startswith("mmcls_"):
         dst = os.path.join(out, "models", f"{name}_op11.onnx")
         ckpt = os.path.join(out, "models", f"{name}.pth")
         subprocess.run([sys.executable, os.path.join(SRC, "tools", "export_pytorch.py"), "--arch", name[6:],
-                        "--random-init", ckpt, "--out", dst + ".tmp"], check=True)
+                        "--random-init", ckpt, "--num-classes", str(CLASSES), "--out", dst + ".tmp"],
+                       check=True)
         os.replace(dst + ".tmp", dst)
         os.remove(ckpt)
         return
-    m = torchvision_model(name, x)
+    m = torchvision_model(name, x, train())
+    # The weights too: training is not bit-reproducible across runs (thread timing in oneDNN's reductions),
+    # so consumers that rebuild the PyTorch model (tests/data/reference/check_end_to_end.py) load these.
+    torch.save(m.state_dict(), os.path.join(out, "models", f"{name}.pt.tmp"))
+    os.replace(os.path.join(out, "models", f"{name}.pt.tmp"), os.path.join(out, "models", f"{name}.pt"))
     for o in todo:
         dst = os.path.join(out, "models", f"{name}_op{o}.onnx")
         try:
@@ -129,13 +215,21 @@ def main():
         write_images(a.out)
         with open(stamp, "w") as f:
             f.write(key)
+    torch.set_num_threads(TRAIN_THREADS)
     x = bn_batch(a.out)
+    train_set = []
+
+    def train():  # read only when a model needs exporting
+        if not train_set:
+            train_set.extend(cifar_train_set())
+        return train_set
+
     wanted = {}
     for name, opset in zoo_lines(a.all):
         if not a.only or name in a.only.split(","):
             wanted.setdefault(name, []).append(opset)
     for name, opsets in wanted.items():
-        export(name, opsets, a.out, x)
+        export(name, opsets, a.out, x, train)
     return 0
 
 

@@ -9,14 +9,18 @@
 //       runtime on the same .param/.bin with the InnerProduct weights truncated to fp16 the same way; the SNR
 //       vs ONNX Runtime is reported too (docs/ncnn.md: why, and how to turn it off)
 //   (c) `qdeploy deploy --quant` (kl, 100 calibration images); its int8 files in our runtime vs in real ncnn:
-//       SNR >= 30 dB, top-1 agreement >= 95%; each >= 20 dB from fp32 (ONNX Runtime)
+//       SNR >= 30 dB, top-1 agreement >= 95% (does our runtime compute what ncnn computes)
+//   (e) the same int8 files, in our runtime and in real ncnn, each >= 20 dB from fp32 (ONNX Runtime): how
+//   much
+//       int8 (kl calibration) costs this model; a property of the model and the calibration as much as of
+//       the tools, judged apart from (c) so that (c) guards every model
 //   (d) ncnn's own ncnn2table + ncnn2int8 on our fp32 files, same images, in real ncnn: ours in real ncnn at
 //       least as close to fp32 as theirs
 // Reported with (a) and (c), not judged: how far each model's own output moves when its inputs move by a
-// hair (the model's stability). These random-weight networks amplify small input changes enormously (real
-// ncnn's int8 MobileNetV3-Small vs itself on inputs moved by up to 1e-5: 19 dB, top-1 agreement 80%), so
-// two implementations that round one value in a million differently, or int8 vs fp32, cannot agree better
-// than this; docs/zoo.md.
+// hair (the model's stability). Random-weight networks amplify small input changes enormously (real ncnn's
+// int8 random MobileNetV3-Small vs itself on inputs moved by up to 1e-5: 17 dB), so two implementations that
+// round one value in a million differently could not agree better than that: make_zoo.py trains the zoo
+// briefly, which made every model 34-61 dB stable (docs/zoo.md).
 // Every figure goes to <zoo>/results/<model>_op<opset>.json (tests/zoo/render_table.py makes the README
 // table).
 #include <gtest/gtest.h>
@@ -280,7 +284,7 @@ void check_zoo_case(const ZooCase& z) {
 
   lap("b");
   // Upper-case C or D (models.txt): the int8 chains run and are reported, not judged.
-  const bool int8_checks = z.checks.find_first_of("cdCD") != std::string::npos;
+  const bool int8_checks = z.checks.find_first_of("cdeCDE") != std::string::npos;
   if (int8_checks) {
     // (c) deploy --quant; the int8 files in our runtime and in real ncnn
     Json& c = res["c"];
@@ -319,13 +323,17 @@ void check_zoo_case(const ZooCase& z) {
           c["ncnn_stability_top1_agreement"] = agreement(ncnn8, y);
         }
         c["pass"] = c["ours_vs_ncnn_snr_db"] >= kInt8OursVsNcnnDb &&
-                    c["ours_vs_ncnn_top1_agreement"] >= kInt8Top1Agreement &&
-                    c["ours_vs_fp32_snr_db"] >= kInt8VsFp32Db && c["ncnn_vs_fp32_snr_db"] >= kInt8VsFp32Db;
+                    c["ours_vs_ncnn_top1_agreement"] >= kInt8Top1Agreement;
+        res["e"] = {
+            {"ours_vs_fp32_snr_db", c["ours_vs_fp32_snr_db"]},
+            {"ncnn_vs_fp32_snr_db", c["ncnn_vs_fp32_snr_db"]},
+            {"pass", c["ours_vs_fp32_snr_db"] >= kInt8VsFp32Db && c["ncnn_vs_fp32_snr_db"] >= kInt8VsFp32Db}};
       } else {
         c["pass"] = false;
       }
     }
 
+    if (!res.contains("e")) res["e"] = {{"pass", false}, {"error", "no int8 outputs (check c)"}};
     lap("c");
 
     // (d) ncnn's own chain on our fp32 files, in real ncnn
@@ -373,7 +381,7 @@ void check_zoo_case(const ZooCase& z) {
   fs::create_directories(kZoo + "/results");
   std::ofstream(kZoo + "/results/" + id + ".json") << res.dump(2) << "\n";
   std::printf("%s\n", res.dump().c_str());
-  for (const char* check : {"a", "b", "c", "d"}) {
+  for (const char* check : {"a", "b", "c", "d", "e"}) {
     const bool pass = z.checks.find(check) == std::string::npos || res[check]["pass"].get<bool>();
     EXPECT_TRUE(pass) << id << " check (" << check << "): " << res[check].dump();
   }
@@ -399,12 +407,11 @@ TEST_P(Zoo, Fp32AndInt8MatchOnnxRuntimeAndRealNcnn) {
 }
 
 // The same checks on the two TRAINED networks of ../shared (CIFAR-10 ResNets, with their own preprocessing;
-// 500 test images, 100 of ../shared/cifar10/calib): what the thresholds give on networks that do not amplify
-// rounding the way the zoo's random-weight ones do (see the header). (d) is reported, not judged: both
-// chains calibrate with the same algorithm on the same pixels, their tables agree to 1e-7 and their int8
-// weights byte for byte, and what is left (multipliers one float ulp apart, from the two fp32 forward passes)
-// moves each chain's ~30-dB figure by up to 0.05 dB either way (measured 30.48 vs 30.52 dB on ResNet-18,
-// 26.26 vs 26.20 on ResNet-20): a coin toss, not a comparison of tools.
+// 500 test images, 100 of ../shared/cifar10/calib): the thresholds on fully trained networks. (d) is
+// reported, not judged: both chains calibrate with the same algorithm on the same pixels, their tables agree
+// to 1e-7 and their int8 weights byte for byte, and what is left (multipliers one float ulp apart, from the
+// two fp32 forward passes) moves each chain's ~30-dB figure by up to 0.05 dB either way (measured 30.48
+// vs 30.52 dB on ResNet-18, 26.26 vs 26.20 on ResNet-20): a coin toss, not a comparison of tools.
 class TrainedZoo : public testing::TestWithParam<std::string> {};
 
 TEST_P(TrainedZoo, Fp32AndInt8MatchOnnxRuntimeAndRealNcnn) {
@@ -416,7 +423,7 @@ TEST_P(TrainedZoo, Fp32AndInt8MatchOnnxRuntimeAndRealNcnn) {
   z.test_dir = kShared + "/cifar10/test";
   z.test_images = 500;
   z.calib_dir = kShared + "/cifar10/calib";
-  z.checks = "abc";
+  z.checks = "abce";
   check_zoo_case(z);
 }
 

@@ -2,23 +2,24 @@
 """End to end on the images of make_preprocess_refs.py (220 generated images of every kind): `qdeploy test`
 with the shipped ImageNet configs against the reference pipelines.
 
-  torchvision (issue 17 point 2): the reference is PyTorch itself. The zoo's resnet18 is rebuilt as make_zoo.py
-      builds it (make_zoo.torchvision_model: same seed, BatchNorm statistics from the same zoo calibration
-      images) and run in PyTorch (fp32, eval mode) on PIL loader + Resize(256) + CenterCrop(224) + ToTensor +
+  torchvision (issue 17 point 2): the reference is PyTorch itself. The zoo's resnet18 is rebuilt from the
+      weights make_zoo.py saved with its ONNX files (<zoo>/models/resnet18.pt) and run in PyTorch (fp32, eval mode) on PIL loader + Resize(256) + CenterCrop(224) + ToTensor +
       Normalize(ImageNet mean/std) of each image. qdeploy runs the ONNX export of that model
       (<zoo>/models/resnet18_op13.onnx) with configs/imagenet/torchvision_resize256_crop224.toml, fp32.
   mmcls: cv2.imdecode, ResizeEdge(256) + CenterCrop(224) arithmetic, to_rgb, mean/std feeding the same ONNX
       model in ONNX Runtime (configs/imagenet/mmcls_resnet50_cv2.toml, zoo model mmcls_resnet18_op11).
 
-Compared, per image: the 1000 logits `qdeploy test --out` writes ("scores") with the reference's 1000 logits.
+Compared, per image: the logits `qdeploy test --out` writes ("scores") with the reference's logits (the zoo's
+heads have 10 classes; the configs' num_classes is set to that in copies under the work folder).
 Every image must give the same top-1 (argmax), and the relative logit error max_i |ours_i - ref_i| / max_i
-|ref_i| (per image, i over the 1000 classes) must be <= 1e-4 on every image.
+|ref_i| (per image, i over the classes) must be <= 1e-4 on every image.
 
 Usage: /usr/bin/python3 check_end_to_end.py <qdeploy> <source dir> <zoo models dir> <refs dir>
 Exit 0 when all agree; prints one line per pipeline.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -26,6 +27,7 @@ import cv2
 import numpy as np
 from PIL import Image
 import torch
+import torchvision
 import torchvision.transforms as T
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "zoo"))
@@ -68,7 +70,9 @@ def ort_logits(src, model, make_input, images, work, name):
 
 def torch_logits(zoo, name, make_input, images):
     """PyTorch on the zoo model `name` rebuilt by make_zoo.py (the model its ONNX files were exported from)."""
-    model = make_zoo.torchvision_model(name, make_zoo.bn_batch(zoo))
+    model = getattr(torchvision.models, name)(weights=None, num_classes=make_zoo.CLASSES)
+    model.load_state_dict(torch.load(os.path.join(zoo, "models", name + ".pt")))
+    model.eval()
     out = []
     with torch.no_grad():
         for i in range(0, len(images), 20):
@@ -80,7 +84,14 @@ def torch_logits(zoo, name, make_input, images):
 def check(name, qdeploy, src, model, config, ref, images, work):
     """qdeploy test on `model` against the reference logits `ref` (images x classes)."""
     pred = os.path.join(work, name.split()[0] + ".json")
-    subprocess.run([qdeploy, "test", os.path.join(src, "configs/imagenet", config), "--model", model, "--dataset",
+    # The ImageNet configs with the zoo's class count (its heads have make_zoo.CLASSES outputs)
+    cfg = os.path.join(work, config)
+    with open(os.path.join(src, "configs/imagenet", config)) as f:
+        text = f.read().replace("num_classes = 1000", f"num_classes = {make_zoo.CLASSES}")
+    text = re.sub(r'^classes_file = .*$', "", text, flags=re.M)  # ImageNet's 1000 names do not fit 10 outputs
+    with open(cfg, "w") as f:
+        f.write(text)
+    subprocess.run([qdeploy, "test", cfg, "--model", model, "--dataset",
                     os.path.join(work, "list.txt"), "--out", pred, "--threads", "1"], check=True,
                    stdout=subprocess.DEVNULL)
     ours = np.array([p["scores"] for p in json.load(open(pred))["predictions"]], np.float64)
