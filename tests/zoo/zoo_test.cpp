@@ -10,8 +10,7 @@
 //       vs ONNX Runtime is reported too (docs/ncnn.md: why, and how to turn it off)
 //   (c) `qdeploy deploy --quant` (kl, 100 calibration images); its int8 files in our runtime vs in real ncnn:
 //       SNR >= 30 dB, top-1 agreement >= 95% (does our runtime compute what ncnn computes)
-//   (e) the same int8 files, in our runtime and in real ncnn, each >= 20 dB from fp32 (ONNX Runtime): how
-//   much
+//   (e) the same int8 files, in our runtime and in real ncnn, each >= 20 dB from fp32 (ONNX Runtime): what
 //       int8 (kl calibration) costs this model; a property of the model and the calibration as much as of
 //       the tools, judged apart from (c) so that (c) guards every model
 //   (d) ncnn's own ncnn2table + ncnn2int8 on our fp32 files, same images, in real ncnn: ours in real ncnn at
@@ -20,7 +19,7 @@
 // hair (the model's stability). Random-weight networks amplify small input changes enormously (real ncnn's
 // int8 random MobileNetV3-Small vs itself on inputs moved by up to 1e-5: 17 dB), so two implementations that
 // round one value in a million differently could not agree better than that: make_zoo.py trains the zoo
-// briefly, which made every model 34-61 dB stable (docs/zoo.md).
+// briefly, which made every model 31-61 dB stable (docs/zoo.md).
 // Every figure goes to <zoo>/results/<model>_op<opset>.json (tests/zoo/render_table.py makes the README
 // table).
 #include <gtest/gtest.h>
@@ -283,7 +282,7 @@ void check_zoo_case(const ZooCase& z) {
   }
 
   lap("b");
-  // Upper-case C or D (models.txt): the int8 chains run and are reported, not judged.
+  // Upper-case C, D or E (models.txt): the int8 chains run and are reported, not judged.
   const bool int8_checks = z.checks.find_first_of("cdeCDE") != std::string::npos;
   if (int8_checks) {
     // (c) deploy --quant; the int8 files in our runtime and in real ncnn

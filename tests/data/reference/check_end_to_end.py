@@ -3,8 +3,9 @@
 with the shipped ImageNet configs against the reference pipelines.
 
   torchvision (issue 17 point 2): the reference is PyTorch itself. The zoo's resnet18 is rebuilt from the
-      weights make_zoo.py saved with its ONNX files (<zoo>/models/resnet18.pt) and run in PyTorch (fp32, eval mode) on PIL loader + Resize(256) + CenterCrop(224) + ToTensor +
-      Normalize(ImageNet mean/std) of each image. qdeploy runs the ONNX export of that model
+      weights make_zoo.py saved with its ONNX files (<zoo>/models/resnet18.pt) and run in PyTorch (fp32, eval
+      mode) on PIL loader + Resize(256) + CenterCrop(224) + ToTensor + Normalize(ImageNet mean/std) of each
+      image. qdeploy runs the ONNX export of that model
       (<zoo>/models/resnet18_op13.onnx) with configs/imagenet/torchvision_resize256_crop224.toml, fp32.
   mmcls: cv2.imdecode, ResizeEdge(256) + CenterCrop(224) arithmetic, to_rgb, mean/std feeding the same ONNX
       model in ONNX Runtime (configs/imagenet/mmcls_resnet50_cv2.toml, zoo model mmcls_resnet18_op11).
