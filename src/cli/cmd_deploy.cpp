@@ -2,6 +2,7 @@
 // batch-1 speed, the per-layer int8 SNR and (with a labelled test set) accuracy and confusion matrices.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,8 @@ namespace qd::cli {
 namespace fs = std::filesystem;
 
 namespace {
+constexpr size_t kSnrBudgetImages = 32;  // --min-snr's measure: ranking every layer costs one run each
+
 struct DeployArgs {
   std::string deploy_config, model_config, model, image, work_dir = "work_dirs/deploy", quant_dir, method,
                                                          arch, passes, test_dataset;
@@ -49,6 +52,7 @@ struct DeployArgs {
   int64_t calib_num = -1;  // -1 = the deploy config's quantize.calib_num
   int64_t snr_num = 32;    // images for the per-layer SNR analysis (0 = skip it)
   double max_drop = -1;    // < 0: no mixed precision
+  double min_snr = NAN;    // NaN: no output-SNR budget
   size_t val_num = 500;    // labelled calibration images measuring accuracy for --max-drop
   int weight_bits = 0;     // 0 = by backend (ncnn: 6-bit for winograd-eligible convs)
   int threads = -1;        // -1 = the deploy config's test.threads (0 = all cores)
@@ -226,6 +230,20 @@ int run_deploy(DeployArgs a) {
           {"layers_kept_fp32", kept}};
       std::printf("      mixed precision: %zu layer(s) kept in fp32, validation top-1 %.4f (fp32 %.4f)\n",
                   mp.steps.size(), mp.final_top1, mp.fp32_top1);
+    }
+    if (!std::isnan(a.min_snr)) {  // the most sensitive layers back to fp32 until the output is close enough
+      quant::LabelledBatches scoring = quant::unlabelled_batches(
+          *calibration.source(std::min<size_t>(calib_num, kSnrBudgetImages)), SIZE_MAX);
+      const quant::SnrBudgetResult sb = quant::keep_sensitive_layers_fp32_for_snr(
+          int8, scoring, a.min_snr, 0, [](const std::string& s) { std::printf("      %s\n", s.c_str()); });
+      nlohmann::json kept = nlohmann::json::array();
+      for (const auto& st : sb.steps) kept.push_back({{"layer", st.layer}, {"snr_db_after", st.snr_db}});
+      const size_t scored = scoring.inputs.size() * static_cast<size_t>(scoring.batch_size());
+      report["snr_budget"] = {{"min_snr_db", a.min_snr},           {"images", scored},
+                              {"all_int8_snr_db", sb.int8_snr_db}, {"final_snr_db", sb.final_snr_db},
+                              {"budget_met", sb.budget_met},       {"layers_kept_fp32", kept}};
+      std::printf("      snr budget: %zu layer(s) kept in fp32, int8 output %.2f dB from fp32 (min %.1f)\n",
+                  sb.steps.size(), sb.final_snr_db, a.min_snr);
     }
     const ir::QuantParams& q = int8.quant;
     exporters::save_ncnn_table(q, fp32.graph, base + ".table");
@@ -410,6 +428,10 @@ void register_deploy(CLI::App& app) {
          "accuracy budget in top-1 points: keep the most sensitive layers in fp32 until int8 top-1 on "
          "labelled calibration images (<class>_* names or an ImageFolder) is within it")
       ->check(CLI::NonNegativeNumber);
+  sub->add_option("--min-snr", a->min_snr,
+                  "output-error budget in dB: keep the most sensitive layers in fp32 until the int8 model's "
+                  "output is at least this SNR from fp32's on " +
+                      std::to_string(kSnrBudgetImages) + " calibration images (no labels needed)");
   sub->add_option("--val-num", a->val_num, "calibration images that measure accuracy for --max-drop")
       ->capture_default_str();
   sub->add_option("--arch", a->arch,

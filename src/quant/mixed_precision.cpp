@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include "core/error.h"
@@ -137,6 +138,42 @@ MixedPrecisionResult keep_sensitive_layers_fp32(ir::Model& model, const Labelled
                   s.layer.c_str(), s.output_snr_db, r.final_top1);
     say(line);
     if (r.fp32_top1 - r.final_top1 <= budget) {
+      r.budget_met = true;
+      break;
+    }
+  }
+  return r;
+}
+
+SnrBudgetResult keep_sensitive_layers_fp32_for_snr(ir::Model& model, const LabelledBatches& data,
+                                                   double min_snr_db, int threads,
+                                                   const std::function<void(const std::string&)>& progress) {
+  if (!std::isfinite(min_snr_db)) fail("--min-snr", "must be a number of dB");
+  if (data.inputs.empty()) fail("calibration images", "no images to measure the int8 output error on");
+  auto say = [&](const std::string& s) {
+    if (progress) progress(s);
+  };
+  const std::vector<Tensor> reference = model_outputs(ir::Model{model.graph, {}}, data, false, threads);
+  auto measure = [&] { return snr_db(reference, model_outputs(model, data, true, threads)); };
+  SnrBudgetResult r;
+  r.int8_snr_db = r.final_snr_db = measure();
+  char line[512];
+  std::snprintf(line, sizeof line, "snr budget: int8 output %.2f dB from fp32 on %lld images (min %.1f)",
+                r.int8_snr_db, static_cast<long long>(data.inputs.size()) * data.batch_size(), min_snr_db);
+  say(line);
+  if (r.final_snr_db >= min_snr_db) {
+    r.budget_met = true;
+    return r;
+  }
+  r.ranking = rank_layer_sensitivity(model, data, SIZE_MAX, threads);
+  for (const LayerSensitivity& s : r.ranking) {
+    model.quant.layers.erase(s.layer);
+    r.final_snr_db = measure();
+    r.steps.push_back({s.layer, r.final_snr_db});
+    std::snprintf(line, sizeof line, "snr budget: %s -> fp32 (output SNR alone %.1f dB): %.2f dB",
+                  s.layer.c_str(), s.output_snr_db, r.final_snr_db);
+    say(line);
+    if (r.final_snr_db >= min_snr_db) {
       r.budget_met = true;
       break;
     }

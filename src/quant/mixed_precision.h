@@ -64,4 +64,25 @@ MixedPrecisionResult keep_sensitive_layers_fp32(ir::Model& model, const Labelled
                                                 double max_drop_points, int threads,
                                                 const std::function<void(const std::string&)>& progress = {});
 
+// The same greedy fallback under an output-error budget, for unlabelled images: keep layers in fp32 (most
+// sensitive first) until the int8 model's first output is at least `min_snr_db` from fp32's on `data`.
+// Per-tensor int8 cannot follow some layers' inputs (a few channels far larger than the rest, as after
+// EfficientNet's squeeze-excite scaling or in ResNet-50's late residual stream): kl clips them, and no
+// threshold serves both the large and the small channels.
+struct SnrBudgetStep {
+  std::string layer;  // returned to fp32 at this step
+  double snr_db = 0;  // int8 output vs fp32 after the step
+};
+
+struct SnrBudgetResult {
+  double int8_snr_db = 0, final_snr_db = 0;  // all table layers int8; after the steps
+  std::vector<LayerSensitivity> ranking;     // empty when the budget held without fallback
+  std::vector<SnrBudgetStep> steps;          // their layers are the ones kept in fp32
+  bool budget_met = false;
+};
+
+SnrBudgetResult keep_sensitive_layers_fp32_for_snr(
+    ir::Model& model, const LabelledBatches& data, double min_snr_db, int threads,
+    const std::function<void(const std::string&)>& progress = {});
+
 }  // namespace qd::quant

@@ -167,6 +167,31 @@ TEST_F(DeployCli, Resnet20AutoModeScoresEveryCandidateAndKeepsTheBest) {
   EXPECT_NE(r.out.find("auto: chose " + a.at("chosen").get<std::string>()), std::string::npos) << r.out;
 }
 
+// --min-snr: the most sensitive layers back to fp32 until the int8 output is close enough; the table and the
+// int8 files leave exactly those layers out.
+TEST_F(DeployCli, Resnet20MinSnrKeepsSensitiveLayersFp32UntilTheBudgetHolds) {
+  const fs::path wd = dir_ / "min_snr";
+  const CmdResult r = run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " +
+                                  cfg_ + " " + onnx_ + " " + image_ + " --work-dir " + wd.string() +
+                                  " --quant --calib-num 32 --snr-num 0 --min-snr 40");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json b = json::parse(slurp(wd / "deploy.json")).at("snr_budget");
+  EXPECT_EQ(b.at("images").get<int64_t>(), 32);
+  ASSERT_LT(b.at("all_int8_snr_db").get<double>(), 40.0) << "kl int8 of ResNet-20 must miss a 40-dB budget";
+  EXPECT_TRUE(b.at("budget_met").get<bool>());
+  EXPECT_GE(b.at("final_snr_db").get<double>(), 40.0);
+  const json& kept = b.at("layers_kept_fp32");
+  ASSERT_FALSE(kept.empty());
+  const std::string table = "\n" + slurp(wd / "end2end.table");
+  for (const json& k : kept) {  // a table line starts with the layer's name
+    const std::string layer = k.at("layer").get<std::string>();
+    EXPECT_EQ(table.find("\n" + layer + "_param_0 "), std::string::npos) << layer << " is still in the table";
+    EXPECT_EQ(table.find("\n" + layer + " "), std::string::npos) << layer << "'s input is still in the table";
+  }
+  EXPECT_NE(table.find("_param_0 "), std::string::npos) << "the other layers stay int8";
+  EXPECT_NE(r.out.find("layer(s) kept in fp32"), std::string::npos) << r.out;
+}
+
 TEST_F(DeployCli, Fp32TestSetFromDeployConfigKeys) {
   // test.dataset relative to the deploy config's folder, test.num = 50; no --quant: fp32 only.
   fs::create_directory_symlink(test_set_, dir_ / "testset");

@@ -124,5 +124,43 @@ TEST(MixedPrecision, RejectsNegativeBudgetAndUnlabelledData) {
   EXPECT_THROW(keep_sensitive_layers_fp32(m, d, 1.0, 1), Error);
 }
 
+TEST(SnrBudget, ReturnsTheMisCalibratedLayerToFp32UntilTheOutputIsCloseEnough) {
+  ir::Model m = three_layer_model();
+  LabelledBatches d = random_inputs();
+  label_and_quantize(m, d);
+  for (auto& l : d.labels) std::fill(l.begin(), l.end(), -1);  // the SNR budget needs no labels
+  const std::string first_conv = m.graph.nodes()[0].name;
+  const double well_calibrated = int8_output_snr_db(m, d, 1);
+  m.quant.layers.at(first_conv).input_scale *= 40.f;  // as above: about +-3 input levels
+  const double sabotaged = int8_output_snr_db(m, d, 1);
+  ASSERT_LT(sabotaged, well_calibrated - 10) << "the sabotage must cost output SNR";
+  const double budget = (sabotaged + well_calibrated) / 2;
+
+  const SnrBudgetResult r = keep_sensitive_layers_fp32_for_snr(m, d, budget, 1);
+  EXPECT_DOUBLE_EQ(r.int8_snr_db, sabotaged);
+  ASSERT_FALSE(r.ranking.empty());
+  EXPECT_EQ(r.ranking.front().layer, first_conv);
+  ASSERT_FALSE(r.steps.empty());
+  EXPECT_EQ(r.steps.front().layer, first_conv);
+  EXPECT_TRUE(r.budget_met);
+  EXPECT_GE(r.final_snr_db, budget);
+  EXPECT_EQ(m.quant.layers.count(first_conv), 0u);
+  EXPECT_EQ(m.quant.layers.size(), 3u - r.steps.size());
+  EXPECT_DOUBLE_EQ(int8_output_snr_db(m, d, 1), r.final_snr_db);  // what the returned model really gets
+}
+
+TEST(SnrBudget, BudgetAlreadyMetKeepsEveryLayerAndBadInputIsRefused) {
+  ir::Model m = three_layer_model();
+  LabelledBatches d = random_inputs();
+  label_and_quantize(m, d);
+  const SnrBudgetResult r = keep_sensitive_layers_fp32_for_snr(m, d, int8_output_snr_db(m, d, 1) - 1, 1);
+  EXPECT_TRUE(r.budget_met);
+  EXPECT_TRUE(r.steps.empty());
+  EXPECT_TRUE(r.ranking.empty());
+  EXPECT_EQ(m.quant.layers.size(), 3u);
+  EXPECT_THROW(keep_sensitive_layers_fp32_for_snr(m, d, NAN, 1), Error);
+  EXPECT_THROW(keep_sensitive_layers_fp32_for_snr(m, LabelledBatches{}, 20, 1), Error);
+}
+
 }  // namespace
 }  // namespace qd::quant
