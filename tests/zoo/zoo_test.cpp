@@ -4,10 +4,10 @@
 //   (b) our fp32 .param/.bin (`qdeploy convert`) in real ncnn: same top-1 as ONNX Runtime, and SNR >= 60 dB
 //       against what ncnn computes by design: ncnn's x86 InnerProduct keeps its weights as fp16 (truncated,
 //       not rounded) when opt.use_fp16_storage (default on) and the CPU has F16C, which alone costs the big
-//       FC layers of VGG about 60 dB vs ONNX Runtime, and mmcls_resnet50 41 dB (its FC weights, ~3e-6, become
-//       fp16 subnormals; the softmax output shows absolute logit errors). The reference is our
-//       runtime on the same .param/.bin with the InnerProduct weights truncated to fp16 the same way; the SNR
-//       vs ONNX Runtime is reported too (docs/ncnn.md: why, and how to turn it off)
+//       FC layers of VGG about 60 dB vs ONNX Runtime (and cost a random-init mmcls ResNet-50, whose FC
+//       weights of ~3e-6 were fp16 subnormals, 41 dB; make_zoo.py now trains it briefly: 88 dB). The
+//       reference is our runtime on the same .param/.bin with the InnerProduct weights truncated to fp16 the
+//       same way; the SNR vs ONNX Runtime is reported too (docs/ncnn.md: why, and how to turn it off)
 //   (c) `qdeploy deploy --quant` (kl, 100 calibration images); its int8 files in our runtime vs in real ncnn:
 //       SNR >= 30 dB, top-1 agreement >= 95% (does our runtime compute what ncnn computes)
 //   (e) the same int8 files, in our runtime and in real ncnn, each >= 20 dB from fp32 (ONNX Runtime): what
