@@ -45,6 +45,17 @@ double snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& t
   return 10.0 * std::log10(signal / noise);
 }
 
+// The greedy fallback of both budgets: ranked layers go back to fp32 one at a time, most sensitive first;
+// after each, `step` re-measures (and records) and says whether the budget now holds. False if it never did.
+bool return_to_fp32_until(ir::Model& model, const std::vector<LayerSensitivity>& ranking,
+                          const std::function<bool(const LayerSensitivity&)>& step) {
+  for (const LayerSensitivity& s : ranking) {
+    model.quant.layers.erase(s.layer);
+    if (step(s)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 size_t LabelledBatches::images() const {
@@ -130,18 +141,14 @@ MixedPrecisionResult keep_sensitive_layers_fp32(ir::Model& model, const Labelled
     return r;
   }
   r.ranking = rank_layer_sensitivity(model, data, 256, threads);
-  for (const LayerSensitivity& s : r.ranking) {
-    model.quant.layers.erase(s.layer);
+  r.budget_met = return_to_fp32_until(model, r.ranking, [&](const LayerSensitivity& s) {
     r.final_top1 = top1_accuracy(model, data, threads);
     r.steps.push_back({s.layer, r.final_top1});
     std::snprintf(line, sizeof line, "mixed precision: %s -> fp32 (output SNR alone %.1f dB): top-1 %.4f",
                   s.layer.c_str(), s.output_snr_db, r.final_top1);
     say(line);
-    if (r.fp32_top1 - r.final_top1 <= budget) {
-      r.budget_met = true;
-      break;
-    }
-  }
+    return r.fp32_top1 - r.final_top1 <= budget;
+  });
   return r;
 }
 
@@ -166,18 +173,14 @@ SnrBudgetResult keep_sensitive_layers_fp32_for_snr(ir::Model& model, const Label
     return r;
   }
   r.ranking = rank_layer_sensitivity(model, data, SIZE_MAX, threads);
-  for (const LayerSensitivity& s : r.ranking) {
-    model.quant.layers.erase(s.layer);
+  r.budget_met = return_to_fp32_until(model, r.ranking, [&](const LayerSensitivity& s) {
     r.final_snr_db = measure();
     r.steps.push_back({s.layer, r.final_snr_db});
     std::snprintf(line, sizeof line, "snr budget: %s -> fp32 (output SNR alone %.1f dB): %.2f dB",
                   s.layer.c_str(), s.output_snr_db, r.final_snr_db);
     say(line);
-    if (r.final_snr_db >= min_snr_db) {
-      r.budget_met = true;
-      break;
-    }
-  }
+    return r.final_snr_db >= min_snr_db;
+  });
   return r;
 }
 

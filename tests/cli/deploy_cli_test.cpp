@@ -45,6 +45,11 @@ class DeployCli : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
+  // deploy of ResNet-20 with the ncnn int8 deploy config into `wd`, plus `options`.
+  CmdResult deploy_int8(const fs::path& wd, const std::string& options) const {
+    return run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + cfg_ +
+                       " " + onnx_ + " " + image_ + " --work-dir " + wd.string() + " " + options);
+  }
   fs::path dir_;
   const std::string cfg_ = kSrc + "/configs/resnet20_cifar10.toml";
   const std::string onnx_ = kShared + "/models/resnet20_cifar10.onnx";
@@ -81,9 +86,7 @@ void expect_accuracy_matches_confusion(const json& d, const char* model, int64_t
 TEST_F(DeployCli, Resnet20Int8WithTestSetRecordsAccuracySpeedSnrAndConfusion) {
   const fs::path wd = dir_ / "int8";
   const CmdResult r =
-      run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " + cfg_ + " " +
-                  onnx_ + " " + image_ + " --work-dir " + wd.string() +
-                  " --calib-num 32 --snr-num 16 --test-dataset " + test_set_ + " --test-num 200");
+      deploy_int8(wd, "--calib-num 32 --snr-num 16 --test-dataset " + test_set_ + " --test-num 200");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("accuracy on"), std::string::npos) << r.out;
   const json d = json::parse(slurp(wd / "deploy.json"));
@@ -134,9 +137,7 @@ TEST_F(DeployCli, Resnet20Int8WithTestSetRecordsAccuracySpeedSnrAndConfusion) {
 // <class>_* names), the kept one is the best by top-1 then SNR, and the table/int8 files are written.
 TEST_F(DeployCli, Resnet20AutoModeScoresEveryCandidateAndKeepsTheBest) {
   const fs::path wd = dir_ / "auto";
-  const CmdResult r = run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " +
-                                  cfg_ + " " + onnx_ + " " + image_ + " --work-dir " + wd.string() +
-                                  " --calib-method auto --calib-num 16 --val-num 32 --snr-num 0");
+  const CmdResult r = deploy_int8(wd, "--calib-method auto --calib-num 16 --val-num 32 --snr-num 0");
   ASSERT_EQ(r.code, 0) << r.out;
   const json d = json::parse(slurp(wd / "deploy.json"));
   const json& a = d.at("auto");
@@ -171,9 +172,7 @@ TEST_F(DeployCli, Resnet20AutoModeScoresEveryCandidateAndKeepsTheBest) {
 // int8 files leave exactly those layers out.
 TEST_F(DeployCli, Resnet20MinSnrKeepsSensitiveLayersFp32UntilTheBudgetHolds) {
   const fs::path wd = dir_ / "min_snr";
-  const CmdResult r = run_qdeploy("deploy " + kSrc + "/configs/deploy/classification_ncnn-int8_static.toml " +
-                                  cfg_ + " " + onnx_ + " " + image_ + " --work-dir " + wd.string() +
-                                  " --quant --calib-num 32 --snr-num 0 --min-snr 40");
+  const CmdResult r = deploy_int8(wd, "--quant --calib-num 32 --snr-num 0 --min-snr 40");
   ASSERT_EQ(r.code, 0) << r.out;
   const json b = json::parse(slurp(wd / "deploy.json")).at("snr_budget");
   EXPECT_EQ(b.at("images").get<int64_t>(), 32);
