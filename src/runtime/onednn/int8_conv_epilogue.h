@@ -96,15 +96,38 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply(const Int8ConvEp
   int8_epilogue_store_dst(e, dst, off, lanes, y);
 }
 
+// y = (acc + bias) * scale of 16 full output channels oc.. (int8_epilogue_apply's first step).
+__attribute__((target("avx2"), always_inline)) inline void int8_epilogue_dequantize16(
+    const Int8ConvEpilogue& e, __m256i a0, __m256i a1, int64_t oc, __m256& y0, __m256& y1) {
+  y0 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a0), _mm256_loadu_ps(e.bias.data() + oc)),
+                     _mm256_loadu_ps(e.scale.data() + oc));
+  y1 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a1), _mm256_loadu_ps(e.bias.data() + oc + 8)),
+                     _mm256_loadu_ps(e.scale.data() + oc + 8));
+}
+
+// y0, y1 of 16 channels requantized to the u8/s8 destination and packed into one 16-byte store at `off`
+// (int8_epilogue_apply's last step).
+__attribute__((target("avx2"), always_inline)) inline void int8_epilogue_requantize16(
+    const Int8ConvEpilogue& e, __m256 y0, __m256 y1, void* dst, int64_t off) {
+  const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
+               hi = _mm256_set1_ps(127.f);
+  y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
+  y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
+  // int16 [y0 0-3, y1 0-3 | y0 4-7, y1 4-7] -> [y0 | y1]; cvtps rounds half to even like oneDNN's store.
+  const __m256i w16 =
+      _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_cvtps_epi32(y0), _mm256_cvtps_epi32(y1)), 0xD8);
+  const __m128i lo16 = _mm256_castsi256_si128(w16), hi16 = _mm256_extracti128_si256(w16, 1);
+  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(lo16, hi16) : _mm_packs_epi16(lo16, hi16);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
+}
+
 // The epilogue of 16 full output channels oc.. of one pixel (element `off` of the nhwc destination), in
 // int8_epilogue_apply's operations and order, with the u8/s8 results packed into one 16-byte store.
 __attribute__((target("avx2"))) inline void int8_epilogue_apply16(const Int8ConvEpilogue& e, __m256i a0,
                                                                   __m256i a1, int64_t oc, void* dst,
                                                                   int64_t off) {
-  __m256 y0 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a0), _mm256_loadu_ps(e.bias.data() + oc)),
-                            _mm256_loadu_ps(e.scale.data() + oc));
-  __m256 y1 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a1), _mm256_loadu_ps(e.bias.data() + oc + 8)),
-                            _mm256_loadu_ps(e.scale.data() + oc + 8));
+  __m256 y0, y1;
+  int8_epilogue_dequantize16(e, a0, a1, oc, y0, y1);
   for (const auto& act : e.pre_sum) {
     y0 = apply_winograd_activation(act, y0);
     y1 = apply_winograd_activation(act, y1);
@@ -123,16 +146,63 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply16(const Int8Conv
     _mm256_storeu_ps(p + 8, y1);
     return;
   }
-  const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
-               hi = _mm256_set1_ps(127.f);
-  y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
-  y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
-  // int16 [y0 0-3, y1 0-3 | y0 4-7, y1 4-7] -> [y0 | y1]; cvtps rounds half to even like oneDNN's store.
-  const __m256i w16 =
-      _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_cvtps_epi32(y0), _mm256_cvtps_epi32(y1)), 0xD8);
-  const __m128i lo16 = _mm256_castsi256_si128(w16), hi16 = _mm256_extracti128_si256(w16, 1);
-  const __m128i b = e.dst == Int8Dst::u8 ? _mm_packus_epi16(lo16, hi16) : _mm_packs_epi16(lo16, hi16);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
+  int8_epilogue_requantize16(e, y0, y1, dst, off);
+}
+
+// The 16-channel epilogues of the signed-source kernels, chosen once per conv: the general one above walks
+// the activation lists (a switch per vector) and was not inlined, which in MobileNet's signed 1x1 expand
+// convs (K of 16-96 channels) took 40% of the conv. The others compute the same operations in the same
+// order inline: clamp_to_int8 = no activation, Relu (max(y, 0) = min(max(y, 0), +inf)) or Clip, then
+// requantize; hardswish_to_int8 = HardSwish, then requantize. Neither has a sum.
+enum class Int8Epilogue16 { general, clamp_to_int8, hardswish_to_int8 };
+
+struct Int8Epilogue16Plan {
+  Int8Epilogue16 kind = Int8Epilogue16::general;
+  float act_lo = 0.f, act_hi = 0.f;  // clamp_to_int8's activation bounds
+};
+
+inline Int8Epilogue16Plan int8_epilogue16_plan(const Int8ConvEpilogue& e) {
+  Int8Epilogue16Plan p;
+  if (e.dst == Int8Dst::f32 || e.sum || !e.post_sum.empty() || e.pre_sum.size() > 1) return p;
+  const float inf = __builtin_inff();
+  if (e.pre_sum.empty()) {
+    p.kind = Int8Epilogue16::clamp_to_int8, p.act_lo = -inf, p.act_hi = inf;
+  } else {
+    const ir::FusedActivation& a = e.pre_sum[0];
+    if (a.kind == ir::OpKind::Relu && a.alpha == 0.f)
+      p.kind = Int8Epilogue16::clamp_to_int8, p.act_lo = 0.f, p.act_hi = inf;
+    else if (a.kind == ir::OpKind::Clip)
+      p.kind = Int8Epilogue16::clamp_to_int8, p.act_lo = a.alpha, p.act_hi = a.beta;
+    else if (a.kind == ir::OpKind::HardSwish)
+      p.kind = Int8Epilogue16::hardswish_to_int8;
+  }
+  return p;
+}
+
+template <Int8Epilogue16 K>
+__attribute__((target("avx2"), always_inline)) inline void int8_epilogue16(const Int8ConvEpilogue& e,
+                                                                           const Int8Epilogue16Plan& plan,
+                                                                           __m256i a0, __m256i a1, int64_t oc,
+                                                                           void* dst, int64_t off) {
+  if constexpr (K == Int8Epilogue16::general) {
+    int8_epilogue_apply16(e, a0, a1, oc, dst, off);
+  } else {
+    __m256 y0, y1;
+    int8_epilogue_dequantize16(e, a0, a1, oc, y0, y1);
+    if constexpr (K == Int8Epilogue16::clamp_to_int8) {
+      const __m256 lo = _mm256_set1_ps(plan.act_lo), hi = _mm256_set1_ps(plan.act_hi);
+      y0 = _mm256_min_ps(_mm256_max_ps(y0, lo), hi);
+      y1 = _mm256_min_ps(_mm256_max_ps(y1, lo), hi);
+    } else {  // HardSwish as apply_winograd_activation's
+      const __m256 six = _mm256_set1_ps(6.f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.f),
+                   zero = _mm256_setzero_ps();
+      y0 = _mm256_mul_ps(
+          y0, _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_add_ps(_mm256_div_ps(y0, six), half))));
+      y1 = _mm256_mul_ps(
+          y1, _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_add_ps(_mm256_div_ps(y1, six), half))));
+    }
+    int8_epilogue_requantize16(e, y0, y1, dst, off);
+  }
 }
 
 // The two epilogues of ResNet-like nets with their own code (the kernels pick it once per conv, not per

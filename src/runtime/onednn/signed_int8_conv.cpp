@@ -23,12 +23,12 @@ constexpr int kPixels = 6;
 
 // MR output pixels starting at pixel p (window starts px[m] in the padded source, kernel rows at tap[t]),
 // every block of 16 output channels: the int32 sums over all rows and pairs stay in registers, then the
-// epilogue writes them (or, with acc_out, the raw sums).
-template <int MR>
+// epilogue (E, for full blocks of 16) writes them (or, with acc_out, the raw sums).
+template <int MR, Int8Epilogue16 E>
 QD_AVX2_SIGNED8 void signed_pixels_int8(const SignedInt8Shape& s, const int16_t* const* px,
                                         const int64_t* tap, const int16_t* w, int64_t p,
-                                        const Int8ConvEpilogue& e, Int8EpilogueKind kind, void* dst,
-                                        int32_t* acc_out) {
+                                        const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan,
+                                        Int8EpilogueKind kind, void* dst, int32_t* acc_out) {
   const int taps = s.kh;
   const int64_t pairs = s.row_pairs(), OB = s.oc_padded() / 16;
   for (int64_t ob = 0; ob < OB; ++ob) {
@@ -55,7 +55,8 @@ QD_AVX2_SIGNED8 void signed_pixels_int8(const SignedInt8Shape& s, const int16_t*
     const int64_t oc = ob * 16;
     if (!acc_out && oc + 16 <= s.OC) {
 #pragma GCC unroll 8
-      for (int m = 0; m < MR; ++m) int8_epilogue_apply16(e, a[m][0], a[m][1], oc, dst, (p + m) * s.OC + oc);
+      for (int m = 0; m < MR; ++m)
+        int8_epilogue16<E>(e, plan, a[m][0], a[m][1], oc, dst, (p + m) * s.OC + oc);
       continue;
     }
     alignas(32) int32_t acc[16];
@@ -77,22 +78,35 @@ QD_AVX2_SIGNED8 void signed_pixels_int8(const SignedInt8Shape& s, const int16_t*
 }
 
 using PixelsKernel = void (*)(const SignedInt8Shape&, const int16_t* const*, const int64_t*, const int16_t*,
-                              int64_t, const Int8ConvEpilogue&, Int8EpilogueKind, void*, int32_t*);
+                              int64_t, const Int8ConvEpilogue&, const Int8Epilogue16Plan&, Int8EpilogueKind,
+                              void*, int32_t*);
 
+template <Int8Epilogue16 E>
 PixelsKernel pixels_kernel_for(int mr) {
   switch (mr) {
     case 6:
-      return signed_pixels_int8<6>;
+      return signed_pixels_int8<6, E>;
     case 5:
-      return signed_pixels_int8<5>;
+      return signed_pixels_int8<5, E>;
     case 4:
-      return signed_pixels_int8<4>;
+      return signed_pixels_int8<4, E>;
     case 3:
-      return signed_pixels_int8<3>;
+      return signed_pixels_int8<3, E>;
     case 2:
-      return signed_pixels_int8<2>;
+      return signed_pixels_int8<2, E>;
     default:
-      return signed_pixels_int8<1>;
+      return signed_pixels_int8<1, E>;
+  }
+}
+
+PixelsKernel pixels_kernel_for(int mr, Int8Epilogue16 e) {
+  switch (e) {
+    case Int8Epilogue16::clamp_to_int8:
+      return pixels_kernel_for<Int8Epilogue16::clamp_to_int8>(mr);
+    case Int8Epilogue16::hardswish_to_int8:
+      return pixels_kernel_for<Int8Epilogue16::hardswish_to_int8>(mr);
+    default:
+      return pixels_kernel_for<Int8Epilogue16::general>(mr);
   }
 }
 
@@ -121,19 +135,21 @@ QD_AVX2_SIGNED8 void pad_source_int16(const SignedInt8Shape& s, const int8_t* sr
 // output channels are computed from them.
 void run_pixels_signed_int8(const SignedInt8Shape& s, const int16_t* padded, const int64_t* window,
                             const int64_t* tap, const std::vector<int16_t>& w, int64_t p0, int64_t p1,
-                            void* dst, const Int8ConvEpilogue& e, int32_t* acc_out) {
+                            void* dst, const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan,
+                            int32_t* acc_out) {
   const Int8EpilogueKind kind = int8_epilogue_kind(e);
   for (int64_t p = p0; p < p1; p += kPixels) {
     const int mr = static_cast<int>(std::min<int64_t>(kPixels, p1 - p));
     const int16_t* px[kPixels];
     for (int m = 0; m < mr; ++m) px[m] = padded + window[p + m];
-    pixels_kernel_for(mr)(s, px, tap, w.data(), p, e, kind, dst, acc_out);
+    pixels_kernel_for(mr, plan.kind)(s, px, tap, w.data(), p, e, plan, kind, dst, acc_out);
   }
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
 void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
-                     uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, int32_t* acc_out) {
+                     uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan,
+                     int32_t* acc_out) {
   int16_t* padded = reinterpret_cast<int16_t*>(scratch);
   pad_source_int16(s, src, padded);
   const int64_t PH = s.padded_h(), PW = s.padded_w(), C = s.C, M = s.N * s.OH * s.OW;
@@ -150,7 +166,7 @@ void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const std::vec
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < chunks; ++b)
     run_pixels_signed_int8(s, padded, window, tap.data(), w, b * chunk, std::min(M, (b + 1) * chunk), dst, e,
-                           acc_out);
+                           plan, acc_out);
 }
 
 }  // namespace
@@ -158,7 +174,8 @@ void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const std::vec
 std::vector<int16_t> signed_int8_weights(const Tensor& qw) {
   const int64_t OC = qw.dim(0), C = qw.dim(1), KH = qw.dim(2), KW = qw.dim(3), OCp = (OC + 15) / 16 * 16;
   const int64_t pairs = (KW * C + 1) / 2;
-  std::vector<int16_t> packed(static_cast<size_t>(OCp * KH * pairs * 32), 0);
+  std::vector<int16_t> packed(static_cast<size_t>(OCp / 16 * KH * pairs * 32),
+                              0);  // [OCp/16][KH][pairs][16][2]
   const int8_t* wd = qw.data<int8_t>();
   for (int64_t o = 0; o < OC; ++o)
     for (int64_t ky = 0; ky < KH; ++ky) {
@@ -189,14 +206,20 @@ bool signed_int8_activation_supported(const ir::FusedActivation& act) {
 void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
                             uint8_t* scratch, int32_t* acc) {
   Int8ConvEpilogue none;
-  run_signed_int8(s, src, w, scratch, nullptr, none, acc);
+  run_signed_int8(s, src, w, scratch, nullptr, none, Int8Epilogue16Plan{}, acc);
+}
+
+void signed_int8_convolve(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+                          uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, bool general_epilogue) {
+  run_signed_int8(s, src, w, scratch, dst, e,
+                  general_epilogue ? Int8Epilogue16Plan{} : int8_epilogue16_plan(e), nullptr);
 }
 
 void SignedInt8ConvStep::execute(RunContext& ctx) {
   ctx.stream->wait();
   const std::vector<void*>& b = *ctx.buffers;
-  run_signed_int8(s_, static_cast<const int8_t*>(b[src_]), w_, static_cast<uint8_t*>(b[scratch_]), b[dst_],
-                  epilogue_, nullptr);
+  signed_int8_convolve(s_, static_cast<const int8_t*>(b[src_]), w_, static_cast<uint8_t*>(b[scratch_]),
+                       b[dst_], epilogue_, false);
 }
 
 }  // namespace qd::runtime::onednn

@@ -55,6 +55,11 @@ bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedAc
 void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
                             uint8_t* scratch, int32_t* acc);
 
+// The conv with epilogue e into dst (nhwc, e's type): what SignedInt8ConvStep runs. general_epilogue: the
+// generic epilogue code even where a specialised one exists (tests compare the two bit for bit).
+void signed_int8_convolve(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+                          uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, bool general_epilogue);
+
 class SignedInt8ConvStep : public Step {
  public:
   // src: s8 nhwc; dst: nhwc of epilogue.dst's type; scratch: scratch_bytes().

@@ -25,11 +25,12 @@ constexpr int kDwPixels = 4;
 // MR output pixels from pixel p (window starts px[m] in the padded source, tap offsets tap[t]), every block
 // of 16 channels. vpunpcklwd/hwd interleave two taps per channel within each 128-bit lane: lo holds channels
 // 0-3 and 8-11 of the block, hi 4-7 and 12-15; the accumulators are put back in channel order at the end.
-template <int MR>
+// E: the epilogue of full blocks of 16 channels.
+template <int MR, Int8Epilogue16 E>
 QD_AVX2_DW8 void depthwise_pixels_int8(const SignedInt8DepthwiseShape& s, const int16_t* const* px,
                                        const int64_t* tap, const int16_t* w, int64_t p,
-                                       const Int8ConvEpilogue& e, Int8EpilogueKind kind, void* dst,
-                                       int32_t* acc_out) {
+                                       const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan,
+                                       Int8EpilogueKind kind, void* dst, int32_t* acc_out) {
   const int taps = s.kh * s.kw;
   const int64_t pairs = s.tap_pairs(), CB = s.c_padded() / 16;
   for (int64_t cb = 0; cb < CB; ++cb, w += pairs * 32) {
@@ -55,7 +56,7 @@ QD_AVX2_DW8 void depthwise_pixels_int8(const SignedInt8DepthwiseShape& s, const 
       const __m256i a1 = _mm256_permute2x128_si256(lo[m], hi[m], 0x31);  // channels 8-15
       const int64_t off = (p + m) * s.C + c0;
       if (!acc_out && c0 + 16 <= s.C) {
-        int8_epilogue_apply16(e, a0, a1, c0, dst, off);
+        int8_epilogue16<E>(e, plan, a0, a1, c0, dst, off);
         continue;
       }
       alignas(32) int32_t acc[16];
@@ -75,19 +76,31 @@ QD_AVX2_DW8 void depthwise_pixels_int8(const SignedInt8DepthwiseShape& s, const 
 }
 
 using DwPixelsKernel = void (*)(const SignedInt8DepthwiseShape&, const int16_t* const*, const int64_t*,
-                                const int16_t*, int64_t, const Int8ConvEpilogue&, Int8EpilogueKind, void*,
-                                int32_t*);
+                                const int16_t*, int64_t, const Int8ConvEpilogue&, const Int8Epilogue16Plan&,
+                                Int8EpilogueKind, void*, int32_t*);
 
+template <Int8Epilogue16 E>
 DwPixelsKernel dw_pixels_kernel_for(int mr) {
   switch (mr) {
     case 4:
-      return depthwise_pixels_int8<4>;
+      return depthwise_pixels_int8<4, E>;
     case 3:
-      return depthwise_pixels_int8<3>;
+      return depthwise_pixels_int8<3, E>;
     case 2:
-      return depthwise_pixels_int8<2>;
+      return depthwise_pixels_int8<2, E>;
     default:
-      return depthwise_pixels_int8<1>;
+      return depthwise_pixels_int8<1, E>;
+  }
+}
+
+DwPixelsKernel dw_pixels_kernel_for(int mr, Int8Epilogue16 e) {
+  switch (e) {
+    case Int8Epilogue16::clamp_to_int8:
+      return dw_pixels_kernel_for<Int8Epilogue16::clamp_to_int8>(mr);
+    case Int8Epilogue16::hardswish_to_int8:
+      return dw_pixels_kernel_for<Int8Epilogue16::hardswish_to_int8>(mr);
+    default:
+      return dw_pixels_kernel_for<Int8Epilogue16::general>(mr);
   }
 }
 
@@ -115,20 +128,20 @@ QD_AVX2_DW8 void pad_source_dw_int16(const SignedInt8DepthwiseShape& s, const in
 
 void run_pixels_dw_int8(const SignedInt8DepthwiseShape& s, const int16_t* padded, const int64_t* window,
                         const int64_t* tap, const std::vector<int16_t>& w, int64_t p0, int64_t p1, void* dst,
-                        const Int8ConvEpilogue& e, int32_t* acc_out) {
+                        const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan, int32_t* acc_out) {
   const Int8EpilogueKind kind = int8_epilogue_kind(e);
   for (int64_t p = p0; p < p1; p += kDwPixels) {
     const int mr = static_cast<int>(std::min<int64_t>(kDwPixels, p1 - p));
     const int16_t* px[kDwPixels];
     for (int m = 0; m < mr; ++m) px[m] = padded + window[p + m];
-    dw_pixels_kernel_for(mr)(s, px, tap, w.data(), p, e, kind, dst, acc_out);
+    dw_pixels_kernel_for(mr, plan.kind)(s, px, tap, w.data(), p, e, plan, kind, dst, acc_out);
   }
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
 void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int8_t* src,
                                const std::vector<int16_t>& w, uint8_t* scratch, void* dst,
-                               const Int8ConvEpilogue& e, int32_t* acc_out) {
+                               const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan, int32_t* acc_out) {
   int16_t* padded = reinterpret_cast<int16_t*>(scratch);
   pad_source_dw_int16(s, src, padded);
   const int64_t PH = s.padded_h(), PW = s.padded_w(), Cp = s.c_padded(), M = s.N * s.OH * s.OW;
@@ -144,7 +157,7 @@ void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int8_t* 
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < chunks; ++b)
     run_pixels_dw_int8(s, padded, window.data(), tap.data(), w, b * chunk, std::min(M, (b + 1) * chunk), dst,
-                       e, acc_out);
+                       e, plan, acc_out);
 }
 
 }  // namespace
@@ -180,14 +193,21 @@ bool signed_int8_depthwise_supported(const ir::ConvAttrs& a, const Shape& x_shap
 void signed_int8_depthwise_accumulate(const SignedInt8DepthwiseShape& s, const int8_t* src,
                                       const std::vector<int16_t>& w, uint8_t* scratch, int32_t* acc) {
   Int8ConvEpilogue none;
-  run_signed_int8_depthwise(s, src, w, scratch, nullptr, none, acc);
+  run_signed_int8_depthwise(s, src, w, scratch, nullptr, none, Int8Epilogue16Plan{}, acc);
+}
+
+void signed_int8_depthwise_convolve(const SignedInt8DepthwiseShape& s, const int8_t* src,
+                                    const std::vector<int16_t>& w, uint8_t* scratch, void* dst,
+                                    const Int8ConvEpilogue& e, bool general_epilogue) {
+  run_signed_int8_depthwise(s, src, w, scratch, dst, e,
+                            general_epilogue ? Int8Epilogue16Plan{} : int8_epilogue16_plan(e), nullptr);
 }
 
 void SignedInt8DepthwiseStep::execute(RunContext& ctx) {
   ctx.stream->wait();
   const std::vector<void*>& b = *ctx.buffers;
-  run_signed_int8_depthwise(s_, static_cast<const int8_t*>(b[src_]), w_, static_cast<uint8_t*>(b[scratch_]),
-                            b[dst_], epilogue_, nullptr);
+  signed_int8_depthwise_convolve(s_, static_cast<const int8_t*>(b[src_]), w_,
+                                 static_cast<uint8_t*>(b[scratch_]), b[dst_], epilogue_, false);
 }
 
 }  // namespace qd::runtime::onednn

@@ -1,0 +1,130 @@
+// The specialised 16-channel epilogues of the signed-source int8 kernels (int8_conv_epilogue.h:
+// clamp_to_int8, hardswish_to_int8) against the general epilogue, byte for byte, through the signed 1x1 /
+// 3x3 conv and the signed depthwise conv: no activation, Relu, Clip (ReLU6) and HardSwish, to u8 and s8,
+// channel counts with and without a partial block of 16.
+#include "runtime/onednn/int8_conv_epilogue.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/onednn/signed_int8_conv.h"
+#include "runtime/onednn/signed_int8_depthwise.h"
+
+namespace qd::runtime::onednn {
+namespace {
+
+struct EpilogueCase {
+  std::string name;
+  std::vector<ir::FusedActivation> acts;
+  Int8Dst dst;
+  Int8Epilogue16 want;
+};
+
+std::vector<EpilogueCase> epilogue_cases() {
+  const ir::FusedActivation relu{ir::OpKind::Relu}, relu6{ir::OpKind::Clip, 0.f, 6.f},
+      hswish{ir::OpKind::HardSwish}, swish{ir::OpKind::Swish};
+  return {
+      {"none -> s8", {}, Int8Dst::s8, Int8Epilogue16::clamp_to_int8},
+      {"Relu -> u8", {relu}, Int8Dst::u8, Int8Epilogue16::clamp_to_int8},
+      {"Clip(0, 6) -> u8", {relu6}, Int8Dst::u8, Int8Epilogue16::clamp_to_int8},
+      {"Clip(0, 6) -> s8", {relu6}, Int8Dst::s8, Int8Epilogue16::clamp_to_int8},
+      {"HardSwish -> s8", {hswish}, Int8Dst::s8, Int8Epilogue16::hardswish_to_int8},
+      {"HardSwish -> u8", {hswish}, Int8Dst::u8, Int8Epilogue16::hardswish_to_int8},
+      {"Swish -> s8 (general)", {swish}, Int8Dst::s8, Int8Epilogue16::general},
+      {"Relu -> f32 (general)", {relu}, Int8Dst::f32, Int8Epilogue16::general},
+  };
+}
+
+// Scales that spread y = (acc + bias) * scale over about [-8, 8] for accumulators of K products of
+// uniform s8 values, a requantization step of 6/127, and random biases.
+Int8ConvEpilogue random_epilogue(const EpilogueCase& c, int64_t oc, int64_t k, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(0.5f, 1.5f), b(-2000.f, 2000.f);
+  std::vector<float> scales(static_cast<size_t>(oc)), bias(static_cast<size_t>(oc));
+  for (int64_t o = 0; o < oc; ++o) {
+    scales[o] = u(rng) * 8.f / (127.f * 127.f * 0.6f * std::sqrt(static_cast<float>(k)));
+    bias[o] = b(rng);
+  }
+  Int8ConvEpilogue e =
+      make_int8_conv_epilogue(oc, (oc + 15) / 16 * 16, scales, bias.data(),
+                              c.dst == Int8Dst::f32 ? 0.f : 6.f / 127.f, c.dst == Int8Dst::u8);
+  e.pre_sum = c.acts;
+  return e;
+}
+
+std::vector<int8_t> random_s8(size_t n, std::mt19937& rng) {
+  std::uniform_int_distribution<int> d(-127, 127);
+  std::vector<int8_t> v(n);
+  for (int8_t& x : v) x = static_cast<int8_t>(d(rng));
+  return v;
+}
+
+Tensor random_weights(const Shape& s, std::mt19937& rng) {
+  Tensor t(DataType::i8, s);
+  std::uniform_int_distribution<int> d(-127, 127);
+  for (int8_t& v : t.values<int8_t>()) v = static_cast<int8_t>(d(rng));
+  return t;
+}
+
+size_t dst_bytes(Int8Dst d, int64_t elems) {
+  return static_cast<size_t>(elems) * (d == Int8Dst::f32 ? sizeof(float) : 1);
+}
+
+TEST(Int8ConvEpilogue, SpecialisedEqualsGeneralInTheSignedConv) {
+  struct Conv {
+    std::string name;
+    int64_t c, h, w, oc;
+    int k, stride, pad;
+  };
+  // 24 -> 96: MobileNetV2's 1x1 expand (full blocks); 16 -> 40: a partial block; 3 -> 32 3x3/s2: the stem.
+  const std::vector<Conv> convs = {{"1x1 24 -> 96", 24, 9, 7, 96, 1, 1, 0},
+                                   {"1x1 16 -> 40", 16, 5, 5, 40, 1, 1, 0},
+                                   {"3x3/s2 3 -> 32", 3, 11, 11, 32, 3, 2, 1}};
+  std::mt19937 rng(71);
+  for (const Conv& cv : convs)
+    for (const EpilogueCase& c : epilogue_cases()) {
+      SCOPED_TRACE(cv.name + ", " + c.name);
+      SignedInt8Shape s;
+      s.N = 1, s.C = cv.c, s.H = cv.h, s.W = cv.w, s.OC = cv.oc;
+      s.kh = s.kw = cv.k, s.stride_h = s.stride_w = cv.stride, s.pad_top = s.pad_left = cv.pad;
+      s.OH = (cv.h + 2 * cv.pad - cv.k) / cv.stride + 1, s.OW = (cv.w + 2 * cv.pad - cv.k) / cv.stride + 1;
+      const std::vector<int8_t> src = random_s8(static_cast<size_t>(cv.c * cv.h * cv.w), rng);
+      const std::vector<int16_t> w = signed_int8_weights(random_weights({cv.oc, cv.c, cv.k, cv.k}, rng));
+      const Int8ConvEpilogue e = random_epilogue(c, cv.oc, cv.c * cv.k * cv.k, rng);
+      EXPECT_EQ(int8_epilogue16_plan(e).kind, c.want);
+      const size_t bytes = dst_bytes(c.dst, s.OH * s.OW * s.OC);
+      std::vector<uint8_t> scratch(s.scratch_bytes()), general(bytes, 0xAB), special(bytes, 0xCD);
+      signed_int8_convolve(s, src.data(), w, scratch.data(), general.data(), e, true);
+      signed_int8_convolve(s, src.data(), w, scratch.data(), special.data(), e, false);
+      EXPECT_EQ(general, special);
+      if (c.dst == Int8Dst::f32) continue;
+      int zeros = 0, saturated = 0;  // the cases reach both ends of the int8 range
+      for (uint8_t v : general) zeros += v == 0, saturated += v == 127;
+      EXPECT_GT(zeros, 0);
+      EXPECT_GT(saturated, 0);
+    }
+}
+
+TEST(Int8ConvEpilogue, SpecialisedEqualsGeneralInTheSignedDepthwiseConv) {
+  std::mt19937 rng(72);
+  for (int64_t C : {48, 40})
+    for (const EpilogueCase& c : epilogue_cases()) {
+      SCOPED_TRACE(std::to_string(C) + " channels, " + c.name);
+      SignedInt8DepthwiseShape s;
+      s.N = 1, s.C = C, s.H = 9, s.W = 8, s.OH = 9, s.OW = 8;
+      s.kh = s.kw = 3, s.stride_h = s.stride_w = 1, s.pad_top = s.pad_left = 1;
+      const std::vector<int8_t> src = random_s8(static_cast<size_t>(C * s.H * s.W), rng);
+      const std::vector<int16_t> w = signed_int8_depthwise_weights(random_weights({C, 1, 3, 3}, rng));
+      const Int8ConvEpilogue e = random_epilogue(c, C, 9, rng);
+      const size_t bytes = dst_bytes(c.dst, s.OH * s.OW * C);
+      std::vector<uint8_t> scratch(s.scratch_bytes()), general(bytes, 0xAB), special(bytes, 0xCD);
+      signed_int8_depthwise_convolve(s, src.data(), w, scratch.data(), general.data(), e, true);
+      signed_int8_depthwise_convolve(s, src.data(), w, scratch.data(), special.data(), e, false);
+      EXPECT_EQ(general, special);
+    }
+}
+
+}  // namespace
+}  // namespace qd::runtime::onednn
