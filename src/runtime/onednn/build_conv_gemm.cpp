@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "runtime/onednn/executor_impl.h"
+#include "runtime/onednn/int8_gemv.h"
 #include "runtime/onednn/swish_step.h"
 #include "runtime/ref/int8.h"
 
@@ -395,6 +396,27 @@ bool OneDnnExecutor::build_gemm(const FusedGroup& grp) {
   // kernel, which ran VGG-11's three FC layers 1.4-2.4x slower (AVX-512, one thread, load ~11).
   const memory::desc w_md =
       M == 1 && !int8 ? memory::desc({N, K}, wdt, memory::format_tag::ab) : any_md({N, K}, wdt);
+  if (int8 && M == 1 && !s8_sources_exact_ && int8_signed_ != KernelPolicy::never &&
+      int8_gemv_supported(grp.pre_sum)) {
+    // One row on a machine without VNNI: our int16 product (int8_gemv.h) instead of oneDNN's
+    // gemm_s8u8s32, which packs the weights on every call (and needs two of itself for a signed source).
+    Int8GemvShape s;
+    s.K = K, s.N = N, s.src_unsigned = non_negative(x);
+    const MemRef src =
+        quantized_as(x, plain_md(xs, s.src_unsigned ? memory::data_type::u8 : memory::data_type::s8),
+                     static_cast<float>(q->input_scale));
+    Int8ConvEpilogue e =
+        make_int8_conv_epilogue(N, s.n_padded(), scales, c.empty() ? nullptr : c.data<float>(), 0.f, false);
+    e.pre_sum = grp.pre_sum;
+    const int scratch = alloc_buffer(s.scratch_bytes());  // free again once this step is built
+    ++buffer_refs_[scratch];
+    const MemRef dst = define_value(grp.output, plain_md({M, N}));
+    steps_.push_back(std::make_unique<Int8GemvStep>(s, src.buffer, dst.buffer, scratch, int8_gemv_weights(w),
+                                                    std::move(e)));
+    if (--buffer_refs_[scratch] == 0) release_buffer(scratch);
+    summary_ += "int8 gemm " + n.name + " [int16 pairs, one row]\n";
+    return true;
+  }
   if (int8 && needs_split(x)) {
     // Signed int8 source (oneDNN's AVX2 kernels are not exact for s8 sources; the reference kernel ran these
     // and took 60% of MobileNetV3-Small's int8 time on AVX2): two exact u8-source inner products, as
