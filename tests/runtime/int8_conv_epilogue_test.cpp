@@ -1,11 +1,12 @@
-// The specialised 16-channel epilogues of the signed-source int8 kernels (int8_conv_epilogue.h:
-// clamp_to_int8, hardswish_to_int8) against the general epilogue, byte for byte, through the signed 1x1 /
-// 3x3 conv and the signed depthwise conv: no activation, Relu, Clip (ReLU6) and HardSwish, to u8 and s8,
-// channel counts with and without a partial block of 16.
+// The specialised 16-channel epilogues of the signed-source int8 kernels (int8_conv_epilogue.h's
+// Int8Epilogue16 kinds) against the general epilogue, byte for byte, through the signed 1x1 /
+// 3x3 conv and the signed depthwise conv: no activation, Relu, Clip (ReLU6) and HardSwish, to u8, s8 and f32,
+// a residual sum (+ Relu) in f32, channel counts with and without a partial block of 16.
 #include "runtime/onednn/int8_conv_epilogue.h"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct EpilogueCase {
   std::vector<ir::FusedActivation> acts;
   Int8Dst dst;
   Int8Epilogue16 want;
+  bool sum = false;  // acts after the sum (post_sum), dst holds the residual
 };
 
 std::vector<EpilogueCase> epilogue_cases() {
@@ -33,8 +35,13 @@ std::vector<EpilogueCase> epilogue_cases() {
       {"Clip(0, 6) -> s8", {relu6}, Int8Dst::s8, Int8Epilogue16::clamp_to_int8},
       {"HardSwish -> s8", {hswish}, Int8Dst::s8, Int8Epilogue16::hardswish_to_int8},
       {"HardSwish -> u8", {hswish}, Int8Dst::u8, Int8Epilogue16::hardswish_to_int8},
+      {"none -> f32", {}, Int8Dst::f32, Int8Epilogue16::clamp_to_f32},
+      {"Relu -> f32", {relu}, Int8Dst::f32, Int8Epilogue16::clamp_to_f32},
+      {"HardSwish -> f32", {hswish}, Int8Dst::f32, Int8Epilogue16::hardswish_to_f32},
+      {"sum -> f32", {}, Int8Dst::f32, Int8Epilogue16::sum_clamp_to_f32, true},
+      {"sum, Relu -> f32", {relu}, Int8Dst::f32, Int8Epilogue16::sum_clamp_to_f32, true},
       {"Swish -> s8 (general)", {swish}, Int8Dst::s8, Int8Epilogue16::general},
-      {"Relu -> f32 (general)", {relu}, Int8Dst::f32, Int8Epilogue16::general},
+      {"sum, HardSwish -> f32 (general)", {hswish}, Int8Dst::f32, Int8Epilogue16::general, true},
   };
 }
 
@@ -50,7 +57,8 @@ Int8ConvEpilogue random_epilogue(const EpilogueCase& c, int64_t oc, int64_t k, s
   Int8ConvEpilogue e =
       make_int8_conv_epilogue(oc, (oc + 15) / 16 * 16, scales, bias.data(),
                               c.dst == Int8Dst::f32 ? 0.f : 6.f / 127.f, c.dst == Int8Dst::u8);
-  e.pre_sum = c.acts;
+  (c.sum ? e.post_sum : e.pre_sum) = c.acts;
+  e.sum = c.sum;
   return e;
 }
 
@@ -70,6 +78,19 @@ Tensor random_weights(const Shape& s, std::mt19937& rng) {
 
 size_t dst_bytes(Int8Dst d, int64_t elems) {
   return static_cast<size_t>(elems) * (d == Int8Dst::f32 ? sizeof(float) : 1);
+}
+
+// The destination before the conv: a random f32 residual for the sum cases, a fill byte otherwise.
+std::vector<uint8_t> initial_dst(const EpilogueCase& c, size_t bytes, uint8_t fill, uint32_t seed) {
+  std::vector<uint8_t> d(bytes, fill);
+  if (!c.sum) return d;
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-4.f, 4.f);
+  for (size_t i = 0; i + sizeof(float) <= bytes; i += sizeof(float)) {
+    const float v = u(rng);
+    std::memcpy(d.data() + i, &v, sizeof v);
+  }
+  return d;
 }
 
 TEST(Int8ConvEpilogue, SpecialisedEqualsGeneralInTheSignedConv) {
@@ -95,7 +116,8 @@ TEST(Int8ConvEpilogue, SpecialisedEqualsGeneralInTheSignedConv) {
       const Int8ConvEpilogue e = random_epilogue(c, cv.oc, cv.c * cv.k * cv.k, rng);
       EXPECT_EQ(int8_epilogue16_plan(e).kind, c.want);
       const size_t bytes = dst_bytes(c.dst, s.OH * s.OW * s.OC);
-      std::vector<uint8_t> scratch(s.scratch_bytes()), general(bytes, 0xAB), special(bytes, 0xCD);
+      std::vector<uint8_t> scratch(s.scratch_bytes()), general = initial_dst(c, bytes, 0xAB, 73),
+                                                       special = initial_dst(c, bytes, 0xCD, 73);
       signed_int8_convolve(s, src.data(), w, scratch.data(), general.data(), e, true);
       signed_int8_convolve(s, src.data(), w, scratch.data(), special.data(), e, false);
       EXPECT_EQ(general, special);
@@ -119,7 +141,8 @@ TEST(Int8ConvEpilogue, SpecialisedEqualsGeneralInTheSignedDepthwiseConv) {
       const std::vector<int16_t> w = signed_int8_depthwise_weights(random_weights({C, 1, 3, 3}, rng));
       const Int8ConvEpilogue e = random_epilogue(c, C, 9, rng);
       const size_t bytes = dst_bytes(c.dst, s.OH * s.OW * C);
-      std::vector<uint8_t> scratch(s.scratch_bytes()), general(bytes, 0xAB), special(bytes, 0xCD);
+      std::vector<uint8_t> scratch(s.scratch_bytes()), general = initial_dst(c, bytes, 0xAB, 74),
+                                                       special = initial_dst(c, bytes, 0xCD, 74);
       signed_int8_depthwise_convolve(s, src.data(), w, scratch.data(), general.data(), e, true);
       signed_int8_depthwise_convolve(s, src.data(), w, scratch.data(), special.data(), e, false);
       EXPECT_EQ(general, special);

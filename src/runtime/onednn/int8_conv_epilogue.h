@@ -152,30 +152,47 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply16(const Int8Conv
 // The 16-channel epilogues of the signed-source kernels, chosen once per conv: the general one above walks
 // the activation lists (a switch per vector) and was not inlined, which in MobileNet's signed 1x1 expand
 // convs (K of 16-96 channels) took 40% of the conv. The others compute the same operations in the same
-// order inline: clamp_to_int8 = no activation, Relu (max(y, 0) = min(max(y, 0), +inf)) or Clip, then
-// requantize; hardswish_to_int8 = HardSwish, then requantize. Neither has a sum.
-enum class Int8Epilogue16 { general, clamp_to_int8, hardswish_to_int8 };
+// order inline. "clamp" = no activation, Relu (max(y, 0) = min(max(y, 0), +inf)) or Clip; "hardswish" =
+// HardSwish; then requantized (_to_int8) or stored as f32 (_to_f32); sum_clamp_to_f32 = y + dst, then a
+// clamp (MobileNetV3's projection convs with their residual).
+enum class Int8Epilogue16 {
+  general,
+  clamp_to_int8,
+  hardswish_to_int8,
+  clamp_to_f32,
+  hardswish_to_f32,
+  sum_clamp_to_f32
+};
 
 struct Int8Epilogue16Plan {
   Int8Epilogue16 kind = Int8Epilogue16::general;
-  float act_lo = 0.f, act_hi = 0.f;  // clamp_to_int8's activation bounds
+  float act_lo = 0.f, act_hi = 0.f;  // the clamp kinds' activation bounds
 };
+
+// The bounds of activation list `acts` as one clamp, when it is one: none, Relu or Clip.
+inline bool int8_epilogue_clamp_bounds(const std::vector<ir::FusedActivation>& acts, float& lo, float& hi) {
+  const float inf = __builtin_inff();
+  if (acts.empty()) return lo = -inf, hi = inf, true;
+  if (acts.size() > 1) return false;
+  const ir::FusedActivation& a = acts[0];
+  if (a.kind == ir::OpKind::Relu && a.alpha == 0.f) return lo = 0.f, hi = inf, true;
+  if (a.kind == ir::OpKind::Clip) return lo = a.alpha, hi = a.beta, true;
+  return false;
+}
 
 inline Int8Epilogue16Plan int8_epilogue16_plan(const Int8ConvEpilogue& e) {
   Int8Epilogue16Plan p;
-  if (e.dst == Int8Dst::f32 || e.sum || !e.post_sum.empty() || e.pre_sum.size() > 1) return p;
-  const float inf = __builtin_inff();
-  if (e.pre_sum.empty()) {
-    p.kind = Int8Epilogue16::clamp_to_int8, p.act_lo = -inf, p.act_hi = inf;
-  } else {
-    const ir::FusedActivation& a = e.pre_sum[0];
-    if (a.kind == ir::OpKind::Relu && a.alpha == 0.f)
-      p.kind = Int8Epilogue16::clamp_to_int8, p.act_lo = 0.f, p.act_hi = inf;
-    else if (a.kind == ir::OpKind::Clip)
-      p.kind = Int8Epilogue16::clamp_to_int8, p.act_lo = a.alpha, p.act_hi = a.beta;
-    else if (a.kind == ir::OpKind::HardSwish)
-      p.kind = Int8Epilogue16::hardswish_to_int8;
+  const bool f32 = e.dst == Int8Dst::f32;
+  if (e.sum) {
+    if (f32 && e.pre_sum.empty() && int8_epilogue_clamp_bounds(e.post_sum, p.act_lo, p.act_hi))
+      p.kind = Int8Epilogue16::sum_clamp_to_f32;
+    return p;
   }
+  if (!e.post_sum.empty()) return p;
+  if (int8_epilogue_clamp_bounds(e.pre_sum, p.act_lo, p.act_hi))
+    p.kind = f32 ? Int8Epilogue16::clamp_to_f32 : Int8Epilogue16::clamp_to_int8;
+  else if (e.pre_sum.size() == 1 && e.pre_sum[0].kind == ir::OpKind::HardSwish)
+    p.kind = f32 ? Int8Epilogue16::hardswish_to_f32 : Int8Epilogue16::hardswish_to_int8;
   return p;
 }
 
@@ -187,21 +204,54 @@ __attribute__((target("avx2"), always_inline)) inline void int8_epilogue16(const
   if constexpr (K == Int8Epilogue16::general) {
     int8_epilogue_apply16(e, a0, a1, oc, dst, off);
   } else {
+    constexpr bool hardswish =
+        K == Int8Epilogue16::hardswish_to_int8 || K == Int8Epilogue16::hardswish_to_f32;
+    constexpr bool to_f32 = K != Int8Epilogue16::clamp_to_int8 && K != Int8Epilogue16::hardswish_to_int8;
     __m256 y0, y1;
     int8_epilogue_dequantize16(e, a0, a1, oc, y0, y1);
-    if constexpr (K == Int8Epilogue16::clamp_to_int8) {
-      const __m256 lo = _mm256_set1_ps(plan.act_lo), hi = _mm256_set1_ps(plan.act_hi);
-      y0 = _mm256_min_ps(_mm256_max_ps(y0, lo), hi);
-      y1 = _mm256_min_ps(_mm256_max_ps(y1, lo), hi);
-    } else {  // HardSwish as apply_winograd_activation's
+    if constexpr (K == Int8Epilogue16::sum_clamp_to_f32) {
+      const float* p = static_cast<const float*>(dst) + off;
+      y0 = _mm256_add_ps(y0, _mm256_loadu_ps(p));
+      y1 = _mm256_add_ps(y1, _mm256_loadu_ps(p + 8));
+    }
+    if constexpr (hardswish) {  // as apply_winograd_activation's
       const __m256 six = _mm256_set1_ps(6.f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.f),
                    zero = _mm256_setzero_ps();
       y0 = _mm256_mul_ps(
           y0, _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_add_ps(_mm256_div_ps(y0, six), half))));
       y1 = _mm256_mul_ps(
           y1, _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_add_ps(_mm256_div_ps(y1, six), half))));
+    } else {
+      const __m256 lo = _mm256_set1_ps(plan.act_lo), hi = _mm256_set1_ps(plan.act_hi);
+      y0 = _mm256_min_ps(_mm256_max_ps(y0, lo), hi);
+      y1 = _mm256_min_ps(_mm256_max_ps(y1, lo), hi);
     }
-    int8_epilogue_requantize16(e, y0, y1, dst, off);
+    if constexpr (to_f32) {
+      float* p = static_cast<float*>(dst) + off;
+      _mm256_storeu_ps(p, y0);
+      _mm256_storeu_ps(p + 8, y1);
+    } else {
+      int8_epilogue_requantize16(e, y0, y1, dst, off);
+    }
+  }
+}
+
+// Calls f.template operator()<K>() with the plan's kind as a template argument (the kernels' dispatch).
+template <class F>
+auto with_int8_epilogue16(Int8Epilogue16 k, F&& f) {
+  switch (k) {
+    case Int8Epilogue16::clamp_to_int8:
+      return f.template operator()<Int8Epilogue16::clamp_to_int8>();
+    case Int8Epilogue16::hardswish_to_int8:
+      return f.template operator()<Int8Epilogue16::hardswish_to_int8>();
+    case Int8Epilogue16::clamp_to_f32:
+      return f.template operator()<Int8Epilogue16::clamp_to_f32>();
+    case Int8Epilogue16::hardswish_to_f32:
+      return f.template operator()<Int8Epilogue16::hardswish_to_f32>();
+    case Int8Epilogue16::sum_clamp_to_f32:
+      return f.template operator()<Int8Epilogue16::sum_clamp_to_f32>();
+    default:
+      return f.template operator()<Int8Epilogue16::general>();
   }
 }
 

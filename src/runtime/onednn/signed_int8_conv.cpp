@@ -100,14 +100,7 @@ PixelsKernel pixels_kernel_for(int mr) {
 }
 
 PixelsKernel pixels_kernel_for(int mr, Int8Epilogue16 e) {
-  switch (e) {
-    case Int8Epilogue16::clamp_to_int8:
-      return pixels_kernel_for<Int8Epilogue16::clamp_to_int8>(mr);
-    case Int8Epilogue16::hardswish_to_int8:
-      return pixels_kernel_for<Int8Epilogue16::hardswish_to_int8>(mr);
-    default:
-      return pixels_kernel_for<Int8Epilogue16::general>(mr);
-  }
+  return with_int8_epilogue16(e, [mr]<Int8Epilogue16 K>() { return pixels_kernel_for<K>(mr); });
 }
 
 // The zero-padded int16 copy [N, PH, PW, C] of the s8 nhwc source.

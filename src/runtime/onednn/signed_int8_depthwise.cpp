@@ -94,14 +94,7 @@ DwPixelsKernel dw_pixels_kernel_for(int mr) {
 }
 
 DwPixelsKernel dw_pixels_kernel_for(int mr, Int8Epilogue16 e) {
-  switch (e) {
-    case Int8Epilogue16::clamp_to_int8:
-      return dw_pixels_kernel_for<Int8Epilogue16::clamp_to_int8>(mr);
-    case Int8Epilogue16::hardswish_to_int8:
-      return dw_pixels_kernel_for<Int8Epilogue16::hardswish_to_int8>(mr);
-    default:
-      return dw_pixels_kernel_for<Int8Epilogue16::general>(mr);
-  }
+  return with_int8_epilogue16(e, [mr]<Int8Epilogue16 K>() { return dw_pixels_kernel_for<K>(mr); });
 }
 
 // The zero-padded int16 copy [N, PH, PW, Cp] of the s8 nhwc source.
