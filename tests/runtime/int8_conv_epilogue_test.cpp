@@ -1,7 +1,7 @@
 // The specialised 16-channel epilogues of the signed-source int8 kernels (int8_conv_epilogue.h's
 // Int8Epilogue16 kinds) against the general epilogue, byte for byte, through the signed 1x1 /
-// 3x3 conv and the signed depthwise conv: no activation, Relu, Clip (ReLU6) and HardSwish, to u8, s8 and f32,
-// a residual sum (+ Relu) in f32, channel counts with and without a partial block of 16.
+// 3x3 conv and the signed depthwise conv: no activation, Relu, Clip (ReLU6), HardSwish and Swish, to u8, s8
+// and f32, a residual sum (+ Relu) in f32, channel counts with and without a partial block of 16.
 #include "runtime/onednn/int8_conv_epilogue.h"
 
 #include <gtest/gtest.h>
@@ -27,7 +27,7 @@ struct EpilogueCase {
 
 std::vector<EpilogueCase> epilogue_cases() {
   const ir::FusedActivation relu{ir::OpKind::Relu}, relu6{ir::OpKind::Clip, 0.f, 6.f},
-      hswish{ir::OpKind::HardSwish}, swish{ir::OpKind::Swish};
+      hswish{ir::OpKind::HardSwish}, swish{ir::OpKind::Swish}, leaky{ir::OpKind::LeakyRelu, 0.1f};
   return {
       {"none -> s8", {}, Int8Dst::s8, Int8Epilogue16::clamp_to_int8},
       {"Relu -> u8", {relu}, Int8Dst::u8, Int8Epilogue16::clamp_to_int8},
@@ -40,7 +40,9 @@ std::vector<EpilogueCase> epilogue_cases() {
       {"HardSwish -> f32", {hswish}, Int8Dst::f32, Int8Epilogue16::hardswish_to_f32},
       {"sum -> f32", {}, Int8Dst::f32, Int8Epilogue16::sum_clamp_to_f32, true},
       {"sum, Relu -> f32", {relu}, Int8Dst::f32, Int8Epilogue16::sum_clamp_to_f32, true},
-      {"Swish -> s8 (general)", {swish}, Int8Dst::s8, Int8Epilogue16::general},
+      {"Swish -> s8", {swish}, Int8Dst::s8, Int8Epilogue16::swish_to_int8},
+      {"Swish -> f32", {swish}, Int8Dst::f32, Int8Epilogue16::swish_to_f32},
+      {"LeakyRelu -> s8 (general)", {leaky}, Int8Dst::s8, Int8Epilogue16::general},
       {"sum, HardSwish -> f32 (general)", {hswish}, Int8Dst::f32, Int8Epilogue16::general, true},
   };
 }

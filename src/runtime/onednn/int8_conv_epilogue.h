@@ -153,14 +153,17 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply16(const Int8Conv
 // the activation lists (a switch per vector) and was not inlined, which in MobileNet's signed 1x1 expand
 // convs (K of 16-96 channels) took 40% of the conv. The others compute the same operations in the same
 // order inline. "clamp" = no activation, Relu (max(y, 0) = min(max(y, 0), +inf)) or Clip; "hardswish" =
-// HardSwish; then requantized (_to_int8) or stored as f32 (_to_f32); sum_clamp_to_f32 = y + dst, then a
-// clamp (MobileNetV3's projection convs with their residual).
+// HardSwish; "swish" = Swish (EfficientNet: the general epilogue's Swish took 43% of its int8 run on AVX2,
+// re-broadcasting its constants per call); then requantized (_to_int8) or stored as f32 (_to_f32);
+// sum_clamp_to_f32 = y + dst, then a clamp (MobileNetV3's projection convs with their residual).
 enum class Int8Epilogue16 {
   general,
   clamp_to_int8,
   hardswish_to_int8,
   clamp_to_f32,
   hardswish_to_f32,
+  swish_to_int8,
+  swish_to_f32,
   sum_clamp_to_f32
 };
 
@@ -193,6 +196,8 @@ inline Int8Epilogue16Plan int8_epilogue16_plan(const Int8ConvEpilogue& e) {
     p.kind = f32 ? Int8Epilogue16::clamp_to_f32 : Int8Epilogue16::clamp_to_int8;
   else if (e.pre_sum.size() == 1 && e.pre_sum[0].kind == ir::OpKind::HardSwish)
     p.kind = f32 ? Int8Epilogue16::hardswish_to_f32 : Int8Epilogue16::hardswish_to_int8;
+  else if (e.pre_sum.size() == 1 && e.pre_sum[0].kind == ir::OpKind::Swish)
+    p.kind = f32 ? Int8Epilogue16::swish_to_f32 : Int8Epilogue16::swish_to_int8;
   return p;
 }
 
@@ -206,7 +211,9 @@ __attribute__((target("avx2"), always_inline)) inline void int8_epilogue16(const
   } else {
     constexpr bool hardswish =
         K == Int8Epilogue16::hardswish_to_int8 || K == Int8Epilogue16::hardswish_to_f32;
-    constexpr bool to_f32 = K != Int8Epilogue16::clamp_to_int8 && K != Int8Epilogue16::hardswish_to_int8;
+    constexpr bool swish = K == Int8Epilogue16::swish_to_int8 || K == Int8Epilogue16::swish_to_f32;
+    constexpr bool to_f32 = K != Int8Epilogue16::clamp_to_int8 && K != Int8Epilogue16::hardswish_to_int8 &&
+                            K != Int8Epilogue16::swish_to_int8;
     __m256 y0, y1;
     int8_epilogue_dequantize16(e, a0, a1, oc, y0, y1);
     if constexpr (K == Int8Epilogue16::sum_clamp_to_f32) {
@@ -214,13 +221,12 @@ __attribute__((target("avx2"), always_inline)) inline void int8_epilogue16(const
       y0 = _mm256_add_ps(y0, _mm256_loadu_ps(p));
       y1 = _mm256_add_ps(y1, _mm256_loadu_ps(p + 8));
     }
-    if constexpr (hardswish) {  // as apply_winograd_activation's
-      const __m256 six = _mm256_set1_ps(6.f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.f),
-                   zero = _mm256_setzero_ps();
-      y0 = _mm256_mul_ps(
-          y0, _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_add_ps(_mm256_div_ps(y0, six), half))));
-      y1 = _mm256_mul_ps(
-          y1, _mm256_max_ps(zero, _mm256_min_ps(one, _mm256_add_ps(_mm256_div_ps(y1, six), half))));
+    if constexpr (hardswish) {  // the functions apply_winograd_activation calls
+      y0 = hardswish_avx2(y0);
+      y1 = hardswish_avx2(y1);
+    } else if constexpr (swish) {
+      y0 = swish_avx2(y0);
+      y1 = swish_avx2(y1);
     } else {
       const __m256 lo = _mm256_set1_ps(plan.act_lo), hi = _mm256_set1_ps(plan.act_hi);
       y0 = _mm256_min_ps(_mm256_max_ps(y0, lo), hi);
@@ -248,6 +254,10 @@ auto with_int8_epilogue16(Int8Epilogue16 k, F&& f) {
       return f.template operator()<Int8Epilogue16::clamp_to_f32>();
     case Int8Epilogue16::hardswish_to_f32:
       return f.template operator()<Int8Epilogue16::hardswish_to_f32>();
+    case Int8Epilogue16::swish_to_int8:
+      return f.template operator()<Int8Epilogue16::swish_to_int8>();
+    case Int8Epilogue16::swish_to_f32:
+      return f.template operator()<Int8Epilogue16::swish_to_f32>();
     case Int8Epilogue16::sum_clamp_to_f32:
       return f.template operator()<Int8Epilogue16::sum_clamp_to_f32>();
     default:

@@ -14,7 +14,7 @@ inline bool winograd_activation_supported(const ir::FusedActivation& a) {
 
 // exp(v) on 8 lanes for v in [-88.38, 88.38] (the caller clamps): Cephes expf as swish_step.cpp's AVX-512
 // pass (n = round(v / ln 2), r = v - n ln 2 in two parts, e^r = 1 + r + r^2 p(r), times 2^n), without FMA.
-__attribute__((target("avx2"))) inline __m256 exp_avx2(__m256 v) {
+__attribute__((target("avx2"), always_inline)) inline __m256 exp_avx2(__m256 v) {
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_sub_ps(v, _mm256_mul_ps(n, _mm256_set1_ps(0.693359375f)));
@@ -38,11 +38,23 @@ __attribute__((target("avx2"))) inline __m256 exp_avx2(__m256 v) {
 }
 
 // 1 / (1 + exp(-y)) with exp's argument clamped to +-88.38 (y below -88.38 gives ~1e-38 instead of 0).
-__attribute__((target("avx2"))) inline __m256 sigmoid_avx2(__m256 y) {
+__attribute__((target("avx2"), always_inline)) inline __m256 sigmoid_avx2(__m256 y) {
   const __m256 lim = _mm256_set1_ps(88.3762626647949f);
   const __m256 e = exp_avx2(_mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), lim),
                                           _mm256_min_ps(_mm256_sub_ps(_mm256_setzero_ps(), y), lim)));
   return _mm256_div_ps(_mm256_set1_ps(1.f), _mm256_add_ps(e, _mm256_set1_ps(1.f)));
+}
+
+// The reference's y * max(0, min(1, y / 6 + 0.5)).
+__attribute__((target("avx2"), always_inline)) inline __m256 hardswish_avx2(__m256 y) {
+  const __m256 t = _mm256_add_ps(_mm256_div_ps(y, _mm256_set1_ps(6.f)), _mm256_set1_ps(0.5f));
+  return _mm256_mul_ps(y, _mm256_max_ps(_mm256_setzero_ps(), _mm256_min_ps(_mm256_set1_ps(1.f), t)));
+}
+
+// y * sigmoid(y); 0 below -88.38 as the AVX-512 pass (swish_step.cpp).
+__attribute__((target("avx2"), always_inline)) inline __m256 swish_avx2(__m256 y) {
+  const __m256 keep = _mm256_cmp_ps(y, _mm256_set1_ps(-88.3762626647949f), _CMP_NLT_UQ);
+  return _mm256_and_ps(keep, _mm256_mul_ps(y, sigmoid_avx2(y)));
 }
 
 // relu with alpha 0 = max(y, 0) up to the sign of 0; clip = min(max(y, lo), hi) as oneDNN's eltwise_clip.
@@ -57,17 +69,13 @@ __attribute__((target("avx2"))) inline __m256 apply_winograd_activation(const ir
     }
     case ir::OpKind::Clip:
       return _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(a.alpha)), _mm256_set1_ps(a.beta));
-    case ir::OpKind::HardSwish: {  // the reference's y * max(0, min(1, y / 6 + 0.5)); only the signed-source
-      // int8 kernel admits it (signed_int8_conv.h): the Winograd kernels must equal oneDNN's post-op
-      const __m256 t = _mm256_add_ps(_mm256_div_ps(y, _mm256_set1_ps(6.f)), _mm256_set1_ps(0.5f));
-      return _mm256_mul_ps(y, _mm256_max_ps(_mm256_setzero_ps(), _mm256_min_ps(_mm256_set1_ps(1.f), t)));
-    }
+    case ir::OpKind::HardSwish:  // only the signed-source int8 kernel admits it (signed_int8_conv.h): the
+      // Winograd kernels must equal oneDNN's post-op
+      return hardswish_avx2(y);
     case ir::OpKind::Sigmoid:  // also only the signed-source int8 kernel (a few ulp from the reference)
       return sigmoid_avx2(y);
-    case ir::OpKind::Swish: {  // y * sigmoid(y); 0 below -88.38 as the AVX-512 pass (swish_step.cpp)
-      const __m256 keep = _mm256_cmp_ps(y, _mm256_set1_ps(-88.3762626647949f), _CMP_NLT_UQ);
-      return _mm256_and_ps(keep, _mm256_mul_ps(y, sigmoid_avx2(y)));
-    }
+    case ir::OpKind::Swish:
+      return swish_avx2(y);
     default:
       return y;  // not reached: the Winograd support checks admit only the cases above
   }
