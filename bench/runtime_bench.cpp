@@ -17,6 +17,7 @@
 #include "frontend/onnx/onnx_importer.h"
 #include "ir/shape_inference.h"
 #include "runtime/executor.h"
+#include "runtime/onednn/swish_step.h"
 #include "runtime/onednn/winograd_int8_conv.h"
 
 namespace {
@@ -157,6 +158,39 @@ BENCHMARK(BM_WinogradInt8Conv)
     ->Args({16, 128, 2})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+
+// EfficientNet-B0's Swish passes (swish_step.h) over n floats: 1.2M = its 16 -> 96 conv at 112x112 (beyond
+// the caches), 96K = 96 channels at 32x32 (in L2). Arg 1: in place (fp32 models), or Swish + int8
+// quantization into a separate buffer (int8 models). "elem/s" counts elements per second.
+void BM_SwishPass(benchmark::State& state) {
+  if (!runtime::onednn::swish_pass_available()) return state.SkipWithError("needs AVX-512");
+  const int64_t n = state.range(0);
+  std::vector<float> x(static_cast<size_t>(n)), work(x.size());
+  std::vector<int8_t> q(x.size());
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> d(-6.f, 6.f);
+  for (float& v : x) v = d(rng);
+  for (auto _ : state) {
+    if (state.range(1) == 0) {
+      state.PauseTiming();
+      std::copy(x.begin(), x.end(), work.begin());
+      state.ResumeTiming();
+      runtime::onednn::swish_inplace(work.data(), n);
+      benchmark::DoNotOptimize(work.data());
+    } else {
+      runtime::onednn::swish_quantize(x.data(), q.data(), n, 0.05f);
+      benchmark::DoNotOptimize(q.data());
+    }
+  }
+  state.counters["elem/s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_SwishPass)
+    ->Args({1204224, 0})
+    ->Args({1204224, 1})
+    ->Args({98304, 0})
+    ->Args({98304, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 // Machine ceilings, to judge the model times against: the best u8 x s8 multiply-accumulate rate AVX2
 // allows (vpmaddubsw + vpmaddwd + vpaddd, what oneDNN's jit_uni_int8:avx2 convolutions use without VNNI)

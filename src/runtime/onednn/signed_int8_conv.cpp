@@ -167,8 +167,8 @@ void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const std::vec
 std::vector<int16_t> signed_int8_weights(const Tensor& qw) {
   const int64_t OC = qw.dim(0), C = qw.dim(1), KH = qw.dim(2), KW = qw.dim(3), OCp = (OC + 15) / 16 * 16;
   const int64_t pairs = (KW * C + 1) / 2;
-  std::vector<int16_t> packed(static_cast<size_t>(OCp / 16 * KH * pairs * 32),
-                              0);  // [OCp/16][KH][pairs][16][2]
+  // [OCp/16][KH][pairs][16 output channels][2]
+  std::vector<int16_t> packed(static_cast<size_t>(OCp / 16 * KH * pairs * 32), 0);
   const int8_t* wd = qw.data<int8_t>();
   for (int64_t o = 0; o < OC; ++o)
     for (int64_t ky = 0; ky < KH; ++ky) {

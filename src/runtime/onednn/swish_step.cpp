@@ -54,6 +54,17 @@ QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
 QD_AVX512_SWISH void swish_quantize_avx512(const float* x, int8_t* y, int64_t count, float step) {
   const __m512 s = _mm512_set1_ps(step);
   int64_t i = 0;
+  // Four vectors per iteration: one vector's exp, divisions and quantization are a long dependent chain; one
+  // vector at a time the pass took 52 us per 96K elements in L2, four 38 us (Swish alone: 23-32 us).
+  for (; i + 64 <= count; i += 64) {
+    __m512 v[4];
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) v[k] = swish512(_mm512_loadu_ps(x + i + 16 * k));
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k)
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i + 16 * k),
+                       _mm512_cvtsepi32_epi8(quantize_avx512(v[k], s)));
+  }
   for (; i + 16 <= count; i += 16)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
                      _mm512_cvtsepi32_epi8(quantize_avx512(swish512(_mm512_loadu_ps(x + i)), s)));
