@@ -10,6 +10,7 @@
 #include "ir/model.h"
 #include "ir/shape_inference.h"
 #include "runtime/executor.h"
+#include "runtime/ref/kernels.h"
 
 namespace qd::runtime::testing {
 
@@ -120,6 +121,25 @@ inline void quantize_convs_by_absmax(ir::Model& m, const Tensor& in) {
     ir::LayerQuant q;
     q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
     q.weight_scales = {1.f / 127};
+    m.quant.layers[n.name] = q;
+  }
+}
+
+// Int8 parameters for every Gemm of `m` from one reference fp32 run on `in`: each Gemm's input step is
+// absmax_step of what it reads, its weight steps channel_steps of B as [N, K] (transposed when not trans_b).
+inline void quantize_gemms_by_absmax(ir::Model& m, const Tensor& in) {
+  CompileOptions o;
+  o.backend = Backend::reference;
+  o.int8 = Int8Mode::off;
+  o.batch = in.dim(0);
+  std::map<std::string, float> steps;
+  compile(m, o)->run({in}, [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
+  for (const ir::Node& n : m.graph.nodes()) {
+    if (n.op != ir::OpKind::Gemm) continue;
+    ir::LayerQuant q;
+    q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
+    const Tensor& w = m.graph.value(n.inputs[1]).constant;
+    q.weight_scales = channel_steps(n.attr<ir::GemmAttrs>().trans_b ? w : ref::transpose(w, {1, 0}));
     m.quant.layers[n.name] = q;
   }
 }

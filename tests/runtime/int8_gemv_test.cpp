@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,13 +15,10 @@
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
 #include "runtime/onednn/s8_source_exact.h"
-#include "runtime/ref/int8.h"
-#include "runtime/ref/kernels.h"
 
 namespace qd::runtime {
 namespace {
 
-using testing::absmax_step;
 using testing::compare;
 using testing::GraphBuilder;
 using testing::random_tensor;
@@ -86,20 +82,7 @@ ir::Model gemv_model(const Tensor& sample) {
              {r, b.constant(random_tensor({44, 10}, 84)), b.constant(random_tensor({1, 10}, 85))}, gb);
   b.output(y2);
   ir::Model m = b.finish();
-  std::map<std::string, float> steps;
-  CompileOptions o;
-  o.backend = Backend::reference;
-  o.int8 = Int8Mode::off;
-  o.batch = 1;
-  compile(m, o)->run({sample}, [&](const std::string& n, const Tensor& t) { steps[n] = absmax_step(t); });
-  for (const ir::Node& n : m.graph.nodes()) {
-    if (n.op != ir::OpKind::Gemm) continue;
-    ir::LayerQuant q;
-    q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
-    const Tensor& w = m.graph.value(n.inputs[1]).constant;
-    q.weight_scales = testing::channel_steps(n.attr<ir::GemmAttrs>().trans_b ? w : ref::transpose(w, {1, 0}));
-    m.quant.layers[n.name] = q;
-  }
+  testing::quantize_gemms_by_absmax(m, sample);
   return m;
 }
 

@@ -279,17 +279,7 @@ TEST(OneDnnInt8, GemmSignedAndNonNegativeInputs) {
   b.output(y2);
   ir::Model m = b.finish();
   Tensor in = random_tensor({4, 20}, 75);
-  std::map<std::string, float> steps;
-  run(m, Backend::reference, Int8Mode::off, {in}, 4,
-      [&](const std::string& n, const Tensor& t) { steps[n] = absmax_step(t); });
-  for (const ir::Node& n : m.graph.nodes()) {
-    if (n.op != ir::OpKind::Gemm) continue;
-    ir::LayerQuant q;
-    q.input_scale = steps.at(m.graph.value(n.inputs[0]).name);
-    const Tensor& w = m.graph.value(n.inputs[1]).constant;
-    q.weight_scales = testing::channel_steps(n.attr<ir::GemmAttrs>().trans_b ? w : ref::transpose(w, {1, 0}));
-    m.quant.layers[n.name] = q;
-  }
+  testing::quantize_gemms_by_absmax(m, in);
   auto ref = run(m, Backend::reference, Int8Mode::real, {in}, 4);
   auto fast = run(m, Backend::onednn, Int8Mode::real, {in}, 4);
   EXPECT_EQ(compare(fast[0], ref[0], 1e-5f), "");
