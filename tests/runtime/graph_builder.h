@@ -108,14 +108,21 @@ inline float absmax_step(const Tensor& t, int qmax = 127) {
   return m / static_cast<float>(qmax);
 }
 
-// Int8 parameters for every Conv of `m` from one reference fp32 run on `in`: each conv's input step is
-// absmax_step of what it reads, its weight step 1/127 (weights in [-1, 1], as random_tensor makes them).
-inline void quantize_convs_by_absmax(ir::Model& m, const Tensor& in) {
+// absmax_step of every value of `m` (by name) in one reference fp32 run on `in`.
+inline std::map<std::string, float> reference_absmax_steps(const ir::Model& m, const Tensor& in) {
   CompileOptions o;
   o.backend = Backend::reference;
+  o.int8 = Int8Mode::off;
   o.batch = in.dim(0);
   std::map<std::string, float> steps;
   compile(m, o)->run({in}, [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
+  return steps;
+}
+
+// Int8 parameters for every Conv of `m` from one reference fp32 run on `in`: each conv's input step is
+// absmax_step of what it reads, its weight step 1/127 (weights in [-1, 1], as random_tensor makes them).
+inline void quantize_convs_by_absmax(ir::Model& m, const Tensor& in) {
+  const std::map<std::string, float> steps = reference_absmax_steps(m, in);
   for (const ir::Node& n : m.graph.nodes()) {
     if (n.op != ir::OpKind::Conv) continue;
     ir::LayerQuant q;
@@ -128,12 +135,7 @@ inline void quantize_convs_by_absmax(ir::Model& m, const Tensor& in) {
 // Int8 parameters for every Gemm of `m` from one reference fp32 run on `in`: each Gemm's input step is
 // absmax_step of what it reads, its weight steps channel_steps of B as [N, K] (transposed when not trans_b).
 inline void quantize_gemms_by_absmax(ir::Model& m, const Tensor& in) {
-  CompileOptions o;
-  o.backend = Backend::reference;
-  o.int8 = Int8Mode::off;
-  o.batch = in.dim(0);
-  std::map<std::string, float> steps;
-  compile(m, o)->run({in}, [&](const std::string& name, const Tensor& t) { steps[name] = absmax_step(t); });
+  const std::map<std::string, float> steps = reference_absmax_steps(m, in);
   for (const ir::Node& n : m.graph.nodes()) {
     if (n.op != ir::OpKind::Gemm) continue;
     ir::LayerQuant q;

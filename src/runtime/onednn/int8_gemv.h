@@ -16,7 +16,7 @@
 
 namespace qd::runtime::onednn {
 
-// Output columns per kernel block and the padded sizes of one product.
+// Sizes of one product y[N] = x[K] W^T: K rounded up to pairs, N to blocks of 8 columns.
 struct Int8GemvShape {
   int64_t K = 0, N = 0;
   bool src_unsigned = false;  // u8 source, else s8
