@@ -15,6 +15,7 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
 std::vector<Tensor> run_backend(const ir::Model& m, Backend b, const std::vector<Tensor>& in,
@@ -85,6 +86,45 @@ TEST(OneDnnConv, MatchesReferenceOnOddShapes) {
     a.activation = c.act;
     b.output(b.conv(x, c.c, c.o, a, 7, c.bias));
     expect_same(b.finish(), c.n);
+  }
+}
+
+// RegNetY's block in an ncnn int8 model: int8 1x1 convs (nhwc) around an fp32 grouped 3x3 conv with 8
+// channels per group (ncnn's int8 grouped conv is left fp32, docs/ncnn.md). The grouped conv runs on its
+// source's nhwc layout: same numbers as the reference, no reorder steps between the convs (before it
+// there were two: nhwc -> nChw8c -> nhwc).
+TEST(OneDnnConv, GroupedFp32ConvBetweenInt8ConvsKeepsTheirLayout) {
+  for (int64_t batch : {1, 2}) {
+    SCOPED_TRACE(batch);
+    GraphBuilder b;
+    ir::ValueId x = b.input("x", {batch, 16, 10, 10});
+    ir::ConvAttrs relu = conv_attrs(1, 1, 0);
+    relu.activation = ir::FusedActivation{ir::OpKind::Relu};
+    ir::ValueId y = b.conv(x, 16, 48, relu, 41);
+    ir::ConvAttrs grouped = conv_attrs(3, 1, 1, 6);
+    grouped.activation = ir::FusedActivation{ir::OpKind::Relu};
+    y = b.conv(y, 48, 48, grouped, 42);
+    const std::string grouped_name = b.g().nodes().back().name;  // left fp32
+    b.output(b.conv(y, 48, 24, conv_attrs(1, 1, 0), 43));
+    const std::string last_name = b.g().nodes().back().name;
+    ir::Model m = b.finish();
+    const Tensor in = random_tensor({batch, 16, 10, 10}, 44);
+    quantize_convs_by_absmax(m, in);
+    m.quant.layers.erase(grouped_name);
+    CompileOptions o;
+    o.batch = batch;
+    o.threads = 1;
+    o.int8 = Int8Mode::real;
+    o.backend = Backend::reference;
+    const Tensor ref = compile(m, o)->run({in})[0];
+    o.backend = Backend::onednn;
+    o.profile = true;
+    const auto exec = compile(m, o);
+    EXPECT_EQ(compare(exec->run({in})[0], ref, 1e-5f), "");
+    std::string reorders;  // the first conv's input reorder (from the plain graph input) is expected
+    for (const StepProfile& p : exec->last_profile())
+      if (p.op == "reorder" && (p.name == grouped_name || p.name == last_name)) reorders += p.name + " ";
+    EXPECT_EQ(reorders, "") << onednn_plan_summary(*exec);
   }
 }
 
