@@ -65,10 +65,16 @@ bool OneDnnExecutor::build_slice(const ir::Node& n) {
     src = plain;
     for (const Part& p : parts) subs.push_back(src.submemory_desc(p.dims, p.offsets));
   }
+  // Parts of an nhwc value stay nhwc (ShuffleNetV2's halves go on to nhwc convs and concats), else plain.
+  const bool nhwc =
+      xv.shape.size() == 4 && src == memory::desc(memory::dims(xv.shape.begin(), xv.shape.end()),
+                                                  src.data_type(), memory::format_tag::nhwc);
   std::vector<dnnl::reorder::primitive_desc> pds;
   for (size_t i = 0; i < parts.size(); ++i) {
     const Shape out_shape(parts[i].dims.begin(), parts[i].dims.end());
-    pds.emplace_back(eng_, subs[i], eng_, plain_md(out_shape, src.data_type()));
+    pds.emplace_back(eng_, subs[i], eng_,
+                     nhwc ? memory::desc(parts[i].dims, src.data_type(), memory::format_tag::nhwc)
+                          : plain_md(out_shape, src.data_type()));
   }
   const MemRef in = src == values_[x].md ? value_ref(x) : value_as(x, src);
   for (size_t i = 0; i < parts.size(); ++i) {

@@ -6,6 +6,7 @@
 #include "runtime/onednn/batchnorm_relu_quantize.h"
 #include "runtime/onednn/channel_scale_quantize_step.h"
 #include "runtime/onednn/concat_batchnorm_relu.h"
+#include "runtime/onednn/concat_shuffle.h"
 #include "runtime/onednn/executor_impl.h"
 
 namespace qd::runtime::onednn {
@@ -95,7 +96,9 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
         done = build_transpose(n);
         break;
       case ir::OpKind::Concat:
-        done = grp.batchnorm >= 0 ? build_concat_batchnorm_relu(grp) : build_concat(n);
+        done = grp.batchnorm >= 0 ? build_concat_batchnorm_relu(grp)
+               : grp.shuffle >= 0 ? build_concat_shuffle(grp)
+                                  : build_concat(n);
         break;
       case ir::OpKind::Slice:
       case ir::OpKind::Split:
@@ -133,7 +136,8 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
     summary_ += "reference " + n.name + "\n";
   } else if (n.op == ir::OpKind::Mul && folded_of_value_[n.outputs.at(0)] >= 0) {
     summary_ += "Mul " + n.name + " folded into the next conv's weights\n";
-  } else if (n.op != ir::OpKind::Conv && !(n.op == ir::OpKind::Concat && grp.batchnorm >= 0)) {
+  } else if (n.op != ir::OpKind::Conv &&
+             !(n.op == ir::OpKind::Concat && (grp.batchnorm >= 0 || grp.shuffle >= 0))) {
     const bool int8_out = grp.output != ir::kNoValue && values_[grp.output].int8_step > 0.f;
     summary_ += std::string(ir::op_name(n.op)) + " " + n.name + (grp.members.size() > 1 ? " +fused" : "") +
                 (int8_out ? " ->int8" : "") + "\n";
@@ -422,6 +426,34 @@ bool OneDnnExecutor::build_concat_batchnorm_relu(const FusedGroup& grp) {
   steps_.push_back(std::make_unique<ConcatBatchNormReluStep>(std::move(inputs), dst.buffer, ys[0],
                                                              ys[2] * ys[3], std::move(ch), step));
   summary_ += "Concat+BatchNorm+Relu " + n.name + " one pass" + (step > 0.f ? " ->int8" : "") + "\n";
+  return true;
+}
+
+// Concat of two equal halves + ShuffleChannel(group 2) (a fuse_groups group): one interleaving pass writing
+// fp32 NHWC (concat_shuffle.h); int8 readers quantize it (the last unit of a stage feeds two int8 convs of
+// the next). When a half is an int8 value, the concat and the shuffle run as usual.
+bool OneDnnExecutor::build_concat_shuffle(const FusedGroup& grp) {
+  const ir::Node& n = graph_.node(grp.anchor);
+  const ir::Node& sh = graph_.node(grp.shuffle);
+  const ir::ValueId y = grp.output;
+  const Shape& ys = graph_.value(y).shape;
+  bool ok = true;
+  for (ir::ValueId v : n.inputs) ok = ok && values_[v].int8_step == 0.f;
+  if (!ok) {
+    if (!build_concat(n)) fail_internal("concat '" + n.name + "' could not be built");
+    if (!build_shuffle_channel(sh)) fail_internal("channel shuffle '" + sh.name + "' could not be built");
+    summary_ += "Concat " + n.name + "\nShuffleChannel " + sh.name + "\n";
+    return true;
+  }
+  auto nhwc = [](const Shape& s) {
+    return memory::desc(memory::dims(s.begin(), s.end()), memory::data_type::f32, memory::format_tag::nhwc);
+  };
+  const MemRef a = value_as(n.inputs[0], nhwc(graph_.value(n.inputs[0]).shape));
+  const MemRef b = value_as(n.inputs[1], nhwc(graph_.value(n.inputs[1]).shape));
+  const MemRef dst = define_value(y, nhwc(ys));
+  steps_.push_back(
+      std::make_unique<ConcatShuffleStep>(a.buffer, b.buffer, dst.buffer, ys[0] * ys[2] * ys[3], ys[1] / 2));
+  summary_ += "Concat+ShuffleChannel " + n.name + " one pass\n";
   return true;
 }
 

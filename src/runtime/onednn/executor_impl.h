@@ -126,6 +126,7 @@ class OneDnnExecutor : public Executor {
   bool build_batchnorm_relu_u8(const FusedGroup& grp, float step);
   bool batchnorm_channels(const ir::Node& n, int64_t C, BatchNormChannels* ch) const;
   bool build_concat_batchnorm_relu(const FusedGroup& grp);
+  bool build_concat_shuffle(const FusedGroup& grp);
   bool build_softmax(const ir::Node& n);
   bool build_layer_norm(const ir::Node& n);
   bool build_transpose(const ir::Node& n);

@@ -74,6 +74,27 @@ void absorb_batchnorm_relu(const ir::Graph& g, const std::vector<std::vector<ir:
   grp.output = g.node(relu).outputs[0];
 }
 
+// A channel Concat of two 4-D values with equal channels read only by a ShuffleChannel of group 2
+// (ShuffleNetV2's units) becomes one group: concat_shuffle.h interleaves the halves in one pass.
+void absorb_shuffle(const ir::Graph& g, const std::vector<std::vector<ir::NodeId>>& consumers,
+                    std::vector<bool>& absorbed, FusedGroup& grp) {
+  const ir::Node& n = g.node(grp.anchor);
+  const Shape& ys = g.value(n.outputs[0]).shape;
+  if (n.inputs.size() != 2 || ys.size() != 4 || ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, 4) != 1)
+    return;
+  for (ir::ValueId in : n.inputs)
+    if (in == ir::kNoValue || g.value(in).is_constant() || g.value(in).shape[1] * 2 != ys[1]) return;
+  const ir::NodeId sh = only_reader(g, consumers, n.outputs[0]);
+  if (sh < 0 || absorbed[sh] || g.node(sh).op != ir::OpKind::ShuffleChannel ||
+      g.node(sh).attr<ir::ShuffleChannelAttrs>().group != 2)
+    return;
+  grp.shuffle = sh;
+  absorbed[sh] = true;
+  grp.members.push_back(sh);
+  grp.last = sh;
+  grp.output = g.node(sh).outputs[0];
+}
+
 }  // namespace
 
 std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>& fusable,
@@ -149,6 +170,7 @@ std::vector<FusedGroup> fuse_groups(const ir::Graph& g, const std::vector<bool>&
       }
     }
     if (n.op == ir::OpKind::Concat) absorb_batchnorm_relu(g, consumers, absorbed, grp);
+    if (n.op == ir::OpKind::Concat && grp.batchnorm < 0) absorb_shuffle(g, consumers, absorbed, grp);
     groups.push_back(grp);
   }
   std::stable_sort(groups.begin(), groups.end(),

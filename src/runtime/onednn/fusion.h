@@ -1,7 +1,8 @@
 // Groups IR nodes into execution units for the oneDNN backend: a Conv absorbs a following
 // BatchNormalization, activations, one residual Add (sum post-op) and activations after it; a Gemm
 // absorbs following activations; a standalone BatchNormalization a Relu; a channel Concat read only by a
-// BatchNormalization + Relu both. Pure IR analysis, no oneDNN.
+// BatchNormalization + Relu both, a Concat of two equal halves read only by a ShuffleChannel(group 2) that.
+// Pure IR analysis, no oneDNN.
 #pragma once
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace qd::runtime::onednn {
 struct FusedGroup {
   ir::NodeId anchor = -1;                     // the Conv / Gemm / other node
   ir::NodeId batchnorm = -1;                  // folded into the conv weights; or run by the Concat anchor
+  ir::NodeId shuffle = -1;                    // a ShuffleChannel run by the Concat anchor
   std::vector<ir::FusedActivation> pre_sum;   // activations before the residual add (incl. the conv's own)
   ir::ValueId residual = ir::kNoValue;        // other operand of the fused Add
   std::vector<ir::FusedActivation> post_sum;  // activations after the residual add

@@ -521,6 +521,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
     op = std::string("gemm ") + (!q ? "fp32" : int8_mode_ == Int8Mode::real ? "int8" : "fake-quant");
   } else if (n.op == ir::OpKind::Concat && grp.batchnorm >= 0) {
     op = "Concat+BatchNorm+Relu";
+  } else if (n.op == ir::OpKind::Concat && grp.shuffle >= 0) {
+    op = "Concat+ShuffleChannel";
   } else {
     op = ir::op_name(n.op);
   }

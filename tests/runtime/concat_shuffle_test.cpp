@@ -1,0 +1,132 @@
+// Concat of two halves + ShuffleChannel(group 2) in one pass (ShuffleNetV2's units): the kernel against the
+// reference's concat and shuffle (bit-exact), and the executor's group on ShuffleNet-like units, fp32 and
+// int8, against the reference runtime, with the forms it must not fuse.
+#include "runtime/onednn/concat_shuffle.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime/executor.h"
+#include "runtime/graph_builder.h"
+#include "runtime/onednn/onednn_executor.h"
+#include "runtime/ref/kernels.h"
+
+namespace qd::runtime {
+namespace {
+
+using testing::compare;
+using testing::conv_attrs;
+using testing::GraphBuilder;
+using testing::quantize_convs_by_absmax;
+using testing::random_tensor;
+
+// x [1, C, P, 1] (NCHW) as NHWC rows [P, C].
+std::vector<float> rows_of(const Tensor& x) {
+  const int64_t C = x.dim(1), P = x.dim(2);
+  std::vector<float> out(static_cast<size_t>(C * P));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t p = 0; p < P; ++p) out[static_cast<size_t>(p * C + c)] = x.data<float>()[c * P + p];
+  return out;
+}
+
+TEST(ConcatShuffle, KernelIsTheReferencesConcatThenShuffle) {
+  // Channel counts below, at and off the 8-lane vector; pixel counts below and above the threading cut.
+  for (int64_t C : {1, 5, 8, 13, 58}) {
+    for (int64_t P : {1, 3, 40, 3000}) {
+      SCOPED_TRACE("C " + std::to_string(C) + ", pixels " + std::to_string(P));
+      const Tensor a = random_tensor({1, C, P, 1}, 5), b = random_tensor({1, C, P, 1}, 6);
+      const std::vector<float> want = rows_of(ref::shuffle_channel(ref::concat({a, b}, 1), 2));
+      const std::vector<float> ra = rows_of(a), rb = rows_of(b);
+      std::vector<float> got(want.size(), -1.f);
+      onednn::interleave_channel_halves(ra.data(), rb.data(), got.data(), P, C);
+      EXPECT_EQ(got, want);
+    }
+  }
+}
+
+// Two ShuffleNetV2 units (channel split, 1x1 branch, concat, shuffle) on `c` channels, then a 1x1 conv that
+// reads the last shuffle (an int8 reader of the fused step's output in the int8 model).
+ir::Model shuffle_units(int64_t batch, int64_t c) {
+  using ir::OpKind;
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", {batch, 3, 7, 6});
+  ir::ConvAttrs relu = conv_attrs(3, 1, 1);
+  relu.activation = ir::FusedActivation{OpKind::Relu};
+  ir::ValueId y = b.conv(x, 3, 2 * c, relu, 71);
+  for (int unit = 0; unit < 2; ++unit) {
+    const ir::ValueId x1 = b.node(OpKind::Slice, {y}, ir::SliceAttrs{{0}, {c}, {1}, {1}});
+    const ir::ValueId x2 = b.node(OpKind::Slice, {y}, ir::SliceAttrs{{c}, {2 * c}, {1}, {1}});
+    ir::ConvAttrs pw = conv_attrs(1, 1, 0);
+    pw.activation = ir::FusedActivation{OpKind::Relu};
+    const ir::ValueId branch = b.conv(x2, c, c, pw, 72 + unit);
+    const ir::ValueId cat = b.node(OpKind::Concat, {x1, branch}, ir::AxisAttrs{1});
+    y = b.node(OpKind::ShuffleChannel, {cat}, ir::ShuffleChannelAttrs{2});
+  }
+  b.output(b.conv(y, 2 * c, 10, conv_attrs(1, 1, 0), 79));
+  return b.finish();
+}
+
+int count(const std::string& plan, const std::string& what) {
+  int k = 0;
+  for (size_t at = plan.find(what); at != std::string::npos; at = plan.find(what, at + 1)) ++k;
+  return k;
+}
+
+TEST(ConcatShuffle, ShuffleNetUnitsMatchTheReferenceInFp32AndInt8) {
+  for (int64_t c : {8, 13}) {
+    for (int64_t batch : {1, 2}) {
+      SCOPED_TRACE("c " + std::to_string(c) + ", batch " + std::to_string(batch));
+      const Tensor in = random_tensor({batch, 3, 7, 6}, 70);
+      ir::Model m = shuffle_units(batch, c);
+      CompileOptions o;
+      o.batch = batch;
+      o.threads = 1;
+      for (Int8Mode mode : {Int8Mode::off, Int8Mode::real}) {
+        if (mode == Int8Mode::real) quantize_convs_by_absmax(m, in);
+        o.int8 = mode;
+        o.backend = Backend::reference;
+        const Tensor want = compile(m, o)->run({in})[0];
+        o.backend = Backend::onednn;
+        const auto exec = compile(m, o);
+        EXPECT_EQ(compare(exec->run({in})[0], want, 1e-5f), "");
+        const std::string plan = onednn_plan_summary(*exec);
+        EXPECT_EQ(count(plan, "Concat+ShuffleChannel"), 2) << plan;
+        EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
+      }
+    }
+  }
+}
+
+TEST(ConcatShuffle, OtherConcatShufflesAreNotFused) {
+  using ir::OpKind;
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", {1, 4, 5, 5});
+  const ir::ValueId p = b.conv(x, 4, 8, conv_attrs(1, 1, 0), 81);
+  const ir::ValueId q = b.conv(x, 4, 16, conv_attrs(1, 1, 0), 82);
+  const ir::ValueId r = b.conv(x, 4, 8, conv_attrs(1, 1, 0), 83);
+  // unequal halves; group 3; the concat also read elsewhere; three inputs
+  b.output(b.node(OpKind::ShuffleChannel, {b.node(OpKind::Concat, {p, q}, ir::AxisAttrs{1})},
+                  ir::ShuffleChannelAttrs{2}));
+  b.output(b.node(OpKind::ShuffleChannel, {b.node(OpKind::Concat, {q, q, q}, ir::AxisAttrs{1})},
+                  ir::ShuffleChannelAttrs{3}));
+  const ir::ValueId shared = b.node(OpKind::Concat, {p, r}, ir::AxisAttrs{1});
+  b.output(b.node(OpKind::ShuffleChannel, {shared}, ir::ShuffleChannelAttrs{2}));
+  b.output(b.node(OpKind::Relu, {shared}));
+  b.output(b.node(OpKind::ShuffleChannel, {b.node(OpKind::Concat, {p, r, p, r}, ir::AxisAttrs{1})},
+                  ir::ShuffleChannelAttrs{2}));
+  const ir::Model m = b.finish();
+  const Tensor in = random_tensor({1, 4, 5, 5}, 80);
+  CompileOptions o;
+  o.threads = 1;
+  o.backend = Backend::reference;
+  const auto want = compile(m, o)->run({in});
+  o.backend = Backend::onednn;
+  const auto exec = compile(m, o);
+  const auto got = exec->run({in});
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(compare(got[i], want[i], 1e-5f), "") << "output " << i;
+  const std::string plan = onednn_plan_summary(*exec);
+  EXPECT_EQ(count(plan, "Concat+ShuffleChannel"), 0) << plan;
+}
+
+}  // namespace
+}  // namespace qd::runtime
