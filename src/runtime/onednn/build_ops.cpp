@@ -6,6 +6,7 @@
 #include "runtime/onednn/batchnorm_relu_quantize.h"
 #include "runtime/onednn/channel_scale_quantize_step.h"
 #include "runtime/onednn/concat_batchnorm_relu.h"
+#include "runtime/onednn/concat_nhwc.h"
 #include "runtime/onednn/concat_shuffle.h"
 #include "runtime/onednn/executor_impl.h"
 
@@ -507,8 +508,26 @@ bool OneDnnExecutor::build_concat(const ir::Node& n) {
     srcs.push_back(step > 0.f ? quantized_as(v, with_type(values_[v].md, q_type), step) : value_ref(v));
     mds.push_back(srcs.back().md);
   }
-  const int64_t axis =
-      ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, static_cast<int64_t>(graph_.value(y).shape.size()));
+  const Shape& ys = graph_.value(y).shape;
+  const int64_t axis = ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, static_cast<int64_t>(ys.size()));
+  // Channels of nhwc values (int8 convs' outputs): our row-copy pass (concat_nhwc.h).
+  bool nhwc = ys.size() == 4 && axis == 1;
+  for (size_t i = 0; i < mds.size() && nhwc; ++i)
+    nhwc = mds[i] == memory::desc(mds[i].dims(), mds[0].data_type(), memory::format_tag::nhwc);
+  if (nhwc) {
+    std::vector<int> bufs;
+    std::vector<size_t> row_bytes;
+    for (size_t i = 0; i < mds.size(); ++i) {
+      bufs.push_back(srcs[i].buffer);
+      row_bytes.push_back(mds[i].get_size() / static_cast<size_t>(ys[0] * ys[2] * ys[3]));
+    }
+    const MemRef dst = define_value(
+        y, memory::desc(memory::dims(ys.begin(), ys.end()), mds[0].data_type(), memory::format_tag::nhwc));
+    if (step > 0.f) values_[y].int8_step = step;
+    steps_.push_back(std::make_unique<ConcatNhwcStep>(std::move(bufs), std::move(row_bytes), dst.buffer,
+                                                      ys[0] * ys[2] * ys[3]));
+    return true;
+  }
   auto pd = dnnl::concat::primitive_desc(static_cast<int>(axis), mds, eng_);
   std::vector<std::pair<int, MemRef>> refs;
   for (size_t i = 0; i < n.inputs.size(); ++i)

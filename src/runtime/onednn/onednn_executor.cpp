@@ -14,6 +14,7 @@
 #include "core/aligned_buffer.h"
 #include "core/threads.h"
 #include "ir/non_negative.h"
+#include "runtime/onednn/concat_nhwc.h"
 #include "runtime/onednn/direct_int8_conv.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/interleave_step.h"
@@ -543,6 +544,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = "SE scale into conv weights";
     else if (dynamic_cast<QuantizeStep*>(&s))
       s.prof_op = "quantize";
+    else if (dynamic_cast<ConcatNhwcStep*>(&s))
+      s.prof_op = "Concat (nhwc rows)";
     else if (dynamic_cast<WinogradConvStep*>(&s))
       s.prof_op = op + " winograd F(2x2)";
     else if (dynamic_cast<DirectInt8ConvStep*>(&s))
