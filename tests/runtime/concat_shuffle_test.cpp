@@ -30,7 +30,7 @@ std::vector<float> rows_of(const Tensor& x) {
 
 TEST(ConcatShuffle, KernelIsTheReferencesConcatThenShuffle) {
   // Channel counts below, at and off the 8-lane vector; pixel counts below and above the threading cut.
-  for (int64_t C : {1, 5, 8, 13, 58}) {
+  for (int64_t C : {1, 5, 8, 13, 16, 58, 116}) {
     for (int64_t P : {1, 3, 40, 3000}) {
       SCOPED_TRACE("C " + std::to_string(C) + ", pixels " + std::to_string(P));
       const Tensor a = random_tensor({1, C, P, 1}, 5), b = random_tensor({1, C, P, 1}, 6);
@@ -39,13 +39,24 @@ TEST(ConcatShuffle, KernelIsTheReferencesConcatThenShuffle) {
       std::vector<float> got(want.size(), -1.f);
       onednn::interleave_channel_halves(ra.data(), rb.data(), got.data(), P, C);
       EXPECT_EQ(got, want);
+      if (C % 2 == 0) {  // cut into channels [0, C) and [C, 2C)
+        std::vector<float> lo(want.size() / 2, -1.f), hi(want.size() / 2, -1.f), want_lo, want_hi;
+        for (int64_t p = 0; p < P; ++p) {
+          want_lo.insert(want_lo.end(), want.begin() + p * 2 * C, want.begin() + p * 2 * C + C);
+          want_hi.insert(want_hi.end(), want.begin() + p * 2 * C + C, want.begin() + (p + 1) * 2 * C);
+        }
+        onednn::interleave_channel_halves_split(ra.data(), rb.data(), lo.data(), hi.data(), P, C);
+        EXPECT_EQ(lo, want_lo);
+        EXPECT_EQ(hi, want_hi);
+      }
     }
   }
 }
 
 // Two ShuffleNetV2 units (channel split, 1x1 branch, concat, shuffle) on `c` channels, then a 1x1 conv that
-// reads the last shuffle (an int8 reader of the fused step's output in the int8 model).
-ir::Model shuffle_units(int64_t batch, int64_t c) {
+// reads the last shuffle (an int8 reader of the fused step's output in the int8 model). The split is two
+// Slices (ncnn's Crops) or one Split (ONNX's chunk).
+ir::Model shuffle_units(int64_t batch, int64_t c, bool one_split) {
   using ir::OpKind;
   GraphBuilder b;
   ir::ValueId x = b.input("x", {batch, 3, 7, 6});
@@ -53,8 +64,21 @@ ir::Model shuffle_units(int64_t batch, int64_t c) {
   relu.activation = ir::FusedActivation{OpKind::Relu};
   ir::ValueId y = b.conv(x, 3, 2 * c, relu, 71);
   for (int unit = 0; unit < 2; ++unit) {
-    const ir::ValueId x1 = b.node(OpKind::Slice, {y}, ir::SliceAttrs{{0}, {c}, {1}, {1}});
-    const ir::ValueId x2 = b.node(OpKind::Slice, {y}, ir::SliceAttrs{{c}, {2 * c}, {1}, {1}});
+    ir::ValueId x1, x2;
+    if (one_split) {
+      ir::Node split;
+      split.name = "split" + std::to_string(unit);
+      split.op = OpKind::Split;
+      split.inputs = {y};
+      x1 = b.g().add_value(split.name + "_0");
+      x2 = b.g().add_value(split.name + "_1");
+      split.outputs = {x1, x2};
+      split.attrs = ir::SplitAttrs{1, {c, c}};
+      b.g().add_node(std::move(split));
+    } else {
+      x1 = b.node(OpKind::Slice, {y}, ir::SliceAttrs{{0}, {c}, {1}, {1}});
+      x2 = b.node(OpKind::Slice, {y}, ir::SliceAttrs{{c}, {2 * c}, {1}, {1}});
+    }
     ir::ConvAttrs pw = conv_attrs(1, 1, 0);
     pw.activation = ir::FusedActivation{OpKind::Relu};
     const ir::ValueId branch = b.conv(x2, c, c, pw, 72 + unit);
@@ -74,23 +98,28 @@ int count(const std::string& plan, const std::string& what) {
 TEST(ConcatShuffle, ShuffleNetUnitsMatchTheReferenceInFp32AndInt8) {
   for (int64_t c : {8, 13}) {
     for (int64_t batch : {1, 2}) {
-      SCOPED_TRACE("c " + std::to_string(c) + ", batch " + std::to_string(batch));
-      const Tensor in = random_tensor({batch, 3, 7, 6}, 70);
-      ir::Model m = shuffle_units(batch, c);
-      CompileOptions o;
-      o.batch = batch;
-      o.threads = 1;
-      for (Int8Mode mode : {Int8Mode::off, Int8Mode::real}) {
-        if (mode == Int8Mode::real) quantize_convs_by_absmax(m, in);
-        o.int8 = mode;
-        o.backend = Backend::reference;
-        const Tensor want = compile(m, o)->run({in})[0];
-        o.backend = Backend::onednn;
-        const auto exec = compile(m, o);
-        EXPECT_EQ(compare(exec->run({in})[0], want, 1e-5f), "");
-        const std::string plan = onednn_plan_summary(*exec);
-        EXPECT_EQ(count(plan, "Concat+ShuffleChannel"), 2) << plan;
-        EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
+      for (bool one_split : {false, true}) {
+        SCOPED_TRACE("c " + std::to_string(c) + ", batch " + std::to_string(batch) +
+                     (one_split ? ", Split" : ", Slices"));
+        const Tensor in = random_tensor({batch, 3, 7, 6}, 70);
+        ir::Model m = shuffle_units(batch, c, one_split);
+        CompileOptions o;
+        o.batch = batch;
+        o.threads = 1;
+        for (Int8Mode mode : {Int8Mode::off, Int8Mode::real}) {
+          if (mode == Int8Mode::real) quantize_convs_by_absmax(m, in);
+          o.int8 = mode;
+          o.backend = Backend::reference;
+          const Tensor want = compile(m, o)->run({in})[0];
+          o.backend = Backend::onednn;
+          const auto exec = compile(m, o);
+          EXPECT_EQ(compare(exec->run({in})[0], want, 1e-5f), "");
+          const std::string plan = onednn_plan_summary(*exec);
+          EXPECT_EQ(count(plan, "one pass"), 2) << plan;
+          // the first unit's shuffle is only split by the second: written as its halves (C even)
+          EXPECT_EQ(count(plan, "into its two halves"), c % 2 == 0 ? 1 : 0) << plan;
+          EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
+        }
       }
     }
   }

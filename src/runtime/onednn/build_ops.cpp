@@ -50,6 +50,11 @@ void append_activation(dnnl::post_ops& po, const ir::FusedActivation& act) {
 
 void OneDnnExecutor::build_group(const FusedGroup& grp) {
   const ir::Node& n = graph_.node(grp.anchor);
+  if (written_by_shuffle_[grp.anchor]) {
+    summary_ +=
+        std::string(ir::op_name(n.op)) + " " + n.name + " written by the Concat+ShuffleChannel before it\n";
+    return;
+  }
   bool done = false;
   try {
     switch (n.op) {
@@ -451,11 +456,60 @@ bool OneDnnExecutor::build_concat_shuffle(const FusedGroup& grp) {
   };
   const MemRef a = value_as(n.inputs[0], nhwc(graph_.value(n.inputs[0]).shape));
   const MemRef b = value_as(n.inputs[1], nhwc(graph_.value(n.inputs[1]).shape));
+  const int64_t pixels = ys[0] * ys[2] * ys[3], C = ys[1] / 2;
+  const std::vector<ir::NodeId> split = channel_halves_readers(y);
+  if (!split.empty()) {  // the two halves [0, C) and [C, 2C) straight into the readers' outputs
+    Shape hs = ys;
+    hs[1] = C;
+    const ir::ValueId lo = graph_.node(split[0]).outputs[0];
+    const ir::ValueId hi =
+        split.size() == 1 ? graph_.node(split[0]).outputs[1] : graph_.node(split[1]).outputs[0];
+    const MemRef l = define_value(lo, nhwc(hs)), h = define_value(hi, nhwc(hs));
+    steps_.push_back(std::make_unique<ConcatShuffleStep>(a.buffer, b.buffer, l.buffer, h.buffer, pixels, C));
+    for (ir::NodeId s : split) written_by_shuffle_[s] = true;
+    summary_ += "Concat+ShuffleChannel " + n.name + " one pass, into its two halves\n";
+    return true;
+  }
   const MemRef dst = define_value(y, nhwc(ys));
-  steps_.push_back(
-      std::make_unique<ConcatShuffleStep>(a.buffer, b.buffer, dst.buffer, ys[0] * ys[2] * ys[3], ys[1] / 2));
+  steps_.push_back(std::make_unique<ConcatShuffleStep>(a.buffer, b.buffer, dst.buffer, -1, pixels, C));
   summary_ += "Concat+ShuffleChannel " + n.name + " one pass\n";
   return true;
+}
+
+// The readers of shuffled value y when they only cut it into its channel halves [0, C) and [C, 2C) (C = half
+// its channels, even, so each half holds whole interleaved pairs): one Split, or a Slice per half ([lo, hi]
+// order). Empty otherwise, or when y itself must exist (graph output, tapped).
+std::vector<ir::NodeId> OneDnnExecutor::channel_halves_readers(ir::ValueId y) const {
+  const Shape& ys = graph_.value(y).shape;
+  const int64_t C = ys[1] / 2;
+  if (C % 2 != 0 || graph_.is_graph_output(y) || tapped_[y]) return {};
+  std::vector<ir::NodeId> readers;
+  for (size_t i = 0; i < graph_.nodes().size(); ++i)
+    for (ir::ValueId in : graph_.nodes()[i].inputs)
+      if (in == y) {
+        readers.push_back(static_cast<ir::NodeId>(i));
+        break;
+      }
+  // -1: not a channel half; 0: [0, C); 1: [C, 2C); 2: a Split into both
+  auto half = [&](const ir::Node& r) {
+    if (r.inputs.empty() || r.inputs[0] != y) return -1;
+    if (r.op == ir::OpKind::Split) {
+      const auto& a = r.attr<ir::SplitAttrs>();
+      return a.axis == 1 && a.sizes == std::vector<int64_t>{C, C} && r.outputs.size() == 2 ? 2 : -1;
+    }
+    if (r.op != ir::OpKind::Slice) return -1;
+    const auto& a = r.attr<ir::SliceAttrs>();
+    if (a.axes != std::vector<int64_t>{1} || a.steps != std::vector<int64_t>{1}) return -1;
+    const int64_t end = std::min(a.ends[0], 2 * C);
+    return a.starts[0] == 0 && end == C ? 0 : a.starts[0] == C && end == 2 * C ? 1 : -1;
+  };
+  if (readers.size() == 1 && half(graph_.node(readers[0])) == 2) return readers;
+  if (readers.size() == 2) {
+    const int h0 = half(graph_.node(readers[0])), h1 = half(graph_.node(readers[1]));
+    if (h0 == 0 && h1 == 1) return readers;
+    if (h0 == 1 && h1 == 0) return {readers[1], readers[0]};
+  }
+  return {};
 }
 
 // BN + Relu read only by int8 convs with one input step, on NCHW or NHWC data (DenseNet's concats are

@@ -58,6 +58,8 @@ class OneDnnExecutor : public Executor {
   // than read by our int16 kernel (build_conv_signed_int8).
   std::vector<bool> signed_split_;
   std::vector<bool> gelu_ok_;  // per node: a conv that may take a following GELU as a post-op
+  std::vector<bool>
+      written_by_shuffle_;  // per node: a channel Slice/Split whose outputs a Concat+Shuffle wrote
   // Whether the int16 kernel supports conv n's shape and attributes (its fused activations checked later).
   bool signed_kernel_may_take(const ir::Node& n) const;
   bool s8_sources_exact_ = false;
@@ -127,6 +129,7 @@ class OneDnnExecutor : public Executor {
   bool batchnorm_channels(const ir::Node& n, int64_t C, BatchNormChannels* ch) const;
   bool build_concat_batchnorm_relu(const FusedGroup& grp);
   bool build_concat_shuffle(const FusedGroup& grp);
+  std::vector<ir::NodeId> channel_halves_readers(ir::ValueId y) const;
   bool build_softmax(const ir::Node& n);
   bool build_layer_norm(const ir::Node& n);
   bool build_transpose(const ir::Node& n);
