@@ -1,6 +1,6 @@
-// Channel concat of NHWC values as per-pixel row copies: the kernel against plain byte copies (row lengths
-// around the 32-byte vector, threaded row counts), and SqueezeNet's int8 fire module taking it (its u8
-// halves are nhwc) with the reference's result.
+// Channel concat into NHWC in one pass: the kernel against the reference concat (inputs in nhwc, nChw8c and
+// nChw16c, f32 and bytes, runs around the 32-byte vector, threaded sizes), and SqueezeNet's fire modules
+// taking it in int8 (u8 nhwc halves) and fp32 (nhwc + nChw16c halves) with the reference's result.
 #include "runtime/onednn/concat_nhwc.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
+#include "runtime/ref/kernels.h"
 
 namespace qd::runtime {
 namespace {
@@ -21,51 +22,96 @@ using testing::GraphBuilder;
 using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
-TEST(ConcatNhwc, RowsAreTheSourcesRowsInOrder) {
-  std::mt19937 rng(9);
-  const std::vector<std::vector<size_t>> layouts = {{1, 2},   {31, 1},       {32, 32},  {33, 64, 7},
-                                                    {64, 64}, {100, 928, 4}, {232, 232}};
-  for (const auto& row_bytes : layouts) {
-    for (int64_t rows : {1, 5, 3025}) {
-      SCOPED_TRACE(std::to_string(row_bytes[0]) + "... bytes, " + std::to_string(rows) + " rows");
-      std::vector<std::vector<unsigned char>> srcs;
-      std::vector<const void*> ptrs;
-      size_t dst_row = 0;
-      for (size_t b : row_bytes) {
-        srcs.emplace_back(b * static_cast<size_t>(rows));
-        for (unsigned char& v : srcs.back()) v = static_cast<unsigned char>(rng());
-        ptrs.push_back(srcs.back().data());
-        dst_row += b;
+// x [N, C, H, W] (NCHW) laid out as `layout`.
+std::vector<float> in_layout(const Tensor& x, onednn::PieceLayout layout) {
+  const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3), B = onednn::block_of(layout);
+  std::vector<float> out(static_cast<size_t>(x.numel()));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t p = 0; p < HW; ++p) {
+        const int64_t at = B ? ((n * (C / B) + c / B) * HW + p) * B + c % B : (n * HW + p) * C + c;
+        out[static_cast<size_t>(at)] = x.data<float>()[(n * C + c) * HW + p];
       }
-      std::vector<unsigned char> want(dst_row * static_cast<size_t>(rows)), got(want.size() + 64, 0xAB);
-      for (int64_t r = 0; r < rows; ++r) {
-        size_t at = static_cast<size_t>(r) * dst_row;
-        for (size_t i = 0; i < srcs.size(); ++i) {
-          std::memcpy(want.data() + at, srcs[i].data() + static_cast<size_t>(r) * row_bytes[i], row_bytes[i]);
-          at += row_bytes[i];
-        }
-      }
-      onednn::concat_rows(ptrs, row_bytes, got.data(), rows);
-      EXPECT_TRUE(std::equal(want.begin(), want.end(), got.begin()));
-      for (size_t k = want.size(); k < got.size(); ++k) ASSERT_EQ(got[k], 0xAB) << "wrote past the end";
+  return out;
+}
+
+TEST(ConcatNhwc, KernelIsTheReferenceConcatInNhwc) {
+  using L = onednn::PieceLayout;
+  struct Case {
+    std::vector<std::pair<int64_t, L>> pieces;  // channels, layout
+    int64_t n, h, w;
+  };
+  const std::vector<Case> cases = {
+      {{{1, L::nhwc}, {2, L::nhwc}}, 1, 3, 3},                        // runs below one vector
+      {{{7, L::nhwc}, {9, L::nhwc}, {3, L::nhwc}}, 2, 5, 7},          // odd runs, batch 2
+      {{{64, L::nhwc}, {64, L::nChw16c}}, 1, 27, 27},                 // SqueezeNet's fp32 fire module
+      {{{16, L::nChw8c}, {5, L::nhwc}, {32, L::nChw16c}}, 2, 9, 11},  // every layout
+      {{{232, L::nhwc}, {232, L::nhwc}}, 1, 14, 14},                  // threaded (> 256 KB)
+  };
+  for (const Case& c : cases) {
+    std::vector<Tensor> xs;
+    std::vector<std::vector<float>> laid;
+    std::vector<onednn::NhwcPiece> pieces;
+    uint32_t seed = 40;
+    for (const auto& [channels, layout] : c.pieces) {
+      xs.push_back(random_tensor({c.n, channels, c.h, c.w}, seed++));
+      laid.push_back(in_layout(xs.back(), layout));
     }
+    for (size_t i = 0; i < xs.size(); ++i)
+      pieces.push_back({laid[i].data(), c.pieces[i].first, c.pieces[i].second});
+    const std::vector<float> want = in_layout(ref::concat(xs, 1), L::nhwc);
+    std::vector<float> got(want.size() + 16, -7.f);
+    onednn::concat_to_nhwc(pieces, sizeof(float), c.n, c.h * c.w, got.data());
+    EXPECT_TRUE(std::equal(want.begin(), want.end(), got.begin()));
+    for (size_t k = want.size(); k < got.size(); ++k) ASSERT_EQ(got[k], -7.f) << "wrote past the end";
+  }
+  // Bytes (u8 values of int8 convs): the same pass with 1-byte elements, runs of 1-200 bytes.
+  std::mt19937 rng(9);
+  for (int64_t c0 : {1, 31, 32, 33, 64, 200}) {
+    const int64_t c1 = 17, hw = 50;
+    std::vector<uint8_t> a(static_cast<size_t>(c0 * hw)), b(static_cast<size_t>(c1 * hw));
+    for (uint8_t& v : a) v = static_cast<uint8_t>(rng());
+    for (uint8_t& v : b) v = static_cast<uint8_t>(rng());
+    std::vector<uint8_t> want, got(static_cast<size_t>((c0 + c1) * hw));
+    for (int64_t p = 0; p < hw; ++p) {
+      want.insert(want.end(), a.begin() + p * c0, a.begin() + (p + 1) * c0);
+      want.insert(want.end(), b.begin() + p * c1, b.begin() + (p + 1) * c1);
+    }
+    onednn::concat_to_nhwc({{a.data(), c0, L::nhwc}, {b.data(), c1, L::nhwc}}, 1, 1, hw, got.data());
+    EXPECT_EQ(got, want) << c0;
   }
 }
 
-// squeeze -> expand 1x1 / 3x3 -> concat -> 1x1 conv: in int8 the expand convs emit u8 nhwc for the reader.
+// squeeze -> expand 1x1 / 3x3 -> concat -> 1x1 conv: in int8 the expand convs emit u8 nhwc for the reader;
+// in fp32 (64 -> 128 channels at 16x16: oneDNN's Winograd on AVX-512) the halves may differ in layout.
+ir::Model fire_model(int64_t batch, int64_t c, int64_t hw) {
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", {batch, 8, hw, hw});
+  auto relu = [&](ir::ValueId v) { return b.node(ir::OpKind::Relu, {v}); };
+  ir::ValueId sq = relu(b.conv(x, 8, c, conv_attrs(1), 90));
+  ir::ValueId cat = b.node(
+      ir::OpKind::Concat,
+      {relu(b.conv(sq, c, 2 * c, conv_attrs(1), 91)), relu(b.conv(sq, c, 2 * c, conv_attrs(3, 1, 1), 92))},
+      ir::AxisAttrs{1});
+  b.output(b.conv(cat, 4 * c, 8, conv_attrs(1), 93));
+  return b.finish();
+}
+
+TEST(ConcatNhwc, Fp32FireModuleMatchesTheReference) {
+  const Tensor in = random_tensor({1, 8, 16, 16}, 95);
+  const ir::Model m = fire_model(1, 64, 16);
+  CompileOptions o;
+  o.threads = 1;
+  o.backend = Backend::reference;
+  const Tensor ref = compile(m, o)->run({in})[0];
+  o.backend = Backend::onednn;
+  EXPECT_EQ(compare(compile(m, o)->run({in})[0], ref, 1e-4f), "");
+}
+
 TEST(ConcatNhwc, Int8FireModuleConcatIsTheRowPassAndMatchesTheReference) {
   for (int64_t batch : {1, 2}) {
     SCOPED_TRACE(batch);
-    GraphBuilder b;
-    ir::ValueId x = b.input("x", {batch, 8, 11, 11});
-    auto relu = [&](ir::ValueId v) { return b.node(ir::OpKind::Relu, {v}); };
-    ir::ValueId sq = relu(b.conv(x, 8, 8, conv_attrs(1), 90));
-    ir::ValueId cat =
-        b.node(ir::OpKind::Concat,
-               {relu(b.conv(sq, 8, 24, conv_attrs(1), 91)), relu(b.conv(sq, 8, 40, conv_attrs(3, 1, 1), 92))},
-               ir::AxisAttrs{1});
-    b.output(b.conv(cat, 64, 8, conv_attrs(1), 93));
-    ir::Model m = b.finish();
+    ir::Model m = fire_model(batch, 12, 11);
     const Tensor in = random_tensor({batch, 8, 11, 11}, 94);
     quantize_convs_by_absmax(m, in);
     CompileOptions o;

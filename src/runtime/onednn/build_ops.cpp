@@ -564,22 +564,31 @@ bool OneDnnExecutor::build_concat(const ir::Node& n) {
   }
   const Shape& ys = graph_.value(y).shape;
   const int64_t axis = ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, static_cast<int64_t>(ys.size()));
-  // Channels of nhwc values (int8 convs' outputs): our row-copy pass (concat_nhwc.h).
-  bool nhwc = ys.size() == 4 && axis == 1;
-  for (size_t i = 0; i < mds.size() && nhwc; ++i)
-    nhwc = mds[i] == memory::desc(mds[i].dims(), mds[0].data_type(), memory::format_tag::nhwc);
-  if (nhwc) {
-    std::vector<int> bufs;
-    std::vector<size_t> row_bytes;
-    for (size_t i = 0; i < mds.size(); ++i) {
-      bufs.push_back(srcs[i].buffer);
-      row_bytes.push_back(mds[i].get_size() / static_cast<size_t>(ys[0] * ys[2] * ys[3]));
-    }
+  // Into nhwc in one pass (concat_nhwc.h) when the inputs are nhwc (int8 convs' outputs) or mixed
+  // nhwc / blocked; inputs all in one blocked layout keep oneDNN's block-copying concat.
+  std::vector<ConcatNhwcStep::Input> pieces;
+  for (size_t i = 0; i < mds.size() && ys.size() == 4 && axis == 1; ++i) {
+    const memory::dims dims = mds[i].dims();
+    auto is = [&](memory::format_tag t) { return mds[i] == memory::desc(dims, mds[0].data_type(), t); };
+    if (is(memory::format_tag::nhwc))
+      pieces.push_back({srcs[i].buffer, dims[1], PieceLayout::nhwc});
+    else if (dims[1] % 16 == 0 && is(memory::format_tag::nChw16c))
+      pieces.push_back({srcs[i].buffer, dims[1], PieceLayout::nChw16c});
+    else if (dims[1] % 8 == 0 && is(memory::format_tag::nChw8c))
+      pieces.push_back({srcs[i].buffer, dims[1], PieceLayout::nChw8c});
+    else
+      break;
+  }
+  const bool one_blocked_layout =
+      std::all_of(pieces.begin(), pieces.end(), [&](const ConcatNhwcStep::Input& p) {
+        return p.layout != PieceLayout::nhwc && p.layout == pieces[0].layout;
+      });
+  if (pieces.size() == mds.size() && !one_blocked_layout) {
     const MemRef dst = define_value(
         y, memory::desc(memory::dims(ys.begin(), ys.end()), mds[0].data_type(), memory::format_tag::nhwc));
     if (step > 0.f) values_[y].int8_step = step;
-    steps_.push_back(std::make_unique<ConcatNhwcStep>(std::move(bufs), std::move(row_bytes), dst.buffer,
-                                                      ys[0] * ys[2] * ys[3]));
+    steps_.push_back(std::make_unique<ConcatNhwcStep>(
+        std::move(pieces), memory::data_type_size(mds[0].data_type()), dst.buffer, ys[0], ys[2] * ys[3]));
     return true;
   }
   auto pd = dnnl::concat::primitive_desc(static_cast<int>(axis), mds, eng_);

@@ -64,8 +64,6 @@ QD_AVX2_BN_LANES void column_avx2(const Column& col, const BatchNormChannels& ch
 // __builtin_cpu_init first: this runs as a static initializer, possibly before libgcc's own.
 const bool kConcatBnHasAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
 
-int64_t block_of(PieceLayout l) { return l == PieceLayout::nChw16c ? 16 : l == PieceLayout::nChw8c ? 8 : 0; }
-
 }  // namespace
 
 void concat_batchnorm_relu(const std::vector<ConcatPiece>& pieces, int64_t n, int64_t hw,

@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "runtime/onednn/batchnorm_relu_quantize.h"
+#include "runtime/onednn/piece_layout.h"
 #include "runtime/onednn/steps.h"
 
 namespace qd::runtime::onednn {
-
-enum class PieceLayout { nhwc, nChw8c, nChw16c };
 
 struct ConcatPiece {
   const float* data = nullptr;
