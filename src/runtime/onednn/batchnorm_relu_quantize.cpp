@@ -1,5 +1,6 @@
 #include "runtime/onednn/batchnorm_relu_quantize.h"
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/bn_relu_lanes.h"
 
 namespace qd::runtime::onednn {
@@ -28,8 +29,7 @@ QD_AVX2_BN_LANES int64_t bn_relu_quantize_avx2(const float* x, uint8_t* q, int64
   return k;
 }
 
-// __builtin_cpu_init first: this runs as a static initializer, possibly before libgcc's own.
-const bool kBnHasAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+const bool kBnHasAvx2 = cpu_has_avx2();
 
 }  // namespace
 

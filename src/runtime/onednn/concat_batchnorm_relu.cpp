@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/bn_relu_lanes.h"
 
 namespace qd::runtime::onednn {
@@ -61,8 +62,7 @@ QD_AVX2_BN_LANES void column_avx2(const Column& col, const BatchNormChannels& ch
     column_scalar({col.x + vec, x_stride, col.c + vec, col.len - vec, pixels}, ch, step, out, row_stride);
 }
 
-// __builtin_cpu_init first: this runs as a static initializer, possibly before libgcc's own.
-const bool kConcatBnHasAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+const bool kConcatBnHasAvx2 = cpu_has_avx2();
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/cpu_isa.h"
+
 namespace qd::runtime::onednn {
 
 namespace {
@@ -62,8 +64,7 @@ __attribute__((target("avx2"))) void concat_pixels_avx2(const std::vector<NhwcPi
   concat_pixels<copy_run_avx2>(pieces, elem, hw, dst_row, dst, ni, p0, p1);
 }
 
-// __builtin_cpu_init first: this runs as a static initializer, possibly before libgcc's own.
-const bool kConcatNhwcHasAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+const bool kConcatNhwcHasAvx2 = cpu_has_avx2();
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "runtime/cpu_isa.h"
+
 namespace qd::runtime::onednn {
 
 namespace {
@@ -29,8 +31,7 @@ __attribute__((target("avx2"))) void interleave_row_avx2(const float* a, const f
   interleave_row_scalar(a, b, d, vec, n);
 }
 
-// __builtin_cpu_init first: this runs as a static initializer, possibly before libgcc's own.
-const bool kInterleaveHasAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+const bool kInterleaveHasAvx2 = cpu_has_avx2();
 
 void interleave_row(const float* a, const float* b, float* d, int64_t n) {
   if (kInterleaveHasAvx2)

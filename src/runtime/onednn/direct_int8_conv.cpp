@@ -7,16 +7,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/cpu_isa.h"
+
 namespace qd::runtime::onednn {
 
 namespace {
 
 #define QD_AVX2_DIRECT8 __attribute__((target("avx2")))
-
-bool cpu_has_avx2_direct8() {
-  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return ok;
-}
 
 // Pixels per kernel call: 4 pixels x 16 output channels keep 8 int16 sums, 2 weight vectors, a broadcast
 // and the ones in registers; the int32 accumulators are updated in memory once per k steps.
@@ -222,7 +219,7 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
 
 bool direct_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
                            const std::vector<ir::FusedActivation>& activations) {
-  if (!cpu_has_avx2_direct8()) return false;
+  if (!cpu_has_avx2()) return false;
   if (weight_shape.size() != 4 || weight_shape[2] != 3 || weight_shape[3] != 3) return false;
   if (a.kernel_h != 3 || a.kernel_w != 3 || a.stride_h != a.stride_w || a.stride_h < 1 || a.stride_h > 2 ||
       a.dilation_h != 1 || a.dilation_w != 1 || a.group != 1)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/signed_int8_conv.h"
 
 namespace qd::runtime::onednn {
@@ -13,11 +14,6 @@ namespace qd::runtime::onednn {
 namespace {
 
 #define QD_AVX2_GEMV __attribute__((target("avx2")))
-
-bool cpu_has_avx2_gemv() {
-  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return ok;
-}
 
 // Blocks of 8 columns per kernel pass: 4 accumulators share each broadcast source pair.
 constexpr int kBlocks = 4;
@@ -114,7 +110,7 @@ std::vector<int8_t> int8_gemv_weights(const Tensor& qw) {
 }
 
 bool int8_gemv_supported(const std::vector<ir::FusedActivation>& activations) {
-  if (!cpu_has_avx2_gemv()) return false;
+  if (!cpu_has_avx2()) return false;
   for (const auto& act : activations)
     if (!signed_int8_activation_supported(act)) return false;
   return true;

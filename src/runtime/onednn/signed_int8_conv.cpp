@@ -6,16 +6,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/cpu_isa.h"
+
 namespace qd::runtime::onednn {
 
 namespace {
 
 #define QD_AVX2_SIGNED8 __attribute__((target("avx2")))
-
-bool cpu_has_avx2_signed8() {
-  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return ok;
-}
 
 // Output pixels per kernel pass: 6 pixels x 16 output channels are 12 int32 accumulator registers, plus two
 // weight vectors and the broadcast source pair (15 of the 16 ymm registers).
@@ -183,7 +180,7 @@ std::vector<int16_t> signed_int8_weights(const Tensor& qw) {
 }
 
 bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedActivation>& activations) {
-  if (!cpu_has_avx2_signed8()) return false;
+  if (!cpu_has_avx2()) return false;
   if (a.group != 1 || a.dilation_h != 1 || a.dilation_w != 1 || a.stride_h < 1 || a.stride_w < 1)
     return false;
   for (const auto& act : activations)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/signed_int8_conv.h"
 
 namespace qd::runtime::onednn {
@@ -13,11 +14,6 @@ namespace qd::runtime::onednn {
 namespace {
 
 #define QD_AVX2_DW8 __attribute__((target("avx2")))
-
-bool cpu_has_avx2_dw8() {
-  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return ok;
-}
 
 // Output pixels per kernel pass: 4 pixels x 16 channels are 8 int32 accumulator registers.
 constexpr int kDwPixels = 4;
@@ -174,7 +170,7 @@ std::vector<int16_t> signed_int8_depthwise_weights(const Tensor& qw) {
 
 bool signed_int8_depthwise_supported(const ir::ConvAttrs& a, const Shape& x_shape, const Shape& weight_shape,
                                      const std::vector<ir::FusedActivation>& activations) {
-  if (!cpu_has_avx2_dw8() || x_shape.size() != 4 || weight_shape.size() != 4) return false;
+  if (!cpu_has_avx2() || x_shape.size() != 4 || weight_shape.size() != 4) return false;
   if (a.group <= 1 || a.group != x_shape[1] || weight_shape[0] != x_shape[1] || weight_shape[1] != 1)
     return false;
   if (a.dilation_h != 1 || a.dilation_w != 1 || a.stride_h < 1 || a.stride_w < 1) return false;

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <omp.h>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/winograd_activation.h"
 
 namespace qd::runtime::onednn {
@@ -12,8 +13,7 @@ namespace {
 #define QD_AVX2_FMA __attribute__((target("avx2,fma")))
 
 bool cpu_has_avx2_fma() {
-  static const bool ok =
-      (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+  static const bool ok = cpu_has_avx2() && __builtin_cpu_supports("fma");
   return ok;
 }
 

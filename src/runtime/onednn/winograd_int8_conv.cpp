@@ -7,16 +7,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/cpu_isa.h"
+
 namespace qd::runtime::onednn {
 
 namespace {
 
 #define QD_AVX2_WINO8 __attribute__((target("avx2")))
-
-bool cpu_has_avx2_wino8() {
-  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return ok;
-}
 
 bool cpu_has_vnni_wino8() {
   static const bool ok =
@@ -303,7 +300,7 @@ void winograd_int8_plan(WinogradInt8Shape& s, int threads) {
 
 bool winograd_int8_supported(const ir::ConvAttrs& a, const Shape& weight_shape,
                              const std::vector<ir::FusedActivation>& activations) {
-  if (!cpu_has_avx2_wino8()) return false;
+  if (!cpu_has_avx2()) return false;
   if (weight_shape.size() != 4 || weight_shape[2] != 3 || weight_shape[3] != 3) return false;
   if (a.kernel_h != 3 || a.kernel_w != 3 || a.stride_h != 1 || a.stride_w != 1 || a.dilation_h != 1 ||
       a.dilation_w != 1 || a.group != 1)

@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/ref/int8.h"
 
 namespace qd::runtime::ref {
@@ -63,8 +64,7 @@ QD_AVX2 int64_t fake_quantize_avx2(const float* x, float* y, int64_t begin, int6
   return i;
 }
 
-// __builtin_cpu_init first: this runs as a static initializer, possibly before libgcc's own.
-const bool kHasAvx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+const bool kHasAvx2 = cpu_has_avx2();
 
 }  // namespace
 
