@@ -19,24 +19,9 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::in_layout;
 using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
-
-// x [N, C, H, W] (NCHW) laid out as `layout`.
-std::vector<float> in_layout(const Tensor& x, onednn::PieceLayout layout) {
-  const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3);
-  const int64_t B = layout == onednn::PieceLayout::nChw16c  ? 16
-                    : layout == onednn::PieceLayout::nChw8c ? 8
-                                                            : 0;
-  std::vector<float> out(static_cast<size_t>(x.numel()));
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t p = 0; p < HW; ++p) {
-        const int64_t at = B ? ((n * (C / B) + c / B) * HW + p) * B + c % B : (n * HW + p) * C + c;
-        out[static_cast<size_t>(at)] = x.data<float>()[(n * C + c) * HW + p];
-      }
-  return out;
-}
 
 TEST(ConcatBatchNormRelu, BitExactWithTheReferenceForEveryInputLayout) {
   const int64_t N = 2, H = 5, W = 7;  // 35 pixels: blocks of 8 with a remainder

@@ -19,21 +19,9 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::in_layout;
 using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
-
-// x [N, C, H, W] (NCHW) laid out as `layout`.
-std::vector<float> in_layout(const Tensor& x, onednn::PieceLayout layout) {
-  const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3), B = onednn::block_of(layout);
-  std::vector<float> out(static_cast<size_t>(x.numel()));
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t p = 0; p < HW; ++p) {
-        const int64_t at = B ? ((n * (C / B) + c / B) * HW + p) * B + c % B : (n * HW + p) * C + c;
-        out[static_cast<size_t>(at)] = x.data<float>()[(n * C + c) * HW + p];
-      }
-  return out;
-}
 
 TEST(ConcatNhwc, KernelIsTheReferenceConcatInNhwc) {
   using L = onednn::PieceLayout;
@@ -84,7 +72,7 @@ TEST(ConcatNhwc, KernelIsTheReferenceConcatInNhwc) {
 
 // squeeze -> expand 1x1 / 3x3 -> concat -> 1x1 conv: in int8 the expand convs emit u8 nhwc for the reader;
 // in fp32 (64 -> 128 channels at 16x16: oneDNN's Winograd on AVX-512) the halves may differ in layout.
-ir::Model fire_model(int64_t batch, int64_t c, int64_t hw) {
+ir::Model expand_concat_model(int64_t batch, int64_t c, int64_t hw) {
   GraphBuilder b;
   ir::ValueId x = b.input("x", {batch, 8, hw, hw});
   auto relu = [&](ir::ValueId v) { return b.node(ir::OpKind::Relu, {v}); };
@@ -99,7 +87,7 @@ ir::Model fire_model(int64_t batch, int64_t c, int64_t hw) {
 
 TEST(ConcatNhwc, Fp32FireModuleMatchesTheReference) {
   const Tensor in = random_tensor({1, 8, 16, 16}, 95);
-  const ir::Model m = fire_model(1, 64, 16);
+  const ir::Model m = expand_concat_model(1, 64, 16);
   CompileOptions o;
   o.threads = 1;
   o.backend = Backend::reference;
@@ -111,7 +99,7 @@ TEST(ConcatNhwc, Fp32FireModuleMatchesTheReference) {
 TEST(ConcatNhwc, Int8FireModuleConcatIsTheRowPassAndMatchesTheReference) {
   for (int64_t batch : {1, 2}) {
     SCOPED_TRACE(batch);
-    ir::Model m = fire_model(batch, 12, 11);
+    ir::Model m = expand_concat_model(batch, 12, 11);
     const Tensor in = random_tensor({batch, 8, 11, 11}, 94);
     quantize_convs_by_absmax(m, in);
     CompileOptions o;

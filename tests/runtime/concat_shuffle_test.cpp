@@ -20,7 +20,7 @@ using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
 // x [1, C, P, 1] (NCHW) as NHWC rows [P, C].
-std::vector<float> rows_of(const Tensor& x) {
+std::vector<float> nhwc_rows_of(const Tensor& x) {
   const int64_t C = x.dim(1), P = x.dim(2);
   std::vector<float> out(static_cast<size_t>(C * P));
   for (int64_t c = 0; c < C; ++c)
@@ -34,8 +34,8 @@ TEST(ConcatShuffle, KernelIsTheReferencesConcatThenShuffle) {
     for (int64_t P : {1, 3, 40, 3000}) {
       SCOPED_TRACE("C " + std::to_string(C) + ", pixels " + std::to_string(P));
       const Tensor a = random_tensor({1, C, P, 1}, 5), b = random_tensor({1, C, P, 1}, 6);
-      const std::vector<float> want = rows_of(ref::shuffle_channel(ref::concat({a, b}, 1), 2));
-      const std::vector<float> ra = rows_of(a), rb = rows_of(b);
+      const std::vector<float> want = nhwc_rows_of(ref::shuffle_channel(ref::concat({a, b}, 1), 2));
+      const std::vector<float> ra = nhwc_rows_of(a), rb = nhwc_rows_of(b);
       std::vector<float> got(want.size(), -1.f);
       onednn::interleave_channel_halves(ra.data(), rb.data(), got.data(), P, C);
       EXPECT_EQ(got, want);
@@ -89,7 +89,7 @@ ir::Model shuffle_units(int64_t batch, int64_t c, bool one_split) {
   return b.finish();
 }
 
-int count(const std::string& plan, const std::string& what) {
+int occurrences(const std::string& plan, const std::string& what) {
   int k = 0;
   for (size_t at = plan.find(what); at != std::string::npos; at = plan.find(what, at + 1)) ++k;
   return k;
@@ -115,9 +115,9 @@ TEST(ConcatShuffle, ShuffleNetUnitsMatchTheReferenceInFp32AndInt8) {
           const auto exec = compile(m, o);
           EXPECT_EQ(compare(exec->run({in})[0], want, 1e-5f), "");
           const std::string plan = onednn_plan_summary(*exec);
-          EXPECT_EQ(count(plan, "one pass"), 2) << plan;
+          EXPECT_EQ(occurrences(plan, "one pass"), 2) << plan;
           // the first unit's shuffle is only split by the second: written as its halves (C even)
-          EXPECT_EQ(count(plan, "into its two halves"), c % 2 == 0 ? 1 : 0) << plan;
+          EXPECT_EQ(occurrences(plan, "into its two halves"), c % 2 == 0 ? 1 : 0) << plan;
           EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
         }
       }
@@ -154,7 +154,7 @@ TEST(ConcatShuffle, OtherConcatShufflesAreNotFused) {
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(compare(got[i], want[i], 1e-5f), "") << "output " << i;
   const std::string plan = onednn_plan_summary(*exec);
-  EXPECT_EQ(count(plan, "Concat+ShuffleChannel"), 0) << plan;
+  EXPECT_EQ(occurrences(plan, "Concat+ShuffleChannel"), 0) << plan;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "ir/model.h"
 #include "ir/shape_inference.h"
 #include "runtime/executor.h"
+#include "runtime/onednn/piece_layout.h"
 #include "runtime/ref/kernels.h"
 
 namespace qd::runtime::testing {
@@ -23,6 +24,19 @@ inline Tensor random_tensor(const Shape& s, uint32_t seed, float lo = -1.f, floa
 }
 
 inline Tensor make(const Shape& s, std::vector<float> v) { return Tensor::from<float>(s, v); }
+
+// x [N, C, H, W] (NCHW) laid out as `layout` (the inputs of the one-pass concat steps).
+inline std::vector<float> in_layout(const Tensor& x, onednn::PieceLayout layout) {
+  const int64_t N = x.dim(0), C = x.dim(1), HW = x.dim(2) * x.dim(3), B = onednn::block_of(layout);
+  std::vector<float> out(static_cast<size_t>(x.numel()));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t p = 0; p < HW; ++p) {
+        const int64_t at = B ? ((n * (C / B) + c / B) * HW + p) * B + c % B : (n * HW + p) * C + c;
+        out[static_cast<size_t>(at)] = x.data<float>()[(n * C + c) * HW + p];
+      }
+  return out;
+}
 
 class GraphBuilder {
  public:
