@@ -394,19 +394,12 @@ bool OneDnnExecutor::build_concat_batchnorm_relu(const FusedGroup& grp) {
   const ir::ValueId y = grp.output;
   const Shape& ys = graph_.value(y).shape;
   using tag = memory::format_tag;
-  std::vector<ConcatBatchNormReluStep::Input> inputs;
+  std::vector<ConcatInput> inputs;
   bool ok = true;
   for (ir::ValueId v : n.inputs) {
-    const Shape& s = graph_.value(v).shape;
-    const memory::dims dims(s.begin(), s.end());
-    const memory::desc& md = values_[v].md;
-    auto is = [&](tag t) { return md == memory::desc(dims, memory::data_type::f32, t); };
-    if (is(tag::nhwc))
-      inputs.push_back({values_[v].buffer, s[1], PieceLayout::nhwc});
-    else if (s[1] % 16 == 0 && is(tag::nChw16c))
-      inputs.push_back({values_[v].buffer, s[1], PieceLayout::nChw16c});
-    else if (s[1] % 8 == 0 && is(tag::nChw8c))
-      inputs.push_back({values_[v].buffer, s[1], PieceLayout::nChw8c});
+    const std::optional<PieceLayout> layout = piece_layout_of(values_[v].md, memory::data_type::f32);
+    if (layout)
+      inputs.push_back({values_[v].buffer, graph_.value(v).shape[1], *layout});
     else
       ok = false;
   }
@@ -566,23 +559,15 @@ bool OneDnnExecutor::build_concat(const ir::Node& n) {
   const int64_t axis = ir::normalize_axis(n.attr<ir::AxisAttrs>().axis, static_cast<int64_t>(ys.size()));
   // Into nhwc in one pass (concat_nhwc.h) when the inputs are nhwc (int8 convs' outputs) or mixed
   // nhwc / blocked; inputs all in one blocked layout keep oneDNN's block-copying concat.
-  std::vector<ConcatNhwcStep::Input> pieces;
+  std::vector<ConcatInput> pieces;
   for (size_t i = 0; i < mds.size() && ys.size() == 4 && axis == 1; ++i) {
-    const memory::dims dims = mds[i].dims();
-    auto is = [&](memory::format_tag t) { return mds[i] == memory::desc(dims, mds[0].data_type(), t); };
-    if (is(memory::format_tag::nhwc))
-      pieces.push_back({srcs[i].buffer, dims[1], PieceLayout::nhwc});
-    else if (dims[1] % 16 == 0 && is(memory::format_tag::nChw16c))
-      pieces.push_back({srcs[i].buffer, dims[1], PieceLayout::nChw16c});
-    else if (dims[1] % 8 == 0 && is(memory::format_tag::nChw8c))
-      pieces.push_back({srcs[i].buffer, dims[1], PieceLayout::nChw8c});
-    else
-      break;
+    const std::optional<PieceLayout> layout = piece_layout_of(mds[i], mds[0].data_type());
+    if (!layout) break;
+    pieces.push_back({srcs[i].buffer, mds[i].dims()[1], *layout});
   }
-  const bool one_blocked_layout =
-      std::all_of(pieces.begin(), pieces.end(), [&](const ConcatNhwcStep::Input& p) {
-        return p.layout != PieceLayout::nhwc && p.layout == pieces[0].layout;
-      });
+  const bool one_blocked_layout = std::all_of(pieces.begin(), pieces.end(), [&](const ConcatInput& p) {
+    return p.layout != PieceLayout::nhwc && p.layout == pieces[0].layout;
+  });
   if (pieces.size() == mds.size() && !one_blocked_layout) {
     const MemRef dst = define_value(
         y, memory::desc(memory::dims(ys.begin(), ys.end()), mds[0].data_type(), memory::format_tag::nhwc));

@@ -106,7 +106,7 @@ void concat_batchnorm_relu(const std::vector<ConcatPiece>& pieces, int64_t n, in
 void ConcatBatchNormReluStep::execute(RunContext& ctx) {
   ctx.stream->wait();
   std::vector<ConcatPiece> pieces;
-  for (const Input& in : inputs_)
+  for (const ConcatInput& in : inputs_)
     pieces.push_back({static_cast<const float*>((*ctx.buffers)[in.buffer]), in.channels, in.layout});
   concat_batchnorm_relu(pieces, n_, hw_, ch_, step_, (*ctx.buffers)[dst_]);
 }

@@ -26,18 +26,13 @@ void concat_batchnorm_relu(const std::vector<ConcatPiece>& pieces, int64_t n, in
 
 class ConcatBatchNormReluStep : public Step {
  public:
-  struct Input {
-    int buffer;
-    int64_t channels;
-    PieceLayout layout;
-  };
-  ConcatBatchNormReluStep(std::vector<Input> inputs, int dst, int64_t n, int64_t hw, BatchNormChannels ch,
-                          float step)
+  ConcatBatchNormReluStep(std::vector<ConcatInput> inputs, int dst, int64_t n, int64_t hw,
+                          BatchNormChannels ch, float step)
       : inputs_(std::move(inputs)), dst_(dst), n_(n), hw_(hw), ch_(std::move(ch)), step_(step) {}
   void execute(RunContext& ctx) override;
 
  private:
-  std::vector<Input> inputs_;
+  std::vector<ConcatInput> inputs_;
   int dst_;
   int64_t n_, hw_;
   BatchNormChannels ch_;

@@ -92,7 +92,7 @@ void ConcatNhwcStep::execute(RunContext& ctx) {
   const std::vector<void*>& buf = *ctx.buffers;
   std::vector<NhwcPiece> pieces;
   pieces.reserve(inputs_.size());
-  for (const Input& in : inputs_) pieces.push_back({buf[in.buffer], in.channels, in.layout});
+  for (const ConcatInput& in : inputs_) pieces.push_back({buf[in.buffer], in.channels, in.layout});
   concat_to_nhwc(pieces, elem_, n_, hw_, buf[dst_]);
 }
 

@@ -28,17 +28,12 @@ void concat_to_nhwc(const std::vector<NhwcPiece>& pieces, size_t elem_bytes, int
 
 class ConcatNhwcStep : public Step {
  public:
-  struct Input {
-    int buffer;
-    int64_t channels;
-    PieceLayout layout;
-  };
-  ConcatNhwcStep(std::vector<Input> inputs, size_t elem_bytes, int dst, int64_t n, int64_t hw)
+  ConcatNhwcStep(std::vector<ConcatInput> inputs, size_t elem_bytes, int dst, int64_t n, int64_t hw)
       : inputs_(std::move(inputs)), elem_(elem_bytes), dst_(dst), n_(n), hw_(hw) {}
   void execute(RunContext& ctx) override;
 
  private:
-  std::vector<Input> inputs_;
+  std::vector<ConcatInput> inputs_;
   size_t elem_;
   int dst_;
   int64_t n_, hw_;
