@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "runtime/onednn/conv_swish_rows.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/int8_gemv.h"
 #include "runtime/onednn/swish_step.h"
@@ -254,13 +255,27 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
 
   bool in_place_sum = false;
   const int64_t dst_count = static_cast<int64_t>(pd.dst_desc().get_size() / sizeof(float));
-  if (swish_quant) {  // f32 into a scratch buffer, the pass writes the s8 value (same dense layout)
+  size_t row_chunks = 0;  // > 0: the conv and its Swish + quantize ran in chunks of rows
+  if (swish_quant) {      // f32 into a scratch buffer, the pass writes the s8 value (same dense layout)
     const MemRef q8 = define_value(grp.output, with_type(pd.dst_desc(), s8));
     values_[grp.output].int8_step = requant;
-    const int scratch = alloc_buffer(pd.dst_desc().get_size());
-    refs.push_back({DNNL_ARG_DST, {pd.dst_desc(), scratch, {}}});
-    add_primitive(dnnl::convolution_forward(pd), std::move(refs));
-    steps_.push_back(std::make_unique<SwishQuantizeStep>(scratch, q8.buffer, dst_count, requant));
+    const MemRef& src = refs[0].second;
+    const bool one_by_one = G == 1 && w.dim(2) == 1 && w.dim(3) == 1 && a.stride_h == 1 && a.stride_w == 1 &&
+                            a.pad_top == 0 && a.pad_left == 0 && a.pad_bottom == 0 && a.pad_right == 0;
+    auto chunks = one_by_one && src.buffer >= 0 ? conv_swish_row_chunks(eng_, pd, attr)
+                                                : std::vector<ConvSwishQuantizeRowsStep::Chunk>{};
+    const int scratch = alloc_buffer(chunks.empty() ? pd.dst_desc().get_size() : chunks[0].dst_md.get_size());
+    if (!chunks.empty()) {
+      row_chunks = chunks.size();
+      const dnnl::memory bias = refs.size() > 2 ? refs[2].second.fixed : dnnl::memory();
+      steps_.push_back(std::make_unique<ConvSwishQuantizeRowsStep>(
+          std::move(chunks), src.buffer, scratch, q8.buffer, weights, bias, xs[1] * xs[3], ys[1] * ys[3],
+          src.md.get_size() / static_cast<size_t>(xs[0] * xs[1] * xs[2] * xs[3]), requant));
+    } else {
+      refs.push_back({DNNL_ARG_DST, {pd.dst_desc(), scratch, {}}});
+      add_primitive(dnnl::convolution_forward(pd), std::move(refs));
+      steps_.push_back(std::make_unique<SwishQuantizeStep>(scratch, q8.buffer, dst_count, requant));
+    }
     release_buffer(scratch);  // free for later groups once this one has run
   } else {
     const MemRef dst = conv_destination(grp, pd.dst_desc(), x, in_place_sum);
@@ -274,7 +289,8 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
                       : q        ? " fake-quant"
                       : winograd ? " winograd " + onednn_winograd_tile(pd.impl_info_str())
                                  : "") +
-                     (scale_weights ? " +SE scale in weights" : "") + fused_summary(grp, in_place_sum);
+                     (scale_weights ? " +SE scale in weights" : "") + fused_summary(grp, in_place_sum) +
+                     (row_chunks > 0 ? " (" + std::to_string(row_chunks) + " chunks of rows)" : "");
   summary_ += line + "\n";
   return true;
 }

@@ -15,6 +15,7 @@
 #include "core/threads.h"
 #include "ir/non_negative.h"
 #include "runtime/onednn/concat_nhwc.h"
+#include "runtime/onednn/conv_swish_rows.h"
 #include "runtime/onednn/direct_int8_conv.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/interleave_step.h"
@@ -539,6 +540,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = op + " winograd " + onednn_winograd_tile(p->implementation());  // oneDNN's (build_conv)
     else if (dynamic_cast<SwishStep*>(&s))
       s.prof_op = "Swish (AVX-512 pass)";
+    else if (dynamic_cast<ConvSwishQuantizeRowsStep*>(&s))
+      s.prof_op = op + " + Swish + quantize (rows)";
     else if (dynamic_cast<SwishQuantizeStep*>(&s))
       s.prof_op = "Swish + quantize (AVX-512 pass)";
     else if (dynamic_cast<InputChannelScaleStep*>(&s))

@@ -1,0 +1,71 @@
+// An int8 1x1 conv with a final Swish read by an int8 conv runs in chunks of rows (conv_swish_rows.h) where
+// the AVX-512 Swish pass is used, and gives the reference runtime's result: whole chunks and a shorter last
+// one, and chunks that cross from one image of a batch into the next.
+#include <gtest/gtest.h>
+
+#include "runtime/executor.h"
+#include "runtime/graph_builder.h"
+#include "runtime/onednn/onednn_executor.h"
+#include "runtime/onednn/s8_source_exact.h"
+#include "runtime/onednn/swish_step.h"
+
+namespace qd::runtime {
+namespace {
+
+using testing::compare;
+using testing::conv_attrs;
+using testing::GraphBuilder;
+using testing::quantize_convs_by_absmax;
+using testing::random_tensor;
+
+// x -> 1x1 conv 16 -> 96 + Swish -> 1x1 conv 96 -> 8, both int8 (the expand conv emits s8 for the next).
+ir::Model expand_swish_model(const Shape& in_shape, const Tensor& sample) {
+  GraphBuilder b;
+  ir::ValueId x = b.input("x", in_shape);
+  ir::ConvAttrs ea = conv_attrs(1);
+  ea.activation = ir::FusedActivation{ir::OpKind::Swish};
+  ir::ValueId e = b.conv(x, 16, 96, ea, 91);
+  b.output(b.conv(e, 96, 8, conv_attrs(1), 93));
+  ir::Model m = b.finish();
+  quantize_convs_by_absmax(m, sample);
+  return m;
+}
+
+std::vector<Tensor> run_swish_rows(const ir::Model& m, Backend backend, Int8Mode mode, const Tensor& in) {
+  CompileOptions o;
+  o.backend = backend;
+  o.int8 = mode;
+  o.threads = 1;
+  o.batch = in.dim(0);
+  return compile(m, o)->run({in});
+}
+
+TEST(ConvSwishRows, ChunkedExpandConvMatchesTheReference) {
+  // The chunked step replaces the whole-tensor Swish + quantize pass, which runs only where the AVX-512
+  // Swish pass does and the conv reads its s8 source directly (s8 sources exact: VNNI).
+  const bool chunked =
+      onednn::swish_pass_available() && onednn::s8_sources_exact(dnnl::engine(dnnl::engine::kind::cpu, 0));
+  struct Case {
+    Shape shape;
+    bool several_chunks;  // 24 px x 96 ch of f32 per row: 28 rows fill a chunk
+  };
+  for (const Case& c :
+       {Case{{1, 16, 45, 24}, true}, Case{{2, 16, 20, 24}, true}, Case{{1, 16, 8, 8}, false}}) {
+    SCOPED_TRACE(shape_str(c.shape));
+    const Tensor in = random_tensor(c.shape, 95, -2.f, 2.f);
+    const ir::Model m = expand_swish_model(c.shape, in);
+    const auto ref = run_swish_rows(m, Backend::reference, Int8Mode::real, in);
+    const auto fast = run_swish_rows(m, Backend::onednn, Int8Mode::real, in);
+    EXPECT_EQ(compare(fast[0], ref[0], 1e-4f), "");
+    const auto fp = run_swish_rows(m, Backend::reference, Int8Mode::off, in);
+    EXPECT_NE(compare(fp[0], ref[0], 1e-6f), "");  // int8 is in effect
+    CompileOptions o;
+    o.threads = 1;
+    o.batch = c.shape[0];
+    const std::string plan = onednn_plan_summary(*compile(m, o));
+    EXPECT_EQ(plan.find("chunks of rows") != std::string::npos, chunked && c.several_chunks) << plan;
+  }
+}
+
+}  // namespace
+}  // namespace qd::runtime
