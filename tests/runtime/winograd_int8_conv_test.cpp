@@ -13,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
+#include "runtime/onednn/winograd_int8_probe.h"
 #include "runtime/ref/int8.h"
 
 namespace qd::runtime {
@@ -213,6 +215,28 @@ TEST(WinogradInt8Conv, ModelsMatchDirectInt8AndReference) {
       EXPECT_EQ(compare(wino, ref, 1e-4f), "");
     }
   }
+}
+
+TEST(WinogradInt8Conv, WhenFasterFollowsTheIsaAndTheMeasuredChoice) {
+  // 16x16 x 64 ch: within both rules. AVX2-only: the Winograd always wins (measured, see
+  // build_conv_winograd_int8); with AVX-512 VNNI only where this CPU's probe found it faster than oneDNN's
+  // direct kernel; AVX-512 without VNNI: never.
+  const ModelCase c{"16x16, 64 ch", {1, 16, 16, 16}, 64, 64, 1, 1, 1, 1, 8};
+  const Tensor x = random_tensor(c.input, 73, -2.f, 2.f);
+  const ir::Model m = wino8_model(c, x);
+  std::string plan;
+  const Tensor y = wino8_run(m, Backend::onednn, WinogradPolicy::when_faster, 1, x, &plan);
+  const std::string isa = onednn_cpu_isa();
+  const bool vnni = onednn::winograd_int8_vnni_available() &&
+                    (isa == "avx512_core_vnni" || isa == "avx512_core_bf16" || isa == "avx512_core_amx");
+  const bool expect =
+      isa == "avx2" ||
+      (vnni && onednn::winograd_int8_beats_direct_vnni(dnnl::engine(dnnl::engine::kind::cpu, 0)));
+  size_t count = 0;
+  for (size_t p = plan.find("[winograd F(4x4"); p != std::string::npos; p = plan.find("[winograd", p + 1))
+    ++count;
+  EXPECT_EQ(count, expect ? 3u : 0u) << isa << "\n" << plan;
+  EXPECT_EQ(compare(y, wino8_run(m, Backend::reference, WinogradPolicy::never, 1, x), 1e-4f), "");
 }
 
 }  // namespace

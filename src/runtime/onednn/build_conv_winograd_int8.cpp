@@ -6,6 +6,7 @@
 #include "runtime/cpu_isa.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/winograd_int8_conv.h"
+#include "runtime/onednn/winograd_int8_probe.h"
 #include "runtime/ref/int8.h"
 
 namespace qd::runtime::onednn {
@@ -38,7 +39,8 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   // thread, sum over the convs): ResNet-50's three 28x28 x 128 ch 1.50 -> 1.25, but DenseNet-121's twelve
   // 28x28 128 -> 32 ch 1.53 -> 1.77 (few output channels: the transforms dominate). So on VNNI: >= 64 input
   // and output channels, outputs up to 32x32 and 2 MB of transformed weights (VGG's 512-channel convs would
-  // stream 19 MB per run for few tiles).
+  // stream 19 MB per run for few tiles), and only where the CPU's probe finds our F(4x4) faster than oneDNN's
+  // direct kernel: on a later EPYC (full-width AVX-512) the direct kernel won (winograd_int8_probe.h).
   static const std::string isa = onednn_cpu_isa();
   static const bool avx2_only = isa == "avx2";
   static const bool vnni =
@@ -52,7 +54,8 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
         ys[2] * ys[3] < kMinWinogradInt8Pixels || (!avx2_only && !vnni) ||
         (vnni &&
          (ys[2] * ys[3] > kMaxWinogradInt8VnniPixels || xs[1] < kMinWinogradInt8VnniChannels ||
-          ys[1] < kMinWinogradInt8VnniChannels || 36 * xs[1] * ys[1] * 2 > kMaxWinogradInt8VnniWeightBytes)))
+          ys[1] < kMinWinogradInt8VnniChannels || 36 * xs[1] * ys[1] * 2 > kMaxWinogradInt8VnniWeightBytes ||
+          !winograd_int8_beats_direct_vnni(eng_))))  // measured once: depends on the core (see the probe)
       return false;
     tile = 4;
   }
