@@ -1,13 +1,12 @@
 #include "runtime/onednn/winograd_int8_probe.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <vector>
 
 #include "core/tensor.h"
+#include "core/threads.h"
 #include "runtime/onednn/int8_conv_epilogue.h"
 #include "runtime/onednn/winograd_int8_conv.h"
 
@@ -20,8 +19,7 @@ constexpr int kWarmup = 3, kTimed = 9;
 
 bool measure(const dnnl::engine& eng) {
   using dnnl::memory;
-  const int saved_threads = omp_get_max_threads();
-  omp_set_num_threads(1);
+  const ThreadCountScope one_thread(1);  // restored on return and when oneDNN throws
   // Small weights (|w| <= 3) keep the Winograd's exactness bound; the values do not change the speed.
   Tensor qw(DataType::i8, {kC, kC, 3, 3});
   int8_t* w = qw.data<int8_t>();
@@ -80,7 +78,6 @@ bool measure(const dnnl::engine& eng) {
       best_wino = std::min(best_wino, std::chrono::duration<double>(t2 - t1).count());
     }
   }
-  omp_set_num_threads(saved_threads);
   return best_wino <= 0.95 * best_direct;
 }
 
