@@ -8,6 +8,7 @@
 #include "frontend/memory_check.h"
 #include "frontend/onnx/onnx_tensor.h"
 #include "frontend/onnx/onnx_translators.h"
+#include "frontend/onnx/onnx_wire_reader.h"
 #include "ir/shape_inference.h"
 #include "passes/standard_pipeline.h"
 
@@ -139,13 +140,15 @@ ir::Model import_onnx(const std::string& path) {
   const MappedFile file(path);
   if (file.size() == 0) fail(path, "file is empty");
   if (file.size() > size_t(INT32_MAX)) fail(path, "larger than 2 GB (protobuf's limit): use external data");
-  onnx::ModelProto m;
-  if (!m.ParseFromArray(file.data(), static_cast<int>(file.size())))
+  OnnxWithoutRawData parsed;  // the weights stay in the mapping until their tensors are made
+  if (!parse_onnx_without_raw_data(file.data(), file.size(), parsed))
     fail(path, "not a valid ONNX protobuf file (corrupt or truncated)");
-  return import_onnx_proto(m, path);
+  return import_onnx_proto(parsed.model, path, parsed.initializer_raw_data);
 }
 
-ir::Model import_onnx_proto(const onnx::ModelProto& m, const std::string& file) {
+ir::Model import_onnx_proto(
+    const onnx::ModelProto& m, const std::string& file,
+    const std::vector<std::optional<std::span<const uint8_t>>>& initializer_raw_data) {
   if (!m.has_graph() || m.graph().node_size() == 0)
     fail(file, "not an ONNX model (no graph nodes; corrupt or truncated file?)");
   if (m.ir_version() <= 0) fail(file, "not an ONNX model (no ir_version)");
@@ -161,9 +164,11 @@ ir::Model import_onnx_proto(const onnx::ModelProto& m, const std::string& file) 
   if (!m.producer_version().empty()) g.metadata["producer_version"] = m.producer_version();
 
   // Initializers become constants; graph inputs that are initializers too stay constants.
-  for (const auto& t : gp.initializer()) {
+  for (int i = 0; i < gp.initializer_size(); ++i) {
+    const onnx::TensorProto& t = gp.initializer(i);
     if (g.find_value(t.name()) != ir::kNoValue) fail(file, "initializer '" + t.name() + "' is defined twice");
-    g.add_constant(t.name(), tensor_from_proto(t, file, base_dir));
+    const auto raw = size_t(i) < initializer_raw_data.size() ? initializer_raw_data[size_t(i)] : std::nullopt;
+    g.add_constant(t.name(), tensor_from_proto(t, file, base_dir, raw));
   }
   for (const auto& vi : gp.input()) {
     ir::ValueId existing = g.find_value(vi.name());

@@ -108,7 +108,10 @@ Shape checked_dims(const google::protobuf::RepeatedField<int64_t>& dims, bool al
   return s;
 }
 
-Tensor tensor_from_proto(const TensorProto& t, const std::string& file, const std::string& base_dir) {
+Tensor tensor_from_proto(const TensorProto& t, const std::string& file, const std::string& base_dir,
+                         std::optional<std::span<const uint8_t>> raw_data) {
+  if (!raw_data && t.has_raw_data())
+    raw_data = std::span(reinterpret_cast<const uint8_t*>(t.raw_data().data()), t.raw_data().size());
   std::optional<DataType> dt = dtype_from_onnx(t.data_type());
   if (!dt)
     fail_unsupported(file, tensor_what(t) + " has element type " + onnx_type_name(t.data_type()) +
@@ -125,10 +128,10 @@ Tensor tensor_from_proto(const TensorProto& t, const std::string& file, const st
   // The data's size is checked against the dims BEFORE allocating: a few bytes of file must not make us
   // allocate (and zero) gigabytes.
   const bool external = t.data_location() == TensorProto::EXTERNAL;
-  if (!external && t.has_raw_data() && t.raw_data().size() != nbytes)
-    fail(file, tensor_what(t) + " has " + std::to_string(t.raw_data().size()) +
-                   " bytes of data but its dims " + shape_str(shape) + " need " + std::to_string(nbytes));
-  if (!external && !t.has_raw_data()) {
+  if (!external && raw_data && raw_data->size() != nbytes)
+    fail(file, tensor_what(t) + " has " + std::to_string(raw_data->size()) + " bytes of data but its dims " +
+                   shape_str(shape) + " need " + std::to_string(nbytes));
+  if (!external && !raw_data) {
     const int64_t got = t.data_type() == TensorProto::FLOAT   ? t.float_data_size()
                         : t.data_type() == TensorProto::INT64 ? t.int64_data_size()
                                                               : t.int32_data_size();
@@ -138,8 +141,8 @@ Tensor tensor_from_proto(const TensorProto& t, const std::string& file, const st
   Tensor out(*dt, shape);
   if (external) {
     read_external(t, out.raw(), nbytes, file, base_dir);
-  } else if (t.has_raw_data()) {
-    std::memcpy(out.raw(), t.raw_data().data(), nbytes);
+  } else if (raw_data) {
+    std::memcpy(out.raw(), raw_data->data(), nbytes);
   } else {
     switch (t.data_type()) {
       case TensorProto::FLOAT:

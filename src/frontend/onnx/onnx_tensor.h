@@ -3,6 +3,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/tensor.h"
@@ -22,9 +23,11 @@ constexpr int64_t kMaxElements = int64_t{1} << 31;
 Shape checked_dims(const google::protobuf::RepeatedField<int64_t>& dims, bool allow_empty_list,
                    const std::string& file, const std::string& what);
 
-// Converts `t` (an initializer or a Constant's value). External data is read relative to `base_dir`.
+// Converts `t` (an initializer or a Constant's value). External data is read relative to `base_dir`;
+// `raw_data`, when given, stands for t.raw_data() (parse_onnx_without_raw_data leaves it in the file).
 // float16 data is widened to f32. Throws a user error naming `file` and the tensor on bad data and
 // an unsupported error for element types other than float/float16/int64/int32/int8/uint8/bool.
-Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& file, const std::string& base_dir);
+Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& file, const std::string& base_dir,
+                         std::optional<std::span<const uint8_t>> raw_data = std::nullopt);
 
 }  // namespace qd::frontend
