@@ -283,6 +283,8 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
       if (o != ir::kNoValue && last_use_[o] < 0) release_value(o);  // produced but never read
   }
 
+  reorder_scratch_.reset();  // every constant is in place
+  reorder_scratch_bytes_ = 0;
   // Allocate the planned buffers once and bind every step's memories.
   for (size_t b = 0; b < buffer_bytes_.size(); ++b) {
     storage_.push_back(aligned_alloc_bytes(buffer_bytes_[b]));
@@ -391,9 +393,24 @@ dnnl::memory OneDnnExecutor::constant_memory(const Tensor& t, const dnnl::memory
     src_md = src_md.reshape(want.dims());  // e.g. conv weights [O,I,kh,kw] viewed as [G,O/G,I,kh,kw]
   dnnl::memory dst(want, eng_, constant_bytes(want.get_size()));
   dnnl::memory src(src_md, eng_, const_cast<void*>(f.raw()));
-  dnnl::reorder(src, dst).execute(stream_, src, dst);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const dnnl::reorder::primitive_desc pd(eng_, src_md, eng_, want, attr);
+  const dnnl::memory scratch(pd.scratchpad_desc(), eng_,
+                             constant_reorder_scratch(pd.scratchpad_desc().get_size()));
+  dnnl::reorder(pd).execute(stream_,
+                            {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}, {DNNL_ARG_SCRATCHPAD, scratch}});
   stream_.wait();
   return dst;
+}
+
+void* OneDnnExecutor::constant_reorder_scratch(size_t bytes) {
+  if (bytes > reorder_scratch_bytes_) {
+    reorder_scratch_.reset();  // before the new one: the old pages may serve it
+    reorder_scratch_ = aligned_alloc_bytes(bytes);
+    reorder_scratch_bytes_ = bytes;
+  }
+  return reorder_scratch_.get();
 }
 
 MemRef OneDnnExecutor::value_as(ir::ValueId v, const dnnl::memory::desc& want) {
