@@ -1,12 +1,12 @@
 #include "runtime/onednn/channel_scale_quantize_step.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <string>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/parallel_spans.h"
 
 namespace qd::runtime::onednn {
 
@@ -57,15 +57,9 @@ void ChannelScaleQuantizeStep::execute(RunContext& ctx) {
   const float* s = static_cast<const float*>((*ctx.buffers)[scale_]);
   auto* y = static_cast<int8_t*>((*ctx.buffers)[y_]);
   constexpr int64_t kMinPerThread = 1 << 16;  // elements: smaller tasks are not worth a fork
-  const int threads =
-      static_cast<int>(std::min<int64_t>(omp_get_max_threads(), pixels_ * channels_ / kMinPerThread));
-  if (threads <= 1) return channel_scale_quantize(x, s, y, pixels_, channels_, inv_step_, u8_);
-#pragma omp parallel num_threads(threads)
-  {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t b = pixels_ * t / nt, e = pixels_ * (t + 1) / nt;
+  for_spans(pixels_, 1, kMinPerThread / std::max<int64_t>(channels_, 1), [&](int64_t b, int64_t e) {
     channel_scale_quantize(x + b * channels_, s, y + b * channels_, e - b, channels_, inv_step_, u8_);
-  }
+  });
 }
 
 }  // namespace qd::runtime::onednn

@@ -1,10 +1,9 @@
 #include "runtime/onednn/conv_swish_rows.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdint>
 
+#include "runtime/onednn/parallel_spans.h"
 #include "runtime/onednn/swish_step.h"
 
 namespace qd::runtime::onednn {
@@ -76,7 +75,6 @@ void ConvSwishQuantizeRowsStep::finalize(const dnnl::engine& eng, const std::vec
 void ConvSwishQuantizeRowsStep::execute(RunContext& ctx) {
   const float* scratch = static_cast<const float*>((*ctx.buffers)[scratch_]);
   int8_t* dst = static_cast<int8_t*>((*ctx.buffers)[dst_]);
-  const int threads = omp_get_max_threads();
   for (size_t k = 0; k < chunks_.size(); ++k) {
     const Chunk& c = chunks_[k];
     dnnl::error::wrap_c_api(dnnl_primitive_execute(c.conv.get(), ctx.stream->get(),
@@ -85,18 +83,9 @@ void ConvSwishQuantizeRowsStep::execute(RunContext& ctx) {
     ctx.stream->wait();
     const int64_t count = c.rows * row_out_;
     int8_t* out = dst + c.first_row * row_out_;
-    if (threads <= 1) {
-      swish_quantize(scratch, out, count, step_);
-      continue;
-    }
-    // Each thread the contiguous part of the chunk it would have written (multiples of 64 elements).
-#pragma omp parallel num_threads(threads)
-    {
-      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t part = (count + nt - 1) / nt / 64 * 64 + 64;
-      const int64_t b = std::min<int64_t>(count, t * part), e = std::min<int64_t>(count, b + part);
-      if (b < e) swish_quantize(scratch + b, out + b, e - b, step_);
-    }
+    // Each thread the contiguous part of the chunk it would have written.
+    for_spans(count, 64, 1,
+              [&](int64_t b, int64_t e) { swish_quantize(scratch + b, out + b, e - b, step_); });
   }
 }
 

@@ -1,10 +1,9 @@
 #include "runtime/onednn/steps.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/onednn/parallel_spans.h"
 #include "runtime/onednn/quantize_avx512.h"
 #include "runtime/ref/int8.h"
 #include "runtime/ref/quantize_simd.h"
@@ -37,19 +36,10 @@ dnnl::memory::desc with_type(const dnnl::memory::desc& md, dnnl::memory::data_ty
 
 namespace {
 
-// Runs f(begin, end) over [0, count) split in contiguous chunks, in parallel only when worth it.
+// Quantize passes fork only from 32K elements on.
 template <typename F>
 void for_chunks(int64_t count, F f) {
-  constexpr int64_t kMinPerThread = 1 << 15;
-  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), count / kMinPerThread));
-  if (threads <= 1) return f(0, count);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t chunk = (count + nt - 1) / nt / 64 * 64 + 64;
-    const int64_t b = std::min<int64_t>(count, t * chunk), e = std::min<int64_t>(count, b + chunk);
-    if (b < e) f(b, e);
-  }
+  for_spans(count, 64, int64_t{1} << 15, f);
 }
 
 }  // namespace
