@@ -1,7 +1,6 @@
 // Convolution, ConvolutionDepthWise and InnerProduct: the weight-carrying (and int8) layers.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "format/ncnn/ncnn_scale.h"
@@ -122,12 +121,6 @@ void record_quant(LoadContext& ctx, const std::string& node_name, const Int8Scal
   ctx.model.quant.layers[node_name] = std::move(q);
 }
 
-int max_abs(std::span<const int8_t> q) {
-  int m = 0;
-  for (int8_t v : q) m = std::max(m, std::abs(static_cast<int>(v)));
-  return m;
-}
-
 // Resolves TF-style SAME padding (pad value -233/-234), which ncnn computes from the input size; without
 // known input sizes only stride-1 layers have fixed pads.
 void resolve_same_pads(LoadContext& ctx, const LayerDesc& L, ir::ConvAttrs& a, int pad_left) {
@@ -208,7 +201,7 @@ void translate_convolution(LoadContext& ctx, const LayerDesc& L) {
 
   ir::ValueId x = ctx.bottom(L, 0);
   Shape wshape{out_c, in_per_group, a.kernel_h, a.kernel_w};
-  const int max_q = w.is_int8() ? max_abs(w.i8) : 127;
+  const int max_q = w.is_int8() ? max_abs_int8(w.i8) : 127;
   std::vector<ir::ValueId> ins{x,
                                ctx.constant(L.name + "_weight", weight_tensor(w, wshape, expanded, max_q))};
   if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_c}, bias)));
@@ -252,7 +245,7 @@ void translate_innerproduct(LoadContext& ctx, const LayerDesc& L) {
   ir::ValueId x = ctx.bottom(L, 0);
   ir::ValueId flat = ctx.temp(L.name + "_flatten");
   ctx.emit(ctx.g().unique_node_name(L.name + "_flatten"), ir::OpKind::Flatten, {x}, {flat}, ir::AxisAttrs{1});
-  const int max_q = w.is_int8() ? max_abs(w.i8) : 127;
+  const int max_q = w.is_int8() ? max_abs_int8(w.i8) : 127;
   std::vector<ir::ValueId> ins{flat,
                                ctx.constant(L.name + "_weight", weight_tensor(w, {out_n, k}, m, max_q))};
   if (bias_term) ins.push_back(ctx.constant(L.name + "_bias", Tensor::from<float>({out_n}, bias)));

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -133,9 +135,15 @@ TEST(NcnnReader, Resnet20Int8HasQuantEntries) {
   EXPECT_EQ(rows->q.shape(), w.shape());
   for (int64_t i = 0; i < w.numel(); ++i)
     ASSERT_EQ(w.data<float>()[i], static_cast<float>(rows->q.data<int8_t>()[i]) * rows->step(i / per)) << i;
-  // And every int8 layer's runtime takes them as they are (no requantization of fp32 weights).
+  // And every int8 layer's runtime takes them as they are (no requantization of fp32 weights); the reader's
+  // largest |q| (the 6-bit rule, the -128 check) is the file's.
   for (const auto& [name, lq] : m.quant.layers) {
     const auto* n = find_node(g, name);
+    if (const qd::Int8Rows* r = g.value(n->inputs[1]).constant.int8_rows()) {
+      int largest = 0;
+      for (int8_t v : r->q.values<int8_t>()) largest = std::max(largest, std::abs(static_cast<int>(v)));
+      EXPECT_EQ(r->max_abs_q, largest) << name;
+    }
     EXPECT_FALSE(qd::runtime::ref::stored_int8_weights(g.value(n->inputs[1]).constant, lq.weight_scales,
                                                        lq.weight_bits)
                      .empty())
