@@ -102,7 +102,7 @@ bool parse_onnx_without_raw_data(const uint8_t* data, size_t size, OnnxWithoutRa
   out.model.Clear();
   out.initializer_raw_data.clear();
   if (!out.model.ParseFromString(model_rest)) return false;
-  if (!has_graph) return initializers.empty();
+  if (!has_graph) return true;  // no initializers either: they live in the graph
   onnx::GraphProto* graph = out.model.mutable_graph();
   if (!graph->ParseFromString(graph_rest)) return false;
   for (Initializer& t : initializers) {
