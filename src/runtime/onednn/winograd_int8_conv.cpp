@@ -333,7 +333,7 @@ constexpr int kG4[6][3] = {{1, 0, 0}, {-1, -1, -1}, {-1, 1, -1}, {1, 2, 4}, {1, 
 
 // U = G g G^T of every kernel, into the layout run_int8 reads: per (i, j) a plane of [OC/16][C/2][16 oc][2 c]
 // int16. The 32 kernels of one (16 oc, 2 c) block fill one 64-byte line of every plane, so they are
-// transformed together and each line is written whole: writing kernel by kernel put 36 scattered 4-byte
+// transformed together and each line is written whole: writing kernel by kernel put 36 scattered 2-byte
 // stores per kernel into planes 32 KB apart (the same L1 set) and took 128 x 128 kernels ~4 ms.
 template <int kTile>
 void transform_weights(const int8_t* wd, int64_t OC, int64_t C, int64_t c_padded, int64_t OB, int16_t* u) {
