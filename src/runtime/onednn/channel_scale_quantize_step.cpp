@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "runtime/cpu_isa.h"
@@ -39,16 +40,57 @@ __attribute__((target("avx512f"))) void channel_scale_quantize_avx512(const floa
   }
 }
 
-}  // namespace
+__attribute__((target("avx2"))) inline __m256i scale_quantize8(__m256 v, __m256 sc, __m256 inv, __m256 lo,
+                                                               __m256 hi) {
+  return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_mul_ps(v, sc), inv), lo), hi));
+}
 
-bool channel_scale_quantize_available() {
+bool use_avx512() {
   static const bool avx512 = onednn_cpu_isa().rfind("avx512", 0) == 0 && __builtin_cpu_supports("avx512f");
   return avx512;
 }
 
+}  // namespace
+
+__attribute__((target("avx2"))) void channel_scale_quantize_avx2(const float* x, const float* s, void* y,
+                                                                 int64_t pixels, int64_t C, float inv_step,
+                                                                 bool u8) {
+  const float lo_f = u8 ? 0.f : -127.f;
+  const __m256 inv = _mm256_set1_ps(inv_step), lo = _mm256_set1_ps(lo_f), hi = _mm256_set1_ps(127.f);
+  // packs_epi32/epi16 interleave the 128-bit lanes; this puts the four 8-value groups back in order. The
+  // values are already in [-127, 127], so the saturating packs change none.
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const int64_t full32 = C / 32 * 32, full8 = C / 8 * 8;
+  for (int64_t p = 0; p < pixels; ++p) {
+    const float* xp = x + p * C;
+    int8_t* yp = static_cast<int8_t*>(y) + p * C;  // values in [lo, 127]: s8 and u8 bytes agree
+    int64_t c = 0;
+    for (; c < full32; c += 32) {
+      __m256i q[4];
+      for (int k = 0; k < 4; ++k)
+        q[k] = scale_quantize8(_mm256_loadu_ps(xp + c + 8 * k), _mm256_loadu_ps(s + c + 8 * k), inv, lo, hi);
+      const __m256i bytes =
+          _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(yp + c), _mm256_permutevar8x32_epi32(bytes, order));
+    }
+    for (; c < full8; c += 8) {
+      const __m256i q = scale_quantize8(_mm256_loadu_ps(xp + c), _mm256_loadu_ps(s + c), inv, lo, hi);
+      const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(yp + c), _mm_packs_epi16(w, w));
+    }
+    for (; c < C; ++c)  // the same operations in the same order; nearbyint rounds half to even like cvtps
+      yp[c] = static_cast<int8_t>(std::nearbyint(std::min(std::max((xp[c] * s[c]) * inv_step, lo_f), 127.f)));
+  }
+}
+
+bool channel_scale_quantize_available() { return use_avx512() || cpu_has_avx2(); }
+
 void channel_scale_quantize(const float* x, const float* s, void* y, int64_t pixels, int64_t C,
                             float inv_step, bool u8) {
-  channel_scale_quantize_avx512(x, s, y, pixels, C, inv_step, u8);
+  if (use_avx512())
+    channel_scale_quantize_avx512(x, s, y, pixels, C, inv_step, u8);
+  else
+    channel_scale_quantize_avx2(x, s, y, pixels, C, inv_step, u8);
 }
 
 void ChannelScaleQuantizeStep::execute(RunContext& ctx) {
