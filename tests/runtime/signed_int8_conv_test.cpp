@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
@@ -121,6 +122,8 @@ TEST(SignedInt8Conv, EpilogueActivationsMatchTheReference) {
 // Relu6,
 // + residual conv1 -> conv3 3x3 stride 2 + Swish: every conv reads a signed value; conv0 and the depthwise
 // conv requantize for their readers (int8 -> int8), conv2 adds the residual in its epilogue.
+ir::Model signed8_quantized(ir::Model m, const Tensor& sample);
+
 ir::Model signed8_model(const Tensor& sample) {
   GraphBuilder b;
   const int64_t C = sample.dim(1);
@@ -140,7 +143,12 @@ ir::Model signed8_model(const Tensor& sample) {
   down.activation = ir::FusedActivation{ir::OpKind::Swish};
   ir::ValueId y = b.conv(sum, 24, 16, down, 64);
   b.output(y);
-  ir::Model m = b.finish();
+  return signed8_quantized(b.finish(), sample);
+}
+
+// m with absmax input steps (from an fp32 reference run on sample) and 8-bit per-channel weight steps on
+// every conv.
+ir::Model signed8_quantized(ir::Model m, const Tensor& sample) {
   std::map<std::string, float> steps;
   CompileOptions o;
   o.backend = Backend::reference;
@@ -198,6 +206,58 @@ TEST(SignedInt8Conv, ModelMatchesTheSplitAndReference) {
     const Tensor ref = signed8_run(m, Backend::reference, KernelPolicy::never, threads, x);
     EXPECT_EQ(compare(ours, ref, 1e-4f), "");
     EXPECT_EQ(compare(split, ref, 1e-4f), "");
+  }
+}
+
+// x -> conv0 1x1 + Relu6 -> depthwise 3x3 + Relu6 -> depthwise 5x5 + Relu -> depthwise 3x3 stride 2 -> conv1
+// 1x1: the depthwise convs read u8 values (MobileNetV2's pattern). Where oneDNN's ISA is AVX2 the stride-1
+// ones run our int16 kernel on the u8 source (signed_int8_depthwise.h), elsewhere oneDNN's, and with
+// KernelPolicy::always all three run ours on any machine; each way the same values as the reference.
+ir::Model u8_depthwise_model(const Tensor& sample) {
+  GraphBuilder b;
+  const int64_t C = sample.dim(1);
+  ir::ValueId x = b.input("x", sample.shape());
+  ir::ConvAttrs r6 = conv_attrs(1);
+  r6.activation = ir::FusedActivation{ir::OpKind::Clip, 0.f, 6.f};
+  ir::ValueId h0 = b.conv(x, C, 40, r6, 71);
+  ir::ConvAttrs dw = conv_attrs(3, 1, 1, 40);
+  dw.activation = ir::FusedActivation{ir::OpKind::Clip, 0.f, 6.f};
+  ir::ValueId d0 = b.conv(h0, 40, 40, dw, 72);
+  ir::ConvAttrs dw5 = conv_attrs(5, 1, 2, 40);
+  dw5.activation = ir::FusedActivation{ir::OpKind::Relu};
+  ir::ValueId d1 = b.conv(d0, 40, 40, dw5, 73);
+  ir::ValueId d2 = b.conv(d1, 40, 40, conv_attrs(3, 2, 1, 40), 76);
+  b.output(b.conv(d2, 40, 16, conv_attrs(1), 74));
+  return signed8_quantized(b.finish(), sample);
+}
+
+TEST(SignedInt8Conv, U8DepthwiseMatchesReference) {
+  const bool avx2_only = onednn_cpu_isa() == "avx2";
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    const Tensor x = random_tensor({2, 8, 11, 10}, 75, -2.f, 2.f);
+    const ir::Model m = u8_depthwise_model(x);
+    std::string plan;
+    const Tensor ours = signed8_run(m, Backend::onednn, KernelPolicy::when_faster, threads, x, &plan);
+    EXPECT_EQ(plan.find("int8->int8 +Clip [int16 pairs, depthwise]") != std::string::npos, avx2_only) << plan;
+    EXPECT_EQ(plan.find("int8->int8 +Relu [int16 pairs, depthwise]") != std::string::npos, avx2_only) << plan;
+    size_t count = 0;
+    for (size_t p = plan.find("[int16 pairs, depthwise]"); p != std::string::npos;
+         p = plan.find("[int16 pairs, depthwise]", p + 1))
+      ++count;
+    EXPECT_EQ(count, avx2_only ? 2u : 0u) << plan;  // stride 2 stays on oneDNN's kernel
+    const Tensor always = signed8_run(m, Backend::onednn, KernelPolicy::always, threads, x, &plan);
+    count = 0;
+    for (size_t p = plan.find("[int16 pairs, depthwise]"); p != std::string::npos;
+         p = plan.find("[int16 pairs, depthwise]", p + 1))
+      ++count;
+    EXPECT_EQ(count, 3u) << plan;
+    const Tensor onednn_own = signed8_run(m, Backend::onednn, KernelPolicy::never, threads, x, &plan);
+    EXPECT_EQ(plan.find("[int16 pairs"), std::string::npos) << plan;
+    const Tensor ref = signed8_run(m, Backend::reference, KernelPolicy::never, threads, x);
+    EXPECT_EQ(compare(ours, ref, 1e-4f), "");
+    EXPECT_EQ(compare(always, ref, 1e-4f), "");
+    EXPECT_EQ(compare(onednn_own, ref, 1e-4f), "");
   }
 }
 

@@ -1,10 +1,12 @@
 // The int16 int8 depthwise conv for signed sources (oneDNN executor, AVX2): its int32 accumulators against
 // the reference integer conv bit for bit (3x3 and 5x5, strides 1-2, pads, batch 2, channel counts that are
-// not multiples of 16, sources and weights at +-127). Whole models with it: signed_int8_conv_test.cpp.
+// not multiples of 16, sources and weights at +-127), and on u8 sources (0-255, all 255) against a plain
+// depthwise loop. Whole models with it: signed_int8_conv_test.cpp.
 #include "runtime/onednn/signed_int8_depthwise.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,21 +33,50 @@ Tensor depthwise8_values(const Shape& s, uint32_t seed, bool extreme) {
   return t;
 }
 
-int depthwise8_mismatches(const Depthwise8Case& c, bool extreme) {
-  const Tensor qx = depthwise8_values({c.n, c.c, c.h, c.w}, 41, extreme);
+// u8 source values (as the bytes of qx) and the depthwise accumulators over them, NCHW.
+std::vector<int32_t> depthwise8_u8_reference(const Depthwise8Case& c, const Tensor& qx, const Tensor& qw,
+                                             int64_t OH, int64_t OW) {
+  std::vector<int32_t> acc(static_cast<size_t>(c.n * c.c * OH * OW), 0);
+  const uint8_t* x = reinterpret_cast<const uint8_t*>(qx.data<int8_t>());
+  const int8_t* w = qw.data<int8_t>();
+  for (int64_t n = 0; n < c.n; ++n)
+    for (int64_t ch = 0; ch < c.c; ++ch)
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          int32_t sum = 0;
+          for (int ky = 0; ky < c.k; ++ky)
+            for (int kx = 0; kx < c.k; ++kx) {
+              const int64_t iy = oy * c.stride - c.pad + ky, ix = ox * c.stride - c.pad + kx;
+              if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+              sum += x[((n * c.c + ch) * c.h + iy) * c.w + ix] * w[(ch * c.k + ky) * c.k + kx];
+            }
+          acc[static_cast<size_t>(((n * c.c + ch) * OH + oy) * OW + ox)] = sum;
+        }
+  return acc;
+}
+
+int depthwise8_mismatches(const Depthwise8Case& c, bool extreme, bool u8) {
+  Tensor qx = depthwise8_values({c.n, c.c, c.h, c.w}, 41, extreme);
+  if (u8 && extreme)  // every source byte 255
+    for (int8_t& v : qx.values<int8_t>()) v = static_cast<int8_t>(-1);
   const Tensor qw = depthwise8_values({c.c, 1, c.k, c.k}, 42, extreme);
   const ir::ConvAttrs a = conv_attrs(c.k, c.stride, c.pad, c.c);
-  const Tensor ref = ref::conv2d_int32(qx, qw, a);
+  Tensor ref = ref::conv2d_int32(qx, qw, a);  // the shape; the u8 values below
+  if (u8) {
+    const std::vector<int32_t> r = depthwise8_u8_reference(c, qx, qw, ref.dim(2), ref.dim(3));
+    std::copy(r.begin(), r.end(), ref.data<int32_t>());
+  }
   onednn::SignedInt8DepthwiseShape s;
   s.N = c.n, s.C = c.c, s.H = c.h, s.W = c.w, s.OH = ref.dim(2), s.OW = ref.dim(3);
   s.kh = s.kw = c.k, s.stride_h = s.stride_w = c.stride, s.pad_top = s.pad_left = c.pad;
+  s.u8_source = u8;
   std::vector<int8_t> nhwc(static_cast<size_t>(qx.numel()));
   const int64_t HW = c.h * c.w;
   for (int64_t n = 0; n < c.n; ++n)
     for (int64_t ch = 0; ch < c.c; ++ch)
       for (int64_t p = 0; p < HW; ++p)
         nhwc[static_cast<size_t>((n * HW + p) * c.c + ch)] = qx.data<int8_t>()[(n * c.c + ch) * HW + p];
-  std::vector<uint8_t> scratch(s.scratch_bytes());
+  std::vector<uint8_t> scratch(s.scratch_bytes(), 0xA5);  // the kernel zeroes the padding itself
   std::vector<int32_t> acc(static_cast<size_t>(ref.numel()), -1);
   onednn::signed_int8_depthwise_accumulate(s, nhwc.data(), onednn::signed_int8_depthwise_weights(qw),
                                            scratch.data(), acc.data());
@@ -69,10 +100,12 @@ TEST(SignedInt8Depthwise, AccumulatorsEqualReferenceIntegerConv) {
       {"7x7 pad 3, 8x8, 17 ch", 1, 17, 8, 8, 7, 1, 3},
   };
   for (const auto& c : cases)
-    for (bool extreme : {false, true}) {
-      SCOPED_TRACE(c.name + (extreme ? ", all +-127" : ", random"));
-      EXPECT_EQ(depthwise8_mismatches(c, extreme), 0);
-    }
+    for (bool u8 : {false, true})
+      for (bool extreme : {false, true}) {
+        SCOPED_TRACE(c.name + (u8 ? ", u8 source" : ", s8 source") +
+                     (extreme ? (u8 ? ", source 255, weights +-127" : ", all +-127") : ", random"));
+        EXPECT_EQ(depthwise8_mismatches(c, extreme, u8), 0);
+      }
 }
 
 }  // namespace

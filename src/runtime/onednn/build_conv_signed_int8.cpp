@@ -1,6 +1,8 @@
-// Builder of the int8 conv step for signed sources where oneDNN's are inexact (see signed_int8_conv.h).
+// Builder of the int8 conv step for signed sources where oneDNN's are inexact (see signed_int8_conv.h), and
+// of depthwise convs on u8 sources on AVX2-only machines (see signed_int8_depthwise.h).
 #include <string>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/signed_int8_conv.h"
 #include "runtime/onednn/signed_int8_depthwise.h"
@@ -32,6 +34,16 @@ bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::Lay
   const Shape& ys = g.value(n.outputs[0]).shape;
   if (!signed_kernel_may_take(n)) return false;
   const bool depthwise = a.group > 1;
+  // u8 sources: depthwise only, and (when_faster) only at stride 1 where oneDNN has AVX2 and no more (its
+  // VNNI depthwise kernels are faster than ours). Measured on MobileNetV2 (AVX2-capped, one thread, ms,
+  // oneDNN's u8 kernel -> ours): 3x3 stride 1 at 28x28-7x7 0.17 -> 0.15, 0.13 -> 0.11, 0.09 -> 0.08; at
+  // 112x112 and 56x56 equal (0.21-0.23); stride 2 slower (56x56 -> 28x28 x 96: 0.17 -> 0.22), widening
+  // the whole source to int16 for a quarter as many outputs.
+  const bool u8_source = non_negative(x);
+  static const bool avx2_only = onednn_cpu_isa() == "avx2";
+  if (u8_source && (!depthwise || (int8_signed_ == KernelPolicy::when_faster &&
+                                   (!avx2_only || a.stride_h != 1 || a.stride_w != 1))))
+    return false;
   if (depthwise ? !signed_int8_depthwise_supported(a, xs, w.shape(), acts) : !signed_int8_supported(a, acts))
     return false;
   const Tensor qw = ref::int8_weights(w, q.weight_scales, q.weight_bits);
@@ -44,7 +56,8 @@ bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::Lay
   const auto dst_dt = e.dst == Int8Dst::f32  ? memory::data_type::f32
                       : e.dst == Int8Dst::u8 ? memory::data_type::u8
                                              : memory::data_type::s8;
-  const memory::desc src_md(memory::dims(xs.begin(), xs.end()), memory::data_type::s8,
+  const memory::desc src_md(memory::dims(xs.begin(), xs.end()),
+                            u8_source ? memory::data_type::u8 : memory::data_type::s8,
                             memory::format_tag::nhwc);
   const memory::desc dst_md(memory::dims(ys.begin(), ys.end()), dst_dt, memory::format_tag::nhwc);
   const MemRef src = quantized_as(x, src_md, static_cast<float>(q.input_scale));
@@ -57,6 +70,7 @@ bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::Lay
   ds.N = s.N, ds.C = s.C, ds.H = s.H, ds.W = s.W, ds.OH = s.OH, ds.OW = s.OW;
   ds.kh = s.kh, ds.kw = s.kw, ds.stride_h = s.stride_h, ds.stride_w = s.stride_w, ds.pad_top = s.pad_top;
   ds.pad_left = s.pad_left;
+  ds.u8_source = u8_source;
   // Scratch for the widened source: a planned buffer, free again once this step is built.
   const int pad_buf = alloc_buffer(depthwise ? ds.scratch_bytes() : s.scratch_bytes());
   ++buffer_refs_[pad_buf];
@@ -71,7 +85,7 @@ bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::Lay
                                                           signed_int8_weights(qw), std::move(e)));
   if (--buffer_refs_[pad_buf] == 0) release_buffer(pad_buf);
 
-  summary_ += "conv " + n.name + (requant > 0.f ? " int8(signed)->int8" : " int8(signed)") +
+  summary_ += "conv " + n.name + (u8_source ? " int8" : " int8(signed)") + (requant > 0.f ? "->int8" : "") +
               fused_summary(grp, in_place_sum) +
               (depthwise ? " [int16 pairs, depthwise]\n" : " [int16 pairs]\n");
   return true;

@@ -93,24 +93,33 @@ DwPixelsKernel dw_pixels_kernel_for(int mr, Int8Epilogue16 e) {
   return with_int8_epilogue16(e, [mr]<Int8Epilogue16 K>() { return dw_pixels_kernel_for<K>(mr); });
 }
 
-// The zero-padded int16 copy [N, PH, PW, Cp] of the s8 nhwc source.
+// The zero-padded int16 copy [N, PH, PW, Cp] of the s8 (u8) nhwc source. Only the padding is zeroed (the
+// whole buffer first doubled the bytes written: 408 KB for a 112x112x16 source).
 QD_AVX2_DW8 void pad_source_dw_int16(const SignedInt8DepthwiseShape& s, const int8_t* src, int16_t* padded) {
   const int64_t PH = s.padded_h(), PW = s.padded_w(), Cp = s.c_padded(), C = s.C;
-  std::memset(padded, 0, s.scratch_bytes());
+  const int64_t x0 = std::min<int64_t>(PW, std::max<int64_t>(0, s.pad_left)),
+                x1 = std::max<int64_t>(x0, std::min<int64_t>(PW, s.W + s.pad_left));
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t py = 0; py < PH; ++py) {
+      int16_t* row = padded + (n * PH + py) * PW * Cp;
       const int64_t y = py - s.pad_top;
-      if (y < 0 || y >= s.H) continue;
-      const int64_t x0 = std::max<int64_t>(0, s.pad_left), x1 = std::min<int64_t>(PW, s.W + s.pad_left);
+      if (y < 0 || y >= s.H) {
+        std::memset(row, 0, static_cast<size_t>(PW * Cp) * sizeof(int16_t));
+        continue;
+      }
+      std::memset(row, 0, static_cast<size_t>(x0 * Cp) * sizeof(int16_t));
+      std::memset(row + x1 * Cp, 0, static_cast<size_t>((PW - x1) * Cp) * sizeof(int16_t));
       for (int64_t px = x0; px < x1; ++px) {
-        int16_t* out = padded + ((n * PH + py) * PW + px) * Cp;
+        int16_t* out = row + px * Cp;
         const int8_t* from = src + ((n * s.H + y) * s.W + px - s.pad_left) * C;
         int64_t c = 0;
-        for (; c + 16 <= C; c += 16)
-          _mm256_storeu_si256(
-              reinterpret_cast<__m256i*>(out + c),
-              _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(from + c))));
-        for (; c < C; ++c) out[c] = from[c];
+        for (; c + 16 <= C; c += 16) {
+          const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + c));
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c),
+                              s.u8_source ? _mm256_cvtepu8_epi16(v) : _mm256_cvtepi8_epi16(v));
+        }
+        for (; c < C; ++c) out[c] = s.u8_source ? static_cast<uint8_t>(from[c]) : from[c];
+        for (; c < Cp; ++c) out[c] = 0;
       }
     }
 }

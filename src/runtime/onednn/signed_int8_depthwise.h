@@ -1,7 +1,8 @@
 // Int8 depthwise convolution step of the oneDNN executor for signed (s8) sources on AVX2 machines without
-// VNNI: the depthwise counterpart of signed_int8_conv.h (why: see there). The s8 source is widened to int16
-// once; for 16 channels at a time, two kernel taps are interleaved per channel (vpunpck*wd) and go through
-// one vpmaddwd against the two taps' weights, exact for any int8 values. Epilogue: int8_conv_epilogue.h.
+// VNNI: the depthwise counterpart of signed_int8_conv.h (why: see there); also for u8 sources there. The s8
+// source is widened to int16 once; for 16 channels at a time, two kernel taps are interleaved per channel
+// (vpunpck*wd) and go through one vpmaddwd against the two taps' weights, exact for any int8 values.
+// Epilogue: int8_conv_epilogue.h.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -19,6 +20,9 @@ namespace qd::runtime::onednn {
 struct SignedInt8DepthwiseShape {
   int64_t N = 0, C = 0, H = 0, W = 0, OH = 0, OW = 0;
   int kh = 1, kw = 1, stride_h = 1, stride_w = 1, pad_top = 0, pad_left = 0;
+  // A u8 source, widened with zero extension (build_conv_signed_int8 says where it beats oneDNN's u8
+  // depthwise kernel).
+  bool u8_source = false;
   int64_t c_padded() const { return (C + 15) / 16 * 16; }
   int64_t tap_pairs() const { return (kh * kw + 1) / 2; }
   int64_t padded_h() const { return (OH - 1) * stride_h + kh; }
@@ -36,8 +40,8 @@ std::vector<int16_t> signed_int8_depthwise_weights(const Tensor& qw);
 bool signed_int8_depthwise_supported(const ir::ConvAttrs& a, const Shape& x_shape, const Shape& weight_shape,
                                      const std::vector<ir::FusedActivation>& activations);
 
-// The exact int32 accumulators (no bias, no scale) as nhwc [N, OH, OW, C]; src is s8 nhwc, scratch has
-// scratch_bytes(). For tests against the reference integer conv.
+// The exact int32 accumulators (no bias, no scale) as nhwc [N, OH, OW, C]; src is s8 (u8 with u8_source)
+// nhwc, scratch has scratch_bytes(). For tests against the reference integer conv.
 void signed_int8_depthwise_accumulate(const SignedInt8DepthwiseShape& s, const int8_t* src,
                                       const std::vector<int16_t>& w, uint8_t* scratch, int32_t* acc);
 
