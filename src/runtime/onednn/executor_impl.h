@@ -104,6 +104,13 @@ class OneDnnExecutor : public Executor {
   static constexpr int64_t kMinWinogradPixels = 64;
   static constexpr int64_t kMinWinogradChannels = 64;
   static constexpr double kMinWinogradMacs = 8e6;
+  // fp32 convs with at most kMaxIm2colPixels output pixels (batch included) as im2col + oneDNN's brgemm
+  // matmul (im2col_conv.h); false when the conv does not qualify or the matmul is not brgemm (below
+  // AVX-512). CIFAR ResNet-18's 4x4 x 512 convs (AVX-512, one thread): ~1.0 -> 0.67 ms each, its 3x3/s2
+  // 0.38-0.43 -> 0.33. At 7x7 (ResNet-18 at 224) the matmul gained nothing (1.41-1.53 -> 1.44-1.50 ms) and
+  // its stride-2 conv lost (0.68 -> 0.75), so larger outputs stay direct.
+  bool build_conv_im2col(const FusedGroup& grp, const Tensor& w, const Tensor& b);
+  static constexpr int64_t kMaxIm2colPixels = 4 * 4;
   // int8 (u8 source) 3x3 stride-1 convs as Winograd F(4x4, 3x3) on AVX2-only machines (F(2x2) or
   // F(4x4) on every machine with WinogradPolicy::always); false when the conv does not qualify.
   bool build_conv_winograd_int8(const FusedGroup& grp, const ir::LayerQuant& q, const Tensor& w,
