@@ -12,7 +12,8 @@
 #
 # --nets takes the shared CIFAR models (resnet18, resnet20) and the model-zoo names of tests/zoo/models.txt
 # (e.g. "mobilenet_v3_large efficientnet_b0": <build>/zoo/models/<name>_op13.onnx, 224x224, made by the zoo_export
-# test or tests/zoo/make_zoo.py; calibrated on <build>/zoo/images/calib). Zoo models at batch 32 take long:
+# test or tests/zoo/make_zoo.py; calibrated on <build>/zoo/images/calib). zoo_<name> always means the zoo model
+# (zoo_resnet18: torchvision's ResNet-18 at 224x224; plain resnet18 is the shared CIFAR one). Zoo models at batch 32 take long:
 # pass --batch 1 for them.
 #
 # Needs a built qdeploy (default build/qdeploy) and node. Int8 models are made once with
@@ -64,17 +65,22 @@ fi
 
 # A net's files: CFG (model config), ONNX (fp32 model), IMAGE (deploy's test image), CALIB (extra deploy options).
 net_files() {
-  if [ -f "$SHARED/models/${1}_cifar10.onnx" ]; then
+  if [ "${1#zoo_}" != "$1" ] && grep -q "^${1#zoo_} " "$ROOT/tests/zoo/models.txt"; then
+    zoo_files "${1#zoo_}"
+  elif [ -f "$SHARED/models/${1}_cifar10.onnx" ]; then
     CFG=$ROOT/configs/${1}_cifar10.toml ONNX=$SHARED/models/${1}_cifar10.onnx
     IMAGE=$SHARED/cifar10/test/airplane/0000.jpg CALIB=""
   elif grep -q "^$1 " "$ROOT/tests/zoo/models.txt"; then
-    CFG=$ROOT/configs/imagenet/torchvision_224.toml ONNX=$BUILD/zoo/models/${1}_op13.onnx
-    IMAGE=$BUILD/zoo/images/test/cat/0000.jpg CALIB="--quant-image-dir $BUILD/zoo/images/calib --calib-num 100"
-    [ -f "$ONNX" ] || { echo "compare.sh: $ONNX missing: run the zoo_export test (ctest -R zoo_export)" >&2; exit 1; }
+    zoo_files "$1"
   else
-    echo "compare.sh: unknown net '$1' (resnet18, resnet20 or a name in tests/zoo/models.txt)" >&2
+    echo "compare.sh: unknown net '$1' (resnet18, resnet20, a name in tests/zoo/models.txt, or zoo_<name>)" >&2
     exit 1
   fi
+}
+zoo_files() {
+  CFG=$ROOT/configs/imagenet/torchvision_224.toml ONNX=$BUILD/zoo/models/${1}_op13.onnx
+  IMAGE=$BUILD/zoo/images/test/cat/0000.jpg CALIB="--quant-image-dir $BUILD/zoo/images/calib --calib-num 100"
+  [ -f "$ONNX" ] || { echo "compare.sh: $ONNX missing: run the zoo_export test (ctest -R zoo_export)" >&2; exit 1; }
 }
 
 # Int8 models made by our own deploy flow (kl calibration on the shared calib set or the zoo's).

@@ -83,7 +83,10 @@ fi
 
 # Every zoo model (224x224), one thread, batch 1.
 if [ "$ZOO" = 1 ] && [ -d "$BUILD/zoo/models" ]; then
-  ZOO_NETS=$(awk '!/^#/ && $2 == 13 {print $1}' "$ROOT/tests/zoo/models.txt" | tr '\n' ' ')
+  # zoo_<name> where a shared CIFAR model has the same name (compare.sh's resnet18 is the CIFAR one)
+  ZOO_NETS=$(awk '!/^#/ && $2 == 13 {print $1}' "$ROOT/tests/zoo/models.txt" |
+    while read -r m; do if [ -f "$SHARED/models/${m}_cifar10.onnx" ]; then echo "zoo_$m"; else echo "$m"; fi; done |
+    tr '\n' ' ')
   echo "report.sh: zoo speed ($ZOO_NETS)" >&2
   bash "$ROOT/bench/compare.sh" --build "$BUILD" --nets "$ZOO_NETS" --rounds "$ZOO_ROUNDS" --threads 1 --batch 1 \
     >"$OUT/compare_zoo.log"
