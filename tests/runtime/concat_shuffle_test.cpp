@@ -16,6 +16,7 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::occurrences;
 using testing::quantize_convs_by_absmax;
 using testing::random_tensor;
 
@@ -87,12 +88,6 @@ ir::Model shuffle_units(int64_t batch, int64_t c, bool one_split) {
   }
   b.output(b.conv(y, 2 * c, 10, conv_attrs(1, 1, 0), 79));
   return b.finish();
-}
-
-int occurrences(const std::string& plan, const std::string& what) {
-  int k = 0;
-  for (size_t at = plan.find(what); at != std::string::npos; at = plan.find(what, at + 1)) ++k;
-  return k;
 }
 
 TEST(ConcatShuffle, ShuffleNetUnitsMatchTheReferenceInFp32AndInt8) {

@@ -232,11 +232,7 @@ TEST(DirectInt8Conv, ModelsMatchOneDnnDirectInt8AndReference) {
       const ir::Model m = direct8_model(c, x);
       std::string plan, onednn_plan;
       const Tensor ours = direct8_run(m, Backend::onednn, KernelPolicy::always, threads, x, &plan);
-      size_t count = 0;
-      for (size_t p = plan.find("[direct int16"); p != std::string::npos;
-           p = plan.find("[direct int16", p + 1))
-        ++count;
-      EXPECT_EQ(count, 3u) << plan;
+      EXPECT_EQ(testing::occurrences(plan, "[direct int16"), 3) << plan;
       EXPECT_NE(plan.find("int8->int8 +Relu [direct int16"), std::string::npos) << plan;
       EXPECT_NE(plan.find("+sum(in-place) +Relu [direct int16"), std::string::npos) << plan;
       const Tensor onednn = direct8_run(m, Backend::onednn, KernelPolicy::never, threads, x, &onednn_plan);

@@ -90,6 +90,13 @@ inline ir::ConvAttrs conv_attrs(int k, int stride = 1, int pad = 0, int group = 
   return a;
 }
 
+// How often `what` occurs in `text` (e.g. a kernel's tag in an executor's plan summary).
+inline int occurrences(const std::string& text, const std::string& what) {
+  int k = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++k;
+  return k;
+}
+
 // max |a-b| <= rtol * (|b| + max|b|) elementwise; returns a description of the first violation or "".
 inline std::string compare(const Tensor& a, const Tensor& b, float rtol = 1e-4f) {
   if (a.shape() != b.shape()) return "shape " + shape_str(a.shape()) + " vs " + shape_str(b.shape());

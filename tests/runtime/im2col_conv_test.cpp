@@ -22,6 +22,7 @@ namespace {
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::occurrences;
 using testing::random_tensor;
 
 TEST(Im2colConv, RowsAreTheSourceWindowsWithZeroPadding) {
@@ -116,11 +117,7 @@ TEST(Im2colConv, ModelMatchesReference) {
       o.backend = Backend::onednn;
       auto e = compile(m, o);
       const std::string plan = onednn_plan_summary(*e);
-      size_t count = 0;
-      for (size_t p = plan.find("im2col + matmul"); p != std::string::npos;
-           p = plan.find("im2col + matmul", p + 1))
-        ++count;
-      EXPECT_EQ(count, avx512 && batch == 1 ? 3u : 0u) << plan;
+      EXPECT_EQ(occurrences(plan, "im2col + matmul"), avx512 && batch == 1 ? 3 : 0) << plan;
       if (avx512 && batch == 1) EXPECT_NE(plan.find("im2col + matmul +sum"), std::string::npos) << plan;
       const Tensor ours = e->run({x})[0];
       o.backend = Backend::reference;

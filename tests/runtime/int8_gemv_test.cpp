@@ -105,11 +105,7 @@ TEST(Int8Gemv, BatchOneGemmsMatchOneDnnAndReference) {
   const ir::Model m = gemv_model(x);
   std::string plan, onednn_plan;
   const Tensor ours = gemv_run(m, Backend::onednn, KernelPolicy::when_faster, x, &plan);
-  size_t count = 0;
-  for (size_t p = plan.find("[int16 pairs, one row]"); p != std::string::npos;
-       p = plan.find("[int16 pairs, one row]", p + 1))
-    ++count;
-  EXPECT_EQ(count, ours_expected ? 2u : 0u) << plan;
+  EXPECT_EQ(testing::occurrences(plan, "[int16 pairs, one row]"), ours_expected ? 2 : 0) << plan;
   const Tensor theirs = gemv_run(m, Backend::onednn, KernelPolicy::never, x, &onednn_plan);
   EXPECT_EQ(onednn_plan.find("one row"), std::string::npos) << onednn_plan;
   const Tensor ref = gemv_run(m, Backend::reference, KernelPolicy::never, x);

@@ -226,10 +226,7 @@ TEST(OneDnnInt8, ResidualNetworkWithRequantizedChainsMatchesReference) {
     const bool s8 = onednn::s8_sources_exact(dnnl::engine(dnnl::engine::kind::cpu, 0));
     EXPECT_EQ(plan.find("2 x u8"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("int8(signed)->int8 +Relu [int16 pairs]") != std::string::npos, !s8) << plan;
-    size_t int8_out = 0;
-    for (size_t p = plan.find("int8->int8"); p != std::string::npos; p = plan.find("int8->int8", p + 1))
-      ++int8_out;
-    EXPECT_EQ(int8_out, s8 ? 2u : 1u) << plan;
+    EXPECT_EQ(testing::occurrences(plan, "int8->int8"), s8 ? 2 : 1) << plan;
     EXPECT_NE(plan.find("int8 gemm"), std::string::npos) << plan;
     EXPECT_NE(plan.find("int8 +sum(in-place) +Relu"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;

@@ -305,11 +305,7 @@ TEST(OneDnnResidual, BlockMatchesReference) {
 TEST(OneDnnResidual, PlanFusesResidualAddsWithoutFallbacks) {
   const std::string plan = one_thread_plan(residual_model(false));
   // Both adds become sum post-ops accumulating into the shortcut's buffer; all relus are fused.
-  size_t in_place = 0;
-  for (size_t p = plan.find("+sum(in-place) +Relu"); p != std::string::npos;
-       p = plan.find("+sum(in-place) +Relu", p + 1))
-    ++in_place;
-  EXPECT_EQ(in_place, 2u) << plan;
+  EXPECT_EQ(testing::occurrences(plan, "+sum(in-place) +Relu"), 2) << plan;
   EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("Relu R"), std::string::npos) << plan;  // no standalone Relu step
   const std::string reused = one_thread_plan(residual_model(true));

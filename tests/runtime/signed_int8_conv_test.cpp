@@ -29,6 +29,7 @@ using testing::absmax_step;
 using testing::compare;
 using testing::conv_attrs;
 using testing::GraphBuilder;
+using testing::occurrences;
 using testing::random_tensor;
 
 struct Signed8Case {
@@ -190,10 +191,7 @@ TEST(SignedInt8Conv, ModelMatchesTheSplitAndReference) {
     const ir::Model m = signed8_model(x);
     std::string plan, split_plan;
     const Tensor ours = signed8_run(m, Backend::onednn, KernelPolicy::when_faster, threads, x, &plan);
-    size_t count = 0;
-    for (size_t p = plan.find("[int16 pairs"); p != std::string::npos; p = plan.find("[int16 pairs", p + 1))
-      ++count;
-    EXPECT_EQ(count, split_needed ? 5u : 0u) << plan;
+    EXPECT_EQ(occurrences(plan, "[int16 pairs"), split_needed ? 5 : 0) << plan;
     if (split_needed) {
       EXPECT_NE(plan.find("int8(signed)->int8 +HardSwish [int16"), std::string::npos) << plan;
       EXPECT_NE(plan.find("int8(signed)->int8 +HardSwish [int16 pairs, depthwise]"), std::string::npos)
@@ -241,17 +239,10 @@ TEST(SignedInt8Conv, U8DepthwiseMatchesReference) {
     const Tensor ours = signed8_run(m, Backend::onednn, KernelPolicy::when_faster, threads, x, &plan);
     EXPECT_EQ(plan.find("int8->int8 +Clip [int16 pairs, depthwise]") != std::string::npos, avx2_only) << plan;
     EXPECT_EQ(plan.find("int8->int8 +Relu [int16 pairs, depthwise]") != std::string::npos, avx2_only) << plan;
-    size_t count = 0;
-    for (size_t p = plan.find("[int16 pairs, depthwise]"); p != std::string::npos;
-         p = plan.find("[int16 pairs, depthwise]", p + 1))
-      ++count;
-    EXPECT_EQ(count, avx2_only ? 2u : 0u) << plan;  // stride 2 stays on oneDNN's kernel
+    // stride 2 stays on oneDNN's kernel
+    EXPECT_EQ(occurrences(plan, "[int16 pairs, depthwise]"), avx2_only ? 2 : 0) << plan;
     const Tensor always = signed8_run(m, Backend::onednn, KernelPolicy::always, threads, x, &plan);
-    count = 0;
-    for (size_t p = plan.find("[int16 pairs, depthwise]"); p != std::string::npos;
-         p = plan.find("[int16 pairs, depthwise]", p + 1))
-      ++count;
-    EXPECT_EQ(count, 3u) << plan;
+    EXPECT_EQ(occurrences(plan, "[int16 pairs, depthwise]"), 3) << plan;
     const Tensor onednn_own = signed8_run(m, Backend::onednn, KernelPolicy::never, threads, x, &plan);
     EXPECT_EQ(plan.find("[int16 pairs"), std::string::npos) << plan;
     const Tensor ref = signed8_run(m, Backend::reference, KernelPolicy::never, threads, x);
