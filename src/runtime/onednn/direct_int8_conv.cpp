@@ -178,17 +178,21 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
   const int64_t OC = qw.dim(0), C = qw.dim(1), OCp = (OC + 15) / 16 * 16, Cq = c_padded / 4;
   DirectInt8Weights r;
   r.packed.assign(static_cast<size_t>(OCp * 9 * c_padded), 0);
+  r.steps.assign(static_cast<size_t>(OCp / 16), 8);
   const int8_t* wd = qw.data<int8_t>();
   // An int16 lane of vpmaddubsw holds channels 4q + 2h, 4q + 2h + 1 (h: which half of the 32-bit lane) of K
-  // step q; k steps summed hold channels 4q + 2h + {0, 1} for q in [q0, q0 + k) at one tap. One pass packs
-  // the weights and sums each lane's |w| (`lane`; the per-block search below reads only these), tap outside
-  // the channel loop so that the writes of one (o, t) fall within a few KB: scattered over 9 pages, packing
-  // took 40% of ResNet-18 CIFAR's int8 load time on AVX2.
-  std::vector<int32_t> lane(static_cast<size_t>(OC * 9 * Cq * 2), 0);
-  for (int64_t o = 0; o < OC; ++o)
+  // step q; k steps summed hold channels 4q + 2h + {0, 1} for q in [q0, q0 + k) at one tap. One pass per
+  // output channel packs its weights and sums each lane's |w| (`lane`, 9 * Cq * 2 ints, reused: a lane array
+  // for all output channels was twice the packed weights, ~14 us of page faults per 4 KB on the test VM),
+  // tap outside the channel loop so that the writes of one (o, t) fall within a few KB: scattered over 9
+  // pages, packing took 40% of ResNet-18 CIFAR's int8 load time on AVX2. A block of 16 output channels sums
+  // the largest k in {8, 4, 2, 1} that fits all of its channels (a k that fits, halved, still fits).
+  std::vector<int32_t> lane(static_cast<size_t>(9 * Cq * 2));
+  for (int64_t o = 0; o < OC; ++o) {
+    std::fill(lane.begin(), lane.end(), 0);
     for (int t = 0; t < 9; ++t) {
       int8_t* dst = r.packed.data() + (((o / 16) * 9 + t) * Cq) * 64 + (o % 16) * 4;
-      int32_t* l = lane.data() + (o * 9 + t) * Cq * 2;
+      int32_t* l = lane.data() + t * Cq * 2;
       const int8_t* src = wd + o * C * 9 + t;
       for (int64_t c = 0; c < C; ++c) {
         const int8_t v = src[c * 9];
@@ -196,23 +200,20 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
         l[c / 2] += v < 0 ? -v : v;  // (c / 4) * 2 + (c % 4) / 2 == c / 2
       }
     }
-  for (int64_t ob = 0; ob < OCp / 16; ++ob) {
-    int steps = 8;
+    uint8_t& steps = r.steps[static_cast<size_t>(o / 16)];
     for (; steps > 1; steps /= 2) {
       bool fits = true;
-      for (int64_t o = ob * 16; o < std::min(OC, ob * 16 + 16) && fits; ++o)
-        for (int t = 0; t < 9 && fits; ++t) {
-          const int32_t* l = lane.data() + (o * 9 + t) * Cq * 2;
-          for (int64_t q0 = 0; q0 < Cq && fits; q0 += steps)
-            for (int h = 0; h < 2 && fits; ++h) {
-              int sum = 0;
-              for (int64_t q = q0; q < std::min(Cq, q0 + steps); ++q) sum += l[q * 2 + h];
-              fits = 127 * sum <= 32767;
-            }
-        }
+      for (int t = 0; t < 9 && fits; ++t) {
+        const int32_t* l = lane.data() + t * Cq * 2;
+        for (int64_t q0 = 0; q0 < Cq && fits; q0 += steps)
+          for (int h = 0; h < 2 && fits; ++h) {
+            int sum = 0;
+            for (int64_t q = q0; q < std::min(Cq, q0 + steps); ++q) sum += l[q * 2 + h];
+            fits = 127 * sum <= 32767;
+          }
+      }
       if (fits) break;
     }
-    r.steps.push_back(static_cast<uint8_t>(steps));
   }
   return r;
 }
