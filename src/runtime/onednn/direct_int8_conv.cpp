@@ -127,7 +127,7 @@ QD_AVX2_DIRECT8 void run_channel_block_int8(const DirectInt8Shape& s, const uint
   const int steps = w.steps[static_cast<size_t>(ob)];
   for (int t = 0; t < 9; ++t) {
     const int64_t tap = ((t / 3) * PW + t % 3) * Cp;
-    const int8_t* wt = w.packed.data() + (ob * 9 + t) * Cp * 16;
+    const int8_t* wt = w.packed.data<int8_t>() + (ob * 9 + t) * Cp * 16;
     for (int64_t p0 = 0; p0 < M; p0 += kPixels) {
       const int mr = static_cast<int>(std::min<int64_t>(kPixels, M - p0));
       const uint8_t* px[kPixels];
@@ -177,7 +177,7 @@ void run_direct_int8(const DirectInt8Shape& s, const uint8_t* src, const DirectI
 DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
   const int64_t OC = qw.dim(0), C = qw.dim(1), OCp = (OC + 15) / 16 * 16, Cq = c_padded / 4;
   DirectInt8Weights r;
-  r.packed.assign(static_cast<size_t>(OCp * 9 * c_padded), 0);
+  r.packed = Tensor(DataType::i8, {OCp * 9 * c_padded});
   r.steps.assign(static_cast<size_t>(OCp / 16), 8);
   const int8_t* wd = qw.data<int8_t>();
   // An int16 lane of vpmaddubsw holds channels 4q + 2h, 4q + 2h + 1 (h: which half of the 32-bit lane) of K
@@ -191,7 +191,7 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
   for (int64_t o = 0; o < OC; ++o) {
     std::fill(lane.begin(), lane.end(), 0);
     for (int t = 0; t < 9; ++t) {
-      int8_t* dst = r.packed.data() + (((o / 16) * 9 + t) * Cq) * 64 + (o % 16) * 4;
+      int8_t* dst = r.packed.data<int8_t>() + (((o / 16) * 9 + t) * Cq) * 64 + (o % 16) * 4;
       int32_t* l = lane.data() + t * Cq * 2;
       const int8_t* src = wd + o * C * 9 + t;
       for (int64_t c = 0; c < C; ++c) {
