@@ -169,7 +169,8 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   if (int8 && build_conv_direct_int8(grp, *q, w, b, scales, requant)) return true;
   // Depthwise on u8 sources: our int16 kernel where it beats oneDNN's (AVX2-only machines, stride 1).
   if (int8 && G > 1 && non_negative(x) && build_conv_signed_int8(grp, *q, w, b, scales, requant)) return true;
-  if (!q && fold < 0 && build_conv_im2col(grp, w, b)) return true;
+  // Tiny fp32 convs: the gemm convolution below AVX-512 (further down), im2col + brgemm matmul above.
+  if (!q && fold < 0 && !tiny_convs_on_gemm() && build_conv_im2col(grp, w, b)) return true;
   const auto f32 = memory::data_type::f32, s8 = memory::data_type::s8, u8 = memory::data_type::u8;
   const auto src_dt = !int8 ? f32 : non_negative(x) ? u8 : s8;
   const auto dst_dt = emit_requant == 0.f ? f32 : out_u8 ? u8 : s8;

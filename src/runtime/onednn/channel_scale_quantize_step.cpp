@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string>
 
 #include "runtime/cpu_isa.h"
 #include "runtime/onednn/parallel_spans.h"
+#include "runtime/onednn/quantize_avx512.h"
 
 namespace qd::runtime::onednn {
 
@@ -45,11 +45,6 @@ __attribute__((target("avx2"))) inline __m256i scale_quantize8(__m256 v, __m256 
   return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_mul_ps(v, sc), inv), lo), hi));
 }
 
-bool use_avx512() {
-  static const bool avx512 = onednn_cpu_isa().rfind("avx512", 0) == 0 && __builtin_cpu_supports("avx512f");
-  return avx512;
-}
-
 }  // namespace
 
 __attribute__((target("avx2"))) void channel_scale_quantize_avx2(const float* x, const float* s, void* y,
@@ -83,11 +78,11 @@ __attribute__((target("avx2"))) void channel_scale_quantize_avx2(const float* x,
   }
 }
 
-bool channel_scale_quantize_available() { return use_avx512() || cpu_has_avx2(); }
+bool channel_scale_quantize_available() { return quantize_avx512_available() || cpu_has_avx2(); }
 
 void channel_scale_quantize(const float* x, const float* s, void* y, int64_t pixels, int64_t C,
                             float inv_step, bool u8) {
-  if (use_avx512())
+  if (quantize_avx512_available())
     channel_scale_quantize_avx512(x, s, y, pixels, C, inv_step, u8);
   else
     channel_scale_quantize_avx2(x, s, y, pixels, C, inv_step, u8);
