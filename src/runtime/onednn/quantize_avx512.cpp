@@ -13,7 +13,7 @@ bool quantize_avx512_available() {
 
 __attribute__((target("avx512f"))) void quantize_span_avx512(const float* x, int8_t* y, int64_t count,
                                                              float step) {
-  const __m512 s = _mm512_set1_ps(step);
+  const QuantizeStep16 s = quantize_step16(step);
   int64_t i = 0;
   for (; i + 16 <= count; i += 16)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
