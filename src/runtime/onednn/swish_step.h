@@ -25,11 +25,12 @@ class SwishStep : public Step {
   int64_t count_;
 };
 
-// Swish then int8 quantization with `step` in the reference's arithmetic (ref::quantize_value_fast), from an
-// f32 scratch buffer into an s8 buffer of the same layout in one AVX-512 pass: an int8 conv with a final
-// Swish whose consumers read int8 (build_conv).
-// y[i] = ref::quantize_value(swish(x[i]), step) for i in [0, count), swish as swish_inplace computes it;
-// needs swish_pass_available().
+// Swish then int8 quantization with `step` from an f32 scratch buffer into an s8 buffer of the same layout in
+// one AVX-512 pass: an int8 conv with a final Swish whose consumers read int8 (build_conv).
+// y[i] = round_half_away(x[i] / ((1 + exp(-x[i])) * step)) clamped to +-127, exp as swish_inplace computes
+// it, and one division for Swish and the step together: ~30% faster than Swish followed by the reference's
+// quantization of its value, and the same int8 value except where the quotient lies within a few ulp of a
+// rounding tie (then one step off). Needs swish_pass_available().
 void swish_quantize(const float* x, int8_t* y, int64_t count, float step);
 
 class SwishQuantizeStep : public Step {
