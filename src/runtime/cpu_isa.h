@@ -8,7 +8,8 @@ namespace qd::runtime {
 // ...): the CPU's features capped by ONEDNN_MAX_CPU_ISA when that is set.
 std::string onednn_cpu_isa();
 
-// True when the CPU has AVX2, the baseline of our own kernels (each has a scalar path otherwise). Safe to
+// True when the CPU has AVX2 and FMA (every AVX2 CPU so far has both), the baseline of our own kernels
+// (each has a scalar path otherwise). Safe to
 // call from static initializers (it runs __builtin_cpu_init first, which libgcc may not have run yet).
 bool cpu_has_avx2();
 

@@ -1,7 +1,11 @@
 // An int8 1x1 conv with a final Swish read by an int8 conv runs in chunks of rows (conv_swish_rows.h) where
-// the AVX-512 Swish pass is used, and gives the reference runtime's result: whole chunks and a shorter last
-// one, and chunks that cross from one image of a batch into the next.
+// the AVX-512 Swish pass is used, and gives the reference runtime's result (up to rare one-step differences
+// at rounding ties): whole chunks and a shorter last one, and chunks that cross from one image of a batch
+// into the next.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
 
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
@@ -40,6 +44,23 @@ std::vector<Tensor> run_swish_rows(const ir::Model& m, Backend backend, Int8Mode
   return compile(m, o)->run({in});
 }
 
+// Outputs of `a` beyond compare()'s 1e-4 tolerance of `b`, and the largest difference relative to b's range.
+struct SwishRowsMismatch {
+  int64_t count = 0;
+  float worst = 0.f;
+};
+SwishRowsMismatch swish_rows_mismatch(const Tensor& a, const Tensor& b) {
+  float scale = 0;
+  for (float v : b.values<float>()) scale = std::max(scale, std::fabs(v));
+  SwishRowsMismatch m;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const float x = a.data<float>()[i], y = b.data<float>()[i];
+    if (!(std::fabs(x - y) <= 1e-4f * (std::fabs(y) + scale) + 1e-6f)) ++m.count;
+    m.worst = std::max(m.worst, std::fabs(x - y) / scale);
+  }
+  return m;
+}
+
 TEST(ConvSwishRows, ChunkedExpandConvMatchesTheReference) {
   // The chunked step replaces the whole-tensor Swish + quantize pass, which runs only where the AVX-512
   // Swish pass does and the conv reads its s8 source directly (s8 sources exact: VNNI).
@@ -56,7 +77,12 @@ TEST(ConvSwishRows, ChunkedExpandConvMatchesTheReference) {
     const ir::Model m = expand_swish_model(c.shape, in);
     const auto ref = run_swish_rows(m, Backend::reference, Int8Mode::real, in);
     const auto fast = run_swish_rows(m, Backend::onednn, Int8Mode::real, in);
-    EXPECT_EQ(compare(fast[0], ref[0], 1e-4f), "");
+    // Swish before the int8 requantization is a few ulp from the reference's (std::exp), so an intermediate
+    // value within that of a rounding tie may land one int8 step apart: rare, and each moves a few outputs
+    // by a fraction of the output range. A wrong kernel moves most outputs.
+    const SwishRowsMismatch mm = swish_rows_mismatch(fast[0], ref[0]);
+    EXPECT_LE(mm.count, fast[0].numel() / 100) << compare(fast[0], ref[0], 1e-4f);
+    EXPECT_LE(mm.worst, 0.01f) << compare(fast[0], ref[0], 1e-4f);
     const auto fp = run_swish_rows(m, Backend::reference, Int8Mode::off, in);
     EXPECT_NE(compare(fp[0], ref[0], 1e-6f), "");  // int8 is in effect
     CompileOptions o;

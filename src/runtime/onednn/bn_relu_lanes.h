@@ -9,7 +9,7 @@
 
 #include "runtime/ref/int8.h"
 
-#define QD_AVX2_BN_LANES __attribute__((target("avx2")))
+#define QD_AVX2_BN_LANES __attribute__((target("avx2,fma")))
 
 namespace qd::runtime::onednn {
 

@@ -40,14 +40,14 @@ __attribute__((target("avx512f"))) void channel_scale_quantize_avx512(const floa
   }
 }
 
-__attribute__((target("avx2"))) inline __m256i scale_quantize8(__m256 v, __m256 sc, __m256 inv, __m256 lo,
+__attribute__((target("avx2,fma"))) inline __m256i scale_quantize8(__m256 v, __m256 sc, __m256 inv, __m256 lo,
                                                                __m256 hi) {
   return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_mul_ps(v, sc), inv), lo), hi));
 }
 
 }  // namespace
 
-__attribute__((target("avx2"))) void channel_scale_quantize_avx2(const float* x, const float* s, void* y,
+__attribute__((target("avx2,fma"))) void channel_scale_quantize_avx2(const float* x, const float* s, void* y,
                                                                  int64_t pixels, int64_t C, float inv_step,
                                                                  bool u8) {
   const float lo_f = u8 ? 0.f : -127.f;

@@ -13,7 +13,7 @@ namespace {
 
 // Copies n bytes: 32-byte vectors, the last one overlapping the previous when n is not a multiple of 32
 // (runs are short, 16-1000 bytes: a byte tail loop would cost as much as the vectors).
-__attribute__((target("avx2"))) inline void copy_run_avx2(const char* src, char* dst, size_t n) {
+__attribute__((target("avx2,fma"))) inline void copy_run_avx2(const char* src, char* dst, size_t n) {
   if (n < 32) {
     std::memcpy(dst, src, n);
     return;
@@ -58,7 +58,7 @@ __attribute__((always_inline)) inline void concat_pixels(const std::vector<NhwcP
   }
 }
 
-__attribute__((target("avx2"))) void concat_pixels_avx2(const std::vector<NhwcPiece>& pieces, size_t elem,
+__attribute__((target("avx2,fma"))) void concat_pixels_avx2(const std::vector<NhwcPiece>& pieces, size_t elem,
                                                         int64_t hw, size_t dst_row, char* dst, int64_t ni,
                                                         int64_t p0, int64_t p1) {
   concat_pixels<copy_run_avx2>(pieces, elem, hw, dst_row, dst, ni, p0, p1);

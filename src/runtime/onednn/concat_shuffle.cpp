@@ -18,7 +18,7 @@ void interleave_row_scalar(const float* a, const float* b, float* d, int64_t k0,
   }
 }
 
-__attribute__((target("avx2"))) void interleave_row_avx2(const float* a, const float* b, float* d,
+__attribute__((target("avx2,fma"))) void interleave_row_avx2(const float* a, const float* b, float* d,
                                                          int64_t n) {
   const int64_t vec = n / 8 * 8;
   for (int64_t k = 0; k < vec; k += 8) {

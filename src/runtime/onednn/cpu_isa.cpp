@@ -33,7 +33,8 @@ std::string onednn_cpu_isa() {
 }
 
 bool cpu_has_avx2() {
-  static const bool ok = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  static const bool ok =
+      (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
   return ok;
 }
 

@@ -13,7 +13,7 @@ namespace qd::runtime::onednn {
 
 namespace {
 
-#define QD_AVX2_DIRECT8 __attribute__((target("avx2")))
+#define QD_AVX2_DIRECT8 __attribute__((target("avx2,fma")))
 
 // Pixels per kernel call: 4 pixels x 16 output channels keep 8 int16 sums, 2 weight vectors, a broadcast
 // and the ones in registers; the int32 accumulators are updated in memory once per k steps.

@@ -43,7 +43,7 @@ inline Int8ConvEpilogue make_int8_conv_epilogue(int64_t OC, int64_t oc_padded,
   return e;
 }
 
-__attribute__((target("avx2"))) inline __m256 int8_epilogue_load_dst(const Int8ConvEpilogue& e,
+__attribute__((target("avx2,fma"))) inline __m256 int8_epilogue_load_dst(const Int8ConvEpilogue& e,
                                                                      const void* dst, int64_t off,
                                                                      int lanes) {
   alignas(32) float tmp[8] = {};
@@ -59,7 +59,7 @@ __attribute__((target("avx2"))) inline __m256 int8_epilogue_load_dst(const Int8C
   return _mm256_cvtepi32_ps(e.dst == Int8Dst::u8 ? _mm256_cvtepu8_epi32(raw) : _mm256_cvtepi8_epi32(raw));
 }
 
-__attribute__((target("avx2"))) inline void int8_epilogue_store_dst(const Int8ConvEpilogue& e, void* dst,
+__attribute__((target("avx2,fma"))) inline void int8_epilogue_store_dst(const Int8ConvEpilogue& e, void* dst,
                                                                     int64_t off, int lanes, __m256 y) {
   if (e.dst == Int8Dst::f32) {
     float* p = static_cast<float*>(dst) + off;
@@ -81,7 +81,7 @@ __attribute__((target("avx2"))) inline void int8_epilogue_store_dst(const Int8Co
 }
 
 // The epilogue of the accumulators `a` of output channels oc..oc+lanes-1 into nhwc dst at element `off`.
-__attribute__((target("avx2"))) inline void int8_epilogue_apply(const Int8ConvEpilogue& e, __m256i a,
+__attribute__((target("avx2,fma"))) inline void int8_epilogue_apply(const Int8ConvEpilogue& e, __m256i a,
                                                                 int64_t oc, void* dst, int64_t off,
                                                                 int lanes) {
   const __m256 bias = _mm256_loadu_ps(e.bias.data() + oc), scale = _mm256_loadu_ps(e.scale.data() + oc);
@@ -97,7 +97,7 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply(const Int8ConvEp
 }
 
 // y = (acc + bias) * scale of 16 full output channels oc.. (int8_epilogue_apply's first step).
-__attribute__((target("avx2"), always_inline)) inline void int8_epilogue_dequantize16(
+__attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue_dequantize16(
     const Int8ConvEpilogue& e, __m256i a0, __m256i a1, int64_t oc, __m256& y0, __m256& y1) {
   y0 = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a0), _mm256_loadu_ps(e.bias.data() + oc)),
                      _mm256_loadu_ps(e.scale.data() + oc));
@@ -107,7 +107,7 @@ __attribute__((target("avx2"), always_inline)) inline void int8_epilogue_dequant
 
 // y0, y1 of 16 channels requantized to the u8/s8 destination and packed into one 16-byte store at `off`
 // (int8_epilogue_apply's last step).
-__attribute__((target("avx2"), always_inline)) inline void int8_epilogue_requantize16(
+__attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue_requantize16(
     const Int8ConvEpilogue& e, __m256 y0, __m256 y1, void* dst, int64_t off) {
   const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
                hi = _mm256_set1_ps(127.f);
@@ -123,7 +123,7 @@ __attribute__((target("avx2"), always_inline)) inline void int8_epilogue_requant
 
 // The epilogue of 16 full output channels oc.. of one pixel (element `off` of the nhwc destination), in
 // int8_epilogue_apply's operations and order, with the u8/s8 results packed into one 16-byte store.
-__attribute__((target("avx2"))) inline void int8_epilogue_apply16(const Int8ConvEpilogue& e, __m256i a0,
+__attribute__((target("avx2,fma"))) inline void int8_epilogue_apply16(const Int8ConvEpilogue& e, __m256i a0,
                                                                   __m256i a1, int64_t oc, void* dst,
                                                                   int64_t off) {
   __m256 y0, y1;
@@ -202,7 +202,7 @@ inline Int8Epilogue16Plan int8_epilogue16_plan(const Int8ConvEpilogue& e) {
 }
 
 template <Int8Epilogue16 K>
-__attribute__((target("avx2"), always_inline)) inline void int8_epilogue16(const Int8ConvEpilogue& e,
+__attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue16(const Int8ConvEpilogue& e,
                                                                            const Int8Epilogue16Plan& plan,
                                                                            __m256i a0, __m256i a1, int64_t oc,
                                                                            void* dst, int64_t off) {
@@ -284,7 +284,7 @@ inline Int8EpilogueKind int8_epilogue_kind(const Int8ConvEpilogue& e) {
 // int8_epilogue_apply for 8 full lanes of one of the special kinds, with the channels' bias and scale
 // loaded (same operations in the same order, so the same results).
 template <Int8EpilogueKind K>
-__attribute__((target("avx2"))) inline void int8_epilogue_apply8(const Int8ConvEpilogue& e, __m256i a,
+__attribute__((target("avx2,fma"))) inline void int8_epilogue_apply8(const Int8ConvEpilogue& e, __m256i a,
                                                                  __m256 bias, __m256 scale, void* dst,
                                                                  int64_t off) {
   __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
@@ -304,7 +304,7 @@ __attribute__((target("avx2"))) inline void int8_epilogue_apply8(const Int8ConvE
 }
 
 // The epilogue of accumulators a of output channels oc.. (lanes of them) at element off, kind of e given.
-__attribute__((target("avx2"))) inline void int8_epilogue_store(const Int8ConvEpilogue& e,
+__attribute__((target("avx2,fma"))) inline void int8_epilogue_store(const Int8ConvEpilogue& e,
                                                                 Int8EpilogueKind kind, __m256i a, int64_t oc,
                                                                 void* dst, int64_t off, int lanes) {
   if (lanes == 8 && kind == Int8EpilogueKind::relu_to_int8)

@@ -13,7 +13,7 @@ namespace qd::runtime::onednn {
 
 namespace {
 
-#define QD_AVX2_GEMV __attribute__((target("avx2")))
+#define QD_AVX2_GEMV __attribute__((target("avx2,fma")))
 
 // Blocks of 8 columns per kernel pass: 4 accumulators share each broadcast source pair.
 constexpr int kBlocks = 4;

@@ -12,7 +12,7 @@ namespace qd::runtime::onednn {
 
 namespace {
 
-#define QD_AVX2_SIGNED8 __attribute__((target("avx2")))
+#define QD_AVX2_SIGNED8 __attribute__((target("avx2,fma")))
 
 // Output pixels per kernel pass: 6 pixels x 16 output channels are 12 int32 accumulator registers, plus two
 // weight vectors and the broadcast source pair (15 of the 16 ymm registers).

@@ -13,7 +13,7 @@ namespace qd::runtime::onednn {
 
 namespace {
 
-#define QD_AVX2_DW8 __attribute__((target("avx2")))
+#define QD_AVX2_DW8 __attribute__((target("avx2,fma")))
 
 // Output pixels per kernel pass: 4 pixels x 16 channels are 8 int32 accumulator registers.
 constexpr int kDwPixels = 4;

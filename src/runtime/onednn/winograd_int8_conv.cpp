@@ -13,7 +13,7 @@ namespace qd::runtime::onednn {
 
 namespace {
 
-#define QD_AVX2_WINO8 __attribute__((target("avx2")))
+#define QD_AVX2_WINO8 __attribute__((target("avx2,fma")))
 
 bool cpu_has_vnni_wino8() {
   static const bool ok =
