@@ -18,26 +18,32 @@ __attribute__((target("avx512f"))) inline QuantizeStep16 quantize_step16(float s
           _mm512_set1_ps(200.f * step)};
 }
 
-// The quantized values as int32 lanes (pack with _mm512_cvtsepi32_epi8), bit-identical to the reference.
-// v = x / step is the correctly rounded quotient, as the reference's division, without vdivps (slow on
-// every x86 core): v = x * (1 / step), then two Newton-Raphson corrections with the remainder x - v * step
-// that FMA computes in one rounding (Markstein: the first makes v faithful, the second correctly rounded).
-// Rounding half away from zero is trunc(v + copysign(0.49999997, v)): the addend one ulp below 0.5 keeps
-// values just below a tie from rounding up in the add, and is exact for |v| < 2^22 (x is clamped to
-// +-200 steps first, which also keeps inf and NaN out of the remainders: +-inf saturates, NaN gives -127).
-// Checked against ref::quantize_value on every float in [-140, 140] steps for six steps (6.7e9 values);
-// ~40% faster than the division and compare-and-adjust it replaces.
-__attribute__((target("avx512f"))) inline __m512i quantize_avx512(__m512 x, const QuantizeStep16& s) {
-  x = _mm512_min_ps(_mm512_max_ps(x, s.x_lo), s.x_hi);
-  __m512 v = _mm512_mul_ps(x, s.inv);
-  v = _mm512_fmadd_ps(_mm512_fnmadd_ps(v, s.step, x), s.inv, v);
-  v = _mm512_fmadd_ps(_mm512_fnmadd_ps(v, s.step, x), s.inv, v);
+// round_half_away(v) clamped to +-127, as int32 lanes (pack with _mm512_cvtsepi32_epi8):
+// trunc(v + copysign(0.49999997, v)), exact for |v| < 2^22 (the addend one ulp below 0.5 keeps values just
+// below a tie from rounding up in the add); NaN gives -127 (max_ps returns its second operand for NaN).
+__attribute__((target("avx512f"))) inline __m512i round_half_away_127_avx512(__m512 v) {
   // (v & sign) | 0.49999997f
   const __m512i half = _mm512_ternarylogic_epi32(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN),
                                                  _mm512_set1_epi32(0x3effffff), 0xEA);
   const __m512 u = _mm512_add_ps(v, _mm512_castsi512_ps(half));
   return _mm512_cvttps_epi32(
       _mm512_min_ps(_mm512_max_ps(u, _mm512_set1_ps(-127.5f)), _mm512_set1_ps(127.5f)));
+}
+
+// The quantized values as int32 lanes (pack with _mm512_cvtsepi32_epi8), bit-identical to the reference.
+// v = x / step is the correctly rounded quotient, as the reference's division, without vdivps: v = x * (1 /
+// step), then two Newton-Raphson corrections with the remainder x - v * step that FMA computes in one
+// rounding (Markstein: the first makes v faithful, the second correctly rounded); then
+// round_half_away_127_avx512. x is clamped to +-200 steps first, which keeps inf and NaN out of the
+// remainders (+-inf saturates, NaN gives -127). Checked against ref::quantize_value on every float in
+// [-140, 140] steps for six steps (6.7e9 values); ~40% faster than the division and compare-and-adjust it
+// replaces.
+__attribute__((target("avx512f"))) inline __m512i quantize_avx512(__m512 x, const QuantizeStep16& s) {
+  x = _mm512_min_ps(_mm512_max_ps(x, s.x_lo), s.x_hi);
+  __m512 v = _mm512_mul_ps(x, s.inv);
+  v = _mm512_fmadd_ps(_mm512_fnmadd_ps(v, s.step, x), s.inv, v);
+  v = _mm512_fmadd_ps(_mm512_fnmadd_ps(v, s.step, x), s.inv, v);
+  return round_half_away_127_avx512(v);
 }
 
 // True when the CPU (as oneDNN dispatches, so ONEDNN_MAX_CPU_ISA caps it) has AVX-512.

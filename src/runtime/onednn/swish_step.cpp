@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/quantize_avx512.h"
 
 namespace qd::runtime::onednn {
 
@@ -55,13 +56,7 @@ QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
 QD_AVX512_SWISH inline __m512i swish_quantize16(__m512 x, __m512 step) {
   const __m512 e = swish_exp512(_mm512_max_ps(
       _mm512_set1_ps(-88.f), _mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x), _mm512_set1_ps(88.f))));
-  const __m512 v = _mm512_div_ps(x, _mm512_fmadd_ps(e, step, step));
-  // trunc(v + copysign(0.49999997, v)) rounds half away from zero (quantize_avx512.h)
-  const __m512i half = _mm512_ternarylogic_epi32(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN),
-                                                 _mm512_set1_epi32(0x3effffff), 0xEA);
-  const __m512 u = _mm512_add_ps(v, _mm512_castsi512_ps(half));
-  return _mm512_cvttps_epi32(
-      _mm512_min_ps(_mm512_max_ps(u, _mm512_set1_ps(-127.5f)), _mm512_set1_ps(127.5f)));
+  return round_half_away_127_avx512(_mm512_div_ps(x, _mm512_fmadd_ps(e, step, step)));
 }
 
 QD_AVX512_SWISH void swish_quantize_avx512(const float* x, int8_t* y, int64_t count, float step) {
