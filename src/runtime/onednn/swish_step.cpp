@@ -36,10 +36,9 @@ QD_AVX512_SWISH inline __m512 swish512(__m512 x) {
       _mm512_max_ps(_mm512_set1_ps(-88.3762626647949f),
                     _mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x), _mm512_set1_ps(88.3762626647949f))));
   const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.f));  // in [1, 2.4e38]
-  const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.f), d);
   // Below -88.38 exp(-x) would overflow: the true value (|y| < 5e-37) is taken as 0 (NaN stays NaN).
   const __mmask16 finite = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-88.3762626647949f), _CMP_NLT_UQ);
-  return _mm512_maskz_mul_ps(finite, x, inv);
+  return _mm512_maskz_div_ps(finite, x, d);
 }
 
 QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
