@@ -9,8 +9,8 @@ namespace qd::runtime {
 std::string onednn_cpu_isa();
 
 // True when the CPU has AVX2 and FMA (every AVX2 CPU so far has both), the baseline of our own kernels
-// (each has a scalar path otherwise). Safe to
-// call from static initializers (it runs __builtin_cpu_init first, which libgcc may not have run yet).
+// (each has a scalar path otherwise). Safe to call from static initializers (it runs __builtin_cpu_init
+// first, which libgcc may not have run yet).
 bool cpu_has_avx2();
 
 }  // namespace qd::runtime
