@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/exp_cubic.h"
 #include "runtime/onednn/quantize_avx512.h"
 
 namespace qd::runtime::onednn {
@@ -14,30 +15,34 @@ namespace {
 
 #define QD_AVX512_SWISH __attribute__((target("avx512f")))
 
-// exp(v) for v in [-88.38, 88.38] (the caller clamps): n = round(v / ln 2), r = v - n ln 2 in two parts (as
-// Cephes expf), e^r = 1 + r + r^2 * p(r) with p a cubic fitted for relative error on |r| <= ln 2 / 2
-// (1.7e-7 with float rounding; Cephes' quintic p is more exact than float needs and took two more FMAs
-// per vector, ~15% of the pass), scaled by 2^n.
+// exp(v) for v in [-88.38, 88.38] (the caller clamps), exp_cubic.h's approximation (Cephes' quintic p was
+// more exact than float needs and took two more FMAs per vector, ~15% of the pass), 2^n by scalef.
 QD_AVX512_SWISH inline __m512 swish_exp512(__m512 v) {
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(1.44269504088896341f)),
+  using namespace exp_cubic;
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(kLog2e)),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), v);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(0.00831253f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.04189011f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.16667114f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.4999923f));
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), v);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), r);
+  __m512 p = _mm512_set1_ps(kP3);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP2));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP1));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP0));
   const __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.f));
   return _mm512_scalef_ps(e, n);
 }
 
+constexpr float kSwishExpLimit = 88.3762626647949f;  // exp(+-limit) stays finite
+
+// exp(-x) with its argument clamped to +-limit.
+QD_AVX512_SWISH inline __m512 swish_exp_neg512(__m512 x, float limit) {
+  return swish_exp512(_mm512_max_ps(
+      _mm512_set1_ps(-limit), _mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x), _mm512_set1_ps(limit))));
+}
+
 QD_AVX512_SWISH inline __m512 swish512(__m512 x) {
-  const __m512 e = swish_exp512(
-      _mm512_max_ps(_mm512_set1_ps(-88.3762626647949f),
-                    _mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x), _mm512_set1_ps(88.3762626647949f))));
-  const __m512 d = _mm512_add_ps(e, _mm512_set1_ps(1.f));  // in [1, 2.4e38]
+  const __m512 d = _mm512_add_ps(swish_exp_neg512(x, kSwishExpLimit), _mm512_set1_ps(1.f));  // in [1, 2.4e38]
   // Below -88.38 exp(-x) would overflow: the true value (|y| < 5e-37) is taken as 0 (NaN stays NaN).
-  const __mmask16 finite = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-88.3762626647949f), _CMP_NLT_UQ);
+  const __mmask16 finite = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-kSwishExpLimit), _CMP_NLT_UQ);
   return _mm512_maskz_div_ps(finite, x, d);
 }
 
@@ -53,8 +58,7 @@ QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
 // round_half_away(x / ((1 + exp(-x)) * step)) clamped to +-127, as int32 lanes: one division for Swish and
 // the quantization step together.
 QD_AVX512_SWISH inline __m512i swish_quantize16(__m512 x, __m512 step) {
-  const __m512 e = swish_exp512(_mm512_max_ps(
-      _mm512_set1_ps(-88.f), _mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x), _mm512_set1_ps(88.f))));
+  const __m512 e = swish_exp_neg512(x, 88.f);  // (e^88 + 1) * step stays finite for steps up to ~2
   return round_half_away_127_avx512(_mm512_div_ps(x, _mm512_fmadd_ps(e, step, step)));
 }
 

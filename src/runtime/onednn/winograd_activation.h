@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "ir/attrs.h"
+#include "runtime/onednn/exp_cubic.h"
 
 namespace qd::runtime::onednn {
 
@@ -12,18 +13,18 @@ inline bool winograd_activation_supported(const ir::FusedActivation& a) {
   return a.kind == ir::OpKind::Relu || a.kind == ir::OpKind::LeakyRelu || a.kind == ir::OpKind::Clip;
 }
 
-// exp(v) on 8 lanes for v in [-87, 88] (the caller clamps; 2^n stays a normal float): as swish_step.cpp's
-// AVX-512 pass, n = round(v / ln 2), r = v - n ln 2 in two parts, e^r = 1 + r + r^2 p(r) with a cubic p
-// fitted for relative error (1.7e-7), times 2^n built in the exponent field.
+// exp(v) on 8 lanes for v in [-87, 88] (the caller clamps; 2^n stays a normal float): exp_cubic.h's
+// approximation, as swish_step.cpp's AVX-512 pass, with 2^n built in the exponent field.
 __attribute__((target("avx2,fma"), always_inline)) inline __m256 exp_avx2(__m256 v) {
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f)),
+  using namespace exp_cubic;
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(kLog2e)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), v);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(0.00831253f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.04189011f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.16667114f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.4999923f));
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), v);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), r);
+  __m256 p = _mm256_set1_ps(kP3);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP2));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP1));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP0));
   const __m256 e = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.f));
   const __m256i biased = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
   return _mm256_mul_ps(e, _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23)));
