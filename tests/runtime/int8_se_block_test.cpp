@@ -8,6 +8,7 @@
 #include "runtime/graph_builder.h"
 #include "runtime/onednn/onednn_executor.h"
 #include "runtime/onednn/s8_source_exact.h"
+#include "runtime/onednn/swish_step.h"
 
 namespace qd::runtime {
 namespace {
@@ -89,6 +90,9 @@ TEST(OneDnnInt8SeBlock, MulEmitsInt8ForTheProjectionAndMatchesReference) {
     EXPECT_EQ(plan.find("int8->int8 +") != std::string::npos, int8_between) << plan;  // expand -> depthwise
     EXPECT_EQ(plan.find("[int16 pairs]") != std::string::npos, !s8) << plan;
     EXPECT_EQ(plan.find("reference"), std::string::npos) << plan;
+    // The SE block's pool of a Swish output: computed in the Swish pass (AVX-512), no pooling primitive.
+    const bool pooled_in_pass = act == ir::OpKind::Swish && onednn::swish_pass_available();
+    EXPECT_EQ(plan.find("computed by the Swish pass") != std::string::npos, pooled_in_pass) << plan;
   }
 }
 

@@ -185,6 +185,13 @@ struct ZooCase {
   std::string checks;      // judged: letters of "abcd" (C, D: run, reported, not judged)
 };
 
+// QD_ZOO_DEPLOY_ARGS: more `deploy` options for (c), for experiments (e.g. "--calib-method auto": then (d)
+// and (e) judge that calibration against ncnn's kl chain); unset in ctest and CI.
+std::string extra_deploy_args() {
+  const char* extra = std::getenv("QD_ZOO_DEPLOY_ARGS");
+  return extra && *extra ? std::string(" ") + extra : std::string();
+}
+
 // The calibration images of both chains (ours and ncnn2table): every k-th of the sorted files of `from`,
 // decoded by our pipeline (libjpeg-turbo, the pixels PIL and torchvision see) and written to `dir` as PNG.
 // ncnn2table decodes JPEG with stb_image, whose IDCT differs by a level here and there, and KL thresholds
@@ -292,7 +299,7 @@ void check_zoo_case(const ZooCase& z) {
     const auto dep = test::run_qdeploy("deploy " + deploy_cfg + " " + model_cfg + " " + onnx + " " +
                                        first_image(z.test_dir) + " --work-dir " + dir + "/deploy --quant" +
                                        " --calib-num " + std::to_string(kCalibImages) + " --snr-num 0" +
-                                       " --quant-image-dir " + dir + "/calib");
+                                       " --quant-image-dir " + dir + "/calib" + extra_deploy_args());
     const std::string int8 = dir + "/deploy/end2end_int8";
     std::vector<float> ours8, ncnn8;
     if (dep.code != 0) {

@@ -90,6 +90,23 @@ MemRef OneDnnExecutor::conv_destination(const FusedGroup& grp, const memory::des
   return dst;
 }
 
+ir::NodeId OneDnnExecutor::swish_pool_consumer(ir::ValueId y, const memory::desc& md,
+                                               SwishPoolShape& shape) const {
+  const Shape& ys = graph_.value(y).shape;
+  if (ys.size() != 4) return -1;
+  const memory::dims dims(ys.begin(), ys.end());
+  const bool nhwc = md == memory::desc(dims, memory::data_type::f32, memory::format_tag::nhwc);
+  const bool blocked16 = md == memory::desc(dims, memory::data_type::f32, memory::format_tag::nChw16c);
+  if (!nhwc && !blocked16) return -1;
+  for (ir::NodeId c : graph_.consumers(y)) {
+    const ir::Node& p = graph_.node(c);
+    if (p.op != ir::OpKind::GlobalAveragePool || p.inputs.at(0) != y || p.outputs.empty()) continue;
+    shape = {ys[0], ys[1], ys[2], ys[3], blocked16};
+    return c;
+  }
+  return -1;
+}
+
 bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
   const ir::Graph& g = graph_;
   const ir::Node& n = g.node(grp.anchor);
@@ -286,7 +303,21 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
     if (requant > 0.f) values_[grp.output].int8_step = requant;
     refs.push_back({DNNL_ARG_DST, dst});
     add_primitive(dnnl::convolution_forward(pd), std::move(refs));
-    if (swish_pass) steps_.push_back(std::make_unique<SwishStep>(dst.buffer, dst_count));
+    if (swish_pass) {
+      SwishPoolShape pool_shape;
+      const ir::NodeId pool = swish_pool_consumer(grp.output, pd.dst_desc(), pool_shape);
+      if (pool >= 0) {  // the SE block's pool, computed in the Swish pass (swish_step.h)
+        const ir::ValueId mean = graph_.node(pool).outputs[0];
+        const memory::desc mean_md(
+            {pool_shape.N, pool_shape.C, 1, 1}, memory::data_type::f32,
+            pool_shape.blocked16 ? memory::format_tag::nChw16c : memory::format_tag::nhwc);
+        const MemRef m = define_value(mean, mean_md);
+        pooled_by_swish_[pool] = true;
+        steps_.push_back(std::make_unique<SwishPoolStep>(dst.buffer, pool_shape, m.buffer));
+      } else {
+        steps_.push_back(std::make_unique<SwishStep>(dst.buffer, dst_count));
+      }
+    }
   }
   std::string line = "conv " + n.name +
                      (int8       ? requant > 0.f ? " int8->int8" : " int8"

@@ -55,6 +55,10 @@ void OneDnnExecutor::build_group(const FusedGroup& grp) {
         std::string(ir::op_name(n.op)) + " " + n.name + " written by the Concat+ShuffleChannel before it\n";
     return;
   }
+  if (pooled_by_swish_[grp.anchor]) {
+    summary_ += std::string(ir::op_name(n.op)) + " " + n.name + " computed by the Swish pass before it\n";
+    return;
+  }
   bool done = false;
   try {
     switch (n.op) {

@@ -8,6 +8,7 @@
 #include "runtime/onednn/fusion.h"
 #include "runtime/onednn/se_scale_folding.h"
 #include "runtime/onednn/steps.h"
+#include "runtime/onednn/swish_step.h"
 
 namespace qd::runtime::onednn {
 
@@ -60,6 +61,11 @@ class OneDnnExecutor : public Executor {
   std::vector<bool> gelu_ok_;  // per node: a conv that may take a following GELU as a post-op
   std::vector<bool>
       written_by_shuffle_;  // per node: a channel Slice/Split whose outputs a Concat+Shuffle wrote
+  // Per node: a GlobalAveragePool that the Swish pass of the conv before it computes (SwishPoolStep).
+  std::vector<bool> pooled_by_swish_;
+  // The GlobalAveragePool reading conv output y (in layout md, before its Swish pass) that the pass can
+  // compute, with the pass's shape; -1 when there is none or the layout is not nhwc or nChw16c f32.
+  ir::NodeId swish_pool_consumer(ir::ValueId y, const dnnl::memory::desc& md, SwishPoolShape& shape) const;
   // Whether the int16 kernel supports conv n's shape and attributes (its fused activations checked later).
   bool signed_kernel_may_take(const ir::Node& n) const;
   bool s8_sources_exact_ = false;

@@ -183,6 +183,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   signed_split_.assign(num_nodes, false);
   gelu_ok_.assign(num_nodes, true);
   written_by_shuffle_.assign(num_nodes, false);
+  pooled_by_swish_.assign(num_nodes, false);
   // Convs reading a signed value that oneDNN cannot read exactly: our int16 kernel where it supports the
   // conv, else two u8 convs on the value's halves (no requantized output, no fused residual).
   for (size_t i = 0; i < num_nodes; ++i) {
@@ -557,6 +558,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = op + " winograd " + onednn_winograd_tile(p->implementation());  // oneDNN's (build_conv)
     else if (dynamic_cast<SwishStep*>(&s))
       s.prof_op = "Swish (AVX-512 pass)";
+    else if (dynamic_cast<SwishPoolStep*>(&s))
+      s.prof_op = "Swish + GlobalAveragePool (AVX-512 pass)";
     else if (dynamic_cast<ConvSwishQuantizeRowsStep*>(&s))
       s.prof_op = op + " + Swish + quantize (rows)";
     else if (dynamic_cast<SwishQuantizeStep*>(&s))

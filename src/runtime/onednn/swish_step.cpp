@@ -55,6 +55,28 @@ QD_AVX512_SWISH void swish_avx512(float* x, int64_t count) {
   }
 }
 
+// Swish in place over `rows` rows of 16 * NV floats (the last vector masked by `tail`) spaced `stride`
+// floats apart, each column's outputs summed in row order into sums[0, 16 * NV). Masked-off lanes load 0,
+// whose Swish is 0.
+template <int NV>
+QD_AVX512_SWISH void swish_column_sums(float* x, int64_t rows, int64_t stride, __mmask16 tail, float* sums) {
+  __m512 acc[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) acc[v] = _mm512_setzero_ps();
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = x + r * stride;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const __mmask16 m = v == NV - 1 ? tail : static_cast<__mmask16>(0xFFFF);
+      const __m512 y = swish512(_mm512_maskz_loadu_ps(m, row + 16 * v));
+      _mm512_mask_storeu_ps(row + 16 * v, m, y);
+      acc[v] = _mm512_add_ps(acc[v], y);
+    }
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) _mm512_storeu_ps(sums + 16 * v, acc[v]);
+}
+
 // round_half_away(x / ((1 + exp(-x)) * step)) clamped to +-127, as int32 lanes: one division for Swish and
 // the quantization step together.
 QD_AVX512_SWISH inline __m512i swish_quantize16(__m512 x, __m512 step) {
@@ -105,6 +127,54 @@ void SwishStep::execute(RunContext& ctx) {
   if (threads <= 1) return swish_inplace(x, count_);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) swish_inplace(x + c * kChunk, std::min(kChunk, count_ - c * kChunk));
+}
+
+void swish_inplace_channel_means(float* x, const SwishPoolShape& s, float* mean) {
+  const int64_t HW = s.H * s.W, C = s.C;
+  // Work units: one channel block of 16 (nChw16c) or 64 channels (nhwc) of one image, over all its pixels.
+  const int64_t width = s.blocked16 ? 16 : 64, per_image = (C + width - 1) / width, units = s.N * per_image;
+  const float count = static_cast<float>(HW);
+  auto unit = [&](int64_t u) {
+    const int64_t n = u / per_image, c0 = (u % per_image) * width, cols = std::min(width, C - c0);
+    alignas(64) float sums[64];
+    if (s.blocked16) {
+      swish_column_sums<1>(x + u * HW * 16, HW, 16, 0xFFFF, sums);  // padded channels hold 0
+    } else {
+      float* first = x + n * HW * C + c0;
+      const __mmask16 tail = static_cast<__mmask16>(cols % 16 ? (1u << (cols % 16)) - 1 : 0xFFFFu);
+      switch ((cols + 15) / 16) {
+        case 1:
+          swish_column_sums<1>(first, HW, C, tail, sums);
+          break;
+        case 2:
+          swish_column_sums<2>(first, HW, C, tail, sums);
+          break;
+        case 3:
+          swish_column_sums<3>(first, HW, C, tail, sums);
+          break;
+        default:
+          swish_column_sums<4>(first, HW, C, tail, sums);
+      }
+    }
+    if (s.blocked16)  // the means in nChw16c too: padded channels' 0 as oneDNN expects
+      for (int c = 0; c < 16; ++c) mean[u * 16 + c] = sums[c] / count;
+    else
+      for (int64_t c = 0; c < cols; ++c) mean[n * C + c0 + c] = sums[c] / count;
+  };
+  constexpr int64_t kMinParallel = 1 << 17;  // elements: below this a fork costs more than it saves
+  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), units));
+  if (threads <= 1 || s.N * C * HW < kMinParallel) {
+    for (int64_t u = 0; u < units; ++u) unit(u);
+    return;
+  }
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t u = 0; u < units; ++u) unit(u);
+}
+
+void SwishPoolStep::execute(RunContext& ctx) {
+  ctx.stream->wait();  // the convolution has written the buffer
+  swish_inplace_channel_means(static_cast<float*>((*ctx.buffers)[buffer_]), shape_,
+                              static_cast<float*>((*ctx.buffers)[mean_]));
 }
 
 void SwishQuantizeStep::execute(RunContext& ctx) {

@@ -25,6 +25,30 @@ class SwishStep : public Step {
   int64_t count_;
 };
 
+// An SE block's GlobalAveragePool over a Swish output (EfficientNet), computed in the Swish pass: the pool
+// read the whole tensor again (17 steps, ~2.7% of EfficientNet-B0's int8 run). x: [N, C, H, W] f32 in nhwc
+// or nChw16c (blocked16; channels padded to 16).
+struct SwishPoolShape {
+  int64_t N = 0, C = 0, H = 0, W = 0;
+  bool blocked16 = false;
+};
+
+// Swish in place (the same bytes as swish_inplace) and the mean of each channel of each image of its output,
+// summed in pixel order whatever the thread count, into mean: [N, C, 1, 1] in x's layout (nhwc: n * C + c;
+// nChw16c: padded channels get 0). Needs swish_pass_available().
+void swish_inplace_channel_means(float* x, const SwishPoolShape& s, float* mean);
+
+class SwishPoolStep : public Step {
+ public:
+  SwishPoolStep(int buffer, SwishPoolShape shape, int mean) : buffer_(buffer), shape_(shape), mean_(mean) {}
+  void execute(RunContext& ctx) override;
+
+ private:
+  int buffer_;
+  SwishPoolShape shape_;
+  int mean_;
+};
+
 // Swish then int8 quantization with `step` from an f32 scratch buffer into an s8 buffer of the same layout in
 // one AVX-512 pass: an int8 conv with a final Swish whose consumers read int8 (build_conv).
 // y[i] = round_half_away(x[i] / ((1 + exp(-x[i])) * step)) clamped to +-127, exp as swish_inplace computes
