@@ -89,7 +89,7 @@ TEST(SwishPoolPass, SwishAsTheInPlacePassAndChannelMeansOfItsOutput) {
         SwishPoolShape s = base;
         s.blocked16 = blocked;
         const int64_t Cp = blocked ? (s.C + 15) / 16 * 16 : s.C, HW = s.H * s.W;
-        SCOPED_TRACE(testing::Message()
+        SCOPED_TRACE(::testing::Message()
                      << "C " << s.C << (blocked ? " nChw16c" : " nhwc") << ", threads " << threads);
         // value of image n, channel c, pixel p at its place in the layout; padded channels hold 0
         auto at = [&](int64_t n, int64_t c, int64_t p) {
