@@ -312,7 +312,7 @@ bool OneDnnExecutor::build_conv(const FusedGroup& grp) {
             {pool_shape.N, pool_shape.C, 1, 1}, memory::data_type::f32,
             pool_shape.blocked16 ? memory::format_tag::nChw16c : memory::format_tag::nhwc);
         const MemRef m = define_value(mean, mean_md);
-        pooled_by_swish_[pool] = true;
+        written_before_[pool] = "computed by the Swish pass";
         steps_.push_back(std::make_unique<SwishPoolStep>(dst.buffer, pool_shape, m.buffer));
       } else {
         steps_.push_back(std::make_unique<SwishStep>(dst.buffer, dst_count));

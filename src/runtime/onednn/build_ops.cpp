@@ -50,13 +50,8 @@ void append_activation(dnnl::post_ops& po, const ir::FusedActivation& act) {
 
 void OneDnnExecutor::build_group(const FusedGroup& grp) {
   const ir::Node& n = graph_.node(grp.anchor);
-  if (written_by_shuffle_[grp.anchor]) {
-    summary_ +=
-        std::string(ir::op_name(n.op)) + " " + n.name + " written by the Concat+ShuffleChannel before it\n";
-    return;
-  }
-  if (pooled_by_swish_[grp.anchor]) {
-    summary_ += std::string(ir::op_name(n.op)) + " " + n.name + " computed by the Swish pass before it\n";
+  if (const char* how = written_before_[grp.anchor]) {
+    summary_ += std::string(ir::op_name(n.op)) + " " + n.name + " " + how + " before it\n";
     return;
   }
   bool done = false;
@@ -463,7 +458,7 @@ bool OneDnnExecutor::build_concat_shuffle(const FusedGroup& grp) {
         split.size() == 1 ? graph_.node(split[0]).outputs[1] : graph_.node(split[1]).outputs[0];
     const MemRef l = define_value(lo, nhwc(hs)), h = define_value(hi, nhwc(hs));
     steps_.push_back(std::make_unique<ConcatShuffleStep>(a.buffer, b.buffer, l.buffer, h.buffer, pixels, C));
-    for (ir::NodeId s : split) written_by_shuffle_[s] = true;
+    for (ir::NodeId s : split) written_before_[s] = "written by the Concat+ShuffleChannel";
     summary_ += "Concat+ShuffleChannel " + n.name + " one pass, into its two halves\n";
     return true;
   }

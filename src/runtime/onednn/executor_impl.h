@@ -59,10 +59,10 @@ class OneDnnExecutor : public Executor {
   // than read by our int16 kernel (build_conv_signed_int8).
   std::vector<bool> signed_split_;
   std::vector<bool> gelu_ok_;  // per node: a conv that may take a following GELU as a post-op
-  std::vector<bool>
-      written_by_shuffle_;  // per node: a channel Slice/Split whose outputs a Concat+Shuffle wrote
-  // Per node: a GlobalAveragePool that the Swish pass of the conv before it computes (SwishPoolStep).
-  std::vector<bool> pooled_by_swish_;
+  // Per node: how an earlier group's step already wrote its outputs, for the plan summary ("written by the
+  // Concat+ShuffleChannel": a channel Slice/Split; "computed by the Swish pass": an SE GlobalAveragePool,
+  // SwishPoolStep), or nullptr when the node is built itself.
+  std::vector<const char*> written_before_;
   // The GlobalAveragePool reading conv output y (in layout md, before its Swish pass) that the pass can
   // compute, with the pass's shape; -1 when there is none or the layout is not nhwc or nChw16c f32.
   ir::NodeId swish_pool_consumer(ir::ValueId y, const dnnl::memory::desc& md, SwishPoolShape& shape) const;

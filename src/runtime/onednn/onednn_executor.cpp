@@ -182,8 +182,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   requant_step_.assign(num_nodes, 0.f);
   signed_split_.assign(num_nodes, false);
   gelu_ok_.assign(num_nodes, true);
-  written_by_shuffle_.assign(num_nodes, false);
-  pooled_by_swish_.assign(num_nodes, false);
+  written_before_.assign(num_nodes, nullptr);
   // Convs reading a signed value that oneDNN cannot read exactly: our int16 kernel where it supports the
   // conv, else two u8 convs on the value's halves (no requantized output, no fused residual).
   for (size_t i = 0; i < num_nodes; ++i) {
