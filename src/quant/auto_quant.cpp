@@ -25,17 +25,6 @@ std::vector<AutoCandidate> default_auto_candidates(bool with_adaround) {
   return c;
 }
 
-LabelledBatches unlabelled_batches(BatchSource& source, size_t max_batches) {
-  LabelledBatches out;
-  Tensor batch;
-  while (out.inputs.size() < max_batches && source.next(batch)) {
-    if (!out.inputs.empty() && batch.shape()[0] != out.batch_size()) break;  // the smaller last batch
-    out.inputs.push_back(batch.clone());
-    out.labels.emplace_back(static_cast<size_t>(batch.shape()[0]), -1);
-  }
-  return out;
-}
-
 namespace {
 
 // Better = higher top-1 (when measured), then higher SNR; an earlier candidate wins exact ties.

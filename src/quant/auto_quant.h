@@ -44,8 +44,4 @@ AutoResult auto_quantize(const ir::Model& fp32, const CalibrationStats& stats, c
                          const std::vector<AutoCandidate>& candidates, const LabelledBatches& scoring,
                          int threads, const std::function<void(const std::string&)>& progress = {});
 
-// Up to max_batches batches of `source` as unlabelled scoring data (all of the same size: a smaller last
-// batch is dropped unless it is the only one).
-LabelledBatches unlabelled_batches(BatchSource& source, size_t max_batches);
-
 }  // namespace qd::quant

@@ -131,4 +131,17 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
   return out;
 }
 
+SelectionCheck check_selection(const ir::Model& model, const ir::QuantParams& incoming,
+                               const ir::QuantParams& selected, const LabelledBatches& scoring, int threads) {
+  if (scoring.inputs.empty()) fail("", "method_selection: no calibration batches to check the selection on");
+  ir::Model m{model.graph, {}};
+  const std::vector<Tensor> reference = model_outputs(m, scoring, false, threads);
+  SelectionCheck c;
+  m.quant = incoming;
+  c.incoming_snr_db = outputs_snr_db(reference, model_outputs(m, scoring, true, threads));
+  m.quant = selected;
+  c.selected_snr_db = outputs_snr_db(reference, model_outputs(m, scoring, true, threads));
+  return c;
+}
+
 }  // namespace qd::quant

@@ -58,6 +58,17 @@ bool return_to_fp32_until(ir::Model& model, const std::vector<LayerSensitivity>&
 
 }  // namespace
 
+LabelledBatches unlabelled_batches(BatchSource& source, size_t max_batches) {
+  LabelledBatches out;
+  Tensor batch;
+  while (out.inputs.size() < max_batches && source.next(batch)) {
+    if (!out.inputs.empty() && batch.shape()[0] != out.batch_size()) break;  // the smaller last batch
+    out.inputs.push_back(batch.clone());
+    out.labels.emplace_back(static_cast<size_t>(batch.shape()[0]), -1);
+  }
+  return out;
+}
+
 size_t LabelledBatches::images() const {
   size_t n = 0;
   for (const auto& l : labels)

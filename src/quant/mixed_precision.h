@@ -9,6 +9,7 @@
 
 #include "core/tensor.h"
 #include "ir/model.h"
+#include "quant/calibrate.h"
 
 namespace qd::quant {
 
@@ -23,6 +24,10 @@ struct LabelledBatches {
 
 // Top-1 of `model` (int8 layers as in model.quant, real int8 arithmetic) on `data`, in [0, 1].
 double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads);
+
+// Up to max_batches batches of `source` as unlabelled scoring data (all of the same size: a smaller last
+// batch is dropped unless it is the only one).
+LabelledBatches unlabelled_batches(BatchSource& source, size_t max_batches);
 
 // The first output of `model` on every batch of `data`: fp32 (int8 false) or with model.quant's layers in
 // int8 (real int8 arithmetic). The pieces below score such outputs, so one run serves several measures.

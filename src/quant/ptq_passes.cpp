@@ -1,6 +1,7 @@
 #include "quant/ptq_passes.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -43,18 +44,30 @@ std::string run_method_selection(PassContext& c) {
   MethodSelection sel = select_range_methods(fp32, *c.stats, c.source, c.in.options,
                                              default_selection_methods(), c.in.max_batches);
   std::map<std::string, int> counts;
+  ir::QuantParams selected = c.model.quant;
   for (const MethodChoice& choice : sel.choices) {
     ++counts[choice.method];
     // keep weight steps from the incoming params (an earlier pass may own them); take the input step
-    auto it = c.model.quant.layers.find(choice.node);
-    if (it != c.model.quant.layers.end())
+    auto it = selected.layers.find(choice.node);
+    if (it != selected.layers.end())
       it->second.input_scale = sel.params.layers.at(choice.node).input_scale;
     else
-      c.model.quant.layers[choice.node] = sel.params.layers.at(choice.node);
+      selected.layers[choice.node] = sel.params.layers.at(choice.node);
   }
   std::string line = "method_selection:";
   for (const auto& [m, n] : counts) line += " " + m + " x" + std::to_string(n);
-  return line;
+  const std::unique_ptr<BatchSource> scoring_source = c.in.make_source();
+  const LabelledBatches scoring =
+      unlabelled_batches(*scoring_source, c.in.max_batches ? c.in.max_batches : SIZE_MAX);
+  const SelectionCheck check =
+      check_selection(fp32, c.model.quant, selected, scoring, c.in.options.num_threads);
+  char verdict[160];
+  std::snprintf(verdict, sizeof verdict,
+                "; model output vs fp32 on %zu calibration images %.2f dB (was %.2f): %s",
+                scoring.inputs.size() * static_cast<size_t>(scoring.batch_size()), check.selected_snr_db,
+                check.incoming_snr_db, check.keep() ? "kept" : "not kept, the incoming ranges stay");
+  if (check.keep()) c.model.quant = std::move(selected);
+  return line + verdict;
 }
 
 std::string run_adaround(PassContext& c) {

@@ -96,9 +96,35 @@ TEST(MethodSelection, PicksEachLayersBestMethodAndBeatsEverySingleMethod) {
   EXPECT_GE(sel.choices[1].snr_db.at(sel.choices[1].method), sel.choices[1].snr_db.at("kl"));
 }
 
-TEST(MethodSelection, RejectsUnknownMethods) {
-  EXPECT_THROW(parse_range_method("nope"), Error);
+// The pass's whole-model check scores each parameter set by the int8 model's output against fp32, and keeps
+// the selection only when it is no worse, whichever set is better.
+TEST(MethodSelection, CheckScoresBothParameterSetsOnTheModelOutput) {
+  const ir::Model fp32 = two_conv_model();
+  CalibOptions co;
+  co.batch = 4;
+  co.target = DeployTarget::qdeploy;
+  co.method = RangeMethod::minmax;
+  SpikyImages calib(3, 99);
+  const ir::QuantParams good = params_from_stats(collect_stats(fp32, calib, co), fp32, co);
+  ir::QuantParams coarse = good;  // the first layer's input step 16x too coarse: far noisier everywhere after
+  coarse.layers.at(fp32.graph.node(0).name).input_scale *= 16;
+  SpikyImages scoring_source(3, 7);
+  const LabelledBatches scoring = unlabelled_batches(scoring_source, 3);
+  ASSERT_EQ(scoring.inputs.size(), 3u);
+
+  const SelectionCheck worse = check_selection(fp32, good, coarse, scoring, 1);
+  const SelectionCheck better = check_selection(fp32, coarse, good, scoring, 1);
+  EXPECT_FALSE(worse.keep());
+  EXPECT_TRUE(better.keep());
+  EXPECT_GT(worse.incoming_snr_db, worse.selected_snr_db + 10.0);
+  // the same figures as scoring each model on its own
+  EXPECT_NEAR(worse.incoming_snr_db, int8_output_snr_db(ir::Model{fp32.graph, good}, scoring, 1), 1e-9);
+  EXPECT_NEAR(worse.selected_snr_db, int8_output_snr_db(ir::Model{fp32.graph, coarse}, scoring, 1), 1e-9);
+  EXPECT_DOUBLE_EQ(better.incoming_snr_db, worse.selected_snr_db);
+  EXPECT_TRUE(check_selection(fp32, good, good, scoring, 1).keep());  // a tie keeps the selection
 }
+
+TEST(MethodSelection, RejectsUnknownMethods) { EXPECT_THROW(parse_range_method("nope"), Error); }
 
 }  // namespace
 }  // namespace qd::quant
