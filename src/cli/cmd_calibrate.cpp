@@ -101,7 +101,8 @@ void register_calibrate(CLI::App& app) {
   sub->add_option(
       "--passes", a->passes,
       "post-calibration passes, comma-separated, in order: " + settings::join_names(quant::ptq_pass_names()) +
-          " (weight-changing ones need --out-model)");
+          " (weight-changing ones need --out-model); each is undone when the int8 output on the calibration "
+          "images gets further from fp32 (docs/ptq_passes.md)");
   sub->add_option(
       "--out-model", a->out_model,
       "writes PREFIX.param/.bin: the fp32 model with the passes' weights, to quantize with the table");

@@ -180,6 +180,7 @@ int run_deploy(DeployArgs a) {
     dco.log = [](const std::string& line) { std::printf("      %s\n", line.c_str()); };
     pipeline::DatasetCalibration calibration(mc, dco);
     const quant::CalibrationStats& stats = calibration.collect(fp32);
+    std::vector<std::string> pass_log;  // one line per PTQ pass, with the guard's verdict
     if (auto_mode) {
       // PTQ passes (issue 5): they may change QuantParams and, for bias_correction, the int8 model's biases.
       const quant::PtqPassInputs pass_in = calibration.pass_inputs();
@@ -190,7 +191,8 @@ int run_deploy(DeployArgs a) {
       const auto candidates = quant::default_auto_candidates(weight_bits > 0 && weight_bits < 8);
       const size_t scoring_images = scoring.inputs.size() * static_cast<size_t>(scoring.batch_size());
       std::printf("      auto: %zu candidates scored by %s on %zu calibration images\n", candidates.size(),
-                  scoring.images() > 0 ? "validation top-1" : "int8-vs-fp32 output SNR", scoring_images);
+                  scoring.images() > 0 ? "validation top-1" : "int8-vs-fp32 per-image output SNR",
+                  scoring_images);
       quant::AutoResult ar =
           quant::auto_quantize(fp32, stats, pass_in, candidates, scoring, 0,
                                [](const std::string& line) { std::printf("      %s\n", line.c_str()); });
@@ -213,7 +215,6 @@ int run_deploy(DeployArgs a) {
                         {"candidates", rows}};
       std::printf("      auto: chose %s\n", best.candidate.label().c_str());
     } else {
-      std::vector<std::string> pass_log;
       int8 = calibration.quantize(fp32, passes, &pass_log);
       for (const std::string& line : pass_log) std::printf("      %s\n", line.c_str());
     }
@@ -268,6 +269,7 @@ int run_deploy(DeployArgs a) {
                                 {"inputs", {{{"path", images}, {"images", calibration.images()}}}},
                                 {"method", range_method_name(*chosen_method)},
                                 {"passes", passes},
+                                {"pass_log", pass_log},
                                 {"outputs", calib_outputs},
                                 {"seconds", seconds_since(t)}});
     std::printf("[2/3] calibrate %.2f s, %zu images, method %s -> %s.table\n", seconds_since(t),
@@ -421,7 +423,8 @@ void register_deploy(CLI::App& app) {
   sub->add_option("--passes", a->passes,
                   "PTQ passes after calibration, comma-separated, in order: " +
                       settings::join_names(quant::ptq_pass_names()) +
-                      " (default: quantize.passes of the deploy config)");
+                      " (default: quantize.passes of the deploy config); each is undone when the int8 output "
+                      "on the calibration images gets further from fp32 (docs/ptq_passes.md)");
   sub->add_option("--weight-bits", a->weight_bits, weight_bits_help())->capture_default_str();
   sub->add_option(
          "--max-drop", a->max_drop,

@@ -55,16 +55,16 @@ AutoResult auto_quantize(const ir::Model& fp32, const CalibrationStats& stats, c
     AutoScore s;
     s.candidate = c;
     const std::vector<Tensor> int8_scores = model_outputs(m, scoring, true, threads);
-    s.output_snr_db = outputs_snr_db(reference, int8_scores);
+    s.output_snr_db = outputs_image_snr_db(reference, int8_scores);
     if (by_accuracy) s.top1 = top1_of_outputs(int8_scores, scoring);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (progress) {
       char line[256];
       if (by_accuracy)
-        std::snprintf(line, sizeof line, "auto: %-60s top-1 %.4f  SNR %6.2f dB  %5.1f s", c.label().c_str(),
-                      s.top1, s.output_snr_db, s.seconds);
+        std::snprintf(line, sizeof line, "auto: %-60s top-1 %.4f  per-image SNR %6.2f dB  %5.1f s",
+                      c.label().c_str(), s.top1, s.output_snr_db, s.seconds);
       else
-        std::snprintf(line, sizeof line, "auto: %-60s SNR %6.2f dB  %5.1f s", c.label().c_str(),
+        std::snprintf(line, sizeof line, "auto: %-60s per-image SNR %6.2f dB  %5.1f s", c.label().c_str(),
                       s.output_snr_db, s.seconds);
       progress(line);
     }

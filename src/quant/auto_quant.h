@@ -26,7 +26,7 @@ std::vector<AutoCandidate> default_auto_candidates(bool with_adaround);
 struct AutoScore {
   AutoCandidate candidate;
   double top1 = -1;          // validation top-1 in [0, 1]; -1 without labelled images
-  double output_snr_db = 0;  // int8 vs fp32 model output on the scoring images
+  double output_snr_db = 0;  // int8 vs fp32 model output on the scoring images, per image (PerImageSnr)
   double seconds = 0;        // calibration params + passes + scoring
 };
 

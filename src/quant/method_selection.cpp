@@ -41,9 +41,9 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
     std::string input;
     std::unique_ptr<runtime::Executor> fp32;
     std::vector<std::unique_ptr<runtime::Executor>>
-        int8;                     // per candidate (null when equal to an earlier one)
-    std::vector<size_t> same_as;  // candidate whose executor gives the same result
-    std::vector<ErrorAccumulator> error;
+        int8;                        // per candidate (null when equal to an earlier one)
+    std::vector<size_t> same_as;     // candidate whose executor gives the same result
+    std::vector<PerImageSnr> error;  // per candidate, every image weighing the same
   };
   std::vector<Layer> layers;
   std::map<std::string, int> wanted;
@@ -107,7 +107,7 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
       for (size_t c = 0; c < l.int8.size(); ++c) {
         if (!l.int8[c]) continue;
         const Tensor y = l.int8[c]->run({x})[0];
-        l.error[c].add({ref.data<float>(), n}, {y.data<float>(), n});
+        l.error[c].add_rows({ref.data<float>(), n}, {y.data<float>(), n}, static_cast<size_t>(rows));
       }
     }
     ++used;
@@ -129,19 +129,6 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
     out.choices.push_back(std::move(choice));
   }
   return out;
-}
-
-SelectionCheck check_selection(const ir::Model& model, const ir::QuantParams& incoming,
-                               const ir::QuantParams& selected, const LabelledBatches& scoring, int threads) {
-  if (scoring.inputs.empty()) fail("", "method_selection: no calibration batches to check the selection on");
-  ir::Model m{model.graph, {}};
-  const std::vector<Tensor> reference = model_outputs(m, scoring, false, threads);
-  SelectionCheck c;
-  m.quant = incoming;
-  c.incoming_snr_db = outputs_snr_db(reference, model_outputs(m, scoring, true, threads));
-  m.quant = selected;
-  c.selected_snr_db = outputs_snr_db(reference, model_outputs(m, scoring, true, threads));
-  return c;
 }
 
 }  // namespace qd::quant

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "quant/analyse/error_metrics.h"
 #include "runtime/executor.h"
 
 namespace qd::quant {
@@ -102,6 +103,18 @@ double top1_of_outputs(const std::vector<Tensor>& scores_per_batch, const Labell
 
 double outputs_snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& test) {
   return snr_db(reference, test);
+}
+
+double outputs_image_snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& test) {
+  QD_CHECK(reference.size() == test.size(), "outputs_image_snr_db: one test output per reference");
+  PerImageSnr m;
+  for (size_t b = 0; b < reference.size(); ++b) {
+    const size_t n = static_cast<size_t>(reference[b].numel());
+    QD_CHECK(static_cast<size_t>(test[b].numel()) == n, "outputs_image_snr_db: output sizes differ");
+    m.add_rows({reference[b].data<float>(), n}, {test[b].data<float>(), n},
+               static_cast<size_t>(reference[b].dim(0)));
+  }
+  return m.snr_db();
 }
 
 double top1_accuracy(const ir::Model& model, const LabelledBatches& data, int threads) {

@@ -37,6 +37,10 @@ std::vector<Tensor> model_outputs(const ir::Model& model, const LabelledBatches&
 double top1_of_outputs(const std::vector<Tensor>& scores_per_batch, const LabelledBatches& data);
 // SNR (dB) of `test` against `reference` over all batches; 300 when they are identical.
 double outputs_snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& test);
+// The same outputs scored with every image weighing the same (each batch row one image; PerImageSnr: the mean
+// of the images' noise-to-signal ratios): what the PTQ choices are judged by, so that one image with outsized
+// values cannot decide for all.
+double outputs_image_snr_db(const std::vector<Tensor>& reference, const std::vector<Tensor>& test);
 
 // SNR (dB) of the model's first output in int8 (layers as in model.quant) against its fp32 output over every
 // batch of `data` (labels not needed); 300 when they are identical.

@@ -12,6 +12,7 @@
 #include "quant/bias_correction.h"
 #include "quant/cross_layer_equalization.h"
 #include "quant/method_selection.h"
+#include "quant/pass_guard.h"
 
 namespace qd::quant {
 
@@ -44,30 +45,19 @@ std::string run_method_selection(PassContext& c) {
   MethodSelection sel = select_range_methods(fp32, *c.stats, c.source, c.in.options,
                                              default_selection_methods(), c.in.max_batches);
   std::map<std::string, int> counts;
-  ir::QuantParams selected = c.model.quant;
+  ir::QuantParams& quant = c.model.quant;
   for (const MethodChoice& choice : sel.choices) {
     ++counts[choice.method];
     // keep weight steps from the incoming params (an earlier pass may own them); take the input step
-    auto it = selected.layers.find(choice.node);
-    if (it != selected.layers.end())
+    auto it = quant.layers.find(choice.node);
+    if (it != quant.layers.end())
       it->second.input_scale = sel.params.layers.at(choice.node).input_scale;
     else
-      selected.layers[choice.node] = sel.params.layers.at(choice.node);
+      quant.layers[choice.node] = sel.params.layers.at(choice.node);
   }
   std::string line = "method_selection:";
   for (const auto& [m, n] : counts) line += " " + m + " x" + std::to_string(n);
-  const std::unique_ptr<BatchSource> scoring_source = c.in.make_source();
-  const LabelledBatches scoring =
-      unlabelled_batches(*scoring_source, c.in.max_batches ? c.in.max_batches : SIZE_MAX);
-  const SelectionCheck check =
-      check_selection(fp32, c.model.quant, selected, scoring, c.in.options.num_threads);
-  char verdict[160];
-  std::snprintf(verdict, sizeof verdict,
-                "; model output vs fp32 on %zu calibration images %.2f dB (was %.2f): %s",
-                scoring.inputs.size() * static_cast<size_t>(scoring.batch_size()), check.selected_snr_db,
-                check.incoming_snr_db, check.keep() ? "kept" : "not kept, the incoming ranges stay");
-  if (check.keep()) c.model.quant = std::move(selected);
-  return line + verdict;
+  return line;
 }
 
 std::string run_adaround(PassContext& c) {
@@ -167,14 +157,41 @@ std::vector<std::string> parse_ptq_passes(const std::string& list, const std::st
 std::vector<std::string> run_ptq_passes(const std::vector<std::string>& names, ir::Model& model,
                                         const PtqPassInputs& in) {
   std::vector<std::string> log;
+  if (names.empty()) return log;
+  QD_CHECK(in.make_source, "run_ptq_passes: no calibration source");
   std::optional<CalibrationStats> recalibrated;  // statistics of the equalized model
   const CalibrationStats* stats = in.stats;
+  std::optional<PassGuard> guard;
+  double score = 0;
+  if (in.keep_only_if_no_worse) {
+    const std::unique_ptr<BatchSource> src = in.make_source();
+    guard.emplace(model, unlabelled_batches(*src, in.max_batches ? in.max_batches : SIZE_MAX),
+                  in.options.num_threads);
+    score = guard->score(model);
+  }
   for (const std::string& name : names) {
     const PtqPass& pass = pass_or_fail(name);
-    QD_CHECK(in.make_source, "run_ptq_passes: no calibration source");
     std::unique_ptr<BatchSource> src = in.make_source();
+    const ir::Model before = model;  // passes add new constants, never write into shared tensors
+    const CalibrationStats* stats_before = stats;
     PassContext context{model, in, *src, stats, recalibrated};
-    log.push_back(pass.run(context));
+    std::string line = pass.run(context);
+    if (guard) {
+      const double after = guard->score(model);
+      const bool keep = after >= score;
+      char verdict[200];
+      std::snprintf(verdict, sizeof verdict,
+                    "; int8 output vs fp32 on %zu calibration images %.2f dB per-image SNR (was %.2f): %s",
+                    guard->images(), after, score, keep ? "kept" : "not kept, the model before it stays");
+      line += verdict;
+      if (keep) {
+        score = after;
+      } else {
+        model = before;
+        stats = stats_before;  // an undone equalization's statistics are not the model's any more
+      }
+    }
+    log.push_back(std::move(line));
   }
   return log;
 }

@@ -3,14 +3,15 @@
 //                     weights and biases, keeps the fp32 function; the model is then calibrated again on the
 //                     same images, see cross_layer_equalization.h). Must be the first pass.
 //   method_selection  per layer, the activation range method with the smallest layer output error (changes
-//                     input steps only, see method_selection.h); kept only when the whole model's int8
-//                     output on the calibration batches is no further from fp32 than without it
+//                     input steps only, see method_selection.h)
 //   adaround          learn up/down rounding of every weight on its calibrated grid from the layer's output
 //                     error (changes weights to grid values, see adaround.h). Must come before
 //                     bias_correction.
 //   bias_correction   subtract the expected output shift of weight rounding from each bias (changes weights,
 //                     see bias_correction.h). After adaround the weights are already on the grid, so it finds
 //                     no shift to correct (AdaRound's output MSE already covers the mean).
+// Every pass is checked on the calibration batches and undone when it leaves the int8 model's output further
+// from fp32 (pass_guard.h, PtqPassInputs::keep_only_if_no_worse).
 #pragma once
 #include <functional>
 #include <memory>
@@ -28,8 +29,11 @@ struct PtqPassInputs {
   const CalibrationStats* stats = nullptr;  // from collect_stats on the calibration set (method_selection)
   std::function<std::unique_ptr<BatchSource>()> make_source;  // a fresh pass over calibration batches
   CalibOptions options;
-  size_t max_batches = 8;    // batches used to measure layer errors (method_selection), 0 = all
-  AdaRoundOptions adaround;  // adaround settings (its log defaults to `log`)
+  size_t max_batches = 8;  // batches used to measure layer errors and to check each pass, 0 = all
+  // Keep a pass's change only when the int8 model's output on the calibration batches is no further from fp32
+  // (pass_guard.h); off only to study a pass's own effect.
+  bool keep_only_if_no_worse = true;
+  AdaRoundOptions adaround;                          // adaround settings (its log defaults to `log`)
   std::function<void(const std::string& line)> log;  // progress lines of long passes, when set
 };
 

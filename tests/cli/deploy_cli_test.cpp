@@ -168,6 +168,28 @@ TEST_F(DeployCli, Resnet20AutoModeScoresEveryCandidateAndKeepsTheBest) {
   EXPECT_NE(r.out.find("auto: chose " + a.at("chosen").get<std::string>()), std::string::npos) << r.out;
 }
 
+// --passes: each pass's line (with the check's verdict on the calibration images) is printed and kept in the
+// calibrate stage of deploy.json.
+TEST_F(DeployCli, Resnet20PassesAreLoggedWithTheirCheck) {
+  const fs::path wd = dir_ / "passes";
+  const CmdResult r =
+      deploy_int8(wd, "--quant --calib-num 32 --snr-num 0 --passes method_selection,bias_correction");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const json d = json::parse(slurp(wd / "deploy.json"));
+  json log;
+  for (const json& st : d.at("stages"))
+    if (st.at("stage") == "calibrate") log = st.at("pass_log");
+  ASSERT_EQ(log.size(), 2u) << d.dump(1);
+  const char* names[] = {"method_selection: ", "bias_correction: "};
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string line = log[i].get<std::string>();
+    EXPECT_EQ(line.rfind(names[i], 0), 0u) << line;
+    EXPECT_NE(line.find("int8 output vs fp32 on 32 calibration images"), std::string::npos) << line;
+    EXPECT_TRUE(line.ends_with(": kept") || line.ends_with("not kept, the model before it stays")) << line;
+    EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
+  }
+}
+
 // --min-snr: the most sensitive layers back to fp32 until the int8 output is close enough; the table and the
 // int8 files leave exactly those layers out.
 TEST_F(DeployCli, Resnet20MinSnrKeepsSensitiveLayersFp32UntilTheBudgetHolds) {

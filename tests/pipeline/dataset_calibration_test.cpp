@@ -11,18 +11,7 @@
 namespace qd::pipeline {
 namespace {
 
-using runtime::testing::conv_attrs;
-using runtime::testing::GraphBuilder;
-
-ir::Model two_conv_model() {
-  GraphBuilder b;
-  ir::ValueId x = b.input("input", {kDynamicDim, 3, 8, 8});
-  ir::ConvAttrs relu = conv_attrs(3, 1, 1);
-  relu.activation = ir::FusedActivation{ir::OpKind::Relu};
-  ir::ValueId y = b.conv(x, 3, 6, relu, 11);
-  b.output(b.conv(y, 6, 4, conv_attrs(1), 12));
-  return b.finish();
-}
+ir::Model two_conv_model() { return runtime::testing::conv_relu_conv_model(3, 8, 6, 4, 1, 11); }
 
 // Four 8x8 PNGs with structure, plus one file that is not an image.
 std::string calibration_folder(const test::TempDir& dir) {

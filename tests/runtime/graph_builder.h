@@ -90,6 +90,19 @@ inline ir::ConvAttrs conv_attrs(int k, int stride = 1, int pad = 0, int group = 
   return a;
 }
 
+// input [N, in_c, hw, hw] -> Conv 3x3 pad 1 (+ fused Relu) -> `mid` channels -> Conv (k x k, same padding) ->
+// `out_c` channels, seeded random weights: the smallest model with an int8 layer feeding another.
+inline ir::Model conv_relu_conv_model(int64_t in_c, int64_t hw, int64_t mid, int64_t out_c, int k,
+                                      uint32_t seed) {
+  GraphBuilder b;
+  const ir::ValueId x = b.input("input", {kDynamicDim, in_c, hw, hw});
+  ir::ConvAttrs relu = conv_attrs(3, 1, 1);
+  relu.activation = ir::FusedActivation{ir::OpKind::Relu};
+  const ir::ValueId y = b.conv(x, in_c, mid, relu, seed);
+  b.output(b.conv(y, mid, out_c, conv_attrs(k, 1, k / 2), seed + 1));
+  return b.finish();
+}
+
 // How often `what` occurs in `text` (e.g. a kernel's tag in an executor's plan summary).
 inline int occurrences(const std::string& text, const std::string& what) {
   int k = 0;

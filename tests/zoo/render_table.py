@@ -46,7 +46,9 @@ def row(name, opset, checks, reason, r, off="(not yet)"):
                               + (f"; {c['fp16_fc_snr_db']:.0f} dB" if "fp16_fc_snr_db" in c else ""))
     c = fig(r, "c", lambda c: f"{c['ours_vs_ncnn_snr_db']:.1f} dB, {c['ours_vs_ncnn_top1_agreement']:.0%}")
     e = fig(r, "e", lambda c: f"{c['ours_vs_fp32_snr_db']:.1f} / {c['ncnn_vs_fp32_snr_db']:.1f} dB")
-    d = fig(r, "d", lambda c: f"{c.get('ours_vs_fp32_snr_db', float('nan')):.2f} vs {c['ncnn_chain_vs_fp32_snr_db']:.2f} dB")
+    d = fig(r, "d", lambda c: f"{c.get('ours_vs_fp32_snr_db', float('nan')):.2f} vs {c['ncnn_chain_vs_fp32_snr_db']:.2f} dB"
+            + (f"; per image {c['ours_vs_fp32_image_snr_db']:.2f} vs {c['ncnn_chain_vs_fp32_image_snr_db']:.2f}"
+               if "ours_vs_fp32_image_snr_db" in c else ""))
     cells = []
     for letter, text in zip("abced", (a, b, c, e, d)):
         shown = "same error" if text.startswith("fails") and cells and cells[-1].startswith(text) else text

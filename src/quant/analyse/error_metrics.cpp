@@ -1,5 +1,6 @@
 #include "quant/analyse/error_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -46,6 +47,24 @@ double ErrorAccumulator::cosine() const {
   if (ref2_ == 0 && test2_ == 0) return 1.0;
   if (ref2_ == 0 || test2_ == 0) return 0.0;
   return dot_ / std::sqrt(ref2_ * test2_);
+}
+
+void PerImageSnr::add_rows(std::span<const float> ref, std::span<const float> test, size_t rows) {
+  QD_CHECK(ref.size() == test.size(), "PerImageSnr::add_rows: sizes differ");
+  QD_CHECK(rows > 0 && ref.size() % rows == 0, "PerImageSnr::add_rows: rows do not divide the data");
+  const size_t n = ref.size() / rows;
+  for (size_t r = 0; r < rows; ++r) {
+    ErrorAccumulator a;
+    a.add(ref.subspan(r * n, n), test.subspan(r * n, n));
+    const double db = std::clamp(a.snr_db(), -kImageSnrCapDb, kImageSnrCapDb);
+    sum_noise_ratio_ += std::pow(10.0, -db / 10.0);
+    ++images_;
+  }
+}
+
+double PerImageSnr::snr_db() const {
+  if (images_ == 0) return kImageSnrCapDb;
+  return std::min(kImageSnrCapDb, -10.0 * std::log10(sum_noise_ratio_ / static_cast<double>(images_)));
 }
 
 double snr_db(std::span<const float> ref, std::span<const float> test) {

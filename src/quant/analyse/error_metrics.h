@@ -29,6 +29,24 @@ class ErrorAccumulator {
   uint64_t count_ = 0;
 };
 
+// SNR over many images with every image weighing the same: 10*log10(1 / mean_i(noise_i / signal_i)). A pooled
+// ratio weighs images by their signal, so one image with outsized values can rule it (docs/zoo.md, RegNetY:
+// one calibration image set a layer's range); a mean of per-image dB would forgive images a choice ruins
+// (ResNet-50: clipping the residual stream's tail); the mean noise ratio is ruled by the worst images
+// instead. Each image's SNR is capped at +-kImageSnrCapDb so that an exact or a silent image stays countable.
+class PerImageSnr {
+ public:
+  static constexpr double kImageSnrCapDb = 300.0;
+  // `rows` images laid out one after another (equal sizes); ref and test of the same length.
+  void add_rows(std::span<const float> ref, std::span<const float> test, size_t rows);
+  double snr_db() const;  // 0 images: +kImageSnrCapDb (nothing measured, nothing lost)
+  size_t images() const { return images_; }
+
+ private:
+  double sum_noise_ratio_ = 0;
+  size_t images_ = 0;
+};
+
 // One-shot versions over a single pair of arrays.
 double snr_db(std::span<const float> ref, std::span<const float> test);
 double cosine_similarity(std::span<const float> ref, std::span<const float> test);

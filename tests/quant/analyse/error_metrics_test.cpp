@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <span>
 #include <vector>
+
+#include "core/error.h"
 
 namespace qd::quant {
 namespace {
@@ -41,6 +44,33 @@ TEST(ErrorMetrics, AccumulatesOneGlobalRatioNotAMeanOfRatios) {
   c.add(std::vector<float>{10}, std::vector<float>{10});
   b.merge(c);
   EXPECT_DOUBLE_EQ(b.snr_db(), a.snr_db());
+}
+
+TEST(ErrorMetrics, PerImageSnrWeighsEveryImageTheSame) {
+  // three images of two values: noise/signal 0.01 (20 dB: ref {10, 0}, test {9, 0}), 1 (0 dB: ref {1, 1},
+  // test {0, 0}) and an exact image (capped at 300 dB: ratio 1e-30) -> mean ratio (0.01 + 1 + 1e-30) / 3,
+  // 10*log10(3 / 1.01) = 4.7283 dB. The pooled ratio of the same values is ruled by the first image's large
+  // signal: 10*log10(110 / 3) = 15.64 dB.
+  const std::vector<float> ref{10, 0, 1, 1, 2, 2}, test{9, 0, 0, 0, 2, 2};
+  PerImageSnr m;
+  m.add_rows(ref, test, 3);
+  EXPECT_EQ(m.images(), 3u);
+  EXPECT_NEAR(m.snr_db(), 10 * std::log10(3 / 1.01), 1e-9);
+  EXPECT_NEAR(snr_db(ref, test), 10 * std::log10(110.0 / 3), 1e-9);
+  // rows added in several calls count the same as in one
+  PerImageSnr split;
+  split.add_rows(std::span(ref).first(2), std::span(test).first(2), 1);
+  split.add_rows(std::span(ref).subspan(2), std::span(test).subspan(2), 2);
+  EXPECT_DOUBLE_EQ(split.snr_db(), m.snr_db());
+  // an image with no signal and some noise counts at the lower cap, not -inf
+  PerImageSnr silent;
+  silent.add_rows(std::vector<float>{0, 0}, std::vector<float>{1, 1}, 1);
+  EXPECT_NEAR(silent.snr_db(), -PerImageSnr::kImageSnrCapDb, 1e-9);
+  EXPECT_EQ(PerImageSnr().snr_db(), PerImageSnr::kImageSnrCapDb);
+  PerImageSnr exact;
+  exact.add_rows(ref, ref, 3);
+  EXPECT_EQ(exact.snr_db(), PerImageSnr::kImageSnrCapDb);
+  EXPECT_THROW(m.add_rows(ref, test, 4), Error);  // 6 values are not 4 equal images
 }
 
 TEST(ErrorMetrics, EdgeCases) {

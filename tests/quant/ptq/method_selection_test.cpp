@@ -14,11 +14,12 @@ namespace {
 using runtime::testing::conv_attrs;
 using runtime::testing::GraphBuilder;
 
-// Heavy-tailed images (Laplace bulk, scale 0.3, plus rare spikes of +-12): methods disagree on whether to
-// clip the spikes, and the layer's output error decides.
+// Heavy-tailed images (Laplace bulk, scale 0.3, plus spikes of +-12, about two per image): methods disagree
+// on whether to clip the spikes, and the layer's output error decides.
 class SpikyImages : public BatchSource {
  public:
   SpikyImages(int batches, uint32_t seed) : batches_(batches), rng_(seed) {}
+  static constexpr float spike_rate = 0.003f;
   bool next(Tensor& out) override {
     if (done_ >= batches_) return false;
     out = Tensor(DataType::f32, {4, 3, 16, 16});
@@ -26,7 +27,7 @@ class SpikyImages : public BatchSource {
     std::uniform_real_distribution<float> u(0.f, 1.f);
     for (float& v : out.values<float>()) {
       v = (u(rng_) < 0.5f ? -1.f : 1.f) * e(rng_);
-      if (u(rng_) < 0.0005f) v = u(rng_) < 0.5f ? -12.f : 12.f;
+      if (u(rng_) < spike_rate) v = u(rng_) < 0.5f ? -12.f : 12.f;
     }
     ++done_;
     return true;
@@ -49,13 +50,45 @@ ir::Model two_conv_model() {
   return b.finish();
 }
 
+// One image of SpikyImages(3, 99) as a batch of one.
+class OneSpikyImage : public BatchSource {
+ public:
+  explicit OneSpikyImage(int64_t image) : image_(image) {}
+  bool next(Tensor& out) override {
+    if (done_) return false;
+    SpikyImages all(3, 99);
+    Tensor batch;
+    for (int64_t skipped = 0; all.next(batch); skipped += batch.dim(0))
+      if (image_ < skipped + batch.dim(0)) {
+        const int64_t per_image = batch.numel() / batch.dim(0);
+        out = Tensor(DataType::f32, {1, 3, 16, 16});
+        std::copy_n(batch.data<float>() + (image_ - skipped) * per_image, per_image, out.data<float>());
+        done_ = true;
+        return true;
+      }
+    return false;
+  }
+  size_t size() const override { return 1; }
+
+ private:
+  int64_t image_;
+  bool done_ = false;
+};
+
+// The layer's layer-wise SNR on each of the 12 images the selection measured on, by the analysis module one
+// image at a time, combined with every image weighing the same (the selection's criterion, PerImageSnr).
 double layer_snr(const ir::Model& fp32, const ir::QuantParams& q, size_t layer) {
-  SpikyImages data(3, 99);  // the same batches the selection measured on
   ir::Model int8{fp32.graph, q};
   AnalysisOptions o;
-  o.batch = 4;
+  o.batch = 1;
   o.histogram_bins = 0;
-  return analyze_quant_error(fp32, int8, data, o).layers.at(layer).layer_wise.snr_db();
+  double sum_ratio = 0;
+  for (int64_t i = 0; i < 12; ++i) {
+    OneSpikyImage image(i);
+    sum_ratio +=
+        std::pow(10.0, -analyze_quant_error(fp32, int8, image, o).layers.at(layer).layer_wise.snr_db() / 10);
+  }
+  return -10 * std::log10(sum_ratio / 12);
 }
 
 TEST(MethodSelection, PicksEachLayersBestMethodAndBeatsEverySingleMethod) {
@@ -89,39 +122,12 @@ TEST(MethodSelection, PicksEachLayersBestMethodAndBeatsEverySingleMethod) {
     for (const auto& [m, s] : c.snr_db) std::printf(" %s %.2f", m.c_str(), s);
     std::printf(" )\n");
   }
-  // On the spiky first layer the default method (kl) clips far too much (measured: kl 9.6 dB, minmax 26.9,
-  // mse 26.9): the selection gains > 10 dB over the default there and loses nothing elsewhere.
+  // On the spiky first layer (spikes in nearly every image) the default method (kl) clips far too much
+  // (measured, per image: kl 5.0 dB, minmax 29.5, mse 29.5): the selection gains > 10 dB over the default
+  // there and loses nothing elsewhere.
   EXPECT_NE(sel.choices[0].method, "kl");
   EXPECT_GT(sel.choices[0].snr_db.at(sel.choices[0].method), sel.choices[0].snr_db.at("kl") + 10.0);
   EXPECT_GE(sel.choices[1].snr_db.at(sel.choices[1].method), sel.choices[1].snr_db.at("kl"));
-}
-
-// The pass's whole-model check scores each parameter set by the int8 model's output against fp32, and keeps
-// the selection only when it is no worse, whichever set is better.
-TEST(MethodSelection, CheckScoresBothParameterSetsOnTheModelOutput) {
-  const ir::Model fp32 = two_conv_model();
-  CalibOptions co;
-  co.batch = 4;
-  co.target = DeployTarget::qdeploy;
-  co.method = RangeMethod::minmax;
-  SpikyImages calib(3, 99);
-  const ir::QuantParams good = params_from_stats(collect_stats(fp32, calib, co), fp32, co);
-  ir::QuantParams coarse = good;  // the first layer's input step 16x too coarse: far noisier everywhere after
-  coarse.layers.at(fp32.graph.node(0).name).input_scale *= 16;
-  SpikyImages scoring_source(3, 7);
-  const LabelledBatches scoring = unlabelled_batches(scoring_source, 3);
-  ASSERT_EQ(scoring.inputs.size(), 3u);
-
-  const SelectionCheck worse = check_selection(fp32, good, coarse, scoring, 1);
-  const SelectionCheck better = check_selection(fp32, coarse, good, scoring, 1);
-  EXPECT_FALSE(worse.keep());
-  EXPECT_TRUE(better.keep());
-  EXPECT_GT(worse.incoming_snr_db, worse.selected_snr_db + 10.0);
-  // the same figures as scoring each model on its own
-  EXPECT_NEAR(worse.incoming_snr_db, int8_output_snr_db(ir::Model{fp32.graph, good}, scoring, 1), 1e-9);
-  EXPECT_NEAR(worse.selected_snr_db, int8_output_snr_db(ir::Model{fp32.graph, coarse}, scoring, 1), 1e-9);
-  EXPECT_DOUBLE_EQ(better.incoming_snr_db, worse.selected_snr_db);
-  EXPECT_TRUE(check_selection(fp32, good, good, scoring, 1).keep());  // a tie keeps the selection
 }
 
 TEST(MethodSelection, RejectsUnknownMethods) { EXPECT_THROW(parse_range_method("nope"), Error); }

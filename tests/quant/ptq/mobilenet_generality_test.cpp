@@ -27,6 +27,8 @@
 #include "quant/cross_layer_equalization.h"
 #include "quant/method_selection.h"
 #include "quant/mixed_precision.h"
+#include "quant/pass_guard.h"
+#include "quant/ptq/batch_list.h"
 #include "quant/ptq/mobilenet_style_model.h"
 #include "quant/ptq_passes.h"
 #include "quant/weight_quant.h"
@@ -49,20 +51,7 @@ std::vector<Tensor> gen_images(int count, uint32_t first_seed) {
   return mns::image_batches(count, kGenBatch, first_seed);
 }
 
-class GenBatchList : public BatchSource {
- public:
-  explicit GenBatchList(const std::vector<Tensor>& batches) : batches_(batches) {}
-  bool next(Tensor& out) override {
-    if (i_ >= batches_.size()) return false;
-    out = batches_[i_++];
-    return true;
-  }
-  size_t size() const override { return batches_.size(); }
-
- private:
-  const std::vector<Tensor>& batches_;
-  size_t i_ = 0;
-};
+using GenBatchList = test_data::BatchList;
 
 runtime::CompileOptions gen_compile_options(runtime::Int8Mode mode) {
   runtime::CompileOptions c;
@@ -85,6 +74,19 @@ double gen_snr(const std::vector<Tensor>& ref, const std::vector<Tensor>& test) 
   ErrorAccumulator acc;
   for (size_t i = 0; i < ref.size(); ++i) acc.add(ref[i].values<float>(), test[i].values<float>());
   return acc.snr_db();
+}
+
+// SNR with every image (row of mns::kClasses logits) weighing the same, -10 log10 of the mean of the images'
+// noise-to-signal ratios: auto mode's and the pass guard's score.
+double gen_image_snr(const std::vector<Tensor>& ref, const std::vector<Tensor>& test) {
+  double sum_ratio = 0;
+  int64_t rows = 0;
+  for (size_t i = 0; i < ref.size(); ++i)
+    for (int64_t r = 0; r < ref[i].dim(0); ++r, ++rows)
+      sum_ratio += std::pow(10.0, -snr_db({ref[i].data<float>() + r * mns::kClasses, mns::kClasses},
+                                          {test[i].data<float>() + r * mns::kClasses, mns::kClasses}) /
+                                      10.0);
+  return -10.0 * std::log10(sum_ratio / static_cast<double>(rows));
 }
 
 // Fraction of rows whose arg-max agrees between two runs.
@@ -206,6 +208,9 @@ class MobileNetStyleGenerality : public ::testing::Test {
   // Model-output SNR (dB) of `int8` (real int8 arithmetic) against the fp32 model on the held-out images.
   static double snr_vs_fp32(const ir::Model& int8) {
     return gen_snr(*fp32_logits_, gen_run(int8, runtime::Int8Mode::real, *eval_));
+  }
+  static double image_snr_vs_fp32(const ir::Model& int8) {
+    return gen_image_snr(*fp32_logits_, gen_run(int8, runtime::Int8Mode::real, *eval_));
   }
   PtqPassInputs pass_inputs() const {
     PtqPassInputs in;
@@ -371,7 +376,10 @@ TEST_F(MobileNetStyleGenerality, CrossLayerEqualizationKeepsFp32AndImprovesInt8)
   EXPECT_EQ(pairs.skipped_bounded, 5);
 
   ir::Model m = *kl_;
-  const std::vector<std::string> log = run_ptq_passes({"cross_layer_equalization"}, m, pass_inputs());
+  PtqPassInputs in = pass_inputs();
+  in.keep_only_if_no_worse = false;  // the equalization itself (on the calibration images the guard undoes
+                                     // it: EveryPassIsKeptOnlyWhenTheCalibrationOutputIsNoWorse)
+  const std::vector<std::string> log = run_ptq_passes({"cross_layer_equalization"}, m, in);
   ASSERT_EQ(log.size(), 1u);
   std::printf("%s\n", log[0].c_str());
   EXPECT_NE(log[0].find("3 layer pairs equalized"), std::string::npos) << log[0];
@@ -497,12 +505,46 @@ TEST_F(MobileNetStyleGenerality, BiasCorrectionReducesTheMeanOutputShift) {
   EXPECT_GT(snr_bc4, snr_rtn4 + 1.0);
 }
 
+// Every pass goes through the guard (pass_guard.h): its result is kept exactly when the int8 model's output
+// on the calibration batches is, image by image, no further from fp32 than before the pass; otherwise the
+// model before it comes back unchanged (graph and quant). Both outcomes are compared with the pass run
+// unguarded and scored here.
+TEST_F(MobileNetStyleGenerality, EveryPassIsKeptOnlyWhenTheCalibrationOutputIsNoWorse) {
+  GenBatchList src(*calib_);
+  const PassGuard guard(*fp32_, unlabelled_batches(src, kGenSelectionBatches), kGenThreads);
+  const double kl_db = guard.score(*kl_);
+  PtqPassInputs unguarded = pass_inputs();
+  unguarded.keep_only_if_no_worse = false;
+  for (const std::string pass : {"cross_layer_equalization", "method_selection", "bias_correction"}) {
+    ir::Model raw = *kl_, guarded = *kl_;
+    run_ptq_passes({pass}, raw, unguarded);
+    const std::vector<std::string> log = run_ptq_passes({pass}, guarded, pass_inputs());
+    const double raw_db = guard.score(raw);
+    const bool keep = raw_db >= kl_db;
+    std::printf("%s: %.3f dB per image (kl %.3f): %s\n  %s\n", pass.c_str(), raw_db, kl_db,
+                keep ? "kept" : "undone", log.at(0).c_str());
+    EXPECT_NE(log[0].find(keep ? "): kept" : "not kept"), std::string::npos) << log[0];
+    const ir::Model& expect = keep ? raw : *kl_;
+    EXPECT_NEAR(guard.score(guarded), keep ? raw_db : kl_db, 1e-9) << pass;
+    ASSERT_EQ(guarded.graph.nodes().size(), expect.graph.nodes().size());
+    for (size_t i = 0; i < expect.graph.nodes().size(); ++i)
+      EXPECT_EQ(guarded.graph.nodes()[i].inputs, expect.graph.nodes()[i].inputs) << pass << " node " << i;
+    ASSERT_EQ(guarded.quant.layers.size(), expect.quant.layers.size()) << pass;
+    for (const auto& [name, lq] : expect.quant.layers) {
+      EXPECT_EQ(guarded.quant.layers.at(name).input_scale, lq.input_scale) << pass << " " << name;
+      EXPECT_EQ(guarded.quant.layers.at(name).weight_scales, lq.weight_scales) << pass << " " << name;
+    }
+  }
+}
+
 // (c) All four passes in the valid order.
 TEST_F(MobileNetStyleGenerality, AllPassesTogether) {
   ir::Model m = *kl_;
   const std::vector<std::string> names =
       parse_ptq_passes("cross_layer_equalization,method_selection,adaround,bias_correction");
-  const std::vector<std::string> log = run_ptq_passes(names, m, pass_inputs());
+  PtqPassInputs in = pass_inputs();
+  in.keep_only_if_no_worse = false;  // what the four passes do together; the guard has its own test
+  const std::vector<std::string> log = run_ptq_passes(names, m, in);
   ASSERT_EQ(log.size(), 4u);
   for (const std::string& l : log) std::printf("%s\n", l.c_str());
   std::set<std::string> covered;
@@ -573,11 +615,13 @@ TEST_F(MobileNetStyleGenerality, AutoModeKeepsTheBestMeasuredCandidate) {
     EXPECT_EQ(s.top1, -1);
   }
   ASSERT_EQ(by_snr.scores[0].candidate.label(), "kl");
-  // Against the original fp32 model's logits (the reference every candidate is scored on), measured by this
-  // test's own SNR code: plain kl's score, and the returned model's.
-  EXPECT_NEAR(by_snr.scores[0].output_snr_db, kl_snr_, 1e-6);
-  EXPECT_NEAR(snr_vs_fp32(by_snr.model), best_snr, 1e-6);
-  EXPECT_GT(best_snr, kl_snr_) << "on this model equalization beats plain kl (see the CLE test)";
+  // Against the original fp32 model's logits (the reference every candidate is scored on), image by image,
+  // measured by this test's own SNR code: plain kl's score, and the returned model's.
+  const double kl_image_snr = image_snr_vs_fp32(*kl_);
+  EXPECT_NEAR(by_snr.scores[0].output_snr_db, kl_image_snr, 1e-6);
+  EXPECT_NEAR(image_snr_vs_fp32(by_snr.model), best_snr, 1e-6);
+  EXPECT_GT(best_snr, kl_image_snr)
+      << "on this model a pass beats plain kl (bias correction, see the guard test)";
 
   const LabelledBatches labelled = gen_labelled(*fp32_, *eval_);
   const std::vector<AutoCandidate> few = {
