@@ -31,9 +31,9 @@ class ErrorAccumulator {
 
 // SNR over many images with every image weighing the same: 10*log10(1 / mean_i(noise_i / signal_i)). A pooled
 // ratio weighs images by their signal, so one image with outsized values can rule it (docs/zoo.md, RegNetY:
-// one calibration image set a layer's range); a mean of per-image dB would forgive images a choice ruins
-// (ResNet-50: clipping the residual stream's tail); the mean noise ratio is ruled by the worst images
-// instead. Each image's SNR is capped at +-kImageSnrCapDb so that an exact or a silent image stays countable.
+// one calibration image set a layer's range); a mean of per-image dB would forgive the few images a choice
+// ruins, the mean noise ratio is ruled by the worst images instead. Each image's SNR is capped at
+// +-kImageSnrCapDb so that an exact or a silent image stays countable.
 class PerImageSnr {
  public:
   static constexpr double kImageSnrCapDb = 300.0;
