@@ -44,11 +44,16 @@ AutoResult auto_quantize(const ir::Model& fp32, const CalibrationStats& stats, c
   const std::vector<Tensor> reference = model_outputs(fp32, scoring, false, threads);  // once for all
   AutoResult r;
   r.by_accuracy = by_accuracy;
+  std::shared_ptr<const PassGuard> guard = in.guard;  // the passes' check, built once for every candidate
   for (const AutoCandidate& c : candidates) {
     const auto t0 = std::chrono::steady_clock::now();
     PtqPassInputs pin = in;
     pin.options.method = c.method;
     pin.log = {};  // one summary line per candidate instead of every pass's progress
+    if (!c.passes.empty() && pin.keep_only_if_no_worse) {
+      if (!guard) guard = make_pass_guard(fp32, in);
+      pin.guard = guard;
+    }
     ir::Model m = fp32;
     m.quant = params_from_stats(stats, fp32, pin.options);
     run_ptq_passes(c.passes, m, pin);

@@ -12,7 +12,6 @@
 #include "quant/bias_correction.h"
 #include "quant/cross_layer_equalization.h"
 #include "quant/method_selection.h"
-#include "quant/pass_guard.h"
 
 namespace qd::quant {
 
@@ -154,6 +153,13 @@ std::vector<std::string> parse_ptq_passes(const std::string& list, const std::st
   return out;
 }
 
+std::shared_ptr<const PassGuard> make_pass_guard(const ir::Model& fp32, const PtqPassInputs& in) {
+  QD_CHECK(in.make_source, "make_pass_guard: no calibration source");
+  const std::unique_ptr<BatchSource> src = in.make_source();
+  return std::make_shared<const PassGuard>(
+      fp32, unlabelled_batches(*src, in.max_batches ? in.max_batches : SIZE_MAX), in.options.num_threads);
+}
+
 std::vector<std::string> run_ptq_passes(const std::vector<std::string>& names, ir::Model& model,
                                         const PtqPassInputs& in) {
   std::vector<std::string> log;
@@ -161,12 +167,10 @@ std::vector<std::string> run_ptq_passes(const std::vector<std::string>& names, i
   QD_CHECK(in.make_source, "run_ptq_passes: no calibration source");
   std::optional<CalibrationStats> recalibrated;  // statistics of the equalized model
   const CalibrationStats* stats = in.stats;
-  std::optional<PassGuard> guard;
+  std::shared_ptr<const PassGuard> guard;
   double score = 0;
   if (in.keep_only_if_no_worse) {
-    const std::unique_ptr<BatchSource> src = in.make_source();
-    guard.emplace(model, unlabelled_batches(*src, in.max_batches ? in.max_batches : SIZE_MAX),
-                  in.options.num_threads);
+    guard = in.guard ? in.guard : make_pass_guard(model, in);
     score = guard->score(model);
   }
   for (const std::string& name : names) {

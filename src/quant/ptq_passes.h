@@ -22,6 +22,7 @@
 #include "ir/model.h"
 #include "quant/adaround.h"
 #include "quant/calibrate.h"
+#include "quant/pass_guard.h"
 
 namespace qd::quant {
 
@@ -33,6 +34,9 @@ struct PtqPassInputs {
   // Keep a pass's change only when the int8 model's output on the calibration batches is no further from fp32
   // (pass_guard.h); off only to study a pass's own effect.
   bool keep_only_if_no_worse = true;
+  // The check's reference outputs and images when a caller runs several pass lists from the same fp32 model
+  // (auto mode); null = run_ptq_passes builds one (make_pass_guard).
+  std::shared_ptr<const PassGuard> guard;
   AdaRoundOptions adaround;                          // adaround settings (its log defaults to `log`)
   std::function<void(const std::string& line)> log;  // progress lines of long passes, when set
 };
@@ -46,6 +50,10 @@ bool ptq_pass_changes_weights(std::string_view name);
 // bias_correction); throws a user error listing the valid names, or naming the misplaced pass.
 // `context` (an option or file) prefixes the error.
 std::vector<std::string> parse_ptq_passes(const std::string& comma_list, const std::string& context = "");
+
+// The check of run_ptq_passes for passes starting from `fp32`: up to in.max_batches calibration batches of
+// in.make_source and the fp32 model's output on them.
+std::shared_ptr<const PassGuard> make_pass_guard(const ir::Model& fp32, const PtqPassInputs& in);
 
 // Runs the passes in order on `model` (graph + quant from calibration with in.options); `names` come from
 // parse_ptq_passes (or a list written in code in a valid order: the order is checked there). Returns one
