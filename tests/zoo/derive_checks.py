@@ -17,7 +17,11 @@ def fmt(k,c):
     if k=='e':
         return f"(e) int8 vs fp32 {c['ours_vs_fp32_snr_db']:.1f} / {c['ncnn_vs_fp32_snr_db']:.1f} dB < 20"
     if k=='d':
-        return f"(d) ours {c['ours_vs_fp32_snr_db']:.2f} < ncnn2int8 {c['ncnn_chain_vs_fp32_snr_db']:.2f} dB"
+        if 'ours_minus_ncnn_chain_upper95_db' not in c:
+            return f"(d) ours {c['ours_vs_fp32_snr_db']:.2f} < ncnn2int8 {c['ncnn_chain_vs_fp32_snr_db']:.2f} dB"
+        return (f"(d) per image ours {c['ours_vs_fp32_image_snr_db']:.2f} vs ncnn2int8 "
+                f"{c['ncnn_chain_vs_fp32_image_snr_db']:.2f} dB, 95% bound "
+                f"{c['ours_minus_ncnn_chain_upper95_db']:+.2f} < -{c['margin_db']}")
 for l in lines:
     m=re.match(r'^(\S+)\s+(\d+)\s+(\S+)(\s+#.*)?$', l)
     if not m or l.startswith('#') or m.group(3)=='-':
