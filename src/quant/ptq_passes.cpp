@@ -1,6 +1,7 @@
 #include "quant/ptq_passes.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -179,14 +180,21 @@ std::vector<std::string> run_ptq_passes(const std::vector<std::string>& names, i
     const ir::Model before = model;  // passes add new constants, never write into shared tensors
     const CalibrationStats* stats_before = stats;
     PassContext context{model, in, *src, stats, recalibrated};
+    const auto start = std::chrono::steady_clock::now();
     std::string line = pass.run(context);
+    const auto ran = std::chrono::steady_clock::now();
+    char took[48];
+    std::snprintf(took, sizeof took, " (%.1f s)", std::chrono::duration<double>(ran - start).count());
+    line += took;
     if (guard) {
       const double after = guard->score(model);
       const bool keep = after >= score;
-      char verdict[200];
-      std::snprintf(verdict, sizeof verdict,
-                    "; int8 output vs fp32 on %zu calibration images %.2f dB per-image SNR (was %.2f): %s",
-                    guard->images(), after, score, keep ? "kept" : "not kept, the model before it stays");
+      const double check_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - ran).count();
+      char verdict[240];
+      std::snprintf(
+          verdict, sizeof verdict,
+          "; int8 output vs fp32 on %zu calibration images %.2f dB per-image SNR (was %.2f; %.1f s): %s",
+          guard->images(), after, score, check_s, keep ? "kept" : "not kept, the model before it stays");
       line += verdict;
       if (keep) {
         score = after;
