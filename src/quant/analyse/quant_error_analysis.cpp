@@ -79,6 +79,11 @@ AnalysisResult analyze_quant_error(const ir::Model& fp32_model, const ir::Model&
   fp32_opt.batch = B;
   runtime::CompileOptions int8_opt = fp32_opt;
   int8_opt.int8 = runtime::Int8Mode::real;
+  // The two executors of every layer live through the batch loop, so they run one image at a time: at the
+  // analysis batch each would hold batch-sized buffers (gigabytes over a ResNeXt-50 at 224x224, as in
+  // method_selection.cpp).
+  runtime::CompileOptions layer_fp32_opt = fp32_opt, layer_int8_opt = int8_opt;
+  layer_fp32_opt.batch = layer_int8_opt.batch = 1;
 
   ir::Model fp32_only{fp32_model.graph, {}};
   std::vector<LayerPlan> plans;
@@ -108,9 +113,9 @@ AnalysisResult analyze_quant_error(const ir::Model& fp32_model, const ir::Model&
     const bool nonneg = ir::non_negative_by_construction(fp32_model.graph, p.fp32_node->inputs[0]) &&
                         ir::non_negative_by_construction(int8_model.graph, p.int8_node->inputs[0]);
     p.fp32_exec =
-        runtime::compile(single_layer_model(fp32_model.graph, *p.fp32_node, nullptr, false), fp32_opt);
+        runtime::compile(single_layer_model(fp32_model.graph, *p.fp32_node, nullptr, false), layer_fp32_opt);
     p.int8_exec =
-        runtime::compile(single_layer_model(int8_model.graph, *p.int8_node, p.quant, nonneg), int8_opt);
+        runtime::compile(single_layer_model(int8_model.graph, *p.int8_node, p.quant, nonneg), layer_int8_opt);
     fp32_wanted[p.fp32_input] = 1;
     int8_wanted[p.int8_input] = 1;
     LayerError e;
@@ -145,11 +150,20 @@ AnalysisResult analyze_quant_error(const ir::Model& fp32_model, const ir::Model&
       in_shape[0] = B;
       const Tensor x = captured(fp32_caps, p.fp32_input, in_shape).reshaped(in_shape);
       const Tensor xq = captured(int8_caps, p.int8_input, in_shape).reshaped(in_shape);
-      const Tensor ref = p.fp32_exec->run({x})[0];
-      const Tensor layer_wise = p.int8_exec->run({x})[0];
-      const Tensor graph_wise = p.int8_exec->run({xq})[0];
-      e.layer_wise.add(first_rows(ref, rows, B), first_rows(layer_wise, rows, B));
-      e.graph_wise.add(first_rows(ref, rows, B), first_rows(graph_wise, rows, B));
+      Shape row_shape = in_shape;
+      row_shape[0] = 1;
+      const int64_t row_values = x.numel() / B;
+      for (int64_t r = 0; r < rows; ++r) {  // views of image r of x and xq, which outlive them
+        const Tensor xr =
+            Tensor::view(DataType::f32, row_shape, const_cast<float*>(x.data<float>()) + r * row_values);
+        const Tensor xqr =
+            Tensor::view(DataType::f32, row_shape, const_cast<float*>(xq.data<float>()) + r * row_values);
+        const Tensor ref = p.fp32_exec->run({xr})[0];
+        const Tensor layer_wise = p.int8_exec->run({xr})[0];
+        const Tensor graph_wise = p.int8_exec->run({xqr})[0];
+        e.layer_wise.add(ref.values<float>(), layer_wise.values<float>());
+        e.graph_wise.add(ref.values<float>(), graph_wise.values<float>());
+      }
 
       const std::span<const float> xs = first_rows(x, rows, B);
       const float threshold = static_cast<float>(e.clip_threshold());
