@@ -94,6 +94,19 @@ Tensor Tensor::reshaped(Shape shape) const {
   return t;
 }
 
+Tensor Tensor::rows(int64_t first, int64_t count) const {
+  QD_CHECK(rank() >= 1 && first >= 0 && count >= 0 && first + count <= shape_[0],
+           "rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+               ") of a tensor of shape " + shape_str(shape_));
+  const size_t row_bytes = shape_[0] ? nbytes() / static_cast<size_t>(shape_[0]) : 0;
+  const char* base = static_cast<const char*>(raw());  // a deferred tensor's values are made here
+  const std::shared_ptr<const void> keep =
+      deferred_ ? std::shared_ptr<const void>(deferred_, base) : std::shared_ptr<const void>(owner_);
+  Shape s = shape_;
+  s[0] = count;
+  return view(dtype_, std::move(s), const_cast<char*>(base) + first * row_bytes, keep);
+}
+
 Tensor Tensor::clone() const {
   Tensor t(dtype_, shape_);
   if (nbytes()) std::memcpy(t.data_, raw(), nbytes());

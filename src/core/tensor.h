@@ -68,6 +68,8 @@ class Tensor {
 
   // Same data, new shape with the same element count.
   Tensor reshaped(Shape shape) const;
+  // Rows [first, first + count) along dim 0, as a view that keeps this tensor's storage alive (no copy).
+  Tensor rows(int64_t first, int64_t count) const;
   Tensor clone() const;
   // Converts to f32 (from f32/f16/i8/u8/i32/i64); returns *this when already f32.
   Tensor to_f32() const;

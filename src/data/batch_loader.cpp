@@ -11,10 +11,7 @@ namespace qd {
 
 Tensor Batch::row(int i) const {
   QD_CHECK(i >= 0 && i < size(), "Batch::row: index out of range");
-  const Shape& s = input.shape();
-  const int64_t row_elems = s[1] * s[2] * s[3];
-  auto* base = const_cast<float*>(input.data<float>());
-  return Tensor::view(DataType::f32, {1, s[1], s[2], s[3]}, base + i * row_elems);
+  return input.rows(i, 1);
 }
 
 BatchLoader::BatchLoader(Dataset dataset, Preprocess preprocess, BatchLoaderOptions options)

@@ -33,11 +33,10 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
   // the batch loop. Compiled for the calibration batch, each held batch-sized buffers: ResNeXt-50 at
   // 224x224 peaked at 16 GB, and faulting in those pages took much of the time. They run one image at a
   // time instead (same choices; ResNeXt-50, 100 images: 2.8 GB, 51 -> 34 s).
-  constexpr int64_t layer_rows = 1;
   runtime::CompileOptions fp32_opt;
   fp32_opt.int8 = runtime::Int8Mode::off;
   fp32_opt.threads = options.num_threads;
-  fp32_opt.batch = layer_rows;
+  fp32_opt.batch = 1;
   runtime::CompileOptions int8_opt = fp32_opt;
   int8_opt.int8 = runtime::Int8Mode::real;
 
@@ -109,19 +108,13 @@ MethodSelection select_range_methods(const ir::Model& fp32_model, const Calibrat
       auto it = caps.find(l.input);
       if (it == caps.end()) fail_internal("method selection: value '" + l.input + "' was not tapped");
       const Tensor x = it->second.reshaped(in_shape);
-      const int64_t row_values = x.numel() / B;
-      in_shape[0] = layer_rows;
-      for (int64_t r = 0; r < rows; r += layer_rows) {  // the padding rows past `rows` are not measured
-        // a view of rows [r, r + layer_rows) of x, which outlives it
-        const Tensor xs =
-            Tensor::view(DataType::f32, in_shape, const_cast<float*>(x.data<float>()) + r * row_values);
-        const Tensor ref = l.fp32->run({xs})[0];
-        const int64_t measured = std::min(layer_rows, rows - r);
-        const size_t n = static_cast<size_t>(ref.numel() / layer_rows * measured);
+      for (int64_t r = 0; r < rows; ++r) {  // the padding rows past `rows` are not measured
+        const Tensor xr = x.rows(r, 1);
+        const Tensor ref = l.fp32->run({xr})[0];
         for (size_t c = 0; c < l.int8.size(); ++c) {
           if (!l.int8[c]) continue;
-          const Tensor y = l.int8[c]->run({xs})[0];
-          l.error[c].add_rows({ref.data<float>(), n}, {y.data<float>(), n}, static_cast<size_t>(measured));
+          const Tensor y = l.int8[c]->run({xr})[0];
+          l.error[c].add_rows(ref.values<float>(), y.values<float>(), 1);
         }
       }
     }

@@ -38,6 +38,27 @@ TEST(Tensor, ReshapeKeepsDataAndRejectsWrongCount) {
   EXPECT_THROW(a.reshaped({5}), Error);
 }
 
+TEST(Tensor, RowsAreAViewThatOutlivesTheTensor) {
+  Tensor rows;
+  {
+    const Tensor t = Tensor::from<float>({3, 2, 2}, std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+    rows = t.rows(1, 2);
+    EXPECT_EQ(rows.raw(), t.data<float>() + 4);  // no copy
+    EXPECT_EQ(t.rows(3, 0).numel(), 0);
+    EXPECT_THROW(t.rows(2, 2), Error);
+    EXPECT_THROW(t.rows(-1, 1), Error);
+  }
+  EXPECT_EQ(rows.shape(), (Shape{2, 2, 2}));
+  EXPECT_EQ(std::vector<float>(rows.values<float>().begin(), rows.values<float>().end()),
+            (std::vector<float>{4, 5, 6, 7, 8, 9, 10, 11}));
+  // a tensor whose values are made on first access (int8 rows and their steps)
+  const Tensor q = Tensor::from<int8_t>({2, 2}, std::vector<int8_t>{1, 2, 3, 4});
+  Tensor second;
+  { second = Tensor::dequantized_on_demand({q, {0.5f, 0.25f}, 127}).rows(1, 1); }
+  EXPECT_EQ(std::vector<float>(second.values<float>().begin(), second.values<float>().end()),
+            (std::vector<float>{0.75f, 1.f}));
+}
+
 TEST(Tensor, ViewKeepsItsOwnerAlive) {
   auto bytes = std::make_shared<std::vector<int8_t>>(std::vector<int8_t>{1, 2, 3});
   std::weak_ptr<std::vector<int8_t>> watch = bytes;

@@ -150,14 +150,8 @@ AnalysisResult analyze_quant_error(const ir::Model& fp32_model, const ir::Model&
       in_shape[0] = B;
       const Tensor x = captured(fp32_caps, p.fp32_input, in_shape).reshaped(in_shape);
       const Tensor xq = captured(int8_caps, p.int8_input, in_shape).reshaped(in_shape);
-      Shape row_shape = in_shape;
-      row_shape[0] = 1;
-      const int64_t row_values = x.numel() / B;
-      for (int64_t r = 0; r < rows; ++r) {  // views of image r of x and xq, which outlive them
-        const Tensor xr =
-            Tensor::view(DataType::f32, row_shape, const_cast<float*>(x.data<float>()) + r * row_values);
-        const Tensor xqr =
-            Tensor::view(DataType::f32, row_shape, const_cast<float*>(xq.data<float>()) + r * row_values);
+      for (int64_t r = 0; r < rows; ++r) {
+        const Tensor xr = x.rows(r, 1), xqr = xq.rows(r, 1);
         const Tensor ref = p.fp32_exec->run({xr})[0];
         const Tensor layer_wise = p.int8_exec->run({xr})[0];
         const Tensor graph_wise = p.int8_exec->run({xqr})[0];
