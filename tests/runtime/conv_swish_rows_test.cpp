@@ -2,10 +2,14 @@
 // the AVX-512 Swish pass is used, and gives the reference runtime's result (up to rare one-step differences
 // at rounding ties): whole chunks and a shorter last one, and chunks that cross from one image of a batch
 // into the next.
+#include "runtime/onednn/conv_swish_rows.h"
+
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "runtime/executor.h"
 #include "runtime/graph_builder.h"
@@ -91,6 +95,60 @@ TEST(ConvSwishRows, ChunkedExpandConvMatchesTheReference) {
     const std::string plan = onednn_plan_summary(*compile(m, o));
     EXPECT_EQ(plan.find("chunks of rows") != std::string::npos, chunked && c.several_chunks) << plan;
   }
+}
+
+TEST(ConvSwishRows, ChunkHeightsAreEvenAndCoverEveryRow) {
+  for (int64_t rows : {2, 9, 10, 28, 29, 56, 112, 224}) {
+    for (int64_t per : {1, 2, 3, 9, 27}) {
+      if (per >= rows) continue;
+      const std::vector<int64_t> h = onednn::conv_swish_row_heights(rows, per);
+      SCOPED_TRACE(::testing::Message() << rows << " rows at most " << per);
+      EXPECT_EQ(std::accumulate(h.begin(), h.end(), int64_t{0}), rows);
+      EXPECT_EQ(static_cast<int64_t>(h.size()), (rows + per - 1) / per);  // no more chunks than needed
+      const auto [lo, hi] = std::minmax_element(h.begin(), h.end());
+      EXPECT_LE(*hi, per);
+      EXPECT_LE(*hi - *lo, 1);
+    }
+  }
+  EXPECT_EQ(onednn::conv_swish_row_heights(28, 9), (std::vector<int64_t>{7, 7, 7, 7}));
+}
+
+// EfficientNet-B0's expand convs at 28x28 (40 -> 240 channels) ran their last chunk of one row on oneDNN's
+// reference kernel at two threads (3.5 ms of a 4-ms model): no chunk may be a reference kernel, at any
+// thread count, and the chunks cover the output rows in order.
+TEST(ConvSwishRows, NoChunkRunsOnAReferenceKernel) {
+  using dnnl::memory;
+  const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  const int saved = omp_get_max_threads();
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    for (const auto& [cin, cout, hw] :
+         {std::tuple<int64_t, int64_t, int64_t>{40, 240, 28}, {16, 96, 112}, {24, 144, 56}, {80, 480, 14}}) {
+      SCOPED_TRACE(::testing::Message() << threads << " threads, " << cin << " -> " << cout << " at " << hw);
+      const memory::desc src({1, cin, hw, hw}, memory::data_type::u8, memory::format_tag::nhwc);
+      const memory::desc wei({cout, cin, 1, 1}, memory::data_type::s8, memory::format_tag::any);
+      const memory::desc dst({1, cout, hw, hw}, memory::data_type::f32, memory::format_tag::nhwc);
+      const memory::desc bias({cout}, memory::data_type::f32, memory::format_tag::x);
+      dnnl::primitive_attr attr;
+      attr.set_output_scales(2, std::vector<float>(static_cast<size_t>(cout), 0.01f));
+      const dnnl::convolution_forward::primitive_desc pd(
+          dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                          dnnl::algorithm::convolution_direct, src, wei, bias, dst, {1, 1},
+                                          {0, 0}, {0, 0}, {0, 0}),
+          attr, eng);
+      const auto chunks = onednn::conv_swish_row_chunks(eng, pd, attr);
+      int64_t next = 0;
+      for (const auto& c : chunks) {
+        EXPECT_NE(c.impl.rfind("ref", 0), 0u) << c.rows << " rows: " << c.impl;
+        EXPECT_EQ(c.first_row, next);
+        next += c.rows;
+      }
+      if (!chunks.empty()) {
+        EXPECT_EQ(next, hw);
+      }
+    }
+  }
+  omp_set_num_threads(saved);
 }
 
 }  // namespace

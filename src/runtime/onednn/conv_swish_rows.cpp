@@ -1,5 +1,7 @@
 #include "runtime/onednn/conv_swish_rows.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdint>
 
@@ -8,9 +10,17 @@
 
 namespace qd::runtime::onednn {
 
-int64_t conv_swish_rows_per_chunk(int64_t row_out_floats) {
-  constexpr int64_t kChunkBytes = 256 << 10;
-  return std::max<int64_t>(1, kChunkBytes / (row_out_floats * static_cast<int64_t>(sizeof(float))));
+int64_t conv_swish_rows_per_chunk(int64_t row_out_floats, int threads) {
+  constexpr int64_t kChunkBytes = 256 << 10;  // per thread: each writes and reads its share in its own L2
+  return std::max<int64_t>(
+      1, kChunkBytes * std::max(threads, 1) / (row_out_floats * static_cast<int64_t>(sizeof(float))));
+}
+
+std::vector<int64_t> conv_swish_row_heights(int64_t rows, int64_t per_chunk) {
+  const int64_t n = (rows + per_chunk - 1) / per_chunk, base = rows / n, taller = rows % n;
+  std::vector<int64_t> heights(static_cast<size_t>(n), base);
+  for (int64_t k = 0; k < taller; ++k) ++heights[static_cast<size_t>(k)];
+  return heights;
 }
 
 std::vector<ConvSwishQuantizeRowsStep::Chunk> conv_swish_row_chunks(
@@ -24,11 +34,15 @@ std::vector<ConvSwishQuantizeRowsStep::Chunk> conv_swish_row_chunks(
     return {};
   // nhwc: the batch's rows follow each other, so N images of H rows are one image of N * H rows.
   const int64_t rows = dd[0] * dd[2], width = dd[3];
-  const int64_t per_chunk = conv_swish_rows_per_chunk(width * dd[1]);
+  // The threads oneDNN makes the primitives for (the executor sets them while compiling).
+  const int64_t per_chunk = conv_swish_rows_per_chunk(width * dd[1], omp_get_max_threads());
   if (per_chunk >= rows) return {};
   std::vector<ConvSwishQuantizeRowsStep::Chunk> chunks;
   try {
+    std::vector<ConvSwishQuantizeRowsStep::Chunk> made;  // one per height (at most two)
     auto chunk_of = [&](int64_t r) {
+      for (const auto& c : made)
+        if (c.rows == r) return c;
       ConvSwishQuantizeRowsStep::Chunk c;
       c.src_md = memory::desc({1, sd[1], r, width}, src.data_type(), memory::format_tag::nhwc);
       c.dst_md = memory::desc({1, dd[1], r, width}, dst.data_type(), memory::format_tag::nhwc);
@@ -37,15 +51,19 @@ std::vector<ConvSwishQuantizeRowsStep::Chunk> conv_swish_row_chunks(
                                           dnnl::algorithm::convolution_direct, c.src_md, pd.weights_desc(),
                                           pd.bias_desc(), c.dst_md, {1, 1}, {0, 0}, {0, 0}, {0, 0}),
           attr, eng);
+      c.impl = cpd.impl_info_str();
       c.conv = dnnl::convolution_forward(cpd);
       c.rows = r;
+      made.push_back(c);
       return c;
     };
-    const ConvSwishQuantizeRowsStep::Chunk full = chunk_of(per_chunk);
-    for (int64_t r0 = 0; r0 < rows; r0 += per_chunk) {
-      ConvSwishQuantizeRowsStep::Chunk c =
-          r0 + per_chunk <= rows ? full : chunk_of(rows - r0);  // the last one may be shorter
+    int64_t r0 = 0;
+    for (const int64_t h : conv_swish_row_heights(rows, per_chunk)) {
+      ConvSwishQuantizeRowsStep::Chunk c = chunk_of(h);
+      // oneDNN's reference kernel is ~100x slower than its jit ones: then the conv runs whole.
+      if (c.impl.rfind("ref", 0) == 0) return {};
       c.first_row = r0;
+      r0 += h;
       chunks.push_back(std::move(c));
     }
   } catch (const dnnl::error&) {

@@ -5,6 +5,7 @@
 // contiguous span (a 1x1 stride-1 conv of rows r0..r1 is the same conv on a [1, C, r1 - r0, W] image).
 #pragma once
 #include <oneapi/dnnl/dnnl.hpp>
+#include <string>
 #include <vector>
 
 #include "runtime/onednn/steps.h"
@@ -13,9 +14,10 @@ namespace qd::runtime::onednn {
 
 class ConvSwishQuantizeRowsStep : public Step {
  public:
-  // One oneDNN primitive per chunk height (all chunks but maybe the last share one).
+  // One oneDNN primitive per chunk height (at most two heights, conv_swish_row_heights).
   struct Chunk {
     dnnl::primitive conv;
+    std::string impl;  // the oneDNN implementation of `conv` (e.g. "brgconv_1x1:avx512_core_vnni")
     dnnl::memory::desc src_md, dst_md;
     int64_t first_row = 0, rows = 0;
   };
@@ -52,14 +54,23 @@ class ConvSwishQuantizeRowsStep : public Step {
 };
 
 // The chunks of the 1x1 stride-1 unpadded conv `pd` (made with `attr`) for ConvSwishQuantizeRowsStep: empty
-// when its source or destination is not nhwc or the output fits one chunk. Every chunk's primitive takes
-// pd's weights and bias layouts, so one weights memory serves all.
+// when its source or destination is not nhwc, the output fits one chunk, or oneDNN has only its reference
+// kernel for a chunk. Every chunk's primitive takes pd's weights and bias layouts, so one weights memory
+// serves all.
 std::vector<ConvSwishQuantizeRowsStep::Chunk> conv_swish_row_chunks(
     const dnnl::engine& eng, const dnnl::convolution_forward::primitive_desc& pd,
     const dnnl::primitive_attr& attr);
 
-// Rows per chunk for an output row of `row_out_floats` f32 values: the chunk's f32 output about fills half
-// of a 512 KB L2 (at least one row).
-int64_t conv_swish_rows_per_chunk(int64_t row_out_floats);
+// Heights of the chunks of `rows` rows, at most `per_chunk` each and as even as possible (differing by at
+// most one): a short last chunk (28 rows at 9: 9, 9, 9, 1 -> 7, 7, 7, 7) wastes a conv call, and at two
+// threads oneDNN 2.6 had only its reference kernel for EfficientNet-B0's one-row chunk (40 -> 240 channels,
+// 28 wide: ~3.5 ms instead of ~0.02, the int8 model 2.7x slower at two threads than at one).
+std::vector<int64_t> conv_swish_row_heights(int64_t rows, int64_t per_chunk);
+
+// Rows per chunk for an output row of `row_out_floats` f32 values on `threads` threads: each thread's share
+// of the chunk's f32 output about fills half of a 512 KB L2 (at least one row). Per thread, because every
+// chunk costs two forks (conv, then Swish pass): at two threads 256 KB chunks of EfficientNet-B0's expand
+// convs gave no speed-up over one thread.
+int64_t conv_swish_rows_per_chunk(int64_t row_out_floats, int threads);
 
 }  // namespace qd::runtime::onednn
