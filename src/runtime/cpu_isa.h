@@ -1,6 +1,7 @@
 // Which instruction set the runtime's kernels use on this machine, for every speed figure we print.
 #pragma once
 #include <string>
+#include <string_view>
 
 namespace qd::runtime {
 
@@ -12,5 +13,9 @@ std::string onednn_cpu_isa();
 // (each has a scalar path otherwise). Safe to call from static initializers (it runs __builtin_cpu_init
 // first, which libgcc may not have run yet).
 bool cpu_has_avx2();
+
+// True when a oneDNN implementation name ("ref:any", "ref_int8:any", ...) is one of its reference kernels,
+// plain C++ ~100x slower than its jit ones: callers then try another layout or leave a conv unsplit.
+inline bool onednn_reference_kernel(std::string_view impl) { return impl.substr(0, 3) == "ref"; }
 
 }  // namespace qd::runtime

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ir/axis.h"
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/batchnorm_relu_quantize.h"
 #include "runtime/onednn/channel_scale_quantize_step.h"
 #include "runtime/onednn/concat_batchnorm_relu.h"
@@ -314,7 +315,7 @@ bool OneDnnExecutor::build_binary(const ir::Node& n) {
   };
   for (const memory::desc& layout : layouts) {
     make_pd(layout);
-    if (std::string_view(pd.impl_info_str()).substr(0, 3) != "ref") break;
+    if (!onednn_reference_kernel(pd.impl_info_str())) break;
     if (&layout == &layouts.back()) make_pd(layouts.front());  // no jit kernel for any: no reorder
   }
   const MemRef src0 = value_as(a, src0_md);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/parallel_spans.h"
 #include "runtime/onednn/swish_step.h"
 
@@ -60,8 +61,7 @@ std::vector<ConvSwishQuantizeRowsStep::Chunk> conv_swish_row_chunks(
     int64_t r0 = 0;
     for (const int64_t h : conv_swish_row_heights(rows, per_chunk)) {
       ConvSwishQuantizeRowsStep::Chunk c = chunk_of(h);
-      // oneDNN's reference kernel is ~100x slower than its jit ones: then the conv runs whole.
-      if (c.impl.rfind("ref", 0) == 0) return {};
+      if (onednn_reference_kernel(c.impl)) return {};  // then the conv runs whole
       c.first_row = r0;
       r0 += h;
       chunks.push_back(std::move(c));
