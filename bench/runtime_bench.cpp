@@ -141,7 +141,7 @@ void BM_WinogradInt8Conv(benchmark::State& state) {
   for (int8_t& w : qw.values<int8_t>()) w = static_cast<int8_t>(static_cast<int>(rng() % 63) - 31);
   std::vector<uint8_t> src(static_cast<size_t>(s.H * s.W * s.C));
   for (uint8_t& x : src) x = static_cast<uint8_t>(rng() % 128);
-  const std::vector<int16_t> u = od::winograd_int8_weights(qw, s.tile, s.c_padded(), s.oc_padded());
+  const auto u = od::winograd_int8_weights(qw, s.tile, s.c_padded(), s.oc_padded());
   std::vector<int16_t> v(s.v_bytes() / sizeof(int16_t));
   std::vector<int32_t> mm(s.m_bytes() / sizeof(int32_t)), acc(static_cast<size_t>(s.OH * s.OW * s.OC));
   omp_set_num_threads(threads);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 namespace qd {
@@ -33,7 +34,36 @@ std::shared_ptr<void> allocate_huge_page_aligned(size_t bytes) {
   return std::shared_ptr<void>(p, [length](void* q) { ::munmap(q, length); });
 }
 
+// Buffers of 64 KB - 2 MB cut one after another from shared 2 MB huge pages (each piece keeps its page
+// alive): on their own they faulted in 16-512 pages of 4 KB, ~14 us each on the test VM, which was most of
+// the time that packing ResNet-18 CIFAR's 256-channel int8 weights took (2.2 ms for 590 KB, 3.3 for 2.4 MB).
+std::shared_ptr<void> cut_from_huge_page(size_t bytes) {
+  static std::mutex mutex;
+  static std::shared_ptr<void> page;
+  static size_t used = kHugePage;
+  std::lock_guard<std::mutex> lock(mutex);
+  bytes = round_up(bytes, kAlignment);
+  if (used + bytes > kHugePage) {
+    page = allocate_huge_page_aligned(kHugePage);
+    used = 0;
+  }
+  void* p = static_cast<char*>(page.get()) + used;
+  used += bytes;
+  return std::shared_ptr<void>(page, p);
+}
+
+constexpr size_t kSharedHugePageFrom = size_t{64} << 10;
+
 }  // namespace
+
+std::shared_ptr<void> allocate_aligned_uninitialized(size_t bytes) {
+  if (bytes >= kHugePage) return allocate_huge_page_aligned(bytes);
+  if (bytes >= kSharedHugePageFrom) return cut_from_huge_page(bytes);
+  const size_t rounded = bytes == 0 ? kAlignment : round_up(bytes, kAlignment);
+  void* p = std::aligned_alloc(kAlignment, rounded);
+  if (!p) throw std::bad_alloc();
+  return std::shared_ptr<void>(p, std::free);
+}
 
 std::shared_ptr<void> allocate_aligned_zeroed(size_t bytes) {
   if (bytes >= kHugePage) return allocate_huge_page_aligned(bytes);

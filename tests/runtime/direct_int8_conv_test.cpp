@@ -121,7 +121,9 @@ TEST(DirectInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
       EXPECT_EQ(direct8_mismatches(c, qx, src, qw, &steps), 0);
       ASSERT_EQ(steps.size(), static_cast<size_t>((c.oc + 15) / 16));
       EXPECT_EQ(steps[0], c.steps_first_block);
-      if (c.weights == WeightKind::mixed && c.oc > 16) EXPECT_EQ(steps[1], 1);
+      if (c.weights == WeightKind::mixed && c.oc > 16) {
+        EXPECT_EQ(steps[1], 1);
+      }
     }
   }
 }

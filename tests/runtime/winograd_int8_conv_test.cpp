@@ -92,7 +92,7 @@ TEST(WinogradInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
         s.tile = tile;
         s.vnni = vnni;
         onednn::winograd_int8_plan(s, threads);
-        const std::vector<int16_t> u = onednn::winograd_int8_weights(qw, tile, s.c_padded(), s.oc_padded());
+        const auto u = onednn::winograd_int8_weights(qw, tile, s.c_padded(), s.oc_padded());
         std::vector<int16_t> v(s.v_bytes() / sizeof(int16_t));
         std::vector<int32_t> m(s.m_bytes() / sizeof(int32_t));
         std::vector<int32_t> acc(static_cast<size_t>(ref.numel()), -1);

@@ -127,7 +127,7 @@ QD_AVX2_DIRECT8 void run_channel_block_int8(const DirectInt8Shape& s, const uint
   const int steps = w.steps[static_cast<size_t>(ob)];
   for (int t = 0; t < 9; ++t) {
     const int64_t tap = ((t / 3) * PW + t % 3) * Cp;
-    const int8_t* wt = w.packed.data<int8_t>() + (ob * 9 + t) * Cp * 16;
+    const int8_t* wt = w.packed.data() + (ob * 9 + t) * Cp * 16;
     for (int64_t p0 = 0; p0 < M; p0 += kPixels) {
       const int mr = static_cast<int>(std::min<int64_t>(kPixels, M - p0));
       const uint8_t* px[kPixels];
@@ -175,43 +175,53 @@ void run_direct_int8(const DirectInt8Shape& s, const uint8_t* src, const DirectI
 }  // namespace
 
 DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
-  const int64_t OC = qw.dim(0), C = qw.dim(1), OCp = (OC + 15) / 16 * 16, Cq = c_padded / 4;
+  const int64_t OC = qw.dim(0), C = qw.dim(1), OB = (OC + 15) / 16, Cq = c_padded / 4;
   DirectInt8Weights r;
-  r.packed = Tensor(DataType::i8, {OCp * 9 * c_padded});
-  r.steps.assign(static_cast<size_t>(OCp / 16), 8);
+  r.packed = AlignedArray<int8_t>(static_cast<size_t>(OB * 16 * 9 * c_padded));
+  r.steps.assign(static_cast<size_t>(OB), 8);
   const int8_t* wd = qw.data<int8_t>();
+  // Written in the packed order, every byte (zeros for the padding), so the buffer needs no zero fill: one
+  // 4-byte word per (tap, K step, output channel), four source bytes 9 apart. Scattered byte writes into a
+  // zeroed buffer took ~60% of ResNet-18 CIFAR's int8 load time on AVX2 (memset included).
   // An int16 lane of vpmaddubsw holds channels 4q + 2h, 4q + 2h + 1 (h: which half of the 32-bit lane) of K
-  // step q; k steps summed hold channels 4q + 2h + {0, 1} for q in [q0, q0 + k) at one tap. One pass per
-  // output channel packs its weights and sums each lane's |w| (`lane`, 9 * Cq * 2 ints, reused: a lane array
-  // for all output channels was twice the packed weights, ~14 us of page faults per 4 KB on the test VM),
-  // tap outside the channel loop so that the writes of one (o, t) fall within a few KB: scattered over 9
-  // pages, packing took 40% of ResNet-18 CIFAR's int8 load time on AVX2. A block of 16 output channels sums
-  // the largest k in {8, 4, 2, 1} that fits all of its channels (a k that fits, halved, still fits).
-  std::vector<int32_t> lane(static_cast<size_t>(9 * Cq * 2));
-  for (int64_t o = 0; o < OC; ++o) {
-    std::fill(lane.begin(), lane.end(), 0);
+  // step q; k steps summed hold channels 4q + 2h + {0, 1} for q in [q0, q0 + k) at one tap. `lane` holds
+  // |w| of each such pair, [t][q][h][16 oc], for one block of 16 output channels; the block sums the largest
+  // k in {8, 4, 2, 1} whose sums fit all of its channels (a k that fits, halved, still fits).
+  std::vector<int16_t> lane(static_cast<size_t>(9 * Cq * 2 * 16));
+  for (int64_t ob = 0; ob < OB; ++ob) {
     for (int t = 0; t < 9; ++t) {
-      int8_t* dst = r.packed.data<int8_t>() + (((o / 16) * 9 + t) * Cq) * 64 + (o % 16) * 4;
-      int32_t* l = lane.data() + t * Cq * 2;
-      const int8_t* src = wd + o * C * 9 + t;
-      for (int64_t c = 0; c < C; ++c) {
-        const int8_t v = src[c * 9];
-        dst[(c / 4) * 64 + c % 4] = v;
-        l[c / 2] += v < 0 ? -v : v;  // (c / 4) * 2 + (c % 4) / 2 == c / 2
-      }
+      int32_t* dst = reinterpret_cast<int32_t*>(r.packed.data() + (ob * 9 + t) * Cq * 64);
+      int16_t* l = lane.data() + t * Cq * 32;
+      for (int64_t q = 0; q < Cq; ++q)
+        for (int oc = 0; oc < 16; ++oc) {
+          const int64_t o = ob * 16 + oc;
+          uint8_t b[4] = {0, 0, 0, 0};
+          if (o < OC)
+            for (int k = 0; k < 4 && q * 4 + k < C; ++k)
+              b[k] = static_cast<uint8_t>(wd[(o * C + q * 4 + k) * 9 + t]);
+          int32_t word;
+          std::memcpy(&word, b, 4);
+          dst[q * 16 + oc] = word;
+          const auto mag = [&](int k) {
+            const int v = static_cast<int8_t>(b[k]);
+            return v < 0 ? -v : v;
+          };
+          l[(q * 2) * 16 + oc] = static_cast<int16_t>(mag(0) + mag(1));
+          l[(q * 2 + 1) * 16 + oc] = static_cast<int16_t>(mag(2) + mag(3));
+        }
     }
-    uint8_t& steps = r.steps[static_cast<size_t>(o / 16)];
+    uint8_t& steps = r.steps[static_cast<size_t>(ob)];
     for (; steps > 1; steps /= 2) {
       bool fits = true;
-      for (int t = 0; t < 9 && fits; ++t) {
-        const int32_t* l = lane.data() + t * Cq * 2;
+      for (int t = 0; t < 9 && fits; ++t)
         for (int64_t q0 = 0; q0 < Cq && fits; q0 += steps)
-          for (int h = 0; h < 2 && fits; ++h) {
-            int sum = 0;
-            for (int64_t q = q0; q < std::min(Cq, q0 + steps); ++q) sum += l[q * 2 + h];
-            fits = 127 * sum <= 32767;
-          }
-      }
+          for (int h = 0; h < 2 && fits; ++h)
+            for (int oc = 0; oc < 16 && fits; ++oc) {
+              int sum = 0;
+              for (int64_t q = q0; q < std::min(Cq, q0 + steps); ++q)
+                sum += lane[((t * Cq + q) * 2 + h) * 16 + oc];
+              fits = 127 * sum <= 32767;
+            }
       if (fits) break;
     }
   }

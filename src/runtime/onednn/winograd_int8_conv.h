@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/tensor.h"
 #include "ir/attrs.h"
 #include "runtime/onednn/int8_conv_epilogue.h"
@@ -75,7 +76,7 @@ bool winograd_int8_exact(const Tensor& qw, int tile);
 
 // Integer kernel transforms of s8 weights [OC, C, 3, 3] as int16, packed for the GEMM:
 // [positions][OCp/16][Cp/2][16 oc][2 c] (zeros in the padding).
-std::vector<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c_padded, int64_t oc_padded);
+AlignedArray<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c_padded, int64_t oc_padded);
 
 // The exact int32 accumulators of the conv (no bias, no scale) written as nhwc [N, OH, OW, OC]; src is u8
 // nhwc. For tests against the reference integer conv.
@@ -86,7 +87,7 @@ class WinogradInt8ConvStep : public Step {
  public:
   // src: u8 nhwc; dst: nhwc of epilogue.dst's type; v_buffer / m_buffer: v_bytes / m_bytes scratch.
   WinogradInt8ConvStep(WinogradInt8Shape shape, int src, int dst, int v_buffer, int m_buffer,
-                       std::vector<int16_t> u, Int8ConvEpilogue epilogue)
+                       AlignedArray<int16_t> u, Int8ConvEpilogue epilogue)
       : s_(shape),
         src_(src),
         dst_(dst),
@@ -100,7 +101,7 @@ class WinogradInt8ConvStep : public Step {
  private:
   WinogradInt8Shape s_;
   int src_, dst_, v_, m_;
-  std::vector<int16_t> u_;
+  AlignedArray<int16_t> u_;
   Int8ConvEpilogue epilogue_;
 };
 
