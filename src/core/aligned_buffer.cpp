@@ -56,13 +56,9 @@ constexpr size_t kSharedHugePageFrom = size_t{64} << 10;
 
 }  // namespace
 
-std::shared_ptr<void> allocate_aligned_uninitialized(size_t bytes) {
-  if (bytes >= kHugePage) return allocate_huge_page_aligned(bytes);
-  if (bytes >= kSharedHugePageFrom) return cut_from_huge_page(bytes);
-  const size_t rounded = bytes == 0 ? kAlignment : round_up(bytes, kAlignment);
-  void* p = std::aligned_alloc(kAlignment, rounded);
-  if (!p) throw std::bad_alloc();
-  return std::shared_ptr<void>(p, std::free);
+std::shared_ptr<void> allocate_lasting_zeroed(size_t bytes) {
+  if (bytes >= kSharedHugePageFrom && bytes < kHugePage) return cut_from_huge_page(bytes);
+  return allocate_aligned_zeroed(bytes);
 }
 
 std::shared_ptr<void> allocate_aligned_zeroed(size_t bytes) {

@@ -27,17 +27,22 @@ TEST(AlignedBuffer, SmallAndHugePageSizedBlocksAreAlignedZeroedAndWritable) {
             0u);
 }
 
-TEST(AlignedBuffer, UninitializedPiecesAreAlignedDisjointAndOutliveTheirNeighbours) {
-  // 64 KB - 2 MB: pieces cut from shared 2 MB huge pages; each must be its own 64-byte aligned range, and
-  // stay valid when every other piece of its page is gone.
+TEST(AlignedBuffer, LastingPiecesAreZeroAlignedDisjointAndOutliveTheirNeighbours) {
+  // 64 KB - 2 MB: pieces cut from shared 2 MB huge pages; each must be zero, its own 64-byte aligned range,
+  // and stay valid when every other piece of its page is gone.
   std::vector<std::shared_ptr<void>> pieces;
   std::vector<size_t> sizes;
   for (size_t bytes : {size_t{64} << 10, (size_t{600} << 10) + 5, size_t{1} << 20, (size_t{2} << 20) - 64,
                        size_t{100} << 10, size_t{0}, size_t{100}, size_t{3} << 20}) {
-    pieces.push_back(allocate_aligned_uninitialized(bytes));
+    pieces.push_back(allocate_lasting_zeroed(bytes));
     sizes.push_back(bytes);
     ASSERT_NE(pieces.back(), nullptr);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(pieces.back().get()) % 64, 0u) << bytes;
+    const auto* z = static_cast<const unsigned char*>(pieces.back().get());
+    bool zero = true;
+    for (size_t i = 0; i < bytes; i += 61) zero &= z[i] == 0;
+    if (bytes) zero &= z[bytes - 1] == 0;
+    EXPECT_TRUE(zero) << bytes;  // also after the pieces before it on the same page were written
     std::memset(pieces.back().get(), static_cast<int>(pieces.size()), bytes);
   }
   for (size_t i = 0; i < pieces.size(); ++i)

@@ -114,7 +114,7 @@ TEST(Int8ConvEpilogue, SpecialisedEqualsGeneralInTheSignedConv) {
       s.kh = s.kw = cv.k, s.stride_h = s.stride_w = cv.stride, s.pad_top = s.pad_left = cv.pad;
       s.OH = (cv.h + 2 * cv.pad - cv.k) / cv.stride + 1, s.OW = (cv.w + 2 * cv.pad - cv.k) / cv.stride + 1;
       const std::vector<int8_t> src = random_s8(static_cast<size_t>(cv.c * cv.h * cv.w), rng);
-      const std::vector<int16_t> w = signed_int8_weights(random_weights({cv.oc, cv.c, cv.k, cv.k}, rng));
+      const auto w = signed_int8_weights(random_weights({cv.oc, cv.c, cv.k, cv.k}, rng));
       const Int8ConvEpilogue e = random_epilogue(c, cv.oc, cv.c * cv.k * cv.k, rng);
       EXPECT_EQ(int8_epilogue16_plan(e).kind, c.want);
       const size_t bytes = dst_bytes(c.dst, s.OH * s.OW * s.OC);
@@ -140,7 +140,7 @@ TEST(Int8ConvEpilogue, SpecialisedEqualsGeneralInTheSignedDepthwiseConv) {
       s.N = 1, s.C = C, s.H = 9, s.W = 8, s.OH = 9, s.OW = 8;
       s.kh = s.kw = 3, s.stride_h = s.stride_w = 1, s.pad_top = s.pad_left = 1;
       const std::vector<int8_t> src = random_s8(static_cast<size_t>(C * s.H * s.W), rng);
-      const std::vector<int16_t> w = signed_int8_depthwise_weights(random_weights({C, 1, 3, 3}, rng));
+      const auto w = signed_int8_depthwise_weights(random_weights({C, 1, 3, 3}, rng));
       const Int8ConvEpilogue e = random_epilogue(c, C, 9, rng);
       const size_t bytes = dst_bytes(c.dst, s.OH * s.OW * C);
       std::vector<uint8_t> scratch(s.scratch_bytes()), general = initial_dst(c, bytes, 0xAB, 74),

@@ -180,9 +180,9 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
   r.packed = AlignedArray<int8_t>(static_cast<size_t>(OB * 16 * 9 * c_padded));
   r.steps.assign(static_cast<size_t>(OB), 8);
   const int8_t* wd = qw.data<int8_t>();
-  // Written in the packed order, every byte (zeros for the padding), so the buffer needs no zero fill: one
-  // 4-byte word per (tap, K step, output channel), four source bytes 9 apart. Scattered byte writes into a
-  // zeroed buffer took ~60% of ResNet-18 CIFAR's int8 load time on AVX2 (memset included).
+  // Written in the packed order, one 4-byte word per (tap, K step, output channel) from four source bytes 9
+  // apart: scattered byte writes into a zeroed 4 KB-page buffer took ~60% of ResNet-18 CIFAR's int8 load time
+  // on AVX2 (memset and page faults included).
   // An int16 lane of vpmaddubsw holds channels 4q + 2h, 4q + 2h + 1 (h: which half of the 32-bit lane) of K
   // step q; k steps summed hold channels 4q + 2h + {0, 1} for q in [q0, q0 + k) at one tap. `lane` holds
   // |w| of each such pair, [t][q][h][16 oc], for one block of 16 output channels; the block sums the largest

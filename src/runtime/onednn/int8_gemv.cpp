@@ -73,7 +73,7 @@ QD_AVX2_GEMV void widen_source(const Int8GemvShape& s, const void* x, int16_t* x
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
-void run_int8_gemv(const Int8GemvShape& s, const void* x, const std::vector<int8_t>& w, uint8_t* scratch,
+void run_int8_gemv(const Int8GemvShape& s, const void* x, const AlignedArray<int8_t>& w, uint8_t* scratch,
                    void* dst, const Int8ConvEpilogue& e, int32_t* acc_out) {
   int16_t* x16 = reinterpret_cast<int16_t*>(scratch);
   widen_source(s, x, x16);
@@ -99,9 +99,9 @@ void run_int8_gemv(const Int8GemvShape& s, const void* x, const std::vector<int8
 
 }  // namespace
 
-std::vector<int8_t> int8_gemv_weights(const Tensor& qw) {
+AlignedArray<int8_t> int8_gemv_weights(const Tensor& qw) {
   const int64_t N = qw.dim(0), K = qw.dim(1), pairs = (K + 1) / 2, Np = (N + 7) / 8 * 8;
-  std::vector<int8_t> packed(static_cast<size_t>(Np / 8 * pairs * 16), 0);
+  AlignedArray<int8_t> packed(static_cast<size_t>(Np / 8 * pairs * 16));
   const int8_t* wd = qw.data<int8_t>();
   for (int64_t n = 0; n < N; ++n)
     for (int64_t k = 0; k < K; ++k)
@@ -116,7 +116,7 @@ bool int8_gemv_supported(const std::vector<ir::FusedActivation>& activations) {
   return true;
 }
 
-void int8_gemv_accumulate(const Int8GemvShape& s, const void* x, const std::vector<int8_t>& w,
+void int8_gemv_accumulate(const Int8GemvShape& s, const void* x, const AlignedArray<int8_t>& w,
                           uint8_t* scratch, int32_t* acc) {
   Int8ConvEpilogue none;
   run_int8_gemv(s, x, w, scratch, nullptr, none, acc);

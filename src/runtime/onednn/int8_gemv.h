@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/tensor.h"
 #include "runtime/onednn/int8_conv_epilogue.h"
 #include "runtime/onednn/steps.h"
@@ -26,20 +27,20 @@ struct Int8GemvShape {
 };
 
 // s8 weights [N, K] packed for the kernel: [Np/8][K/2 pairs][8 columns][2] (zeros in the padding).
-std::vector<int8_t> int8_gemv_weights(const Tensor& qw);
+AlignedArray<int8_t> int8_gemv_weights(const Tensor& qw);
 
 // True when the machine has AVX2 and every activation is one the epilogue computes.
 bool int8_gemv_supported(const std::vector<ir::FusedActivation>& activations);
 
 // The exact int32 sums y[n] = sum_k x[k] w[n][k] (x: K u8 or s8 values; scratch: scratch_bytes()). For
 // tests against the reference integer product.
-void int8_gemv_accumulate(const Int8GemvShape& s, const void* x, const std::vector<int8_t>& w,
+void int8_gemv_accumulate(const Int8GemvShape& s, const void* x, const AlignedArray<int8_t>& w,
                           uint8_t* scratch, int32_t* acc);
 
 class Int8GemvStep : public Step {
  public:
   // src: K u8/s8 values; dst: N values of epilogue.dst's type; scratch: scratch_bytes().
-  Int8GemvStep(Int8GemvShape shape, int src, int dst, int scratch, std::vector<int8_t> w,
+  Int8GemvStep(Int8GemvShape shape, int src, int dst, int scratch, AlignedArray<int8_t> w,
                Int8ConvEpilogue epilogue)
       : s_(shape),
         src_(src),
@@ -52,7 +53,7 @@ class Int8GemvStep : public Step {
  private:
   Int8GemvShape s_;
   int src_, dst_, scratch_;
-  std::vector<int8_t> w_;
+  AlignedArray<int8_t> w_;
   Int8ConvEpilogue epilogue_;
 };
 

@@ -43,7 +43,7 @@ namespace onednn {
 namespace {
 
 // Zeroed: padded blocked layouts (e.g. 3 input channels in blocks of 4) must not read garbage.
-std::shared_ptr<void> aligned_alloc_bytes(size_t bytes) { return allocate_aligned_zeroed(bytes); }
+std::shared_ptr<void> aligned_alloc_bytes(size_t bytes) { return allocate_lasting_zeroed(bytes); }
 
 bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
   const auto& a = n.attr<ir::GemmAttrs>();

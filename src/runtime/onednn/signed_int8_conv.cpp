@@ -124,7 +124,7 @@ QD_AVX2_SIGNED8 void pad_source_int16(const SignedInt8Shape& s, const int8_t* sr
 // Output pixels [p0, p1) in blocks of kPixels: the source windows of a block stay in the L1 cache while all
 // output channels are computed from them.
 void run_pixels_signed_int8(const SignedInt8Shape& s, const int16_t* padded, const int64_t* window,
-                            const int64_t* tap, const std::vector<int16_t>& w, int64_t p0, int64_t p1,
+                            const int64_t* tap, const AlignedArray<int16_t>& w, int64_t p0, int64_t p1,
                             void* dst, const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan,
                             int32_t* acc_out) {
   const Int8EpilogueKind kind = int8_epilogue_kind(e);
@@ -137,7 +137,7 @@ void run_pixels_signed_int8(const SignedInt8Shape& s, const int16_t* padded, con
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
-void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
                      uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan,
                      int32_t* acc_out) {
   int16_t* padded = reinterpret_cast<int16_t*>(scratch);
@@ -161,11 +161,11 @@ void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const std::vec
 
 }  // namespace
 
-std::vector<int16_t> signed_int8_weights(const Tensor& qw) {
+AlignedArray<int16_t> signed_int8_weights(const Tensor& qw) {
   const int64_t OC = qw.dim(0), C = qw.dim(1), KH = qw.dim(2), KW = qw.dim(3), OCp = (OC + 15) / 16 * 16;
   const int64_t pairs = (KW * C + 1) / 2;
   // [OCp/16][KH][pairs][16 output channels][2]
-  std::vector<int16_t> packed(static_cast<size_t>(OCp / 16 * KH * pairs * 32), 0);
+  AlignedArray<int16_t> packed(static_cast<size_t>(OCp / 16 * KH * pairs * 32));
   const int8_t* wd = qw.data<int8_t>();
   for (int64_t o = 0; o < OC; ++o)
     for (int64_t ky = 0; ky < KH; ++ky) {
@@ -193,13 +193,13 @@ bool signed_int8_activation_supported(const ir::FusedActivation& act) {
          act.kind == ir::OpKind::Sigmoid || act.kind == ir::OpKind::Swish;
 }
 
-void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
                             uint8_t* scratch, int32_t* acc) {
   Int8ConvEpilogue none;
   run_signed_int8(s, src, w, scratch, nullptr, none, Int8Epilogue16Plan{}, acc);
 }
 
-void signed_int8_convolve(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+void signed_int8_convolve(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
                           uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, bool general_epilogue) {
   run_signed_int8(s, src, w, scratch, dst, e,
                   general_epilogue ? Int8Epilogue16Plan{} : int8_epilogue16_plan(e), nullptr);

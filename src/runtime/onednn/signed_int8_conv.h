@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/tensor.h"
 #include "ir/attrs.h"
 #include "runtime/onednn/int8_conv_epilogue.h"
@@ -40,7 +41,7 @@ struct SignedInt8Shape {
 
 // s8 weights [OC, C, KH, KW] widened and packed for the kernel: [OCp/16][KH rows][row_pairs][16 oc][2], K
 // within a row = kx * C + c (zeros in the padding).
-std::vector<int16_t> signed_int8_weights(const Tensor& qw);
+AlignedArray<int16_t> signed_int8_weights(const Tensor& qw);
 
 // The fused activations the signed kernels' epilogue computes: Relu, LeakyRelu, Clip, HardSwish, Sigmoid,
 // Swish.
@@ -52,18 +53,18 @@ bool signed_int8_supported(const ir::ConvAttrs& a, const std::vector<ir::FusedAc
 
 // The exact int32 accumulators of the conv (no bias, no scale) written as nhwc [N, OH, OW, OC]; src is s8
 // nhwc, scratch has scratch_bytes(). For tests against the reference integer conv.
-void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
                             uint8_t* scratch, int32_t* acc);
 
 // The conv with epilogue e into dst (nhwc, e's type): what SignedInt8ConvStep runs. general_epilogue: the
 // generic epilogue code even where a specialised one exists (tests compare the two bit for bit).
-void signed_int8_convolve(const SignedInt8Shape& s, const int8_t* src, const std::vector<int16_t>& w,
+void signed_int8_convolve(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
                           uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, bool general_epilogue);
 
 class SignedInt8ConvStep : public Step {
  public:
   // src: s8 nhwc; dst: nhwc of epilogue.dst's type; scratch: scratch_bytes().
-  SignedInt8ConvStep(SignedInt8Shape shape, int src, int dst, int scratch, std::vector<int16_t> w,
+  SignedInt8ConvStep(SignedInt8Shape shape, int src, int dst, int scratch, AlignedArray<int16_t> w,
                      Int8ConvEpilogue epilogue)
       : s_(shape),
         src_(src),
@@ -76,7 +77,7 @@ class SignedInt8ConvStep : public Step {
  private:
   SignedInt8Shape s_;
   int src_, dst_, scratch_;
-  std::vector<int16_t> w_;
+  AlignedArray<int16_t> w_;
   Int8ConvEpilogue epilogue_;
 };
 

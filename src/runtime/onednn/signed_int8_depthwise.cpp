@@ -125,7 +125,7 @@ QD_AVX2_DW8 void pad_source_dw_int16(const SignedInt8DepthwiseShape& s, const in
 }
 
 void run_pixels_dw_int8(const SignedInt8DepthwiseShape& s, const int16_t* padded, const int64_t* window,
-                        const int64_t* tap, const std::vector<int16_t>& w, int64_t p0, int64_t p1, void* dst,
+                        const int64_t* tap, const AlignedArray<int16_t>& w, int64_t p0, int64_t p1, void* dst,
                         const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan, int32_t* acc_out) {
   const Int8EpilogueKind kind = int8_epilogue_kind(e);
   for (int64_t p = p0; p < p1; p += kDwPixels) {
@@ -138,7 +138,7 @@ void run_pixels_dw_int8(const SignedInt8DepthwiseShape& s, const int16_t* padded
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
 void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int8_t* src,
-                               const std::vector<int16_t>& w, uint8_t* scratch, void* dst,
+                               const AlignedArray<int16_t>& w, uint8_t* scratch, void* dst,
                                const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan, int32_t* acc_out) {
   int16_t* padded = reinterpret_cast<int16_t*>(scratch);
   pad_source_dw_int16(s, src, padded);
@@ -160,9 +160,9 @@ void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int8_t* 
 
 }  // namespace
 
-std::vector<int16_t> signed_int8_depthwise_weights(const Tensor& qw) {
+AlignedArray<int16_t> signed_int8_depthwise_weights(const Tensor& qw) {
   const int64_t C = qw.dim(0), taps = qw.dim(2) * qw.dim(3), Cp = (C + 15) / 16 * 16, pairs = (taps + 1) / 2;
-  std::vector<int16_t> packed(static_cast<size_t>(Cp / 16 * pairs * 32), 0);
+  AlignedArray<int16_t> packed(static_cast<size_t>(Cp / 16 * pairs * 32));
   const int8_t* wd = qw.data<int8_t>();
   for (int64_t c = 0; c < C; ++c) {
     // Within a block: channels 0-3 (lo, 128-bit lane 0), 4-7 (hi, lane 0), 8-11 (lo, lane 1), 12-15 (hi,
@@ -189,13 +189,13 @@ bool signed_int8_depthwise_supported(const ir::ConvAttrs& a, const Shape& x_shap
 }
 
 void signed_int8_depthwise_accumulate(const SignedInt8DepthwiseShape& s, const int8_t* src,
-                                      const std::vector<int16_t>& w, uint8_t* scratch, int32_t* acc) {
+                                      const AlignedArray<int16_t>& w, uint8_t* scratch, int32_t* acc) {
   Int8ConvEpilogue none;
   run_signed_int8_depthwise(s, src, w, scratch, nullptr, none, Int8Epilogue16Plan{}, acc);
 }
 
 void signed_int8_depthwise_convolve(const SignedInt8DepthwiseShape& s, const int8_t* src,
-                                    const std::vector<int16_t>& w, uint8_t* scratch, void* dst,
+                                    const AlignedArray<int16_t>& w, uint8_t* scratch, void* dst,
                                     const Int8ConvEpilogue& e, bool general_epilogue) {
   run_signed_int8_depthwise(s, src, w, scratch, dst, e,
                             general_epilogue ? Int8Epilogue16Plan{} : int8_epilogue16_plan(e), nullptr);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/tensor.h"
 #include "ir/attrs.h"
 #include "runtime/onednn/int8_conv_epilogue.h"
@@ -33,7 +34,7 @@ struct SignedInt8DepthwiseShape {
 
 // s8 weights [C, 1, KH, KW] widened and packed: [Cp/16][tap pairs][32 int16 in vpunpcklwd order][32 int16 in
 // vpunpckhwd order] (a pair's second tap is zero when the tap count is odd).
-std::vector<int16_t> signed_int8_depthwise_weights(const Tensor& qw);
+AlignedArray<int16_t> signed_int8_depthwise_weights(const Tensor& qw);
 
 // True when the machine has AVX2 and the conv is depthwise (groups = input channels = output channels, 2-D
 // kernel), dilation 1, and every fused activation is one the epilogue computes.
@@ -43,19 +44,19 @@ bool signed_int8_depthwise_supported(const ir::ConvAttrs& a, const Shape& x_shap
 // The exact int32 accumulators (no bias, no scale) as nhwc [N, OH, OW, C]; src is s8 (u8 with u8_source)
 // nhwc, scratch has scratch_bytes(). For tests against the reference integer conv.
 void signed_int8_depthwise_accumulate(const SignedInt8DepthwiseShape& s, const int8_t* src,
-                                      const std::vector<int16_t>& w, uint8_t* scratch, int32_t* acc);
+                                      const AlignedArray<int16_t>& w, uint8_t* scratch, int32_t* acc);
 
 // The conv with epilogue e into dst (nhwc, e's type): what SignedInt8DepthwiseStep runs. general_epilogue:
 // the generic epilogue code even where a specialised one exists (tests compare the two bit for bit).
 void signed_int8_depthwise_convolve(const SignedInt8DepthwiseShape& s, const int8_t* src,
-                                    const std::vector<int16_t>& w, uint8_t* scratch, void* dst,
+                                    const AlignedArray<int16_t>& w, uint8_t* scratch, void* dst,
                                     const Int8ConvEpilogue& e, bool general_epilogue);
 
 class SignedInt8DepthwiseStep : public Step {
  public:
   // src: s8 nhwc; dst: nhwc of epilogue.dst's type; scratch: scratch_bytes().
   SignedInt8DepthwiseStep(SignedInt8DepthwiseShape shape, int src, int dst, int scratch,
-                          std::vector<int16_t> w, Int8ConvEpilogue epilogue)
+                          AlignedArray<int16_t> w, Int8ConvEpilogue epilogue)
       : s_(shape),
         src_(src),
         dst_(dst),
@@ -67,7 +68,7 @@ class SignedInt8DepthwiseStep : public Step {
  private:
   SignedInt8DepthwiseShape s_;
   int src_, dst_, scratch_;
-  std::vector<int16_t> w_;
+  AlignedArray<int16_t> w_;
   Int8ConvEpilogue epilogue_;
 };
 

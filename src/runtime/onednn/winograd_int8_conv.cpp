@@ -369,7 +369,7 @@ void transform_weights(const int8_t* wd, int64_t OC, int64_t C, int64_t c_padded
 AlignedArray<int16_t> winograd_int8_weights(const Tensor& qw, int tile, int64_t c_padded, int64_t oc_padded) {
   const int64_t OC = qw.dim(0), C = qw.dim(1), OB = oc_padded / 16;
   const int A = tile + 2;
-  AlignedArray<int16_t> u(static_cast<size_t>(A * A * c_padded * oc_padded));  // every element written below
+  AlignedArray<int16_t> u(static_cast<size_t>(A * A * c_padded * oc_padded));
   if (tile == 2)
     transform_weights<2>(qw.data<int8_t>(), OC, C, c_padded, OB, u.data());
   else
