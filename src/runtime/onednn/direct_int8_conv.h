@@ -47,7 +47,7 @@ struct DirectInt8Shape {
 // s8 weights [OC, C, 3, 3] packed for the kernel, [OCp/16][9 taps][Cp/4][16 oc][4 c] (zeros in the padding),
 // and per block of 16 output channels the K steps (of 4 channels at one tap) summed in int16 before widening.
 struct DirectInt8Weights {
-  AlignedArray<int8_t> packed;  // huge pages from 2 MB: fewer page faults than a vector's 4 KB pages
+  AlignedArray<int8_t> packed;  // on huge pages from 64 KB (allocate_lasting_zeroed)
   std::vector<uint8_t> steps;
 };
 DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded);
