@@ -3,8 +3,10 @@
 # Runtime fp32 (npm onnxruntime-node, CPU) and real ncnn fp32 and int8 (../shared/ncnn-oracle/ncnn_oracle bench
 # on our end2end.param/.bin and end2end_int8.param/.bin; batch 1 only, ncnn has no batch) on the shared
 # resnet18/resnet20 at 1 and 2 threads, batch 1 and 32. Rounds alternate between `qdeploy bench`,
-# tools/ort/bench_ort.js and ncnn (the order changes every round); within each program the models take turns
-# run by run. Medians are over all timed runs of all rounds (ncnn: the median of its per-round medians, since
+# tools/ort/bench_ort.js and ncnn (the order changes every round); each program times a model's runs back to
+# back after its warm-up, as ONNX Runtime's and ncnn's benchmarks do (`qdeploy bench` in turns of --block runs,
+# one turn per model and round at the default 10; until 2026-12-07 ours alternated fp32 and int8 run by run, so
+# each of our runs started with the caches the other model left). Medians are over all timed runs of all rounds (ncnn: the median of its per-round medians, since
 # ncnn_oracle prints medians only). The table's header names the CPU and the ISA oneDNN dispatched to.
 #
 #   bench/compare.sh [--build DIR] [--rounds 3] [--repeat 10] [--warmup 3] [--threads 1,2] [--batch 1,32]

@@ -33,7 +33,7 @@ if (!files.length) {
 // key "net|label|threads|batch" -> {samples, cpu}
 const cases = new Map();
 const loads = new Map();  // "net|label" -> [load_ms...]
-let peakRss = 0, machine = null, date = '', rounds = new Set(), repeat = 0;
+let peakRss = 0, machine = null, date = '', rounds = new Set(), repeat = 0, block = 1;
 for (const f of files) {
   const m = /round(\d+)_(.+)_(ours|ort|ncnn)\.json$/.exec(path.basename(f));
   if (!m) continue;
@@ -43,6 +43,7 @@ for (const f of files) {
   if (!date || j.date < date) date = j.date;
   if (m[3] === 'ours' || !machine) machine = j.machine || machine;  // ours names the oneDNN ISA
   repeat = j.repeat;
+  if (m[3] === 'ours') block = j.block || 1;  // qdeploy bench's turns (absent before --block: run by run)
   if (j.peak_rss_mb) peakRss = Math.max(peakRss, j.peak_rss_mb);
   for (const mod of j.models || []) {
     const k = `${net}|${mod.label}`;
@@ -76,7 +77,8 @@ const out = [];
 const rows = [];
 out.push(`Date ${date}; ${machine ? `${machine.cpu}, ${machine.cores} cores, oneDNN ISA ${machine.isa || '?'}` : ''}; load average before ` +
          `${opt.loadBefore}, after ${opt.loadAfter}; OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY || '(unset)'}; ${rounds.size} rounds x ${repeat} timed runs per case ` +
-         '(models interleaved); medians of wall time per batch.');
+         `(${block > 1 ? `each program's models in turns of ${block} back-to-back runs` : 'models interleaved'}); ` +
+         'medians of wall time per batch.');
 out.push('');
 out.push('| model | threads | batch | ours fp32 ms | ours int8 ms | ORT fp32 ms | ncnn fp32 ms | ncnn int8 ms | ' +
          'int8 vs ORT fp32 | fp32 vs ORT fp32 | fp32 vs ncnn fp32 | int8 vs ncnn int8 | int8 vs fp32 | ours int8 images/s |');
@@ -113,6 +115,6 @@ console.log(out.join('\n'));
 if (opt.json) {
   const tmp = `${opt.json}.tmp${process.pid}`;
   fs.writeFileSync(tmp, JSON.stringify({date, machine, load_before: opt.loadBefore, load_after: opt.loadAfter,
-                                        rounds: rounds.size, repeat, rows}, null, 1) + '\n');
+                                        rounds: rounds.size, repeat, block, rows}, null, 1) + '\n');
   fs.renameSync(tmp, opt.json);
 }

@@ -24,13 +24,15 @@ function renderAccuracy(acc) {
 }
 
 // speed: bench/compare.sh's compare.json: {date, machine: {cpu, isa, cores}, load_before, load_after, rounds,
-// repeat, rows: [{model, threads, batch, ours_fp32_ms, ours_int8_ms, ort_fp32_ms, ncnn_fp32_ms, ncnn_int8_ms}]}
+// repeat, block (qdeploy bench's turns; absent: run by run), rows: [{model, threads, batch, ours_fp32_ms, ours_int8_ms, ort_fp32_ms, ncnn_fp32_ms, ncnn_int8_ms}]}
 function renderSpeed(speed) {
   const m = speed.machine || {};
   const out = [];
   out.push(`Measured ${speed.date} on ${m.cpu} (${m.cores} cores, oneDNN ISA ${m.isa}) by \`bench/compare.sh\`, ` +
            `load average ${fmtLoad(speed.load_before)} before and ${fmtLoad(speed.load_after)} after; medians of ` +
-           `${speed.rounds} rounds x ${speed.repeat} timed runs, programs and models interleaved; ms per batch.`);
+           `${speed.rounds} rounds x ${speed.repeat} timed runs, ` +
+           (speed.block > 1 ? `programs interleaved, each model's runs back to back (turns of ${speed.block})`
+                            : 'programs and models interleaved') + '; ms per batch.');
   out.push('');
   out.push('| model | threads | batch | ours fp32 | ours int8 | ONNX Runtime fp32 | ncnn fp32 | ncnn int8 | ' +
            'int8 vs fp32 | int8 vs ORT fp32 | fp32 vs ORT fp32 |');

@@ -21,6 +21,7 @@
 #include "data/dataset.h"
 #include "data/model_config.h"
 #include "eval/bench_report.h"
+#include "eval/turn_schedule.h"
 #include "runtime/cpu_isa.h"
 #include "runtime/executor.h"
 #include "util/int_list.h"
@@ -36,6 +37,7 @@ struct BenchArgs {
   std::string batch = "1";
   int repeat = 20;
   int warmup = 3;
+  int block = 10;
   std::string images;
   std::string json;
   bool profile = false;
@@ -150,6 +152,7 @@ int run_bench(const BenchArgs& a) {
   if (report.images.empty()) fail(a.config, "no images: give --images or set dataset.test in the config");
   report.repeat = a.repeat;
   report.warmup = a.warmup;
+  report.block = a.block;
   report.date = utc_now();
   report.cpu = cpu_name();
   report.isa = runtime::onednn_cpu_isa();
@@ -193,16 +196,18 @@ int run_bench(const BenchArgs& a) {
       for (size_t m = 0; m < n; ++m) report.cases.push_back(BenchCase{m, t, b, {}, {}, std::nullopt});
       for (int w = 0; w < a.warmup; ++w)
         for (auto& e : ex) e->run({in});
-      for (int r = 0; r < a.repeat; ++r)
-        for (size_t k = 0; k < n; ++k) {
-          const size_t m = (k + r) % n;  // rotate who goes first
-          const double cpu0 = process_cpu_ms();
-          Stopwatch sw;
-          ex[m]->run({in});
-          const double wall = sw.elapsed_ms();
-          report.cases[first_case + m].batch_ms.add(wall);
-          report.cases[first_case + m].cpu_ms.add(process_cpu_ms() - cpu0);
+      for (const ScheduledRun& run : turn_schedule(n, a.repeat, a.block)) {
+        if (!run.timed) {
+          ex[run.model]->run({in});
+          continue;
         }
+        const double cpu0 = process_cpu_ms();
+        Stopwatch sw;
+        ex[run.model]->run({in});
+        const double wall = sw.elapsed_ms();
+        report.cases[first_case + run.model].batch_ms.add(wall);
+        report.cases[first_case + run.model].cpu_ms.add(process_cpu_ms() - cpu0);
+      }
       ex.clear();
       if (!a.profile) continue;
       // Profiling runs are separate so that their bookkeeping never touches the timings above.
@@ -246,6 +251,12 @@ void register_bench(CLI::App& app) {
   sub->add_option("--batch", a->batch, "batch sizes, comma-separated")->capture_default_str();
   sub->add_option("--repeat", a->repeat, "timed runs per model and case")->capture_default_str();
   sub->add_option("--warmup", a->warmup, "untimed runs per model and case")->capture_default_str();
+  sub->add_option("--block", a->block,
+                  "timed runs of one model back to back before the next model's turn (each turn starts "
+                  "with one untimed run); 1 = the models alternate run by run, each run starting with the "
+                  "caches the other model left")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--images", a->images, "images to feed (dataset path; default: the config's test set)");
   sub->add_option("--json", a->json, "also write the results as JSON to this file");
   sub->add_flag("--profile", a->profile, "per-step times (median over --repeat profiled runs), top steps");

@@ -46,9 +46,12 @@ void keep_layers_fp32_within_budget(ir::Model& model, const QuantizeArgs& a) {
   Tensor one(DataType::f32,
              {1, data.inputs[0].shape()[1], data.inputs[0].shape()[2], data.inputs[0].shape()[3]});
   std::memcpy(one.raw(), data.inputs[0].raw(), one.nbytes());
-  // deploy's interleaved batch-1 timing, the all-int8 model in the first ("fp32") slot.
-  const nlohmann::json speed =
-      pipeline::measure_speed(all_int8, &model, one, {a.threads, 3, 40, console_reporting()});
+  // deploy's batch-1 timing in turns, the all-int8 model in the first ("fp32") slot.
+  pipeline::SpeedOptions timing;
+  timing.threads = a.threads;
+  timing.runs = 40;
+  timing.reporting = console_reporting();
+  const nlohmann::json speed = pipeline::measure_speed(all_int8, &model, one, timing);
   const double int8_ms = speed["fp32"]["median_ms"], mixed_ms = speed["int8"]["median_ms"];
   std::printf(
       "mixed precision: speed cost (batch 1, median of 40, %s threads): all-int8 %.3f ms, mixed %.3f "

@@ -65,9 +65,10 @@ std::string format_bench_report(const BenchReport& report, size_t profile_top_n)
                            {false, true, true, true, true, true});
   out += format_number("\npeak RSS %.1f MB", report.peak_rss_mb);
   out += " · " + std::to_string(report.repeat) + " timed runs per case after " +
-         std::to_string(report.warmup) +
-         " warm-up, models interleaved · inputs: " + std::to_string(report.images_decoded) + " images from " +
-         report.images + "\n";
+         std::to_string(report.warmup) + " warm-up, " +
+         (report.block > 1 ? "models taking turns of " + std::to_string(report.block) + " runs"
+                           : std::string("models interleaved run by run")) +
+         " · inputs: " + std::to_string(report.images_decoded) + " images from " + report.images + "\n";
   out += report.cpu + ", " + std::to_string(report.cores) + " cores, oneDNN ISA " + report.isa +
          ", load average " + format_number("%.2f", report.load_average[0]) + " " +
          format_number("%.2f", report.load_average[1]) + " " + format_number("%.2f", report.load_average[2]) +
@@ -94,6 +95,7 @@ nlohmann::json bench_json(const BenchReport& report, size_t profile_top_n) {
   j["images_decoded"] = report.images_decoded;
   j["repeat"] = report.repeat;
   j["warmup"] = report.warmup;
+  j["block"] = report.block;
   j["date"] = report.date;
   j["machine"] = {{"cpu", report.cpu},
                   {"isa", report.isa},

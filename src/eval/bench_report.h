@@ -40,6 +40,7 @@ struct BenchReport {
   std::string images;          // where the inputs came from
   int images_decoded = 0;      // distinct images fed (batches repeat them when larger)
   int repeat = 0, warmup = 0;  // timed and untimed runs per case
+  int block = 1;               // timed runs of one model back to back per turn (1: run by run)
   std::string date;            // UTC, ISO 8601
   std::string cpu;             // /proc/cpuinfo model name
   std::string isa;  // the ISA oneDNN dispatches to (runtime::onednn_cpu_isa), e.g. "avx512_core_vnni"
@@ -70,8 +71,8 @@ std::string format_bench_report(const BenchReport& report, size_t profile_top_n 
 // Only the results table (Markdown pipe table).
 std::string format_bench_table(const BenchReport& report);
 
-// {"config", "images", "images_decoded", "repeat", "warmup", "date", "machine": {"cpu", "isa", "cores",
-//  "load_average"}, "peak_rss_mb", "models": [{"label", "path", "precision", "open_ms", "compile_ms",
+// {"config", "images", "images_decoded", "repeat", "warmup", "block", "date",
+//  "machine": {"cpu", "isa", "cores", "load_average"}, "peak_rss_mb", "models": [{"label", "path", "precision", "open_ms", "compile_ms",
 //  "first_run_ms", "load_ms", "load_cpu_ms"}], "results": [{"model", "precision", "threads", "batch",
 //  "median_ms", "p90_ms", "mean_ms", "min_ms", "max_ms", "ms_per_image", "images_per_second",
 //  "speedup_vs_first", "cpu_median_ms", "runs", "samples_ms", "cpu_samples_ms", "profile" (with --profile)}]}

@@ -276,9 +276,9 @@ std::string speed_section(const json& d) {
   if (sp.contains("threads"))
     h += "<p>Batch " + fmt("%.0f", num(sp, "batch", 1)) + ", " + fmt("%.0f", num(sp, "threads")) +
          " thread(s), " + fmt("%.0f", num(sp, "runs")) + " timed runs per model after " +
-         fmt("%.0f", num(sp, "warmup")) +
-         " warm-up runs (fp32 and int8 alternate), input: " + html_escape(str(sp, "input", "?")) +
-         ". Median wall time per run.</p>\n";
+         fmt("%.0f", num(sp, "warmup")) + " warm-up runs (fp32 and int8 take turns" +
+         (sp.contains("block") ? " of " + fmt("%.0f", num(sp, "block")) + " runs" : std::string()) +
+         "), input: " + html_escape(str(sp, "input", "?")) + ". Median wall time per run.</p>\n";
   if (sp.contains("load_average_1min") && sp["load_average_1min"].is_number())
     h += "<p>Load average " + fmt("%.2f", num(sp, "load_average_1min")) + " on " +
          fmt("%.0f", num(sp, "cores")) +

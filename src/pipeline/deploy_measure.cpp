@@ -14,6 +14,7 @@
 #include "eval/evaluate.h"
 #include "eval/latency.h"
 #include "eval/results_json.h"
+#include "eval/turn_schedule.h"
 #include "pipeline/dataset_batch_source.h"
 #include "pipeline/onnxruntime_runner.h"
 #include "quant/analyse/quant_error_analysis.h"
@@ -129,20 +130,25 @@ json measure_speed(const ir::Model& fp32, const ir::Model* int8, const Tensor& i
   models.emplace_back("fp32", runtime::compile(fp32, co));
   if (int8) models.emplace_back("int8", runtime::compile(*int8, co));
   std::vector<LatencyStats> stats(models.size());
-  ProgressBar bar("speed", static_cast<int64_t>(options.warmup + options.runs), options.reporting.progress);
-  for (int run = 0; run < options.warmup + options.runs; ++run) {
-    for (size_t k = 0; k < models.size(); ++k) {
-      const size_t m = (k + static_cast<size_t>(run)) % models.size();  // alternate who goes first
-      Stopwatch sw;
-      models[m].second->run({input});
-      if (run >= options.warmup) stats[m].add(sw.elapsed_ms());
+  const std::vector<ScheduledRun> schedule = turn_schedule(models.size(), options.runs, options.block);
+  ProgressBar bar("speed", static_cast<int64_t>(options.warmup * models.size() + schedule.size()),
+                  options.reporting.progress);
+  for (int run = 0; run < options.warmup; ++run)
+    for (auto& m : models) {
+      m.second->run({input});
+      bar.advance(1);
     }
+  for (const ScheduledRun& run : schedule) {
+    Stopwatch sw;
+    models[run.model].second->run({input});
+    if (run.timed) stats[run.model].add(sw.elapsed_ms());
     bar.advance(1);
   }
   bar.finish();
   json out = {{"batch", 1},
               {"threads", resolve_threads(options.threads)},
               {"warmup", options.warmup},
+              {"block", options.block},
               {"runs", options.runs},
               {"input", "the test image"},
               {"cores", available_cores()},

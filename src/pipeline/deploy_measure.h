@@ -8,8 +8,8 @@
 
 #include "core/tensor.h"
 #include "data/model_config.h"
-#include "util/progress.h"
 #include "ir/model.h"
+#include "util/progress.h"
 
 namespace qd::pipeline {
 
@@ -33,7 +33,8 @@ nlohmann::json measure_accuracy(const ir::Model& fp32, const ir::Model* int8, co
 struct SpeedOptions {
   int threads = 0;  // 0 = all cores (reported as the count used)
   int warmup = 3;
-  int runs = 20;  // timed runs per model; fp32 and int8 alternate so machine noise hits both alike
+  int runs = 20;   // timed runs per model
+  int block = 10;  // in turns of this many back to back (eval/turn_schedule.h), so machine noise hits both
   Reporting reporting;
 };
 

@@ -43,6 +43,11 @@ const cases = {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     '| resnet18 | 1 | 1 | 10.00 | 4.00 | 12.50 | 11.00 | 8.12 | 2.50x | 3.13x | 1.25x |',
   ].join('\n')),
+  'turns of back-to-back runs named in the header': () => {
+    const header = renderSpeed({...speed, block: 10}).split('\n')[0];
+    assert.ok(header.endsWith('medians of 3 rounds x 10 timed runs, programs interleaved, each model\'s runs ' +
+                              'back to back (turns of 10); ms per batch.'), header);
+  },
   'missing value is a dash': () => {
     const s = {...speed, rows: [{...speed.rows[0], ncnn_int8_ms: null, ort_fp32_ms: undefined}]};
     assert.match(renderSpeed(s), /\| 11\.00 \| - \| 2\.50x \| - \| - \|$/);
