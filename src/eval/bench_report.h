@@ -72,10 +72,12 @@ std::string format_bench_report(const BenchReport& report, size_t profile_top_n 
 std::string format_bench_table(const BenchReport& report);
 
 // {"config", "images", "images_decoded", "repeat", "warmup", "block", "date",
-//  "machine": {"cpu", "isa", "cores", "load_average"}, "peak_rss_mb", "models": [{"label", "path", "precision", "open_ms", "compile_ms",
-//  "first_run_ms", "load_ms", "load_cpu_ms"}], "results": [{"model", "precision", "threads", "batch",
-//  "median_ms", "p90_ms", "mean_ms", "min_ms", "max_ms", "ms_per_image", "images_per_second",
-//  "speedup_vs_first", "cpu_median_ms", "runs", "samples_ms", "cpu_samples_ms", "profile" (with --profile)}]}
+//  "machine": {"cpu", "isa", "cores", "load_average"}, "peak_rss_mb",
+//  "models": [{"label", "path", "precision", "open_ms", "compile_ms", "first_run_ms", "load_ms",
+//              "load_cpu_ms"}],
+//  "results": [{"model", "precision", "threads", "batch", "median_ms", "p90_ms", "mean_ms", "min_ms",
+//               "max_ms", "ms_per_image", "images_per_second", "speedup_vs_first", "cpu_median_ms", "runs",
+//               "samples_ms", "cpu_samples_ms", "profile" (with --profile)}]}
 nlohmann::json bench_json(const BenchReport& report, size_t profile_top_n = 10);
 
 }  // namespace qd
