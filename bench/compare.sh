@@ -6,8 +6,9 @@
 # tools/ort/bench_ort.js and ncnn (the order changes every round); each program times a model's runs back to
 # back after its warm-up, as ONNX Runtime's and ncnn's benchmarks do (`qdeploy bench` in turns of --block runs,
 # one turn per model and round at the default 10; until 2026-12-07 ours alternated fp32 and int8 run by run, so
-# each of our runs started with the caches the other model left). Medians are over all timed runs of all rounds (ncnn: the median of its per-round medians, since
-# ncnn_oracle prints medians only). The table's header names the CPU and the ISA oneDNN dispatched to.
+# each of our runs started with the caches the other model left). Medians are over all timed runs of all
+# rounds (ncnn: the median of its per-round medians, since ncnn_oracle prints medians only). The table's
+# header names the CPU and the ISA oneDNN dispatched to.
 #
 #   bench/compare.sh [--build DIR] [--rounds 3] [--repeat 10] [--warmup 3] [--threads 1,2] [--batch 1,32]
 #                    [--nets "resnet20 resnet18"] [--fresh]

@@ -24,7 +24,8 @@ function renderAccuracy(acc) {
 }
 
 // speed: bench/compare.sh's compare.json: {date, machine: {cpu, isa, cores}, load_before, load_after, rounds,
-// repeat, block (qdeploy bench's turns; absent: run by run), rows: [{model, threads, batch, ours_fp32_ms, ours_int8_ms, ort_fp32_ms, ncnn_fp32_ms, ncnn_int8_ms}]}
+// repeat, block (qdeploy bench's turns; absent: run by run), rows: [{model, threads, batch, ours_fp32_ms,
+// ours_int8_ms, ort_fp32_ms, ncnn_fp32_ms, ncnn_int8_ms}]}
 function renderSpeed(speed) {
   const m = speed.machine || {};
   const out = [];
