@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
     --batch) BATCH=$2; shift 2 ;;
     --nets) NETS=$2; shift 2 ;;
     --fresh) FRESH=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;  # the comment block above
     *) echo "compare.sh: unknown argument '$1'" >&2; exit 1 ;;
   esac
 done
