@@ -13,6 +13,9 @@ constexpr int kParamMagic = 7767517;  // first line of every .param file
 // A param key <= kArrayKeyBase is an array "-23300-id=n,v0,v1,...": id = kArrayKeyBase - key.
 constexpr int kArrayKeyBase = -23300;
 
+// ncnn's ParamDict holds ids 0..31 (NCNN_MAX_PARAM_COUNT); the real loader rejects a file with a larger id.
+constexpr int kMaxParamCount = 32;
+
 // .bin weight-blob tags (4 bytes before a "tagged" weight blob; raw blobs have no tag).
 constexpr uint32_t kTagFp32 = 0x00000000;
 constexpr uint32_t kTagFp16 = 0x01306B47;

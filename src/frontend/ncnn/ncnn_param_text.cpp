@@ -1,6 +1,7 @@
 #include "frontend/ncnn/ncnn_param_text.h"
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -50,15 +51,18 @@ const ParamValue* find_scalar(const ParamDict& pd, int id) {
   return &it->second;
 }
 
+// A param value as int; beyond int's range the cast would be undefined, so that is an error too.
+int checked_int(double d, int id, const std::string& where) {
+  if (d != std::floor(d) || std::fabs(d) > 2147483647.0)
+    fail(where, "param " + std::to_string(id) + " must be an integer, got " + std::to_string(d));
+  return static_cast<int>(d);
+}
+
 }  // namespace
 
 int ParamDict::get_int(int id, int fallback) const {
   const ParamValue* v = find_scalar(*this, id);
-  if (!v) return fallback;
-  double d = v->values[0];
-  if (d != std::floor(d) || std::fabs(d) > 2147483647.0)
-    fail(where, "param " + std::to_string(id) + " must be an integer, got " + std::to_string(d));
-  return static_cast<int>(d);
+  return v ? checked_int(v->values[0], id, where) : fallback;
 }
 
 float ParamDict::get_float(int id, float fallback) const {
@@ -78,10 +82,7 @@ std::vector<int> ParamDict::get_ints(int id) const {
   auto it = entries.find(id);
   if (it == entries.end()) return {};
   std::vector<int> out;
-  for (double d : it->second.values) {
-    if (d != std::floor(d)) fail(where, "param " + std::to_string(id) + " must hold integers");
-    out.push_back(static_cast<int>(d));
-  }
+  for (double d : it->second.values) out.push_back(checked_int(d, id, where));
   return out;
 }
 
@@ -107,7 +108,8 @@ ParamFile parse_param_text(const std::string& text, const std::string& path) {
       continue;
     }
     long lc = 0, bc = 0;
-    if (toks.size() != 2 || !parse_int(toks[0], lc) || !parse_int(toks[1], bc) || lc <= 0 || bc <= 0)
+    if (toks.size() != 2 || !parse_int(toks[0], lc) || !parse_int(toks[1], bc) || lc <= 0 || bc <= 0 ||
+        lc > INT_MAX || bc > INT_MAX)
       fail(at_line(path, line_no), "expected '<layer_count> <blob_count>', got '" + line + "'");
     pf.layer_count = static_cast<int>(lc);
     pf.blob_count = static_cast<int>(bc);
@@ -132,7 +134,9 @@ ParamFile parse_param_text(const std::string& text, const std::string& path) {
       fail(where, "expected '<type> <name> <bottom_count> <top_count> ...', got '" + line + "'");
     L.type = toks[0];
     L.name = toks[1];
-    if (toks.size() < 4 + static_cast<size_t>(nb + nt))
+    // Compared one at a time: nb + nt of two huge counts would overflow.
+    const size_t names = toks.size() - 4;
+    if (static_cast<unsigned long>(nb) > names || static_cast<unsigned long>(nt) > names - nb)
       fail(where, "layer '" + L.name + "' declares " + std::to_string(nb) + " bottoms and " +
                       std::to_string(nt) + " tops but lists fewer blob names");
     if (!layer_names.insert(L.name).second) fail(where, "duplicate layer name '" + L.name + "'");
@@ -157,9 +161,14 @@ ParamFile parse_param_text(const std::string& text, const std::string& path) {
         fail(L.params.where, "expected 'key=value', got '" + kv + "'");
       const std::string val = kv.substr(eq + 1);
       ParamValue v;
-      int id = static_cast<int>(key);
-      if (key <= kArrayKeyBase) {
-        id = static_cast<int>(kArrayKeyBase - key);
+      const bool is_array = key <= kArrayKeyBase;
+      const long raw_id = is_array ? kArrayKeyBase - key : key;
+      if (!is_array && key < 0) fail(L.params.where, "negative param id " + std::to_string(key));
+      if (raw_id >= kMaxParamCount)
+        fail(L.params.where, "param id " + std::to_string(raw_id) + " is beyond ncnn's limit of " +
+                                 std::to_string(kMaxParamCount - 1));
+      const int id = static_cast<int>(raw_id);
+      if (is_array) {
         v.is_array = true;
         std::vector<std::string> parts;
         std::stringstream ss(val);
@@ -171,7 +180,6 @@ ParamFile parse_param_text(const std::string& text, const std::string& path) {
                "array param " + std::to_string(id) + " must be 'count,v0,v1,...', got '" + val + "'");
         for (size_t i = 1; i < parts.size(); ++i) parse_number(parts[i], L.params.where, id, v);
       } else {
-        if (key < 0) fail(L.params.where, "negative param id " + std::to_string(key));
         parse_number(val, L.params.where, id, v);
       }
       if (L.params.entries.count(id)) fail(L.params.where, "param " + std::to_string(id) + " given twice");

@@ -303,6 +303,39 @@ TEST_F(NcnnReaderFiles, BadParamFiles) {
                                 bin);
       },
       u, {"a.param:4", "array param 0"});
+  // Found by the fuzzer: two huge blob counts used to overflow when summed.
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(write("n.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "ReLU r 9223372036854775807 9223372036854775807 data out\n"),
+                                bin);
+      },
+      u, {"n.param:4", "fewer blob names"});
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(write("i.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "ReLU r 1 1 data out 32=1\n"),
+                                bin);
+      },
+      u, {"i.param:4", "param id 32", "limit of 31"});
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(write("j.param",
+                                      "7767517\n2 2\nInput in 0 1 data\n"
+                                      "ReLU r 1 1 data out -9223372036854775807=1,2\n"),
+                                bin);
+      },
+      u, {"j.param:4", "beyond ncnn's limit"});
+  expect_error(
+      [&] {
+        qd::frontend::load_ncnn(
+            write("r.param",
+                  "7767517\n2 2\nInput in 0 1 data\nReduction r 1 1 data out 0=3 1=0 -23303=1,1e20 5=1\n"),
+            bin);
+      },
+      u, {"r.param:4", "param 3 must be an integer"});
 }
 
 TEST_F(NcnnReaderFiles, BinSizeMismatch) {
