@@ -430,8 +430,18 @@ MemRef OneDnnExecutor::value_as(ir::ValueId v, const dnnl::memory::desc& want) {
     attr.set_output_scales(0, {s.int8_step});
   QD_CHECK(!(s.int8_step == 0.f && want.data_type() != dnnl::memory::data_type::f32),
            "f32 value read as int8");
+  const auto& d = want.dims();
+  const auto f32 = dnnl::memory::data_type::f32;
+  const MemRef from = value_ref(v);
+  if (s.int8_step == 0.f && from.buffer >= 0 && d.size() == 4 && d[1] <= 4 &&
+      s.md == dnnl::memory::desc(d, f32, dnnl::memory::format_tag::nchw) &&
+      want == dnnl::memory::desc(d, f32, dnnl::memory::format_tag::nhwc)) {
+    steps_.push_back(std::make_unique<InterleavePlanesStep>(from.buffer, temp, d[0], d[1], d[2] * d[3], 4));
+    summary_ += "interleave " + val.name + " (nchw -> nhwc)\n";
+    return dst;
+  }
   add_primitive(dnnl::reorder(dnnl::reorder::primitive_desc(eng_, s.md, eng_, want, attr)),
-                {{DNNL_ARG_FROM, value_ref(v)}, {DNNL_ARG_TO, dst}});
+                {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, dst}});
   summary_ += "reorder " + val.name + "\n";
   return dst;
 }
@@ -464,7 +474,7 @@ MemRef OneDnnExecutor::quantized_as(ir::ValueId v, const dnnl::memory::desc& wan
     };
     if (d.size() == 4 && d[1] <= 4 && plain(here, dnnl::memory::format_tag::nchw) &&
         plain(want_s8, dnnl::memory::format_tag::nhwc))
-      steps_.push_back(std::make_unique<InterleavePlanesStep>(qbuf, dst, d[0], d[1], d[2] * d[3]));
+      steps_.push_back(std::make_unique<InterleavePlanesStep>(qbuf, dst, d[0], d[1], d[2] * d[3], 1));
     else
       add_primitive(dnnl::reorder(dnnl::reorder::primitive_desc(eng_, here, eng_, want_s8)),
                     {{DNNL_ARG_FROM, {here, qbuf, {}}}, {DNNL_ARG_TO, {want_s8, dst, {}}}});
@@ -567,6 +577,8 @@ void OneDnnExecutor::label_steps(size_t first, const FusedGroup& grp) {
       s.prof_op = "SE scale into conv weights";
     else if (dynamic_cast<QuantizeStep*>(&s))
       s.prof_op = "quantize";
+    else if (dynamic_cast<InterleavePlanesStep*>(&s))
+      s.prof_op = "interleave (nchw -> nhwc)";
     else if (dynamic_cast<ConcatNhwcStep*>(&s))
       s.prof_op = "Concat (nhwc rows)";
     else if (dynamic_cast<WinogradConvStep*>(&s))
