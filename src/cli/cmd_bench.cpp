@@ -24,6 +24,7 @@
 #include "eval/turn_schedule.h"
 #include "runtime/cpu_isa.h"
 #include "runtime/executor.h"
+#include "runtime/onednn/onednn_executor.h"
 #include "util/int_list.h"
 
 namespace qd::cli {
@@ -193,7 +194,10 @@ int run_bench(const BenchArgs& a) {
       std::vector<std::unique_ptr<runtime::Executor>> ex;
       for (const ir::Model& m : models) ex.push_back(runtime::compile(m, compile_options(a, t, b)));
       const size_t first_case = report.cases.size();
-      for (size_t m = 0; m < n; ++m) report.cases.push_back(BenchCase{m, t, b, {}, {}, std::nullopt});
+      for (size_t m = 0; m < n; ++m) {
+        report.cases.push_back(BenchCase{m, t, b, {}, {}, std::nullopt});
+        report.cases.back().ran_on_one_thread = runtime::onednn_runs_on_one_thread(*ex[m]);
+      }
       for (int w = 0; w < a.warmup; ++w)
         for (auto& e : ex) e->run({in});
       for (const ScheduledRun& run : turn_schedule(n, a.repeat, a.block)) {

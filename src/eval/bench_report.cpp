@@ -56,6 +56,11 @@ std::string format_bench_report(const BenchReport& report, size_t profile_top_n)
     return rows;
   }());
   out += "\n" + format_bench_table(report);
+  for (const BenchCase& c : report.cases)
+    if (c.ran_on_one_thread)
+      out += "note: " + report.models[c.model].label + " at " + std::to_string(c.threads) +
+             " threads, batch " + std::to_string(c.batch) +
+             " ran on one thread: too few multiply-adds to split\n";
   out += "\nload time (open + compile + first inference, ms):\n";
   std::vector<std::vector<std::string>> load;
   for (const BenchModel& m : report.models)
@@ -132,7 +137,8 @@ nlohmann::json bench_json(const BenchReport& report, size_t profile_top_n) {
                      {"cpu_median_ms", r.cpu_median_ms},
                      {"runs", c.batch_ms.count()},
                      {"samples_ms", c.batch_ms.samples()},
-                     {"cpu_samples_ms", c.cpu_ms.samples()}};
+                     {"cpu_samples_ms", c.cpu_ms.samples()},
+                     {"ran_on_one_thread", c.ran_on_one_thread}};
     if (c.profile) e["profile"] = profile_json(*c.profile, profile_top_n);
     j["results"].push_back(std::move(e));
   }

@@ -33,6 +33,7 @@ struct BenchCase {
   LatencyStats cpu_ms;                    // process CPU time of each timed run (all threads; robust to a
                                           // busy machine at one thread, includes spin-waiting at more)
   std::optional<ProfileSummary> profile;  // with --profile
+  bool ran_on_one_thread = false;         // threads > 1 asked for, but the model is too small to split
 };
 
 struct BenchReport {

@@ -133,6 +133,17 @@ TEST(BenchReport, TableText) {
   EXPECT_NE(full.find("peak RSS 123.4 MB"), std::string::npos) << full;
   EXPECT_NE(full.find("| fp32  | 10.000 |  20.000 |     5.000 | 35.000 |    31.000 |"), std::string::npos)
       << full;
+  EXPECT_EQ(full.find("note:"), std::string::npos) << full;
+  // A case whose model ran on one thread although more were asked for says so.
+  BenchReport two = sample_report();
+  two.cases[2].threads = 2;
+  two.cases[2].ran_on_one_thread = true;
+  const std::string noted = format_bench_report(two);
+  EXPECT_NE(
+      noted.find("note: int8 at 2 threads, batch 8 ran on one thread: too few multiply-adds to split\n"),
+      std::string::npos)
+      << noted;
+  EXPECT_EQ(noted.find("note: fp32"), std::string::npos) << noted;
 }
 
 TEST(BenchReport, JsonKeysAndValues) {
@@ -151,7 +162,7 @@ TEST(BenchReport, JsonKeysAndValues) {
   const auto& e = j["results"][1];
   for (const char* k : {"model", "precision", "threads", "batch", "median_ms", "p90_ms", "mean_ms", "min_ms",
                         "max_ms", "ms_per_image", "images_per_second", "speedup_vs_first", "cpu_median_ms",
-                        "runs", "samples_ms", "cpu_samples_ms"})
+                        "runs", "samples_ms", "cpu_samples_ms", "ran_on_one_thread"})
     EXPECT_TRUE(e.contains(k)) << k;
   EXPECT_EQ(e["model"], "int8");
   EXPECT_EQ(e["runs"], 4);

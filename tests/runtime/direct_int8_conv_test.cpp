@@ -213,6 +213,7 @@ Tensor direct8_run(const ir::Model& m, Backend backend, KernelPolicy direct, int
   o.backend = backend;
   o.int8 = Int8Mode::real;
   o.threads = threads;
+  o.min_parallel_work = 0;  // split every step, whatever the model size or machine load
   o.batch = x.dim(0);
   o.winograd = WinogradPolicy::never;
   o.int8_direct = direct;

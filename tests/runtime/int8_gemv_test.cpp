@@ -92,6 +92,7 @@ Tensor gemv_run(const ir::Model& m, Backend backend, KernelPolicy kernel, const 
   o.backend = backend;
   o.int8 = Int8Mode::real;
   o.threads = 2;
+  o.min_parallel_work = 0;  // split every step, whatever the model size or machine load
   o.batch = 1;
   o.int8_signed = kernel;
   auto e = compile(m, o);

@@ -1,5 +1,6 @@
-// The oneDNN executor with more than one thread: groups too small to split run on one thread (the plan
-// says so), results still match the reference, and the caller's OpenMP thread count is restored.
+// The oneDNN executor with more than one thread: groups too small to split run on one thread, and so do
+// whole models too small to split (the plan says so); results still match the reference, and the caller's
+// OpenMP thread count is restored.
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -66,6 +67,28 @@ TEST(OneDnnThreads, SmallGroupsRunOnOneThread) {
   o.threads = 2;
   o.min_parallel_work = 0;
   EXPECT_EQ(onednn_plan_summary(*compile(m, o)).find("(1 thread)"), std::string::npos);
+}
+
+TEST(OneDnnThreads, SmallModelsRunOnOneThreadByDefault) {
+  // mixed_model has ~10M multiply-adds: under the whole-model minimum (6e7), unless a minimum is given.
+  CompileOptions o;
+  o.threads = 2;
+  const std::string whole = "one thread: the model has 9M";
+  const auto small = compile(mixed_model(), o);
+  EXPECT_NE(onednn_plan_summary(*small).find(whole), std::string::npos);
+  EXPECT_TRUE(onednn_runs_on_one_thread(*small));
+  o.min_parallel_work = 0;
+  const auto split = compile(mixed_model(), o);
+  EXPECT_EQ(onednn_plan_summary(*split).find("one thread:"), std::string::npos);
+  EXPECT_FALSE(onednn_runs_on_one_thread(*split));
+  o.threads = 1;
+  o.min_parallel_work = -1;
+  EXPECT_EQ(onednn_plan_summary(*compile(mixed_model(), o)).find("one thread:"), std::string::npos);
+  // A 64-channel 3x3 conv at 56x56 (116M) is split.
+  GraphBuilder b;
+  b.output(b.conv(b.input("x", {1, 64, 56, 56}), 64, 64, conv_attrs(3, 1, 1), 7));
+  o.threads = 2;
+  EXPECT_EQ(onednn_plan_summary(*compile(b.finish(), o)).find("one thread:"), std::string::npos);
 }
 
 TEST(OneDnnThreads, DefaultMinimumFollowsWaitPolicyAndLoad) {

@@ -174,6 +174,7 @@ Tensor signed8_run(const ir::Model& m, Backend backend, KernelPolicy kernel, int
   o.backend = backend;
   o.int8 = Int8Mode::real;
   o.threads = threads;
+  o.min_parallel_work = 0;  // split every step, whatever the model size or machine load
   o.batch = x.dim(0);
   o.int8_signed = kernel;
   auto e = compile(m, o);

@@ -178,6 +178,7 @@ Tensor wino8_run(const ir::Model& m, Backend backend, WinogradPolicy winograd, i
   o.backend = backend;
   o.int8 = Int8Mode::real;
   o.threads = threads;
+  o.min_parallel_work = 0;  // split every step, whatever the model size or machine load
   o.batch = x.dim(0);
   o.winograd = winograd;
   auto e = compile(m, o);

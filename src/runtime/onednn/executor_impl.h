@@ -20,6 +20,7 @@ class OneDnnExecutor : public Executor {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Tap& tap) override;
   std::vector<StepProfile> last_profile() const override { return profile_; }
   const std::string& summary() const { return summary_; }
+  bool whole_model_serial() const { return whole_model_serial_; }
 
  private:
   // --- memory plan (compile time) ---
@@ -200,6 +201,7 @@ class OneDnnExecutor : public Executor {
   };
   std::vector<OutputPlan> outputs_;
   std::string summary_;
+  bool whole_model_serial_ = false;  // more threads asked for, the model too small to split
   bool profiling_ = false;
   std::vector<StepProfile> profile_;
   // Labels the steps a group added (from index `first`) for the profile.

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 #include "core/aligned_buffer.h"
@@ -38,6 +39,11 @@ std::string onednn_plan_summary(const Executor& executor) {
   return e ? e->summary() : std::string();
 }
 
+bool onednn_runs_on_one_thread(const Executor& executor) {
+  auto* e = dynamic_cast<const onednn::OneDnnExecutor*>(&executor);
+  return e && e->whole_model_serial();
+}
+
 namespace onednn {
 
 namespace {
@@ -65,6 +71,15 @@ bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
 // ResNet-18's 19M-38M-MAC convs still gain from two. With spinning threads (the default policy) on an idle
 // machine every split paid off.
 constexpr double kPassiveMinParallelWork = 4e6;
+
+// A whole model with less work than this (multiply-adds, an int8 one counted as a quarter of an fp32 one: a
+// one-thread run under ~0.6 ms) runs on one thread even when more are asked for. Its steps last 2-10 us, and
+// at two threads on the test VM (AVX-512, idle, default wait policy) waking the second thread between them
+// cost more than it added: ResNet-20 CIFAR (41M) int8 0.23 ms at two threads against 0.16 at one, fp32 0.49
+// vs 0.41; MobileNetV3-Small (60M) int8 0.83 vs 0.62; ShuffleNetV2 int8 (146M) 1.36 vs 1.11. Per-group
+// thresholds cannot fix it: serial groups inside a parallel model read data half in the other core's cache
+// (MobileNetV2 at two threads got slower with any threshold; docs/benchmarks.md).
+constexpr double kSmallModelWork = 6e7;
 
 bool wait_policy_is_passive() {
   const char* p = std::getenv("OMP_WAIT_POLICY");
@@ -171,7 +186,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   int8_signed_ = options.int8_signed;
   threads_ = resolve_threads(options.threads);
   const ThreadCountScope threads(threads_);  // oneDNN reads it when creating primitives
-  const double min_work =
+  double min_work =
       options.min_parallel_work >= 0 ? options.min_parallel_work : default_min_parallel_work(threads_);
   const ir::Graph& g = graph_;
   s8_sources_exact_ = int8_mode_ == Int8Mode::real && s8_sources_exact(eng_);
@@ -230,6 +245,17 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     replan = true;
   }
   if (replan) groups = fuse_groups(g, fusable, sum_ok, bn_ok, gelu_ok_);
+  if (threads_ > 1 && options.min_parallel_work < 0) {
+    double total = 0;
+    for (const FusedGroup& grp : groups)  // an int8 multiply-add costs about a quarter of an fp32 one
+      total += group_work(g, grp) * (quant_of(g.node(grp.anchor)) ? 0.25 : 1.0);
+    if (total < kSmallModelWork) {
+      min_work = std::numeric_limits<double>::infinity();
+      whole_model_serial_ = true;
+      summary_ += "one thread: the model has " + std::to_string(static_cast<int64_t>(total / 1e6)) +
+                  "M fp32-equivalent multiply-adds, too few to split\n";
+    }
+  }
   std::vector<bool> fp32_conv(num_nodes);
   for (size_t i = 0; i < num_nodes; ++i) fp32_conv[i] = quant_of(g.nodes()[i]) == nullptr;
   folded_ = find_foldable_scales(g, fp32_conv);
