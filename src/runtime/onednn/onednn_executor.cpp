@@ -72,13 +72,14 @@ bool gemm_mappable(const ir::Graph& g, const ir::Node& n) {
 // machine every split paid off.
 constexpr double kPassiveMinParallelWork = 4e6;
 
-// A whole model with less work than this (multiply-adds, an int8 one counted as a quarter of an fp32 one: a
-// one-thread run under ~0.6 ms) runs on one thread even when more are asked for. Its steps last 2-10 us, and
+// A whole model with less work than this (multiply-adds weighed as fp32 ones with AVX-512: a one-thread run
+// under ~0.6 ms) runs on one thread even when more are asked for. Its steps last 2-10 us, and
 // at two threads on the test VM (AVX-512, idle, default wait policy) waking the second thread between them
 // cost more than it added: ResNet-20 CIFAR (41M) int8 0.23 ms at two threads against 0.16 at one, fp32 0.49
 // vs 0.41; MobileNetV3-Small (60M) int8 0.83 vs 0.62; ShuffleNetV2 int8 (146M) 1.36 vs 1.11. Per-group
 // thresholds cannot fix it: serial groups inside a parallel model read data half in the other core's cache
-// (MobileNetV2 at two threads got slower with any threshold; docs/benchmarks.md).
+// (MobileNetV2 at two threads got slower with any threshold; docs/benchmarks.md). With oneDNN capped to AVX2,
+// ResNet-20's fp32 run (0.9 ms at one thread) still gains from two (0.59), its int8 one (0.40) does not.
 constexpr double kSmallModelWork = 6e7;
 
 bool wait_policy_is_passive() {
@@ -247,8 +248,14 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
   if (replan) groups = fuse_groups(g, fusable, sum_ok, bn_ok, gelu_ok_);
   if (threads_ > 1 && options.min_parallel_work < 0) {
     double total = 0;
-    for (const FusedGroup& grp : groups)  // an int8 multiply-add costs about a quarter of an fp32 one
-      total += group_work(g, grp) * (quant_of(g.node(grp.anchor)) ? 0.25 : 1.0);
+    // Multiply-adds weighed by their cost relative to an fp32 one with AVX-512: with AVX2 an fp32 one costs
+    // twice as much and an int8 one (no VNNI) about as much as an AVX-512 fp32 one.
+    const auto isa = dnnl::get_effective_cpu_isa();
+    const bool below_avx512 = isa == dnnl::cpu_isa::sse41 || isa == dnnl::cpu_isa::avx ||
+                              isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni;
+    for (const FusedGroup& grp : groups)
+      total += group_work(g, grp) *
+               (quant_of(g.node(grp.anchor)) ? (below_avx512 ? 1.0 : 0.25) : (below_avx512 ? 2.0 : 1.0));
     if (total < kSmallModelWork) {
       min_work = std::numeric_limits<double>::infinity();
       whole_model_serial_ = true;
