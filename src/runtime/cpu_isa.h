@@ -9,6 +9,10 @@ namespace qd::runtime {
 // ...): the CPU's features capped by ONEDNN_MAX_CPU_ISA when that is set.
 std::string onednn_cpu_isa();
 
+// True when oneDNN dispatches below AVX-512 here (sse41 / avx / avx2 / avx2_vnni, ONEDNN_MAX_CPU_ISA
+// included): its per-multiply-add costs and kernel choices then differ from the AVX-512 ones.
+bool onednn_below_avx512();
+
 // True when the CPU has AVX2 and FMA (every AVX2 CPU so far has both), the baseline of our own kernels
 // (each has a scalar path otherwise). Safe to call from static initializers (it runs __builtin_cpu_init
 // first, which libgcc may not have run yet).

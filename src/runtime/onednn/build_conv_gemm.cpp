@@ -3,6 +3,7 @@
 #include <cstring>
 #include <optional>
 
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/conv_swish_rows.h"
 #include "runtime/onednn/executor_impl.h"
 #include "runtime/onednn/int8_gemv.h"
@@ -28,11 +29,7 @@ constexpr int64_t kOneDnnWinogradMinInChannels = 16, kOneDnnWinogradMinOutChanne
 // with oneDNN capped to AVX2 the rule still gains: 9.8 -> 9.2 ms), and the gemm convolution's first run
 // generates oneDNN's JIT sgemm kernels: ~90 ms of a fresh process's first inference (110 -> 19 ms).
 bool tiny_convs_on_gemm() {
-  static const bool below_avx512 = [] {
-    const auto isa = dnnl::get_effective_cpu_isa();
-    return isa == dnnl::cpu_isa::sse41 || isa == dnnl::cpu_isa::avx || isa == dnnl::cpu_isa::avx2 ||
-           isa == dnnl::cpu_isa::avx2_vnni;
-  }();
+  static const bool below_avx512 = onednn_below_avx512();
   return below_avx512;
 }
 

@@ -32,6 +32,12 @@ std::string onednn_cpu_isa() {
   }
 }
 
+bool onednn_below_avx512() {
+  const auto isa = dnnl::get_effective_cpu_isa();
+  return isa == dnnl::cpu_isa::sse41 || isa == dnnl::cpu_isa::avx || isa == dnnl::cpu_isa::avx2 ||
+         isa == dnnl::cpu_isa::avx2_vnni;
+}
+
 bool cpu_has_avx2() {
   static const bool ok =
       (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));

@@ -15,6 +15,7 @@
 #include "core/aligned_buffer.h"
 #include "core/threads.h"
 #include "ir/non_negative.h"
+#include "runtime/cpu_isa.h"
 #include "runtime/onednn/concat_nhwc.h"
 #include "runtime/onednn/conv_swish_rows.h"
 #include "runtime/onednn/direct_int8_conv.h"
@@ -250,9 +251,7 @@ OneDnnExecutor::OneDnnExecutor(const ir::Model& model, const CompileOptions& opt
     double total = 0;
     // Multiply-adds weighed by their cost relative to an fp32 one with AVX-512: with AVX2 an fp32 one costs
     // twice as much and an int8 one (no VNNI) about as much as an AVX-512 fp32 one.
-    const auto isa = dnnl::get_effective_cpu_isa();
-    const bool below_avx512 = isa == dnnl::cpu_isa::sse41 || isa == dnnl::cpu_isa::avx ||
-                              isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni;
+    const bool below_avx512 = onednn_below_avx512();
     for (const FusedGroup& grp : groups)
       total += group_work(g, grp) *
                (quant_of(g.node(grp.anchor)) ? (below_avx512 ? 1.0 : 0.25) : (below_avx512 ? 2.0 : 1.0));
