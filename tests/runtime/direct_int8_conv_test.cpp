@@ -119,10 +119,10 @@ TEST(DirectInt8Conv, AccumulatorsEqualReferenceIntegerConv) {
       const Tensor qw = direct8_weights(c.oc, c.c, c.weights, 12);
       std::vector<uint8_t> steps;
       EXPECT_EQ(direct8_mismatches(c, qx, src, qw, &steps), 0);
-      ASSERT_EQ(steps.size(), static_cast<size_t>((c.oc + 15) / 16));
-      EXPECT_EQ(steps[0], c.steps_first_block);
+      ASSERT_EQ(steps.size(), static_cast<size_t>((c.oc + 15) / 16 * 9));  // per block and tap
+      for (int t = 0; t < 9; ++t) EXPECT_EQ(steps[t], c.steps_first_block) << "tap " << t;
       if (c.weights == WeightKind::mixed && c.oc > 16) {
-        EXPECT_EQ(steps[1], 1);
+        EXPECT_EQ(steps[9], 1);
       }
     }
   }
@@ -144,13 +144,32 @@ TEST(DirectInt8Conv, StepsKeepEveryInt16SumInRange) {
       qw.data<int8_t>()[(4 * (i / 2) + i % 2) * 9 + 4] = static_cast<int8_t>(sum / count + (i < sum % count));
     return qw;
   };
-  std::vector<uint8_t> steps;
+  std::vector<uint8_t> steps;  // per tap: the weights are at tap 4, the other taps (zeros) take 8 steps
   EXPECT_EQ(direct8_mismatches(c, qx, src, weights_with_lane_sum(258, 16), &steps), 0);
-  EXPECT_EQ(steps[0], 8);
+  EXPECT_EQ(steps[4], 8);
   EXPECT_EQ(direct8_mismatches(c, qx, src, weights_with_lane_sum(259, 16), &steps), 0);
-  EXPECT_EQ(steps[0], 4);  // 8 steps hold 259, 4 steps (the first 8 weights) 130
+  EXPECT_EQ(steps[4], 4);  // 8 steps hold 259, 4 steps (the first 8 weights) 130
   EXPECT_EQ(direct8_mismatches(c, qx, src, weights_with_lane_sum(259, 3), &steps), 0);
-  EXPECT_EQ(steps[0], 1);  // 87 + 86 + 86 in steps 0 and 1: 2 steps hold 259, 1 step 173
+  EXPECT_EQ(steps[4], 1);  // 87 + 86 + 86 in steps 0 and 1: 2 steps hold 259, 1 step 173
+  for (int t : {0, 1, 2, 3, 5, 6, 7, 8}) EXPECT_EQ(steps[t], 8) << "tap " << t;
+}
+
+TEST(DirectInt8Conv, StepsAreChosenTapByTap) {
+  // Full-range weights at tap 0 only (one int16 step there), small ones elsewhere (8 steps): a block-wide
+  // choice would sum every tap one step at a time. The accumulators stay exact with the mixed steps.
+  const Direct8Case c{"taps", 1, 64, 6, 6, 16, 2, 1, 1, 1, 1, WeightKind::small, 0};
+  Tensor qx;
+  std::vector<uint8_t> src;
+  direct8_source(c, true, qx, src);
+  Tensor qw = direct8_weights(c.oc, c.c, WeightKind::small, 31);
+  std::mt19937 rng(32);
+  std::uniform_int_distribution<int> full(-127, 127);
+  for (int64_t i = 0; i < qw.numel(); i += 9) qw.data<int8_t>()[i] = static_cast<int8_t>(full(rng));
+  std::vector<uint8_t> steps;
+  EXPECT_EQ(direct8_mismatches(c, qx, src, qw, &steps), 0);
+  ASSERT_EQ(steps.size(), 9u);
+  EXPECT_EQ(steps[0], 1);
+  for (int t = 1; t < 9; ++t) EXPECT_LE(4, steps[t]) << "tap " << t;
 }
 
 struct Direct8ModelCase {

@@ -124,8 +124,8 @@ QD_AVX2_DIRECT8 void run_channel_block_int8(const DirectInt8Shape& s, const uint
   const int64_t PW = s.padded_w(), Cp = s.c_padded(), M = s.N * s.OH * s.OW, OB = s.oc_padded() / 16;
   const int64_t blocks = (M + kPixels - 1) / kPixels;
   std::memset(acc, 0, static_cast<size_t>(M * 16) * sizeof(int32_t));
-  const int steps = w.steps[static_cast<size_t>(ob)];
   for (int t = 0; t < 9; ++t) {
+    const int steps = w.steps[static_cast<size_t>(ob * 9 + t)];
     const int64_t tap = ((t / 3) * PW + t % 3) * Cp;
     const int8_t* wt = w.packed.data() + (ob * 9 + t) * Cp * 16;
     for (int64_t p0 = 0; p0 < M; p0 += kPixels) {
@@ -178,7 +178,7 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
   const int64_t OC = qw.dim(0), C = qw.dim(1), OB = (OC + 15) / 16, Cq = c_padded / 4;
   DirectInt8Weights r;
   r.packed = AlignedArray<int8_t>(static_cast<size_t>(OB * 16 * 9 * c_padded));
-  r.steps.assign(static_cast<size_t>(OB), 8);
+  r.steps.assign(static_cast<size_t>(OB * 9), 8);
   const int8_t* wd = qw.data<int8_t>();
   // Written in the packed order, one 4-byte word per (tap, K step, output channel) from four source bytes 9
   // apart: scattered byte writes into a zeroed 4 KB-page buffer took ~60% of ResNet-18 CIFAR's int8 load time
@@ -186,7 +186,9 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
   // An int16 lane of vpmaddubsw holds channels 4q + 2h, 4q + 2h + 1 (h: which half of the 32-bit lane) of K
   // step q; k steps summed hold channels 4q + 2h + {0, 1} for q in [q0, q0 + k) at one tap. `lane` holds
   // |w| of each such pair, [t][q][h][16 oc], for one block of 16 output channels; the block sums the largest
-  // k in {8, 4, 2, 1} whose sums fit all of its channels (a k that fits, halved, still fits).
+  // k in {8, 4, 2, 1} whose sums fit all of its channels, tap by tap (a k that fits, halved, still fits): the
+  // largest weights of a block (+-127, one per output channel under per-channel scales) sit in a few taps,
+  // and a block-wide k left every block of ResNet-18 CIFAR's stride-2 convs at 1.
   std::vector<int16_t> lane(static_cast<size_t>(9 * Cq * 2 * 16));
   for (int64_t ob = 0; ob < OB; ++ob) {
     for (int t = 0; t < 9; ++t) {
@@ -210,10 +212,10 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
           l[(q * 2 + 1) * 16 + oc] = static_cast<int16_t>(mag(2) + mag(3));
         }
     }
-    uint8_t& steps = r.steps[static_cast<size_t>(ob)];
-    for (; steps > 1; steps /= 2) {
-      bool fits = true;
-      for (int t = 0; t < 9 && fits; ++t)
+    for (int t = 0; t < 9; ++t) {
+      uint8_t& steps = r.steps[static_cast<size_t>(ob * 9 + t)];
+      for (; steps > 1; steps /= 2) {
+        bool fits = true;
         for (int64_t q0 = 0; q0 < Cq && fits; q0 += steps)
           for (int h = 0; h < 2 && fits; ++h)
             for (int oc = 0; oc < 16 && fits; ++oc) {
@@ -222,7 +224,8 @@ DirectInt8Weights direct_int8_weights(const Tensor& qw, int64_t c_padded) {
                 sum += lane[((t * Cq + q) * 2 + h) * 16 + oc];
               fits = 127 * sum <= 32767;
             }
-      if (fits) break;
+        if (fits) break;
+      }
     }
   }
   return r;

@@ -6,10 +6,10 @@
 // mean |w| 3.5-6.3 of 127), so the int16 pair sums of vpmaddubsw can be added in int16 (vpaddw) for several
 // K steps before one vpmaddwd by ones widens them: 1 + 1/k multiplies per 32 multiply-adds instead of 2.
 // Exactness: sources are u8 in [0, 127] (our quantization's range), so an int16 lane that sums the
-// products of weights w_i holds at most 127 * sum |w_i|; the weights of each block of 16 output channels
-// get the largest k in {8, 4, 2, 1} for which that bound is <= 32767 for every lane (k = 1 always holds:
-// 127 * 2 * 127 < 2^15), so no int16 sum saturates or wraps and the int32 accumulators equal the reference
-// integer conv. Epilogue: int8_conv_epilogue.h.
+// products of weights w_i holds at most 127 * sum |w_i|; the weights of each block of 16 output channels at
+// one tap get the largest k in {8, 4, 2, 1} for which that bound is <= 32767 for every lane (k = 1 always
+// holds: 127 * 2 * 127 < 2^15), so no int16 sum saturates or wraps and the int32 accumulators equal the
+// reference integer conv. Epilogue: int8_conv_epilogue.h.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -45,7 +45,8 @@ struct DirectInt8Shape {
 };
 
 // s8 weights [OC, C, 3, 3] packed for the kernel, [OCp/16][9 taps][Cp/4][16 oc][4 c] (zeros in the padding),
-// and per block of 16 output channels the K steps (of 4 channels at one tap) summed in int16 before widening.
+// and per block of 16 output channels and tap ([OCp/16][9]) the K steps (of 4 channels) summed in int16
+// before widening.
 struct DirectInt8Weights {
   AlignedArray<int8_t> packed;  // on huge pages from 64 KB (allocate_lasting_zeroed)
   std::vector<uint8_t> steps;
