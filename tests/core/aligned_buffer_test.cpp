@@ -49,12 +49,15 @@ TEST(AlignedBuffer, LastingPiecesAreZeroAlignedDisjointAndOutliveTheirNeighbours
     for (size_t j = 0; j < pieces.size(); ++j) {
       const auto a = reinterpret_cast<uintptr_t>(pieces[i].get()),
                  b = reinterpret_cast<uintptr_t>(pieces[j].get());
-      if (i != j && sizes[i] && sizes[j])
+      if (i != j && sizes[i] && sizes[j]) {
         EXPECT_TRUE(a + sizes[i] <= b || b + sizes[j] <= a) << i << " " << j;
+      }
     }
   for (size_t i = 0; i < pieces.size(); ++i) {  // every piece still holds what was written into it
     const auto* b = static_cast<const unsigned char*>(pieces[i].get());
-    if (sizes[i]) EXPECT_TRUE(b[0] == i + 1 && b[sizes[i] - 1] == i + 1) << i;
+    if (sizes[i]) {
+      EXPECT_TRUE(b[0] == i + 1 && b[sizes[i] - 1] == i + 1) << i;
+    }
   }
   std::shared_ptr<void> last = pieces[1];
   pieces.clear();  // its neighbours on the same huge page are released; the piece itself stays usable
