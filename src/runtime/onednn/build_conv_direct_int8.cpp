@@ -26,7 +26,7 @@ bool OneDnnExecutor::build_conv_direct_int8(const FusedGroup& grp, const ir::Lay
   if (xs.size() != 4) return false;
   // when_faster: only where oneDNN has no VNNI (with it, vpdpbusd does 32 multiply-adds per instruction,
   // more than the 32 per 1 + 1/k multiplies here), on outputs of at most 8x8 pixels (larger ones run the int8
-  // Winograd), and only when most weight blocks sum at least 2 K steps in int16.
+  // Winograd), and only when its blocks and taps sum at least 2 K steps in int16 on average.
   static const bool avx2_only = onednn_cpu_isa() == "avx2";
   // The cheap conditions first: packing the weights took 40% of ResNet-18 CIFAR's int8 load time on VNNI
   // machines, where the kernel never runs.
