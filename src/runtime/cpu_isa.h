@@ -13,6 +13,11 @@ std::string onednn_cpu_isa();
 // included): its per-multiply-add costs and kernel choices then differ from the AVX-512 ones.
 bool onednn_below_avx512();
 
+// True when oneDNN dispatches exactly AVX2 here (an AVX2-only CPU, or ONEDNN_MAX_CPU_ISA=AVX2): not
+// avx2_vnni, whose u8 x s8 products are exact and fast. Where our AVX2 int8 kernels (direct, Winograd, u8
+// depthwise) beat oneDNN's. Computed once.
+bool onednn_is_avx2();
+
 // True when the CPU has AVX2 and FMA (every AVX2 CPU so far has both), the baseline of our own kernels
 // (each has a scalar path otherwise). Safe to call from static initializers (it runs __builtin_cpu_init
 // first, which libgcc may not have run yet).

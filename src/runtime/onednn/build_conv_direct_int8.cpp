@@ -27,10 +27,10 @@ bool OneDnnExecutor::build_conv_direct_int8(const FusedGroup& grp, const ir::Lay
   // when_faster: only where oneDNN has no VNNI (with it, vpdpbusd does 32 multiply-adds per instruction,
   // more than the 32 per 1 + 1/k multiplies here), on outputs of at most 8x8 pixels (larger ones run the int8
   // Winograd), and only when its blocks and taps sum at least 2 K steps in int16 on average.
-  static const bool avx2_only = onednn_cpu_isa() == "avx2";
   // The cheap conditions first: packing the weights took 40% of ResNet-18 CIFAR's int8 load time on VNNI
   // machines, where the kernel never runs.
-  if (int8_direct_ == KernelPolicy::when_faster && (!avx2_only || ys[2] * ys[3] > kMaxDirectInt8Pixels))
+  if (int8_direct_ == KernelPolicy::when_faster &&
+      (!onednn_is_avx2() || ys[2] * ys[3] > kMaxDirectInt8Pixels))
     return false;
   const Tensor qw = ref::int8_weights(w, q.weight_scales, q.weight_bits);
   DirectInt8Shape s;

@@ -40,9 +40,8 @@ bool OneDnnExecutor::build_conv_signed_int8(const FusedGroup& grp, const ir::Lay
   // 112x112 and 56x56 equal (0.21-0.23); stride 2 slower (56x56 -> 28x28 x 96: 0.17 -> 0.22), widening
   // the whole source to int16 for a quarter as many outputs.
   const bool u8_source = non_negative(x);
-  static const bool avx2_only = onednn_cpu_isa() == "avx2";
   if (u8_source && (!depthwise || (int8_signed_ == KernelPolicy::when_faster &&
-                                   (!avx2_only || a.stride_h != 1 || a.stride_w != 1))))
+                                   (!onednn_is_avx2() || a.stride_h != 1 || a.stride_w != 1))))
     return false;
   if (depthwise ? !signed_int8_depthwise_supported(a, xs, w.shape(), acts) : !signed_int8_supported(a, acts))
     return false;

@@ -42,7 +42,6 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   // stream 19 MB per run for few tiles), and only where the CPU's probe finds our F(4x4) faster than oneDNN's
   // direct kernel: on a later EPYC (full-width AVX-512) the direct kernel won (winograd_int8_probe.h).
   static const std::string isa = onednn_cpu_isa();
-  static const bool avx2_only = isa == "avx2";
   static const bool vnni =
       winograd_int8_vnni_available() &&
       (isa == "avx512_core_vnni" || isa == "avx512_core_bf16" || isa == "avx512_core_amx");
@@ -51,7 +50,7 @@ bool OneDnnExecutor::build_conv_winograd_int8(const FusedGroup& grp, const ir::L
   int tile = ys[2] >= 8 && ys[3] >= 8 ? 4 : 2;
   if (winograd_ == WinogradPolicy::when_faster) {
     if (xs[1] < kMinWinogradInt8Channels || ys[1] < kMinWinogradInt8Channels ||
-        ys[2] * ys[3] < kMinWinogradInt8Pixels || (!avx2_only && !vnni) ||
+        ys[2] * ys[3] < kMinWinogradInt8Pixels || (!onednn_is_avx2() && !vnni) ||
         (vnni &&
          (ys[2] * ys[3] > kMaxWinogradInt8VnniPixels || xs[1] < kMinWinogradInt8VnniChannels ||
           ys[1] < kMinWinogradInt8VnniChannels || 36 * xs[1] * ys[1] * 2 > kMaxWinogradInt8VnniWeightBytes ||

@@ -38,6 +38,11 @@ bool onednn_below_avx512() {
          isa == dnnl::cpu_isa::avx2_vnni;
 }
 
+bool onednn_is_avx2() {
+  static const bool avx2 = dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx2;
+  return avx2;
+}
+
 bool cpu_has_avx2() {
   static const bool ok =
       (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
