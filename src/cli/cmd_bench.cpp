@@ -43,6 +43,7 @@ struct BenchArgs {
   std::string json;
   bool profile = false;
   int profile_top = 10;
+  bool plan = false;
   std::string winograd = "when_faster";
 };
 
@@ -177,6 +178,9 @@ int run_bench(const BenchArgs& a) {
     sw.restart();
     auto ex = runtime::compile(models.back(), compile_options(a, threads[0], batches[0]));
     info.compile_ms = sw.elapsed_ms();
+    if (a.plan)
+      std::printf("plan: %s (threads %d, batch %d)\n%s\n", labels[m].c_str(), threads[0], batches[0],
+                  runtime::onednn_plan_summary(*ex).c_str());
     sw.restart();
     ex->run({in});
     info.first_run_ms = sw.elapsed_ms();
@@ -265,6 +269,9 @@ void register_bench(CLI::App& app) {
   sub->add_option("--json", a->json, "also write the results as JSON to this file");
   sub->add_flag("--profile", a->profile, "per-step times (median over --repeat profiled runs), top steps");
   sub->add_option("--profile-top", a->profile_top, "steps shown per profile")->capture_default_str();
+  sub->add_flag("--plan", a->plan,
+                "print each model's compiled plan: the kernel of every layer (oneDNN primitive or ours), "
+                "fusions, reorders and quantize steps");
   sub->add_option("--winograd", a->winograd,
                   "fp32 3x3 stride-1 convs as Winograd F(2x2,3x3): when_faster (default: convs of >= 64 "
                   "channels and >= 8M MACs), always, never (all direct; to measure what Winograd gains)")

@@ -118,3 +118,21 @@ TEST_F(BenchCli, WinogradOptionSwitchesResnet18ConvAlgorithm) {
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.out.find("--winograd"), std::string::npos) << bad.out;
 }
+
+// --plan prints each model's compiled plan once (before the timed runs): a line per conv of ResNet-20, and
+// nothing of it without the flag.
+TEST_F(BenchCli, PlanFlagPrintsEveryConvOfEachModel) {
+  const std::string common = " --threads 1 --repeat 1 --warmup 0";
+  const CmdResult r = run_qdeploy("bench " + cfg_ + " --model " + onnx_ + " --model " + int8_ +
+                                  " --label fp32 --label int8" + common + " --plan");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("plan: fp32 (threads 1, batch 1)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("plan: int8 (threads 1, batch 1)"), std::string::npos) << r.out;
+  size_t convs = 0;
+  for (size_t at = r.out.find("\nconv "); at != std::string::npos; at = r.out.find("\nconv ", at + 1))
+    ++convs;
+  EXPECT_EQ(convs, 2u * 21u) << r.out;  // ResNet-20: 19 3x3 convs and 2 1x1 shortcut convs per model
+  const CmdResult plain = run_qdeploy("bench " + cfg_ + " --model " + onnx_ + common);
+  ASSERT_EQ(plain.code, 0) << plain.out;
+  EXPECT_EQ(plain.out.find("plan:"), std::string::npos) << plain.out;
+}
