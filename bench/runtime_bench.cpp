@@ -17,6 +17,7 @@
 #include "frontend/onnx/onnx_importer.h"
 #include "ir/shape_inference.h"
 #include "runtime/executor.h"
+#include "runtime/onednn/signed_int8_depthwise.h"
 #include "runtime/onednn/swish_step.h"
 #include "runtime/onednn/winograd_int8_conv.h"
 
@@ -156,6 +157,43 @@ BENCHMARK(BM_WinogradInt8Conv)
     ->Args({32, 64, 2})
     ->Args({16, 128, 1})
     ->Args({16, 128, 2})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+// The AVX2 int8 depthwise conv (signed_int8_depthwise.h) on a u8 source with a u8 (ReLU6-like) output, at
+// MobileNetV2's 3x3 shapes: {H = W, C, stride, threads}. One thread: compare with the model profile's step.
+void BM_Int8Depthwise(benchmark::State& state) {
+  namespace od = runtime::onednn;
+  if (!__builtin_cpu_supports("avx2")) return state.SkipWithError("needs AVX2");
+  od::SignedInt8DepthwiseShape s;
+  s.N = 1, s.H = s.W = state.range(0), s.C = state.range(1), s.kh = s.kw = 3;
+  s.stride_h = s.stride_w = static_cast<int>(state.range(2)), s.pad_top = s.pad_left = 1, s.u8_source = true;
+  s.OH = s.OW = (s.H + 2 - 3) / s.stride_h + 1;
+  std::mt19937 rng(7);
+  Tensor qw(DataType::i8, {s.C, 1, 3, 3});
+  for (int8_t& w : qw.values<int8_t>()) w = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  std::vector<uint8_t> src(static_cast<size_t>(s.H * s.W * s.C));
+  for (uint8_t& x : src) x = static_cast<uint8_t>(rng() % 256);
+  const auto w = od::signed_int8_depthwise_weights(qw);
+  std::vector<float> scales(static_cast<size_t>(s.C), 1e-4f);
+  const od::Int8ConvEpilogue e = od::make_int8_conv_epilogue(s.C, s.c_padded(), scales, nullptr, 0.05f, true);
+  AlignedArray<uint8_t> scratch(s.scratch_bytes());
+  std::vector<uint8_t> dst(static_cast<size_t>(s.OH * s.OW * s.C));
+  omp_set_num_threads(static_cast<int>(state.range(3)));
+  for (auto _ : state) {
+    od::signed_int8_depthwise_convolve(s, reinterpret_cast<const int8_t*>(src.data()), w, scratch.data(),
+                                       dst.data(), e, false);
+    benchmark::DoNotOptimize(dst.data());
+  }
+}
+BENCHMARK(BM_Int8Depthwise)
+    ->Args({112, 32, 1, 1})
+    ->Args({56, 144, 1, 1})
+    ->Args({112, 96, 2, 1})
+    ->Args({28, 192, 1, 1})
+    ->Args({14, 384, 1, 1})
+    ->Args({7, 960, 1, 1})
+    ->Args({112, 32, 1, 2})
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
 
