@@ -61,8 +61,9 @@ TEST(OneDnnSeScaleFolding, MatchesTheReferenceAndTapsSeeTheScaledValue) {
       const std::string plan = onednn_plan_summary(*fast);
       // Folded wherever oneDNN keeps the 1x1 weights blocked by output channel only (AVX-512); its AVX2
       // layout blocks input channels too, and there the Mul runs as a step of its own.
-      if (onednn_cpu_isa().find("avx512") != std::string::npos)
+      if (onednn_cpu_isa().find("avx512") != std::string::npos) {
         EXPECT_NE(plan.find("+SE scale in weights"), std::string::npos) << plan;
+      }
       EXPECT_NE(plan.find("folded into the next conv"), std::string::npos) << plan;
       // Twice: the weights are rescaled from the pristine copy each run, not compounded.
       for (int run = 0; run < 2; ++run) {
