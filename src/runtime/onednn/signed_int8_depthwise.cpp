@@ -47,6 +47,7 @@ QD_AVX2_DW8 void depthwise_pixels_int8(const SignedInt8DepthwiseShape& s, const 
       }
     }
     const int64_t c0 = cb * 16;
+#pragma GCC unroll 8
     for (int m = 0; m < MR; ++m) {
       const __m256i a0 = _mm256_permute2x128_si256(lo[m], hi[m], 0x20);  // channels 0-7
       const __m256i a1 = _mm256_permute2x128_si256(lo[m], hi[m], 0x31);  // channels 8-15
