@@ -98,6 +98,9 @@ TEST(SignedInt8Depthwise, AccumulatorsEqualReferenceIntegerConv) {
       {"5x5 stride 2 pad 2, 9x9, 24 ch", 1, 24, 9, 9, 5, 2, 2},
       {"3x3 no pad, 6x5, 3 ch", 1, 3, 6, 5, 3, 1, 0},
       {"7x7 pad 3, 8x8, 17 ch", 1, 17, 8, 8, 7, 1, 3},
+      // Channels a multiple of 16: the source rows are widened as one span (no channel padding).
+      {"3x3 stride 2 pad 1, 10x12, batch 2, 32 ch", 2, 32, 10, 12, 3, 2, 1},
+      {"3x3 no pad, 5x7, 16 ch", 1, 16, 5, 7, 3, 1, 0},
   };
   for (const auto& c : cases)
     for (bool u8 : {false, true})

@@ -103,14 +103,21 @@ PixelsKernel pixels_kernel_for(int mr, Int8Epilogue16 e) {
 // The zero-padded int16 copy [N, PH, PW, C] of the s8 nhwc source.
 QD_AVX2_SIGNED8 void pad_source_int16(const SignedInt8Shape& s, const int8_t* src, int16_t* padded) {
   const int64_t PH = s.padded_h(), PW = s.padded_w(), C = s.C;
-  std::memset(padded, 0, static_cast<size_t>(s.padded_elems()) * sizeof(int16_t));
+  const int64_t x0 = std::min<int64_t>(PW, std::max<int64_t>(0, s.pad_left)),
+                x1 = std::max<int64_t>(x0, std::min<int64_t>(PW, s.W + s.pad_left));
+  // Only the padding is zeroed (zeroing the whole buffer first wrote every byte twice; 1x1 convs have none).
   for (int64_t n = 0; n < s.N; ++n)
     for (int64_t py = 0; py < PH; ++py) {
+      int16_t* row = padded + (n * PH + py) * PW * C;
       const int64_t y = py - s.pad_top;
-      if (y < 0 || y >= s.H) continue;
-      const int64_t x0 = std::max<int64_t>(0, s.pad_left), x1 = std::min<int64_t>(PW, s.W + s.pad_left);
+      if (y < 0 || y >= s.H) {
+        std::memset(row, 0, static_cast<size_t>(PW * C) * sizeof(int16_t));
+        continue;
+      }
+      std::memset(row, 0, static_cast<size_t>(x0 * C) * sizeof(int16_t));
+      std::memset(row + x1 * C, 0, static_cast<size_t>((PW - x1) * C) * sizeof(int16_t));
       const int64_t count = (x1 - x0) * C;
-      int16_t* out = padded + ((n * PH + py) * PW + x0) * C;
+      int16_t* out = row + x0 * C;
       const int8_t* from = src + ((n * s.H + y) * s.W + x0 - s.pad_left) * C;
       int64_t i = 0;
       for (; i + 16 <= count; i += 16)
