@@ -144,18 +144,13 @@ void run_pixels_signed_int8(const SignedInt8Shape& s, const int16_t* padded, con
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
-void run_signed_int8(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
-                     uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan,
-                     int32_t* acc_out) {
+// window: signed_int8_windows(s), made once per step (serial work that a second thread did not share).
+void run_signed_int8(const SignedInt8Shape& s, const int64_t* window, const int8_t* src,
+                     const AlignedArray<int16_t>& w, uint8_t* scratch, void* dst, const Int8ConvEpilogue& e,
+                     const Int8Epilogue16Plan& plan, int32_t* acc_out) {
   int16_t* padded = reinterpret_cast<int16_t*>(scratch);
   pad_source_int16(s, src, padded);
-  const int64_t PH = s.padded_h(), PW = s.padded_w(), C = s.C, M = s.N * s.OH * s.OW;
-  int64_t* window = reinterpret_cast<int64_t*>(
-      scratch + (static_cast<size_t>(s.padded_elems()) * sizeof(int16_t) + 7) / 8 * 8);
-  for (int64_t n = 0, p = 0; n < s.N; ++n)
-    for (int64_t oy = 0; oy < s.OH; ++oy)
-      for (int64_t ox = 0; ox < s.OW; ++ox, ++p)
-        window[p] = ((n * PH + oy * s.stride_h) * PW + ox * s.stride_w) * C;
+  const int64_t PW = s.padded_w(), C = s.C, M = s.N * s.OH * s.OW;
   std::vector<int64_t> tap;  // where each kernel row starts
   for (int ky = 0; ky < s.kh; ++ky) tap.push_back(ky * PW * C);
   // Chunks of 8 kernel blocks: few enough calls, enough chunks to share between threads.
@@ -200,23 +195,34 @@ bool signed_int8_activation_supported(const ir::FusedActivation& act) {
          act.kind == ir::OpKind::Sigmoid || act.kind == ir::OpKind::Swish;
 }
 
+std::vector<int64_t> signed_int8_windows(const SignedInt8Shape& s) {
+  const int64_t PH = s.padded_h(), PW = s.padded_w();
+  std::vector<int64_t> window(static_cast<size_t>(s.N * s.OH * s.OW));
+  for (int64_t n = 0, p = 0; n < s.N; ++n)
+    for (int64_t oy = 0; oy < s.OH; ++oy)
+      for (int64_t ox = 0; ox < s.OW; ++ox, ++p)
+        window[static_cast<size_t>(p)] = ((n * PH + oy * s.stride_h) * PW + ox * s.stride_w) * s.C;
+  return window;
+}
+
 void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
                             uint8_t* scratch, int32_t* acc) {
   Int8ConvEpilogue none;
-  run_signed_int8(s, src, w, scratch, nullptr, none, Int8Epilogue16Plan{}, acc);
+  run_signed_int8(s, signed_int8_windows(s).data(), src, w, scratch, nullptr, none, Int8Epilogue16Plan{},
+                  acc);
 }
 
 void signed_int8_convolve(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,
                           uint8_t* scratch, void* dst, const Int8ConvEpilogue& e, bool general_epilogue) {
-  run_signed_int8(s, src, w, scratch, dst, e,
+  run_signed_int8(s, signed_int8_windows(s).data(), src, w, scratch, dst, e,
                   general_epilogue ? Int8Epilogue16Plan{} : int8_epilogue16_plan(e), nullptr);
 }
 
 void SignedInt8ConvStep::execute(RunContext& ctx) {
   ctx.stream->wait();
   const std::vector<void*>& b = *ctx.buffers;
-  signed_int8_convolve(s_, static_cast<const int8_t*>(b[src_]), w_, static_cast<uint8_t*>(b[scratch_]),
-                       b[dst_], epilogue_, false);
+  run_signed_int8(s_, window_.data(), static_cast<const int8_t*>(b[src_]), w_,
+                  static_cast<uint8_t*>(b[scratch_]), b[dst_], epilogue_, plan_, nullptr);
 }
 
 }  // namespace qd::runtime::onednn

@@ -33,11 +33,11 @@ struct SignedInt8Shape {
   // The padded source and one int16 of slack for the last row's odd value.
   int64_t padded_elems() const { return N * padded_h() * padded_w() * C + 1; }
   // The padded int16 source and each output pixel's window offset.
-  size_t scratch_bytes() const {
-    return static_cast<size_t>(padded_elems()) * sizeof(int16_t) + 8 +
-           static_cast<size_t>(N * OH * OW) * sizeof(int64_t);
-  }
+  size_t scratch_bytes() const { return static_cast<size_t>(padded_elems()) * sizeof(int16_t); }
 };
+
+// Where each output pixel's window starts in the padded int16 source (one per pixel, n-major).
+std::vector<int64_t> signed_int8_windows(const SignedInt8Shape& s);
 
 // s8 weights [OC, C, KH, KW] widened and packed for the kernel: [OCp/16][KH rows][row_pairs][16 oc][2], K
 // within a row = kx * C + c (zeros in the padding).
@@ -71,7 +71,9 @@ class SignedInt8ConvStep : public Step {
         dst_(dst),
         scratch_(scratch),
         w_(std::move(w)),
-        epilogue_(std::move(epilogue)) {}
+        epilogue_(std::move(epilogue)),
+        plan_(int8_epilogue16_plan(epilogue_)),
+        window_(signed_int8_windows(s_)) {}
   void execute(RunContext& ctx) override;
 
  private:
@@ -79,6 +81,8 @@ class SignedInt8ConvStep : public Step {
   int src_, dst_, scratch_;
   AlignedArray<int16_t> w_;
   Int8ConvEpilogue epilogue_;
+  Int8Epilogue16Plan plan_;
+  std::vector<int64_t> window_;
 };
 
 }  // namespace qd::runtime::onednn

@@ -164,8 +164,9 @@ void run_pixels_dw_int8(const SignedInt8DepthwiseShape& s, const int16_t* padded
   }
 }
 
-// The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).
-void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int8_t* src,
+// The parallel loop lives in this plain function (no OpenMP inside target-attribute functions). window:
+// signed_int8_depthwise_windows(s), made once per step (serial work that a second thread did not share).
+void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int64_t* window, const int8_t* src,
                                const AlignedArray<int16_t>& w, uint8_t* scratch, void* dst,
                                const Int8ConvEpilogue& e, const Int8Epilogue16Plan& plan, int32_t* acc_out) {
   int16_t* padded = reinterpret_cast<int16_t*>(scratch);
@@ -174,19 +175,14 @@ void run_signed_int8_depthwise(const SignedInt8DepthwiseShape& s, const int8_t* 
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < row_chunks; ++b)
     pad_source_dw_int16(s, src, padded, b * row_chunk, std::min(rows, (b + 1) * row_chunk));
-  std::vector<int64_t> window(static_cast<size_t>(M));
-  for (int64_t n = 0, p = 0; n < s.N; ++n)
-    for (int64_t oy = 0; oy < s.OH; ++oy)
-      for (int64_t ox = 0; ox < s.OW; ++ox, ++p)
-        window[p] = ((n * PH + oy * s.stride_h) * PW + ox * s.stride_w) * Cp;
   std::vector<int64_t> tap;
   for (int ky = 0; ky < s.kh; ++ky)
     for (int kx = 0; kx < s.kw; ++kx) tap.push_back((ky * PW + kx) * Cp);
   const int64_t chunk = 8 * kDwPixels, chunks = (M + chunk - 1) / chunk;
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < chunks; ++b)
-    run_pixels_dw_int8(s, padded, window.data(), tap.data(), w, b * chunk, std::min(M, (b + 1) * chunk), dst,
-                       e, plan, acc_out);
+    run_pixels_dw_int8(s, padded, window, tap.data(), w, b * chunk, std::min(M, (b + 1) * chunk), dst, e,
+                       plan, acc_out);
 }
 
 }  // namespace
@@ -219,24 +215,35 @@ bool signed_int8_depthwise_supported(const ir::ConvAttrs& a, const Shape& x_shap
   return true;
 }
 
+std::vector<int64_t> signed_int8_depthwise_windows(const SignedInt8DepthwiseShape& s) {
+  const int64_t PH = s.padded_h(), PW = s.padded_w(), Cp = s.c_padded();
+  std::vector<int64_t> window(static_cast<size_t>(s.N * s.OH * s.OW));
+  for (int64_t n = 0, p = 0; n < s.N; ++n)
+    for (int64_t oy = 0; oy < s.OH; ++oy)
+      for (int64_t ox = 0; ox < s.OW; ++ox, ++p)
+        window[static_cast<size_t>(p)] = ((n * PH + oy * s.stride_h) * PW + ox * s.stride_w) * Cp;
+  return window;
+}
+
 void signed_int8_depthwise_accumulate(const SignedInt8DepthwiseShape& s, const int8_t* src,
                                       const AlignedArray<int16_t>& w, uint8_t* scratch, int32_t* acc) {
   Int8ConvEpilogue none;
-  run_signed_int8_depthwise(s, src, w, scratch, nullptr, none, Int8Epilogue16Plan{}, acc);
+  run_signed_int8_depthwise(s, signed_int8_depthwise_windows(s).data(), src, w, scratch, nullptr, none,
+                            Int8Epilogue16Plan{}, acc);
 }
 
 void signed_int8_depthwise_convolve(const SignedInt8DepthwiseShape& s, const int8_t* src,
                                     const AlignedArray<int16_t>& w, uint8_t* scratch, void* dst,
                                     const Int8ConvEpilogue& e, bool general_epilogue) {
-  run_signed_int8_depthwise(s, src, w, scratch, dst, e,
+  run_signed_int8_depthwise(s, signed_int8_depthwise_windows(s).data(), src, w, scratch, dst, e,
                             general_epilogue ? Int8Epilogue16Plan{} : int8_epilogue16_plan(e), nullptr);
 }
 
 void SignedInt8DepthwiseStep::execute(RunContext& ctx) {
   ctx.stream->wait();
   const std::vector<void*>& b = *ctx.buffers;
-  signed_int8_depthwise_convolve(s_, static_cast<const int8_t*>(b[src_]), w_,
-                                 static_cast<uint8_t*>(b[scratch_]), b[dst_], epilogue_, false);
+  run_signed_int8_depthwise(s_, window_.data(), static_cast<const int8_t*>(b[src_]), w_,
+                            static_cast<uint8_t*>(b[scratch_]), b[dst_], epilogue_, plan_, nullptr);
 }
 
 }  // namespace qd::runtime::onednn

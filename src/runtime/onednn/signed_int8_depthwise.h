@@ -32,6 +32,9 @@ struct SignedInt8DepthwiseShape {
   size_t scratch_bytes() const { return static_cast<size_t>(padded_elems()) * sizeof(int16_t); }
 };
 
+// Where each output pixel's window starts in the padded int16 source (one per pixel, n-major).
+std::vector<int64_t> signed_int8_depthwise_windows(const SignedInt8DepthwiseShape& s);
+
 // s8 weights [C, 1, KH, KW] widened and packed: [Cp/16][tap pairs][32 int16 in vpunpcklwd order][32 int16 in
 // vpunpckhwd order] (a pair's second tap is zero when the tap count is odd).
 AlignedArray<int16_t> signed_int8_depthwise_weights(const Tensor& qw);
@@ -62,7 +65,9 @@ class SignedInt8DepthwiseStep : public Step {
         dst_(dst),
         scratch_(scratch),
         w_(std::move(w)),
-        epilogue_(std::move(epilogue)) {}
+        epilogue_(std::move(epilogue)),
+        plan_(int8_epilogue16_plan(epilogue_)),
+        window_(signed_int8_depthwise_windows(s_)) {}
   void execute(RunContext& ctx) override;
 
  private:
@@ -70,6 +75,8 @@ class SignedInt8DepthwiseStep : public Step {
   int src_, dst_, scratch_;
   AlignedArray<int16_t> w_;
   Int8ConvEpilogue epilogue_;
+  Int8Epilogue16Plan plan_;
+  std::vector<int64_t> window_;
 };
 
 }  // namespace qd::runtime::onednn
