@@ -5,6 +5,7 @@
 #pragma once
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -44,8 +45,8 @@ inline Int8ConvEpilogue make_int8_conv_epilogue(int64_t OC, int64_t oc_padded,
 }
 
 __attribute__((target("avx2,fma"))) inline __m256 int8_epilogue_load_dst(const Int8ConvEpilogue& e,
-                                                                     const void* dst, int64_t off,
-                                                                     int lanes) {
+                                                                         const void* dst, int64_t off,
+                                                                         int lanes) {
   alignas(32) float tmp[8] = {};
   if (e.dst == Int8Dst::f32) {
     const float* p = static_cast<const float*>(dst) + off;
@@ -60,7 +61,7 @@ __attribute__((target("avx2,fma"))) inline __m256 int8_epilogue_load_dst(const I
 }
 
 __attribute__((target("avx2,fma"))) inline void int8_epilogue_store_dst(const Int8ConvEpilogue& e, void* dst,
-                                                                    int64_t off, int lanes, __m256 y) {
+                                                                        int64_t off, int lanes, __m256 y) {
   if (e.dst == Int8Dst::f32) {
     float* p = static_cast<float*>(dst) + off;
     if (lanes == 8) return _mm256_storeu_ps(p, y);
@@ -82,8 +83,8 @@ __attribute__((target("avx2,fma"))) inline void int8_epilogue_store_dst(const In
 
 // The epilogue of the accumulators `a` of output channels oc..oc+lanes-1 into nhwc dst at element `off`.
 __attribute__((target("avx2,fma"))) inline void int8_epilogue_apply(const Int8ConvEpilogue& e, __m256i a,
-                                                                int64_t oc, void* dst, int64_t off,
-                                                                int lanes) {
+                                                                    int64_t oc, void* dst, int64_t off,
+                                                                    int lanes) {
   const __m256 bias = _mm256_loadu_ps(e.bias.data() + oc), scale = _mm256_loadu_ps(e.scale.data() + oc);
   __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
   for (const auto& act : e.pre_sum) y = apply_winograd_activation(act, y);
@@ -105,14 +106,10 @@ __attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue_deq
                      _mm256_loadu_ps(e.scale.data() + oc + 8));
 }
 
-// y0, y1 of 16 channels requantized to the u8/s8 destination and packed into one 16-byte store at `off`
-// (int8_epilogue_apply's last step).
-__attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue_requantize16(
-    const Int8ConvEpilogue& e, __m256 y0, __m256 y1, void* dst, int64_t off) {
-  const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
-               hi = _mm256_set1_ps(127.f);
-  y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
-  y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
+// Clamped steps y0, y1 of 16 channels rounded and packed into one 16-byte u8/s8 store at `off`.
+__attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue_pack16(const Int8ConvEpilogue& e,
+                                                                                    __m256 y0, __m256 y1,
+                                                                                    void* dst, int64_t off) {
   // int16 [y0 0-3, y1 0-3 | y0 4-7, y1 4-7] -> [y0 | y1]; cvtps rounds half to even like oneDNN's store.
   const __m256i w16 =
       _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_cvtps_epi32(y0), _mm256_cvtps_epi32(y1)), 0xD8);
@@ -121,11 +118,22 @@ __attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue_req
   _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(dst) + off), b);
 }
 
+// y0, y1 of 16 channels requantized to the u8/s8 destination and packed into one 16-byte store at `off`
+// (int8_epilogue_apply's last step).
+__attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue_requantize16(
+    const Int8ConvEpilogue& e, __m256 y0, __m256 y1, void* dst, int64_t off) {
+  const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(e.dst == Int8Dst::u8 ? 0.f : -127.f),
+               hi = _mm256_set1_ps(127.f);
+  y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
+  y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
+  int8_epilogue_pack16(e, y0, y1, dst, off);
+}
+
 // The epilogue of 16 full output channels oc.. of one pixel (element `off` of the nhwc destination), in
 // int8_epilogue_apply's operations and order, with the u8/s8 results packed into one 16-byte store.
 __attribute__((target("avx2,fma"))) inline void int8_epilogue_apply16(const Int8ConvEpilogue& e, __m256i a0,
-                                                                  __m256i a1, int64_t oc, void* dst,
-                                                                  int64_t off) {
+                                                                      __m256i a1, int64_t oc, void* dst,
+                                                                      int64_t off) {
   __m256 y0, y1;
   int8_epilogue_dequantize16(e, a0, a1, oc, y0, y1);
   for (const auto& act : e.pre_sum) {
@@ -170,6 +178,11 @@ enum class Int8Epilogue16 {
 struct Int8Epilogue16Plan {
   Int8Epilogue16 kind = Int8Epilogue16::general;
   float act_lo = 0.f, act_hi = 0.f;  // the clamp kinds' activation bounds
+  // clamp_to_int8: the activation's clamp and the destination's as one clamp of y * inv_step, to
+  // [max(act_lo * inv_step, lo), min(act_hi * inv_step, 127)]. Exact: a rounded product is monotonic in y,
+  // so clamping y first and the product after give the same value (int8_epilogue16_plan checks the bounds
+  // are ordered).
+  float q_lo = 0.f, q_hi = 0.f;
 };
 
 // The bounds of activation list `acts` as one clamp, when it is one: none, Relu or Clip.
@@ -192,9 +205,17 @@ inline Int8Epilogue16Plan int8_epilogue16_plan(const Int8ConvEpilogue& e) {
     return p;
   }
   if (!e.post_sum.empty()) return p;
-  if (int8_epilogue_clamp_bounds(e.pre_sum, p.act_lo, p.act_hi))
+  if (int8_epilogue_clamp_bounds(e.pre_sum, p.act_lo, p.act_hi)) {
     p.kind = f32 ? Int8Epilogue16::clamp_to_f32 : Int8Epilogue16::clamp_to_int8;
-  else if (e.pre_sum.size() == 1 && e.pre_sum[0].kind == ir::OpKind::HardSwish)
+    if (!f32) {
+      const float inv = e.inv_step, lo = e.dst == Int8Dst::u8 ? 0.f : -127.f;
+      p.q_lo = std::max(p.act_lo * inv, lo);
+      p.q_hi = std::min(p.act_hi * inv, 127.f);
+      // One clamp equals the two only when the activation's bounds are ordered and reach the destination's.
+      if (!(inv > 0.f) || !(p.act_lo <= p.act_hi) || !(p.act_hi * inv >= lo) || !(p.q_lo <= p.q_hi))
+        p.kind = Int8Epilogue16::general;
+    }
+  } else if (e.pre_sum.size() == 1 && e.pre_sum[0].kind == ir::OpKind::HardSwish)
     p.kind = f32 ? Int8Epilogue16::hardswish_to_f32 : Int8Epilogue16::hardswish_to_int8;
   else if (e.pre_sum.size() == 1 && e.pre_sum[0].kind == ir::OpKind::Swish)
     p.kind = f32 ? Int8Epilogue16::swish_to_f32 : Int8Epilogue16::swish_to_int8;
@@ -203,9 +224,10 @@ inline Int8Epilogue16Plan int8_epilogue16_plan(const Int8ConvEpilogue& e) {
 
 template <Int8Epilogue16 K>
 __attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue16(const Int8ConvEpilogue& e,
-                                                                           const Int8Epilogue16Plan& plan,
-                                                                           __m256i a0, __m256i a1, int64_t oc,
-                                                                           void* dst, int64_t off) {
+                                                                               const Int8Epilogue16Plan& plan,
+                                                                               __m256i a0, __m256i a1,
+                                                                               int64_t oc, void* dst,
+                                                                               int64_t off) {
   if constexpr (K == Int8Epilogue16::general) {
     int8_epilogue_apply16(e, a0, a1, oc, dst, off);
   } else {
@@ -216,6 +238,14 @@ __attribute__((target("avx2,fma"), always_inline)) inline void int8_epilogue16(c
                             K != Int8Epilogue16::swish_to_int8;
     __m256 y0, y1;
     int8_epilogue_dequantize16(e, a0, a1, oc, y0, y1);
+    if constexpr (K == Int8Epilogue16::clamp_to_int8) {  // one clamp, in steps (Int8Epilogue16Plan)
+      const __m256 inv = _mm256_set1_ps(e.inv_step), lo = _mm256_set1_ps(plan.q_lo),
+                   hi = _mm256_set1_ps(plan.q_hi);
+      y0 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y0, inv), lo), hi);
+      y1 = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(y1, inv), lo), hi);
+      int8_epilogue_pack16(e, y0, y1, dst, off);
+      return;
+    }
     if constexpr (K == Int8Epilogue16::sum_clamp_to_f32) {
       const float* p = static_cast<const float*>(dst) + off;
       y0 = _mm256_add_ps(y0, _mm256_loadu_ps(p));
@@ -285,8 +315,8 @@ inline Int8EpilogueKind int8_epilogue_kind(const Int8ConvEpilogue& e) {
 // loaded (same operations in the same order, so the same results).
 template <Int8EpilogueKind K>
 __attribute__((target("avx2,fma"))) inline void int8_epilogue_apply8(const Int8ConvEpilogue& e, __m256i a,
-                                                                 __m256 bias, __m256 scale, void* dst,
-                                                                 int64_t off) {
+                                                                     __m256 bias, __m256 scale, void* dst,
+                                                                     int64_t off) {
   __m256 y = _mm256_mul_ps(_mm256_add_ps(_mm256_cvtepi32_ps(a), bias), scale);
   if constexpr (K == Int8EpilogueKind::relu_to_int8) {
     y = _mm256_max_ps(y, _mm256_setzero_ps());
@@ -305,8 +335,9 @@ __attribute__((target("avx2,fma"))) inline void int8_epilogue_apply8(const Int8C
 
 // The epilogue of accumulators a of output channels oc.. (lanes of them) at element off, kind of e given.
 __attribute__((target("avx2,fma"))) inline void int8_epilogue_store(const Int8ConvEpilogue& e,
-                                                                Int8EpilogueKind kind, __m256i a, int64_t oc,
-                                                                void* dst, int64_t off, int lanes) {
+                                                                    Int8EpilogueKind kind, __m256i a,
+                                                                    int64_t oc, void* dst, int64_t off,
+                                                                    int lanes) {
   if (lanes == 8 && kind == Int8EpilogueKind::relu_to_int8)
     return int8_epilogue_apply8<Int8EpilogueKind::relu_to_int8>(
         e, a, _mm256_loadu_ps(e.bias.data() + oc), _mm256_loadu_ps(e.scale.data() + oc), dst, off);
