@@ -32,7 +32,7 @@ struct SignedInt8Shape {
   int64_t padded_w() const { return (OW - 1) * stride_w + kw; }
   // The padded source and one int16 of slack for the last row's odd value.
   int64_t padded_elems() const { return N * padded_h() * padded_w() * C + 1; }
-  // The padded int16 source and each output pixel's window offset.
+  // The padded int16 source (the windows into it: signed_int8_windows, kept by the step).
   size_t scratch_bytes() const { return static_cast<size_t>(padded_elems()) * sizeof(int16_t); }
 };
 
