@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/int16_source.h"
 #include "runtime/onednn/signed_int8_conv.h"
 
 namespace qd::runtime::onednn {
@@ -55,21 +56,8 @@ QD_AVX2_GEMV void gemv_blocks(const Int8GemvShape& s, const int16_t* x16, const 
 }
 
 QD_AVX2_GEMV void widen_source(const Int8GemvShape& s, const void* x, int16_t* x16) {
-  int64_t k = 0;
-  if (s.src_unsigned) {
-    const uint8_t* u = static_cast<const uint8_t*>(x);
-    for (; k + 16 <= s.K; k += 16)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(x16 + k),
-                          _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(u + k))));
-    for (; k < s.K; ++k) x16[k] = u[k];
-  } else {
-    const int8_t* v = static_cast<const int8_t*>(x);
-    for (; k + 16 <= s.K; k += 16)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(x16 + k),
-                          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + k))));
-    for (; k < s.K; ++k) x16[k] = v[k];
-  }
-  for (; k < 2 * s.k_pairs(); ++k) x16[k] = 0;  // the odd K's last pair meets zero weights
+  widen_int8_span(static_cast<const int8_t*>(x), x16, s.K, s.src_unsigned);
+  for (int64_t k = s.K; k < 2 * s.k_pairs(); ++k) x16[k] = 0;  // the odd K's last pair meets zero weights
 }
 
 // The parallel loop lives in this plain function (no OpenMP inside target-attribute functions).

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/int16_source.h"
 
 namespace qd::runtime::onednn {
 
@@ -116,15 +117,7 @@ QD_AVX2_SIGNED8 void pad_source_int16(const SignedInt8Shape& s, const int8_t* sr
       }
       std::memset(row, 0, static_cast<size_t>(x0 * C) * sizeof(int16_t));
       std::memset(row + x1 * C, 0, static_cast<size_t>((PW - x1) * C) * sizeof(int16_t));
-      const int64_t count = (x1 - x0) * C;
-      int16_t* out = row + x0 * C;
-      const int8_t* from = src + ((n * s.H + y) * s.W + x0 - s.pad_left) * C;
-      int64_t i = 0;
-      for (; i + 16 <= count; i += 16)
-        _mm256_storeu_si256(
-            reinterpret_cast<__m256i*>(out + i),
-            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i))));
-      for (; i < count; ++i) out[i] = from[i];
+      widen_int8_span(src + ((n * s.H + y) * s.W + x0 - s.pad_left) * C, row + x0 * C, (x1 - x0) * C, false);
     }
 }
 
@@ -196,13 +189,7 @@ bool signed_int8_activation_supported(const ir::FusedActivation& act) {
 }
 
 std::vector<int64_t> signed_int8_windows(const SignedInt8Shape& s) {
-  const int64_t PH = s.padded_h(), PW = s.padded_w();
-  std::vector<int64_t> window(static_cast<size_t>(s.N * s.OH * s.OW));
-  for (int64_t n = 0, p = 0; n < s.N; ++n)
-    for (int64_t oy = 0; oy < s.OH; ++oy)
-      for (int64_t ox = 0; ox < s.OW; ++ox, ++p)
-        window[static_cast<size_t>(p)] = ((n * PH + oy * s.stride_h) * PW + ox * s.stride_w) * s.C;
-  return window;
+  return int16_source_windows(s.N, s.OH, s.OW, s.padded_h(), s.padded_w(), s.stride_h, s.stride_w, s.C);
 }
 
 void signed_int8_accumulate(const SignedInt8Shape& s, const int8_t* src, const AlignedArray<int16_t>& w,

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/cpu_isa.h"
+#include "runtime/onednn/int16_source.h"
 #include "runtime/onednn/signed_int8_conv.h"
 
 namespace qd::runtime::onednn {
@@ -116,38 +117,16 @@ QD_AVX2_DW8 void pad_source_dw_int16(const SignedInt8DepthwiseShape& s, const in
     std::memset(row, 0, static_cast<size_t>(x0 * Cp) * sizeof(int16_t));
     std::memset(row + x1 * Cp, 0, static_cast<size_t>((PW - x1) * Cp) * sizeof(int16_t));
     if (C == Cp) {
-      // No channel padding: the row's pixels are one contiguous span in both buffers, widened 32 values
-      // at a time (pixel by pixel, the loop overhead took as long as the widening at 16 channels).
-      const int8_t* from = src + ((n * s.H + y) * s.W + x0 - s.pad_left) * C;
-      int16_t* out = row + x0 * Cp;
-      const int64_t count = (x1 - x0) * C;
-      int64_t i = 0;
-      for (; i + 32 <= count; i += 32) {
-        const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i));
-        const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i + 16));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
-                            s.u8_source ? _mm256_cvtepu8_epi16(v0) : _mm256_cvtepi8_epi16(v0));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i + 16),
-                            s.u8_source ? _mm256_cvtepu8_epi16(v1) : _mm256_cvtepi8_epi16(v1));
-      }
-      for (; i + 16 <= count; i += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + i));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
-                            s.u8_source ? _mm256_cvtepu8_epi16(v) : _mm256_cvtepi8_epi16(v));
-      }
-      continue;  // count is a multiple of 16 (C is)
+      // No channel padding: the row's pixels are one contiguous span in both buffers (pixel by pixel, the
+      // loop overhead took as long as the widening at 16 channels).
+      widen_int8_span(src + ((n * s.H + y) * s.W + x0 - s.pad_left) * C, row + x0 * Cp, (x1 - x0) * C,
+                      s.u8_source);
+      continue;
     }
     for (int64_t px = x0; px < x1; ++px) {
       int16_t* out = row + px * Cp;
-      const int8_t* from = src + ((n * s.H + y) * s.W + px - s.pad_left) * C;
-      int64_t c = 0;
-      for (; c + 16 <= C; c += 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(from + c));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c),
-                            s.u8_source ? _mm256_cvtepu8_epi16(v) : _mm256_cvtepi8_epi16(v));
-      }
-      for (; c < C; ++c) out[c] = s.u8_source ? static_cast<uint8_t>(from[c]) : from[c];
-      for (; c < Cp; ++c) out[c] = 0;
+      widen_int8_span(src + ((n * s.H + y) * s.W + px - s.pad_left) * C, out, C, s.u8_source);
+      std::fill(out + C, out + Cp, int16_t{0});
     }
   }
 }
@@ -216,13 +195,8 @@ bool signed_int8_depthwise_supported(const ir::ConvAttrs& a, const Shape& x_shap
 }
 
 std::vector<int64_t> signed_int8_depthwise_windows(const SignedInt8DepthwiseShape& s) {
-  const int64_t PH = s.padded_h(), PW = s.padded_w(), Cp = s.c_padded();
-  std::vector<int64_t> window(static_cast<size_t>(s.N * s.OH * s.OW));
-  for (int64_t n = 0, p = 0; n < s.N; ++n)
-    for (int64_t oy = 0; oy < s.OH; ++oy)
-      for (int64_t ox = 0; ox < s.OW; ++ox, ++p)
-        window[static_cast<size_t>(p)] = ((n * PH + oy * s.stride_h) * PW + ox * s.stride_w) * Cp;
-  return window;
+  return int16_source_windows(s.N, s.OH, s.OW, s.padded_h(), s.padded_w(), s.stride_h, s.stride_w,
+                              s.c_padded());
 }
 
 void signed_int8_depthwise_accumulate(const SignedInt8DepthwiseShape& s, const int8_t* src,
